@@ -1,0 +1,38 @@
+# The two commands of the README (make run, make test) set themselves up: system libraries
+# Qt needs (installed when root, otherwise the apt line is printed), a virtual environment in
+# .venv and the project's dependencies. Everything else here is for developers.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench sysdeps-run sysdeps-test clean
+
+run: sysdeps-run $(STAMP)
+	$(BIN)/python -m tiktok_desktop $(ARGS)
+
+test: sysdeps-test $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: sysdeps-test $(STAMP)
+	$(BIN)/python benchmarks/bench_upload.py $(BENCH_ARGS)
+
+sysdeps-run:
+	@packaging/linux/system-deps.sh run "$(PYTHON)"
+
+sysdeps-test:
+	@packaging/linux/system-deps.sh test "$(PYTHON)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,117 @@
+"""Shared test set-up: headless Qt, an isolated home per test, an in-memory keyring,
+loopback-only networking, and failure on unexpected WARNING logs."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# Must be set before any Qt import: tests never need a display.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Qt's xdg portal and accessibility bridges try D-Bus; nothing to talk to in tests.
+os.environ.setdefault("QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0")
+os.environ.pop("TIKTOK_CLIENT_KEY", None)
+os.environ.pop("TIKTOK_CLIENT_SECRET", None)
+os.environ.pop("TIKTOK_REDIRECT_URI", None)
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+
+# --- loopback only ---------------------------------------------------------------------------
+# A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse
+# it at the socket, whatever library tried.
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock: socket.socket, address: Any) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise RuntimeError(f"test tried to connect to a host name {host!r}") from None
+    if not ip.is_loopback:
+        raise RuntimeError(f"test tried to reach {host}: only 127.0.0.1 is allowed in tests")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+# --- keyring -----------------------------------------------------------------------------------
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """The OS keyring stand-in: real code paths, no prompts, nothing written to disk."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.entries[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(username) from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+
+
+# --- isolation ---------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data/config/log folders and a working dir without a .env."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TIKTOK_DESKTOP_HOME", str(home))
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    return home
+
+
+# --- unexpected warnings fail the test -------------------------------------------------------
+@pytest.fixture(autouse=True)
+def fail_on_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A WARNING or worse that a test did not expect is a failure.
+
+    A test that expects one asserts on ``caplog.records`` and then calls ``caplog.clear()``.
+    """
+    caplog.set_level(logging.INFO)
+    yield
+    bad = [
+        r for when in ("setup", "call") for r in caplog.get_records(when)
+        if r.levelno >= logging.WARNING
+    ]
+    if bad:
+        lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in bad)
+        pytest.fail(f"unexpected WARNING logs:\n{lines}", pytrace=False)

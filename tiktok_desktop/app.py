@@ -1,0 +1,142 @@
+"""Composition root for the GUI: builds everything once, wires it, runs the event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
+from tiktok_desktop import paths as app_paths
+from tiktok_desktop.logging_setup import setup_logging
+from tiktok_desktop.services.context import AppContext, build_context
+from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
+from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
+from tiktok_desktop.ui.main_window import MainWindow
+from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GuiOptions:
+    video_paths: list[str] = field(default_factory=list)
+    self_test: bool = False
+    debug: bool = False
+    sandbox: bool = False
+
+
+def icon_path() -> Path | None:
+    """The app icon, from a source checkout or from a PyInstaller bundle."""
+    bases = [Path(getattr(sys, "_MEIPASS", "")) / "resources",
+             Path(__file__).resolve().parent.parent / "resources"]
+    for base in bases:
+        candidate = base / "icons" / "tiktok-desktop.svg"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def create_application(argv: list[str]) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QApplication.setOrganizationName(ORG_NAME)
+    QApplication.setOrganizationDomain(ORG_DOMAIN)
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setApplicationDisplayName(APP_DISPLAY_NAME)
+    QApplication.setApplicationVersion(__version__)
+    QApplication.setDesktopFileName(APP_ID)
+    app = QApplication(argv)
+    icon = icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def open_context(paths: app_paths.AppPaths, log_file: Path | None,
+                 sandbox: bool, interactive: bool) -> AppContext | None:
+    """Open the data; on a damaged database, ask (or, headless, refuse) before going on."""
+    try:
+        return build_context(paths, log_file=log_file, sandbox=sandbox)
+    except DatabaseCorrupt as exc:
+        if not interactive:
+            raise
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(exc))
+        fresh = box.addButton("Start with an empty database", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is not fresh:
+            return None
+        Database.discard_damaged(exc.path)
+        log.warning("damaged database set aside; its copy is %s", exc.backup)
+        return build_context(paths, log_file=log_file, sandbox=sandbox)
+    except StoreError as exc:
+        if interactive:
+            QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
+        raise
+
+
+def run_gui(options: GuiOptions) -> int:
+    app = create_application(sys.argv[:1])
+    base = app_paths.resolve()
+    paths = base.for_profile(app_paths.SANDBOX_PROFILE) if options.sandbox else base
+
+    # A running instance takes our videos and comes forward; we are done.
+    name = server_name(paths.data_dir)
+    if not options.self_test and hand_off(name, options.video_paths):
+        print("TikTok Desktop is already running; handed over to it.", file=sys.stderr)
+        return 0
+
+    paths.ensure()
+    log_file = setup_logging(paths.log_dir, console=options.debug,
+                             level=logging.DEBUG if options.debug else logging.INFO)
+    log.info("%s %s starting (data: %s)", APP_DISPLAY_NAME, __version__, paths.data_dir)
+    route_qt_messages()
+    crash = CrashHandler(paths.log_dir, show_dialogs=not options.self_test)
+    crash.install()
+    try:
+        ctx = open_context(paths, log_file, options.sandbox, interactive=not options.self_test)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if ctx is None:
+        return 1
+
+    server = InstanceServer(name, app)
+    if not options.self_test:
+        server.listen()
+    window = MainWindow(ctx)
+    server.activated.connect(window.open_videos)
+    window.show()
+    for problem in ctx.problems:
+        QMessageBox.warning(window, APP_DISPLAY_NAME, problem)
+    if options.video_paths:
+        QTimer.singleShot(0, lambda: window.open_videos(options.video_paths))
+
+    if options.self_test:
+        return _self_test(app, window, ctx)
+    try:
+        return app.exec()
+    finally:
+        server.close()
+        ctx.close()
+        crash.uninstall()
+        log.info("%s stopped", APP_DISPLAY_NAME)
+
+
+def _self_test(app: QApplication, window: MainWindow, ctx: AppContext) -> int:
+    """Start-up smoke test for packaging: the window shows and the database answers."""
+    app.processEvents()
+    ok = window.isVisible() and ctx.db.schema_version > 0
+    ctx.db.conn().execute("SELECT COUNT(*) FROM posts").fetchone()
+    window.close()
+    ctx.close()
+    print(f"self-test {'ok' if ok else 'FAILED'}: {APP_DISPLAY_NAME} {__version__}, "
+          f"Qt platform {app.platformName()}, database {ctx.paths.db_file}")
+    return 0 if ok else 1

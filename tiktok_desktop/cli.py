@@ -1,0 +1,87 @@
+"""Command line: the GUI by default, or a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tiktok_desktop import APP_DISPLAY_NAME, __version__
+
+SUBCOMMANDS = ("sandbox",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The GUI's options. Subcommands have their own parser (see build_command_parser):
+    argparse cannot mix optional video paths with subcommands in one parser."""
+    parser = argparse.ArgumentParser(
+        prog="tiktok-desktop",
+        description=f"{APP_DISPLAY_NAME}: schedule TikTok video posts from your desktop.",
+        epilog="Commands: 'tiktok-desktop sandbox serve' runs the built-in TikTok emulator "
+        "on its own (see 'tiktok-desktop sandbox --help').",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start offscreen, open the database, show the window, exit 0")
+    parser.add_argument("--debug", action="store_true", help="log to the console as well")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="use the built-in TikTok sandbox even if credentials are set")
+    parser.add_argument("videos", nargs="*", metavar="VIDEO",
+                        help="videos to open (handed to the running app if there is one)")
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tiktok-desktop")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sandbox = sub.add_parser("sandbox", help="the built-in TikTok emulator")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = sandbox_sub.add_parser("serve", help="run the emulator on its own (Ctrl-C stops it)")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free)")
+    serve.add_argument("--state-dir", help="folder for the emulator's state "
+                       "(default: sandbox-server in the app's sandbox data folder)")
+    return parser
+
+
+def _prepare_display(self_test: bool) -> None:
+    """Pick a Qt platform that can work here before Qt is imported."""
+    if self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return
+    if (sys.platform.startswith("linux") and "QT_QPA_PLATFORM" not in os.environ
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        print(
+            "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running without a "
+            "window. Scheduled posts are still published while it runs; start it from a "
+            "desktop session to see the window. Ctrl-C stops it.",
+            file=sys.stderr,
+        )
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        return run_command(build_command_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
+    _prepare_display(args.self_test)
+    from tiktok_desktop.app import GuiOptions, run_gui
+
+    return run_gui(GuiOptions(video_paths=list(args.videos), self_test=args.self_test,
+                              debug=args.debug, sandbox=args.sandbox))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.command == "sandbox":
+        from tiktok_desktop.sandbox.cli import serve_forever_cli
+
+        forwarded = ["--port", str(args.port)]
+        if args.state_dir:
+            forwarded += ["--state-dir", args.state_dir]
+        else:
+            from tiktok_desktop import paths
+
+            state = paths.resolve().for_profile(paths.SANDBOX_PROFILE).sandbox_state_dir
+            forwarded += ["--state-dir", str(state)]
+        return serve_forever_cli(forwarded)
+    raise AssertionError(f"unhandled command {args.command}")

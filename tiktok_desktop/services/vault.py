@@ -1,0 +1,172 @@
+"""Secrets in the OS keyring, behind a small interface.
+
+One keyring entry per TikTok account (its tokens as JSON) and one for the app's client secret.
+There is deliberately no plaintext fallback: when no secure backend exists (Linux without a
+Secret Service), the caller gets NoSecureBackend with a message that names the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+log = logging.getLogger(__name__)
+
+SERVICE = "tiktok-desktop"
+_CLIENT_SECRET_ENTRY = "client-secret"  # noqa: S105 - an entry name, not a secret
+
+_INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+class VaultError(Exception):
+    """The keyring could not be used; the message tells the user what to do."""
+
+
+class NoSecureBackend(VaultError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    access_expires_at: int | None = None
+    refresh_expires_at: int | None = None
+    scopes: frozenset[str] = frozenset()
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "access_expires_at": self.access_expires_at,
+            "refresh_expires_at": self.refresh_expires_at,
+            "scopes": sorted(self.scopes),
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> StoredTokens:
+        raw: dict[str, Any] = json.loads(text)
+        return cls(
+            access_token=str(raw.get("access_token") or ""),
+            refresh_token=str(raw.get("refresh_token") or ""),
+            access_expires_at=raw.get("access_expires_at"),
+            refresh_expires_at=raw.get("refresh_expires_at"),
+            scopes=frozenset(raw.get("scopes") or ()),
+        )
+
+
+def _no_backend_message() -> str:
+    return (
+        "No secure password store is available, so TikTok tokens cannot be saved safely. "
+        "On Linux, install and unlock a Secret Service keyring (for example: "
+        "sudo apt-get install gnome-keyring, then log in to a desktop session, or KWallet on "
+        "KDE). On macOS and Windows the system keychain is used automatically."
+    )
+
+
+class Vault:
+    """Keyring-backed secrets for one app profile (the sandbox profile uses its own service)."""
+
+    def __init__(self, service: str = SERVICE,
+                 backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self.service = service
+        self._backend = backend
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        return self._backend or keyring.get_keyring()
+
+    def backend_name(self) -> str:
+        b = self.backend
+        return f"{type(b).__module__}.{type(b).__name__}"
+
+    def check(self) -> None:
+        """Raise NoSecureBackend unless a real, secure keyring backend is in use."""
+        b = self.backend
+        module = type(b).__module__
+        if module.startswith(_INSECURE_MODULES):
+            raise NoSecureBackend(_no_backend_message())
+        if module == "keyring.backends.chainer" and not getattr(b, "backends", None):
+            raise NoSecureBackend(_no_backend_message())
+
+    def available(self) -> bool:
+        try:
+            self.check()
+        except NoSecureBackend:
+            return False
+        return True
+
+    # -- raw entries -------------------------------------------------------------------------
+
+    def _get(self, entry: str) -> str | None:
+        self.check()
+        try:
+            return self.backend.get_password(self.service, entry)
+        except keyring.errors.KeyringError as exc:
+            raise VaultError(f"Reading from the system keyring failed: {exc}") from None
+
+    def _set(self, entry: str, value: str) -> None:
+        self.check()
+        try:
+            self.backend.set_password(self.service, entry, value)
+        except keyring.errors.KeyringError as exc:
+            raise VaultError(
+                f"Saving to the system keyring failed: {exc}. Unlock your keyring and try again."
+            ) from None
+
+    def _delete(self, entry: str) -> None:
+        self.check()
+        try:
+            self.backend.delete_password(self.service, entry)
+        except keyring.errors.PasswordDeleteError:
+            pass  # already gone is what we wanted
+        except keyring.errors.KeyringError as exc:
+            raise VaultError(f"Removing from the system keyring failed: {exc}") from None
+
+    # -- the client secret -------------------------------------------------------------------
+
+    def client_secret(self) -> str | None:
+        return self._get(_CLIENT_SECRET_ENTRY)
+
+    def set_client_secret(self, secret: str) -> None:
+        if secret:
+            self._set(_CLIENT_SECRET_ENTRY, secret)
+        else:
+            self._delete(_CLIENT_SECRET_ENTRY)
+
+    # -- account tokens ----------------------------------------------------------------------
+
+    @staticmethod
+    def _account_entry(open_id: str) -> str:
+        return f"account:{open_id}"
+
+    def tokens(self, open_id: str) -> StoredTokens | None:
+        text = self._get(self._account_entry(open_id))
+        if not text:
+            return None
+        try:
+            return StoredTokens.from_json(text)
+        except (ValueError, TypeError):
+            log.error("keyring entry for account %s is unreadable", open_id)
+            return None
+
+    def set_tokens(self, open_id: str, tokens: StoredTokens) -> StoredTokens:
+        """Store tokens; an empty refresh token never replaces a stored good one."""
+        if not tokens.refresh_token:
+            old = self.tokens(open_id)
+            if old and old.refresh_token:
+                tokens = StoredTokens(
+                    tokens.access_token, old.refresh_token, tokens.access_expires_at,
+                    old.refresh_expires_at, tokens.scopes or old.scopes,
+                )
+        self._set(self._account_entry(open_id), tokens.to_json())
+        return tokens
+
+    def delete_tokens(self, open_id: str) -> None:
+        self._delete(self._account_entry(open_id))

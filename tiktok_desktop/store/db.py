@@ -1,0 +1,219 @@
+"""The SQLite database: one file, WAL, foreign keys, numbered migrations, integrity check.
+
+Each thread gets its own connection (the GUI thread reads while the worker writes; WAL lets
+them do so without blocking each other). Transactions are explicit: ``with db.transaction()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from tiktok_desktop.paths import touch_private
+from tiktok_desktop.store.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """A problem with the database the user can act on; the message says what to do."""
+
+
+class DatabaseTooNew(StoreError):
+    pass
+
+
+class DatabaseCorrupt(StoreError):
+    def __init__(self, message: str, path: Path, backup: Path) -> None:
+        super().__init__(message)
+        self.path = path
+        self.backup = backup
+
+
+class MigrationFailed(StoreError):
+    pass
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+class Database:
+    """A SQLite file opened, checked and migrated. Use :meth:`open`."""
+
+    def __init__(self, path: Path, migrations: list[list[str]] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.migrations = MIGRATIONS if migrations is None else migrations
+        self.clock = clock
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path, migrations: list[list[str]] | None = None,
+             clock: Callable[[], float] = time.time) -> Database:
+        """Open (creating if new), check integrity, and migrate to the app's schema.
+
+        Raises DatabaseCorrupt (after saving a copy), DatabaseTooNew or MigrationFailed, each
+        with a message that tells the user what happened and what to do.
+        """
+        db = cls(path, migrations, clock)
+        existed = path.exists() and path.stat().st_size > 0
+        touch_private(path)
+        try:
+            db._check_integrity()
+            db._migrate(existed)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    # -- connections -------------------------------------------------------------------------
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        c: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                timeout=10.0)
+            c.row_factory = sqlite3.Row
+            c.execute("PRAGMA foreign_keys = ON")
+            c.execute("PRAGMA busy_timeout = 10000")
+            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                log.info("SQLite journal mode is %s, not wal", mode)
+            # NORMAL is durable in WAL mode except for the very last commits on power loss.
+            c.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            with contextlib.suppress(sqlite3.Error):
+                c.close()
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        c = self.conn()
+        if c.in_transaction:  # nested use joins the outer transaction
+            yield c
+            return
+        try:
+            c.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _known(exc, self.path) from exc
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                c.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                c.execute("ROLLBACK")
+                raise _known(exc, self.path) from exc
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn().execute("PRAGMA user_version").fetchone()[0])
+
+    # -- open-time checks --------------------------------------------------------------------
+
+    def _check_integrity(self) -> None:
+        try:
+            rows = self.conn().execute("PRAGMA quick_check").fetchall()
+            problems = [r[0] for r in rows if r[0] != "ok"]
+        except sqlite3.DatabaseError as exc:  # "file is not a database" and friends
+            problems = [str(exc)]
+        if not problems:
+            return
+        self.close()
+        backup = self._save_copy("damaged")
+        log.error("database %s failed its integrity check: %s", self.path, problems[:5])
+        raise DatabaseCorrupt(
+            f"The schedule database at {self.path} is damaged ({problems[0]}). A copy was "
+            f"saved as {backup}. You can start with an empty database (the copy stays for "
+            "recovery) or quit and restore the file from a backup.",
+            self.path,
+            backup,
+        )
+
+    def _migrate(self, existed: bool) -> None:
+        c = self.conn()
+        current = self.schema_version
+        target = len(self.migrations)
+        if current > target:
+            raise DatabaseTooNew(
+                f"The database at {self.path} was written by a newer version of TikTok "
+                f"Desktop (schema {current}; this version knows up to {target}). Install the "
+                "newer version again, or point TIKTOK_DESKTOP_HOME at another folder."
+            )
+        if current == target:
+            return
+        if existed and current > 0:
+            # Keep the last pre-upgrade state: a migration bug must not cost user data.
+            self._save_copy(f"before-v{target}", consistent=True)
+        for version in range(current + 1, target + 1):
+            try:
+                with self.transaction():
+                    for statement in self.migrations[version - 1]:
+                        c.execute(statement)
+                    c.execute(f"PRAGMA user_version = {version:d}")
+            except sqlite3.Error as exc:
+                raise MigrationFailed(
+                    f"Updating the database at {self.path} to schema {version} failed ({exc}). "
+                    "Nothing was changed; please report this with the log file attached."
+                ) from exc
+            log.info("database migrated to schema %d", version)
+
+    def _save_copy(self, tag: str, *, consistent: bool = False) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
+        backup = self.path.with_name(f"{self.path.name}.{tag}-{stamp}")
+        if consistent:
+            # SQLite's backup API copies a consistent snapshot including the WAL's contents.
+            dest = sqlite3.connect(touch_private(backup))
+            try:
+                self.conn().backup(dest)
+            finally:
+                dest.close()
+        else:
+            # A damaged file cannot be read through SQLite: copy the raw bytes, WAL included.
+            for src in _companions(self.path):
+                if src.exists():
+                    target = backup.with_name(backup.name + src.name[len(self.path.name):])
+                    shutil.copy2(src, touch_private(target))
+        return backup
+
+    @staticmethod
+    def discard_damaged(path: Path) -> None:
+        """Remove a damaged database (after DatabaseCorrupt saved its copy) to start afresh."""
+        for p in _companions(path):
+            p.unlink(missing_ok=True)
+
+
+def _known(exc: sqlite3.OperationalError, path: Path) -> StoreError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"The database at {path} is in use by another program. Close other copies of "
+            "TikTok Desktop and try again."
+        )
+    if "full" in text:
+        return StoreError(f"The disk holding {path} is full. Free some space and try again.")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"The database at {path} is read-only. Check the folder's permissions.")
+    return StoreError(f"The database at {path} reported an error: {exc}")

@@ -1,0 +1,95 @@
+"""Numbered schema migrations. Entry N (1-based) moves ``PRAGMA user_version`` from N-1 to N.
+
+Append only: never edit a migration that has shipped; add the next one instead. Each runs in
+one transaction together with its user_version bump (see db.Database._migrate).
+"""
+
+from __future__ import annotations
+
+POST_STATES = (
+    "draft", "scheduled", "preparing", "uploading", "processing", "published", "in_inbox",
+    "unconfirmed", "needs_review", "needs_reconnect", "retry_wait", "failed", "missed",
+)
+_STATES_SQL = ", ".join(f"'{s}'" for s in POST_STATES)
+
+V1_INITIAL = [
+    """
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        open_id TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL DEFAULT '',
+        username TEXT NOT NULL DEFAULT '',
+        avatar_url TEXT NOT NULL DEFAULT '',
+        granted_scopes TEXT NOT NULL DEFAULT '',
+        access_expires_at INTEGER,
+        refresh_expires_at INTEGER,
+        status TEXT NOT NULL DEFAULT 'connected'
+            CHECK (status IN ('connected', 'needs_reconnect', 'disconnected')),
+        creator_info TEXT,
+        creator_info_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    )
+    """,
+    f"""
+    CREATE TABLE posts (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE RESTRICT,
+        video_path TEXT NOT NULL,
+        video_size INTEGER NOT NULL CHECK (video_size >= 0),
+        video_sha256 TEXT NOT NULL DEFAULT '',
+        video_meta TEXT NOT NULL DEFAULT '{{}}',
+        caption TEXT NOT NULL DEFAULT '',
+        privacy_level TEXT,
+        allow_comment INTEGER NOT NULL DEFAULT 0,
+        allow_duet INTEGER NOT NULL DEFAULT 0,
+        allow_stitch INTEGER NOT NULL DEFAULT 0,
+        disclose_commercial INTEGER NOT NULL DEFAULT 0,
+        brand_organic INTEGER NOT NULL DEFAULT 0,
+        brand_content INTEGER NOT NULL DEFAULT 0,
+        is_aigc INTEGER NOT NULL DEFAULT 0,
+        cover_time_ms INTEGER,
+        mode TEXT NOT NULL DEFAULT 'direct' CHECK (mode IN ('direct', 'inbox')),
+        due_at INTEGER,
+        due_tz TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ({_STATES_SQL})),
+        retry_state TEXT CHECK (retry_state IS NULL OR retry_state IN ({_STATES_SQL})),
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        publish_id TEXT,
+        bytes_uploaded INTEGER NOT NULL DEFAULT 0,
+        post_ids TEXT NOT NULL DEFAULT '[]',
+        share_url TEXT,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        consent_at INTEGER,
+        published_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE post_events (
+        id INTEGER PRIMARY KEY,
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    # The history is evidence (exactly-once proofs, support questions): never rewritten.
+    """
+    CREATE TRIGGER post_events_append_only BEFORE UPDATE ON post_events
+    BEGIN SELECT RAISE(ABORT, 'post_events is append-only'); END
+    """,
+    # "What is due next": scheduled posts by due time.
+    "CREATE INDEX posts_state_due ON posts(state, due_at)",
+    # Retries waiting for their time.
+    "CREATE INDEX posts_next_attempt ON posts(next_attempt_at) WHERE next_attempt_at IS NOT NULL",
+    # Per-account time ranges (calendar, daily caps).
+    "CREATE INDEX posts_account_due ON posts(account_id, due_at)",
+    "CREATE INDEX post_events_post ON post_events(post_id, id)",
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,273 @@
+"""Posts repository: every state change is committed together with its post_events row."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from tiktok_desktop.store.db import Database, StoreError
+from tiktok_desktop.store.models import (
+    NewPost,
+    Post,
+    PostEvent,
+    PostMode,
+    PostState,
+    dumps,
+)
+
+_BOOL_FIELDS = {
+    "allow_comment", "allow_duet", "allow_stitch", "disclose_commercial", "brand_organic",
+    "brand_content", "is_aigc",
+}
+# Columns callers may set; id, state and the timestamps are managed here.
+_SETTABLE = {f.name for f in dataclasses.fields(Post)} - {
+    "id", "state", "created_at", "updated_at",
+}
+# What the user may still edit: the engine has not started on it, or it came back to them.
+EDITABLE_STATES = frozenset(
+    {PostState.DRAFT, PostState.SCHEDULED, PostState.NEEDS_REVIEW, PostState.FAILED,
+     PostState.MISSED, PostState.NEEDS_RECONNECT}
+)
+
+
+class StateConflict(StoreError):
+    """The post was not in the expected state (someone else moved it first)."""
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name == "video_meta":
+        return dumps(value)
+    if name == "post_ids":
+        return dumps([str(v) for v in value])
+    if name in _BOOL_FIELDS:
+        return int(bool(value))
+    if isinstance(value, PostState | PostMode):
+        return value.value
+    return value
+
+
+def _row_to_post(r: sqlite3.Row) -> Post:
+    return Post(
+        id=r["id"],
+        account_id=r["account_id"],
+        video_path=r["video_path"],
+        video_size=r["video_size"],
+        video_sha256=r["video_sha256"],
+        video_meta=json.loads(r["video_meta"]),
+        caption=r["caption"],
+        privacy_level=r["privacy_level"],
+        allow_comment=bool(r["allow_comment"]),
+        allow_duet=bool(r["allow_duet"]),
+        allow_stitch=bool(r["allow_stitch"]),
+        disclose_commercial=bool(r["disclose_commercial"]),
+        brand_organic=bool(r["brand_organic"]),
+        brand_content=bool(r["brand_content"]),
+        is_aigc=bool(r["is_aigc"]),
+        cover_time_ms=r["cover_time_ms"],
+        mode=PostMode(r["mode"]),
+        due_at=r["due_at"],
+        due_tz=r["due_tz"],
+        state=PostState(r["state"]),
+        retry_state=PostState(r["retry_state"]) if r["retry_state"] else None,
+        attempt_count=r["attempt_count"],
+        next_attempt_at=r["next_attempt_at"],
+        publish_id=r["publish_id"],
+        bytes_uploaded=r["bytes_uploaded"],
+        post_ids=tuple(json.loads(r["post_ids"])),
+        share_url=r["share_url"],
+        last_error_code=r["last_error_code"],
+        last_error_message=r["last_error_message"],
+        consent_at=r["consent_at"],
+        published_at=r["published_at"],
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+class PostsRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _now(self) -> int:
+        return int(self.db.clock())
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, post_id: int) -> Post | None:
+        r = self.db.conn().execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
+        return _row_to_post(r) if r else None
+
+    def query(
+        self,
+        *,
+        account_id: int | None = None,
+        states: Iterable[PostState] | None = None,
+        due_from: int | None = None,
+        due_to: int | None = None,
+    ) -> list[Post]:
+        """Posts filtered by account, state and due range, soonest first, drafts last."""
+        where: list[str] = []
+        args: list[Any] = []
+        if account_id is not None:
+            where.append("account_id = ?")
+            args.append(account_id)
+        if states is not None:
+            wanted = [s.value for s in states]
+            where.append(f"state IN ({','.join('?' * len(wanted))})")
+            args.extend(wanted)
+        if due_from is not None:
+            where.append("due_at >= ?")
+            args.append(due_from)
+        if due_to is not None:
+            where.append("due_at < ?")
+            args.append(due_to)
+        sql = "SELECT * FROM posts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY due_at IS NULL, due_at, id"
+        return [_row_to_post(r) for r in self.db.conn().execute(sql, args)]
+
+    def due(self, now: int, limit: int = 50) -> list[Post]:
+        """Scheduled posts whose time has come and retries whose wait is over, oldest first."""
+        rows = self.db.conn().execute(
+            """
+            SELECT * FROM (
+                SELECT *, due_at AS wake FROM posts WHERE state = 'scheduled' AND due_at <= ?
+                UNION ALL
+                SELECT *, next_attempt_at AS wake FROM posts
+                    WHERE state = 'retry_wait' AND next_attempt_at <= ?
+            ) ORDER BY wake, id LIMIT ?
+            """,
+            (now, now, limit),
+        )
+        return [_row_to_post(r) for r in rows]
+
+    def next_wake(self) -> int | None:
+        """The earliest time a post needs the engine: a due time or a retry time."""
+        r = self.db.conn().execute(
+            """
+            SELECT MIN(t) FROM (
+                SELECT MIN(due_at) AS t FROM posts WHERE state = 'scheduled'
+                UNION ALL
+                SELECT MIN(next_attempt_at) FROM posts WHERE state = 'retry_wait'
+            )
+            """
+        ).fetchone()
+        return int(r[0]) if r and r[0] is not None else None
+
+    def events(self, post_id: int) -> list[PostEvent]:
+        rows = self.db.conn().execute(
+            "SELECT * FROM post_events WHERE post_id = ? ORDER BY id", (post_id,)
+        )
+        return [
+            PostEvent(r["id"], r["post_id"], r["at"], PostState(r["state"]), r["detail"])
+            for r in rows
+        ]
+
+    def count_by_state(self) -> dict[PostState, int]:
+        rows = self.db.conn().execute("SELECT state, COUNT(*) FROM posts GROUP BY state")
+        return {PostState(s): n for s, n in rows}
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def create(self, new: NewPost, state: PostState = PostState.DRAFT, detail: str = "") -> Post:
+        if state not in (PostState.DRAFT, PostState.SCHEDULED):
+            raise ValueError(f"a new post starts as draft or scheduled, not {state}")
+        if state is PostState.SCHEDULED and new.due_at is None:
+            raise ValueError("a scheduled post needs a due time")
+        now = self._now()
+        values = {f.name: _encode(f.name, getattr(new, f.name)) for f in dataclasses.fields(new)}
+        values.update(state=state.value, created_at=now, updated_at=now)
+        cols = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        with self.db.transaction() as c:
+            cur = c.execute(f"INSERT INTO posts ({cols}) VALUES ({marks})",  # noqa: S608
+                            list(values.values()))
+            post_id = int(cur.lastrowid or 0)
+            self._event(c, post_id, state, detail or "created", now)
+        post = self.get(post_id)
+        assert post is not None
+        return post
+
+    def update(self, post_id: int, **fields: Any) -> Post:
+        """Edit a post the user still owns (see EDITABLE_STATES); state is unchanged."""
+        with self.db.transaction() as c:
+            current = self._state(c, post_id)
+            if current not in EDITABLE_STATES:
+                raise StateConflict(
+                    f"This post is {current.value.replace('_', ' ')} and can no longer be edited."
+                )
+            self._set(c, post_id, fields)
+        post = self.get(post_id)
+        assert post is not None
+        return post
+
+    def transition(
+        self,
+        post_id: int,
+        state: PostState,
+        detail: str = "",
+        *,
+        expect: Iterable[PostState] | None = None,
+        **fields: Any,
+    ) -> Post:
+        """Move a post to ``state`` (plus any field updates) and log it, in one transaction.
+
+        With ``expect``, the move only happens from one of those states; otherwise
+        StateConflict is raised and nothing changes (compare-and-set for the engine).
+        """
+        now = self._now()
+        with self.db.transaction() as c:
+            current = self._state(c, post_id)
+            if expect is not None and current not in set(expect):
+                raise StateConflict(
+                    f"post {post_id} is {current.value}, expected one of "
+                    f"{sorted(s.value for s in expect)}"
+                )
+            self._set(c, post_id, {**fields, "state": state}, now=now)
+            self._event(c, post_id, state, detail, now)
+        post = self.get(post_id)
+        assert post is not None
+        return post
+
+    def delete(self, post_id: int) -> None:
+        with self.db.transaction() as c:
+            current = self._state(c, post_id)
+            if current.is_active:
+                raise StateConflict(
+                    f"This post is {current.value.replace('_', ' ')} right now; wait until it "
+                    "finishes or fails before removing it."
+                )
+            c.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _state(c: sqlite3.Connection, post_id: int) -> PostState:
+        r = c.execute("SELECT state FROM posts WHERE id = ?", (post_id,)).fetchone()
+        if r is None:
+            raise StoreError(f"There is no post {post_id} (it may have been removed).")
+        return PostState(r[0])
+
+    def _set(self, c: sqlite3.Connection, post_id: int, fields: dict[str, Any],
+             now: int | None = None) -> None:
+        unknown = set(fields) - _SETTABLE - {"state"}
+        if unknown:
+            raise ValueError(f"not a post field: {sorted(unknown)}")
+        fields = {**fields, "updated_at": self._now() if now is None else now}
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        c.execute(
+            f"UPDATE posts SET {assignments} WHERE id = ?",  # noqa: S608 - names whitelisted
+            [*(_encode(k, v) for k, v in fields.items()), post_id],
+        )
+
+    @staticmethod
+    def _event(c: sqlite3.Connection, post_id: int, state: PostState, detail: str,
+               at: int) -> None:
+        c.execute(
+            "INSERT INTO post_events (post_id, at, state, detail) VALUES (?, ?, ?, ?)",
+            (post_id, at, state.value, detail),
+        )

@@ -1,0 +1,149 @@
+"""Settings: the TikTok app's credentials (secret to the keyring) and scheduling preferences."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tiktok_desktop.config import (
+    DEFAULT_REDIRECT_URI,
+    Credentials,
+    Settings,
+    SettingsStore,
+)
+from tiktok_desktop.services.vault import Vault, VaultError
+
+log = logging.getLogger(__name__)
+
+_SOURCE_NOTE = {
+    "environment": "Set by the environment variable {var}; it overrides this field.",
+    ".env": "Set in the .env file of the working folder ({var}); it overrides this field.",
+}
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
+                 credentials: Credentials, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.store = store
+        self.settings = settings
+        self.vault = vault
+        layout = QVBoxLayout(self)
+
+        app_box = QGroupBox("TikTok app")
+        form = QFormLayout(app_box)
+        intro = QLabel(
+            "Use the client key and secret of your own app from developers.tiktok.com. "
+            "Leave them empty to use the built-in sandbox."
+        )
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        self.client_key = QLineEdit(settings.client_key)
+        self.client_key.setPlaceholderText("e.g. aw1b2c3d4e5f6g7h")
+        form.addRow("Client key:", self.client_key)
+        self._note(form, credentials, "client_key", "TIKTOK_CLIENT_KEY")
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self._secret_saved = False
+        try:
+            self._secret_saved = bool(vault.client_secret())
+            self.client_secret.setPlaceholderText(
+                "Saved in the system keyring; type to replace" if self._secret_saved
+                else "Stored in the system keyring, never in a file"
+            )
+        except VaultError as exc:
+            self.client_secret.setEnabled(False)
+            self.client_secret.setPlaceholderText("No secure keyring available")
+            self.client_secret.setToolTip(str(exc))
+        form.addRow("Client secret:", self.client_secret)
+        self._note(form, credentials, "client_secret", "TIKTOK_CLIENT_SECRET")
+        self.redirect_uri = QLineEdit(settings.redirect_uri)
+        self.redirect_uri.setPlaceholderText(DEFAULT_REDIRECT_URI)
+        self.redirect_uri.setToolTip(
+            "Register this exact URI in your TikTok app. The * port lets the app pick a free "
+            "port each time."
+        )
+        form.addRow("Redirect URI:", self.redirect_uri)
+        self._note(form, credentials, "redirect_uri", "TIKTOK_REDIRECT_URI")
+        layout.addWidget(app_box)
+
+        sched_box = QGroupBox("Scheduling")
+        sform = QFormLayout(sched_box)
+        self.timezone = QComboBox()
+        self.timezone.addItem("System time zone", "")
+        for name in sorted(zoneinfo.available_timezones()):
+            self.timezone.addItem(name, name)
+        self.timezone.setCurrentIndex(max(0, self.timezone.findData(settings.timezone)))
+        sform.addRow("Time zone:", self.timezone)
+        self.grace = QSpinBox()
+        self.grace.setRange(0, 24 * 60)
+        self.grace.setSuffix(" min")
+        self.grace.setValue(settings.late_grace_minutes)
+        self.grace.setToolTip(
+            "If the app was closed at a post's due time, it still posts it this long afterwards; "
+            "later than that the post is marked missed for you to reschedule."
+        )
+        sform.addRow("Post late for up to:", self.grace)
+        layout.addWidget(sched_box)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _note(form: QFormLayout, creds: Credentials, field: str, var: str) -> None:
+        template = _SOURCE_NOTE.get(creds.sources.get(field, ""))
+        if template:
+            note = QLabel(template.format(var=var))
+            note.setWordWrap(True)
+            note.setStyleSheet("color: palette(mid);")
+            form.addRow("", note)
+
+    def save(self) -> None:
+        redirect = self.redirect_uri.text().strip()
+        if redirect and not redirect.startswith(("http://127.0.0.1:", "http://localhost:",
+                                                 "https://127.0.0.1:", "https://localhost:")):
+            QMessageBox.warning(
+                self, "Redirect URI",
+                "The redirect URI must point at this computer, for example "
+                f"{DEFAULT_REDIRECT_URI}. Register the same URI in your TikTok app.",
+            )
+            return
+        secret = self.client_secret.text().strip()
+        if secret:
+            try:
+                self.vault.set_client_secret(secret)
+            except VaultError as exc:
+                QMessageBox.warning(self, "Client secret not saved", str(exc))
+                return
+        self.settings.client_key = self.client_key.text().strip()
+        self.settings.redirect_uri = redirect
+        self.settings.timezone = str(self.timezone.currentData() or "")
+        self.settings.late_grace_minutes = self.grace.value()
+        try:
+            self.store.save(self.settings)
+        except OSError as exc:
+            QMessageBox.warning(self, "Settings not saved",
+                                f"Could not write {self.store.path}: {exc}")
+            return
+        log.info("settings saved")
+        self.accept()

@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, Signal
+from PySide6.QtCore import QByteArray, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
@@ -74,26 +74,40 @@ class InstanceServer(QObject):
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
             self._buffers[sock] = bytearray()
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(lambda s=sock: self._finish(s))
+            # Slots look the socket up via sender(): lambdas holding Python wrappers of
+            # sockets Qt deletes itself crash at interpreter teardown.
+            sock.readyRead.connect(self._read)
+            sock.disconnected.connect(self._closed)
 
-    def _read(self, sock: QLocalSocket) -> None:
+    def _sender(self) -> QLocalSocket | None:
+        sock = self.sender()
+        return sock if isinstance(sock, QLocalSocket) else None
+
+    @Slot()
+    def _read(self) -> None:
+        sock = self._sender()
+        if sock is None:
+            return
         buf = self._buffers.get(sock)
         if buf is None:
             return
         buf.extend(sock.readAll().data())
         if len(buf) > _MAX_MESSAGE:
             log.info("ignoring an oversized message from another launch")
-            self._buffers.pop(sock, None)
+            buf.clear()
             sock.abort()
-        elif buf.endswith(b"\n"):
-            self._finish(sock)
 
-    def _finish(self, sock: QLocalSocket) -> None:
-        buf = self._buffers.pop(sock, None)
-        sock.deleteLater()
-        if buf is None:
+    @Slot()
+    def _closed(self) -> None:
+        """The sender hangs up after writing: the whole message is in."""
+        sock = self._sender()
+        if sock is None:
             return
+        buf = self._buffers.pop(sock, None)
+        sock.deleteLater()  # deferred: we are inside one of its signals
+        if not buf:
+            return
+        buf.extend(sock.readAll().data())
         try:
             paths = [str(p) for p in json.loads(bytes(buf).decode()).get("paths", [])]
         except (ValueError, AttributeError, UnicodeDecodeError):

@@ -1,0 +1,47 @@
+"""Fixtures for the UI tests: a real AppContext on a real SQLite file in the test's home."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tiktok_desktop import paths
+from tiktok_desktop.services.context import AppContext, build_context
+from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
+
+
+@pytest.fixture
+def ctx() -> Iterator[AppContext]:
+    context = build_context(paths.resolve())
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def seeded(ctx: AppContext) -> AppContext:
+    """Two accounts and posts in several states."""
+    accounts = AccountsRepo(ctx.db)
+    posts = PostsRepo(ctx.db)
+    now = int(time.time())
+    a = accounts.upsert_connected(
+        open_id="open-a", display_name="Mia Chen", username="miacooks", avatar_url="",
+        granted_scopes=["user.info.basic", "video.publish"], access_expires_at=now + 3600,
+        refresh_expires_at=now + 86400,
+    )
+    b = accounts.upsert_connected(
+        open_id="open-b", display_name="Studio North", username="", avatar_url="",
+        granted_scopes=["user.info.basic"], access_expires_at=None, refresh_expires_at=None,
+    )
+    posts.create(NewPost(account_id=a.id, video_path="/videos/late.mp4", video_size=10,
+                         caption="Later post\nsecond line", privacy_level="SELF_ONLY",
+                         due_at=now + 7200), PostState.SCHEDULED)
+    posts.create(NewPost(account_id=b.id, video_path="/videos/soon.mp4", video_size=10,
+                         caption="Soon", privacy_level="PUBLIC_TO_EVERYONE", due_at=now + 60),
+                 PostState.SCHEDULED)
+    posts.create(NewPost(account_id=a.id, video_path="/videos/draft.mov", video_size=10))
+    failed = posts.create(NewPost(account_id=b.id, video_path="/videos/f.mp4", video_size=10,
+                                  due_at=now - 60), PostState.SCHEDULED)
+    posts.transition(failed.id, PostState.FAILED, "boom", last_error_message="TikTok said no")
+    return ctx

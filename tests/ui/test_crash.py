@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
 
 from tiktok_desktop.ui.crash import CrashDialog, CrashHandler
 

@@ -4,15 +4,14 @@ import json
 import stat
 from pathlib import Path
 
-from pytestqt.qtbot import QtBot
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
 
+from tests.conftest import MemoryKeyring
 from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
-
-from tests.conftest import MemoryKeyring
 
 
 def test_empty_state_tells_the_user_what_to_do_first(qtbot: QtBot, ctx: AppContext) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from pytestqt.modeltest import ModelTester
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from pytestqt.modeltest import ModelTester
 
 from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.store import PostState

@@ -54,7 +54,7 @@ def test_second_launch_hands_videos_to_the_first(qtbot: QtBot, tmp_path: Path) -
                 [sys.executable, "-m", "tiktok_desktop", str(video)], env=env,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         server.close()
     assert proc.returncode == 0, err

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import socket
+import threading
+
+import httpx
+import pytest
+
+from tiktok_desktop.services.loopback import (
+    AuthorizationDenied,
+    LoopbackCancelled,
+    LoopbackError,
+    LoopbackReceiver,
+    LoopbackTimeout,
+    PortInUse,
+    RedirectTemplate,
+    StateMismatch,
+)
+
+WILDCARD = "http://127.0.0.1:*/callback/"
+
+
+def _get(url: str, **params: str) -> httpx.Response:
+    return httpx.get(url, params=params, timeout=5)
+
+
+def test_valid_callback_returns_code_and_scopes(caplog: pytest.LogCaptureFixture) -> None:
+    with LoopbackReceiver(WILDCARD, "st-123") as rx:
+        assert rx.redirect_uri == f"http://127.0.0.1:{rx.port}/callback/"
+        r = _get(rx.redirect_uri, code="the-secret-code", scopes="user.info.basic,video.publish",
+                 state="st-123")
+        assert r.status_code == 200
+        assert "close this tab" in r.text
+        result = rx.wait()
+    assert result.code == "the-secret-code"
+    assert result.scopes == {"user.info.basic", "video.publish"}
+    assert "the-secret-code" not in repr(result)
+    ours = [rec for rec in caplog.records if rec.name.startswith("tiktok_desktop")]
+    assert ours and all("the-secret-code" not in rec.getMessage() for rec in ours)
+
+
+def test_state_mismatch_is_refused() -> None:
+    with LoopbackReceiver(WILDCARD, "expected") as rx:
+        r = _get(rx.redirect_uri, code="c", state="forged")
+        assert r.status_code == 400
+        with pytest.raises(StateMismatch, match="different sign-in attempt"):
+            rx.wait()
+
+
+def test_missing_state_is_refused() -> None:
+    with LoopbackReceiver(WILDCARD, "expected") as rx:
+        _get(rx.redirect_uri, code="c")
+        with pytest.raises(StateMismatch):
+            rx.wait()
+
+
+def test_denied_consent() -> None:
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        r = _get(rx.redirect_uri, error="access_denied", error_description="User cancelled",
+                 state="s")
+        assert "cancelled" in r.text
+        with pytest.raises(AuthorizationDenied, match="You cancelled") as info:
+            rx.wait()
+    assert info.value.error == "access_denied"
+
+
+def test_other_oauth_error_is_explained() -> None:
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        _get(rx.redirect_uri, error="invalid_scope", error_description="bad scope", state="s")
+        with pytest.raises(AuthorizationDenied, match="invalid_scope.*bad scope"):
+            rx.wait()
+
+
+def test_timeout_has_a_clear_message() -> None:
+    rx = LoopbackReceiver(WILDCARD, "s", timeout=0.2)
+    with pytest.raises(LoopbackTimeout, match="start Connect again"):
+        rx.wait()
+    # The port is released afterwards.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", rx.port))
+
+
+def test_cancel_aborts_the_wait() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(LoopbackCancelled):
+        LoopbackReceiver(WILDCARD, "s").wait(cancel)
+
+
+def test_fixed_port_in_use_is_explained() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(PortInUse, match=rf"Port {port} .* in use.*\*"):
+            LoopbackReceiver(f"http://127.0.0.1:{port}/callback/", "s")
+
+
+def test_fixed_port_from_redirect_uri() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with LoopbackReceiver(f"http://localhost:{port}/callback/", "s") as rx:
+        assert rx.port == port
+        assert rx.redirect_uri == f"http://localhost:{port}/callback/"
+
+
+def test_only_one_callback_is_answered() -> None:
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        first = _get(rx.redirect_uri, code="one", state="s")
+        assert first.status_code == 200
+        assert rx.wait().code == "one"
+        # The receiver has shut down: a replay cannot reach it.
+        with pytest.raises(httpx.ConnectError):
+            _get(rx.redirect_uri, code="two", state="s")
+
+
+def test_other_requests_are_ignored() -> None:
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        base = f"http://127.0.0.1:{rx.port}"
+        assert httpx.get(f"{base}/favicon.ico").status_code == 404
+        assert httpx.get(f"{base}/callback").status_code == 404  # exact path only
+        assert httpx.post(rx.redirect_uri, content=b"x").status_code == 405
+        assert httpx.get(rx.redirect_uri, params={"code": "x" * 10000}).status_code == 414
+        # A callback without a code does not end the wait.
+        assert _get(rx.redirect_uri, state="s").status_code == 400
+        assert _get(rx.redirect_uri, code="real", state="s").status_code == 200
+        assert rx.wait().code == "real"
+
+
+@pytest.mark.parametrize("uri, message", [
+    ("https://127.0.0.1:*/callback/", "http://"),
+    ("http://example.com:80/callback/", "this computer"),
+    ("http://127.0.0.1/callback/", "this computer"),
+    ("http://127.0.0.1:*/callback/?x=1", "query"),
+    ("http://127.0.0.1:99999/callback/", "invalid port"),
+])
+def test_bad_redirect_uris(uri: str, message: str) -> None:
+    with pytest.raises(LoopbackError, match=message):
+        RedirectTemplate.parse(uri)

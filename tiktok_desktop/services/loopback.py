@@ -1,0 +1,280 @@
+"""The one-shot OAuth redirect receiver on 127.0.0.1.
+
+TikTok sends the browser back to ``http://127.0.0.1:<port>/callback/?code=…&state=…``. We
+listen on loopback only, answer exactly one valid callback with a small "you can close this
+tab" page, then stop. Anything else (other paths, other methods, oversized requests) gets a
+plain 404/405/413 and is otherwise ignored. The authorization code is never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import http.server
+import logging
+import socket
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 300.0
+MAX_REQUEST_LINE = 8192
+
+
+class LoopbackError(Exception):
+    """The sign-in did not complete; the message says why in plain words."""
+
+
+class LoopbackTimeout(LoopbackError):
+    pass
+
+
+class LoopbackCancelled(LoopbackError):
+    pass
+
+
+class StateMismatch(LoopbackError):
+    pass
+
+
+class AuthorizationDenied(LoopbackError):
+    def __init__(self, error: str, description: str) -> None:
+        self.error = error
+        self.description = description
+        if error == "access_denied":
+            text = "You cancelled the TikTok authorization, so no account was connected."
+        else:
+            text = f"TikTok could not authorize the app ({error}): {description or 'no details'}."
+        super().__init__(text)
+
+
+class PortInUse(LoopbackError):
+    pass
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    code: str
+    scopes: frozenset[str]
+    state: str
+
+    def __repr__(self) -> str:  # the code is a credential
+        return f"CallbackResult(code=***, scopes={sorted(self.scopes)})"
+
+
+@dataclass(frozen=True)
+class RedirectTemplate:
+    """The configured redirect URI, e.g. ``http://127.0.0.1:*/callback/``."""
+
+    scheme: str
+    host: str
+    port: int | None  # None = wildcard: any free port
+    path: str
+
+    @classmethod
+    def parse(cls, uri: str) -> RedirectTemplate:
+        parts = urllib.parse.urlsplit(uri)
+        netloc = parts.netloc
+        host, sep, port_text = netloc.rpartition(":")
+        if parts.scheme != "http":
+            raise LoopbackError(
+                f"The redirect URI {uri} must start with http:// (the app receives the "
+                "browser on this computer without TLS)."
+            )
+        if not sep or host not in ("127.0.0.1", "localhost"):
+            raise LoopbackError(
+                f"The redirect URI {uri} must point at this computer with a port, for example "
+                "http://127.0.0.1:*/callback/."
+            )
+        if parts.query or parts.fragment:
+            raise LoopbackError(f"The redirect URI {uri} must not have a query or fragment.")
+        if port_text == "*":
+            port = None
+        elif port_text.isdigit() and 0 < int(port_text) < 65536:
+            port = int(port_text)
+        else:
+            raise LoopbackError(f"The redirect URI {uri} has an invalid port {port_text!r}.")
+        return cls(parts.scheme, host, port, parts.path or "/")
+
+    def concrete(self, port: int) -> str:
+        return f"{self.scheme}://{self.host}:{port}{self.path}"
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; background: #f4f4f6; color: #161823;
+       display: flex; min-height: 90vh; align-items: center; justify-content: center; }}
+main {{ background: #fff; padding: 2em 2.5em; border-radius: 14px; max-width: 30em;
+        box-shadow: 0 2px 12px rgba(0,0,0,.08); }}
+h1 {{ font-size: 1.3em; margin-top: 0; color: {color}; }}
+</style></head>
+<body><main><h1>{title}</h1><p>{body}</p></main></body></html>
+"""
+
+
+def _page(title: str, body: str, ok: bool) -> bytes:
+    return _PAGE.format(title=html.escape(title), body=html.escape(body),
+                        color="#0a7d32" if ok else "#c0213b").encode()
+
+
+class _Server(http.server.HTTPServer):
+    receiver: LoopbackReceiver
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    # One request at a time: a connection that sends nothing must not block the real callback.
+    timeout = 5
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the request line carries the code: never let it reach a log
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/html") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def _not_found(self) -> None:
+        self._send(404, b"Not found\n", "text/plain")
+
+    def do_GET(self) -> None:
+        if len(self.requestline) > MAX_REQUEST_LINE:
+            self._send(414, b"Request too long\n", "text/plain")
+            return
+        if int(self.headers.get("Content-Length") or 0) > 0:
+            self._send(413, b"No body expected\n", "text/plain")
+            return
+        parts = urllib.parse.urlsplit(self.path)
+        receiver = self.server.receiver
+        if parts.path != receiver.template.path:
+            self._not_found()
+            return
+        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        status, page = receiver._accept({k: v[0] for k, v in query.items() if v})
+        self._send(status, page)
+
+    def do_POST(self) -> None:
+        self._send(405, b"Method not allowed\n", "text/plain")
+
+    do_PUT = do_DELETE = do_PATCH = do_POST
+
+
+class LoopbackReceiver:
+    """Listens for one OAuth callback. Use as a context manager or call close()."""
+
+    def __init__(self, redirect_uri: str, expected_state: str,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.template = RedirectTemplate.parse(redirect_uri)
+        self.expected_state = expected_state
+        self.timeout = timeout
+        self._done = threading.Event()
+        self._result: CallbackResult | None = None
+        self._error: LoopbackError | None = None
+        self._lock = threading.Lock()
+        try:
+            self._server = _Server(("127.0.0.1", self.template.port or 0), _Handler,
+                                   bind_and_activate=False)
+            self._server.allow_reuse_address = False
+            self._server.server_bind()
+            self._server.server_activate()
+        except OSError as exc:
+            self._server.server_close()
+            raise PortInUse(
+                f"Port {self.template.port} on 127.0.0.1 is in use by another program, so the "
+                "app cannot receive TikTok's answer there. Close that program, or register the "
+                "redirect URI http://127.0.0.1:*/callback/ (any port) in your TikTok app and "
+                f"use it in Settings. ({exc.strerror})"
+            ) from None
+        self._server.receiver = self
+        self.port: int = self._server.server_address[1]
+        self.redirect_uri = self.template.concrete(self.port)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name="oauth-loopback", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> LoopbackReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept(self, params: dict[str, str]) -> tuple[int, bytes]:
+        """Judge one callback; the first decisive one ends the wait."""
+        with self._lock:
+            if self._done.is_set():
+                return 409, _page("Already done",
+                                  "This sign-in was already completed. You can close this tab.",
+                                  ok=False)
+            state = params.get("state", "")
+            if not hmac.compare_digest(state.encode(), self.expected_state.encode()):
+                self._error = StateMismatch(
+                    "The browser came back from a different sign-in attempt (the security "
+                    "check did not match), so it was refused. Start Connect again."
+                )
+                status, page = 400, _page("Sign-in refused", str(self._error), ok=False)
+            elif "error" in params:
+                self._error = AuthorizationDenied(params["error"],
+                                                  params.get("error_description", ""))
+                status, page = 200, _page("Not connected", str(self._error), ok=False)
+            elif params.get("code"):
+                self._result = CallbackResult(
+                    code=params["code"],
+                    scopes=frozenset(s for s in params.get("scopes", "").split(",") if s),
+                    state=state,
+                )
+                status, page = 200, _page(
+                    "Connected", "You can close this tab and return to TikTok Desktop.", ok=True)
+            else:
+                return 400, _page("Sign-in incomplete",
+                                  "TikTok's answer had no authorization code. Start Connect "
+                                  "again from the app.", ok=False)
+            self._done.set()
+        log.info("OAuth callback received on port %d", self.port)
+        # Stop listening from another thread: shutdown() waits for serve_forever to return.
+        threading.Thread(target=self._server.shutdown, daemon=True).start()
+        return status, page
+
+    def wait(self, cancel: threading.Event | None = None) -> CallbackResult:
+        """Block until the callback, the timeout, or ``cancel`` is set."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            while not self._done.wait(0.05):
+                if cancel is not None and cancel.is_set():
+                    raise LoopbackCancelled("Connecting was cancelled.")
+                if time.monotonic() >= deadline:
+                    raise LoopbackTimeout(
+                        f"No answer from TikTok within {round(self.timeout / 60, 1):g} minutes. "
+                        "If the browser did not open or you closed it, start Connect again."
+                    )
+            if self._error is not None:
+                raise self._error
+            assert self._result is not None
+            return self._result
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

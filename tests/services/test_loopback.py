@@ -67,7 +67,7 @@ def test_denied_consent() -> None:
 def test_other_oauth_error_is_explained() -> None:
     with LoopbackReceiver(WILDCARD, "s") as rx:
         _get(rx.redirect_uri, error="invalid_scope", error_description="bad scope", state="s")
-        with pytest.raises(AuthorizationDenied, match="invalid_scope.*bad scope"):
+        with pytest.raises(AuthorizationDenied, match=r"invalid_scope.*bad scope"):
             rx.wait()
 
 

@@ -85,16 +85,14 @@ class SettingsStore:
     def load(self) -> Settings:
         self.load_problems = []
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return Settings()
-        try:
-            raw = json.loads(text)
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
                 raise ValueError("top level is not an object")
-        except ValueError as exc:
+        except FileNotFoundError:
+            return Settings()
+        except ValueError as exc:  # includes UnicodeDecodeError
             # Keep the unreadable file for the user instead of overwriting it on next save.
-            backup = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
+            backup = self._unused_name("unreadable")
             os.replace(self.path, backup)
             msg = (
                 f"The settings file could not be read ({exc}). It was moved to {backup} and "
@@ -109,6 +107,15 @@ class SettingsStore:
         self.load_problems.extend(problems)
         return settings
 
+    def _unused_name(self, tag: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for n in range(1000):
+            suffix = f"-{n}" if n else ""
+            candidate = self.path.with_name(f"{self.path.name}.{tag}-{stamp}{suffix}")
+            if not candidate.exists():
+                return candidate
+        raise OSError(f"too many {tag} copies of {self.path}")
+
     def save(self, settings: Settings) -> None:
         write_private_atomic(self.path, settings.to_json())
 
@@ -117,7 +124,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: ``KEY=value`` lines, optional ``export``, quotes, ``#`` comments."""
     result: dict[str, str] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: editors on Windows save a BOM that would otherwise glue onto the first key.
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return result
     for raw in lines:
@@ -131,8 +139,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not sep or not key.replace("_", "").isalnum():
             continue
         value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
+        if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+            # Quoted: the value ends at the closing quote; a comment may follow it.
+            value = value[1 : value.find(value[0], 1)]
         else:
             # An unquoted value ends at an inline comment.
             value = value.split(" #", 1)[0].rstrip()

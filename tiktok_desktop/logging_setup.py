@@ -8,6 +8,7 @@ A bounded in-memory tail feeds the "View log" window and crash reports.
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import logging.handlers
 import re
@@ -15,23 +16,29 @@ import sys
 import threading
 from pathlib import Path
 
-from tiktok_desktop.paths import ensure_private_dir, touch_private
+from tiktok_desktop.paths import ensure_private_dir, private_opener, touch_private
 
 MASK = "***"
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 
 # Names whose values are secrets, in query strings, form bodies, JSON and "key: value" text.
+# "code" is masked only as code=… (URLs, forms, reprs): as "code": it is mostly TikTok's error
+# code ("code":"ok"), which support needs to see.
 _SENSITIVE_NAMES = (
-    r"access_token|refresh_token|client_secret|code_verifier|code|token|secret|password"
+    r"access_token|refresh_token|client_secret|code_verifier|token|secret|password"
     r"|authorization_code|id_token"
 )
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # "key": "value"  /  'key': 'value'
-    (re.compile(rf"""(["']?(?:{_SENSITIVE_NAMES})["']?\s*:\s*["'])([^"']+)(["'])""", re.I),
+    # "key": "value", key='value', key="value"
+    (re.compile(rf"""(["']?(?:{_SENSITIVE_NAMES})["']?\s*[:=]\s*["'])([^"']+)(["'])""", re.I),
+     rf"\g<1>{MASK}\g<3>"),
+    # code='…' in reprs, unless it is a snake_case error code like 'rate_limit_exceeded'
+    (re.compile(r"""(?<![A-Za-z0-9_])(code\s*=\s*["'])(?![a-z_]+["'])([^"']+)(["'])"""),
      rf"\g<1>{MASK}\g<3>"),
     # key=value in URLs, forms, and key: value in plain text (stops at a delimiter)
     (re.compile(rf"(?<![A-Za-z0-9_])((?:{_SENSITIVE_NAMES})\s*[=:]\s*)([^\s&,;\"'<>)\]}}]+)", re.I),
      rf"\g<1>{MASK}"),
+    (re.compile(r"(?<![A-Za-z0-9_])(code=)([^\s&,;\"'<>)\]}]+)", re.I), rf"\g<1>{MASK}"),
     # Authorization: Bearer <token>
     (re.compile(r"(Bearer\s+)([A-Za-z0-9._~+/=\-!*%]+)", re.I), rf"\g<1>{MASK}"),
     # TikTok's token shapes even without a key next to them (act.xxx, rft.xxx)
@@ -74,7 +81,10 @@ class RedactingFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad %-format must not raise into the caller
+            message = f"{record.msg!s} {record.args!r}"
         record.msg = self.redactor.redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -84,6 +94,18 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redactor.redact(record.stack_info)
         return True
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotation reopens the file: keep it 0600 every time, not just the first."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(
+            self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+            opener=private_opener,
+        )
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
 
 
 class TailHandler(logging.Handler):
@@ -122,7 +144,7 @@ def setup_logging(log_dir: Path | None, *, console: bool = False,
     if log_dir is not None:
         ensure_private_dir(log_dir)
         log_file = touch_private(log_dir / "tiktok-desktop.log")
-        fh = logging.handlers.RotatingFileHandler(
+        fh = PrivateRotatingFileHandler(
             log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
         )
         fh.setFormatter(logging.Formatter(LOG_FORMAT))
@@ -133,6 +155,8 @@ def setup_logging(log_dir: Path | None, *, console: bool = False,
         ch.setLevel(level)
         handlers.append(ch)
     for h in handlers:
+        for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+            h.removeFilter(old)  # TAIL is shared: do not stack filters on repeated set-up
         h.addFilter(redact)
         h._tiktok_desktop = True  # type: ignore[attr-defined]
         root.addHandler(h)

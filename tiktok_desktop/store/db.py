@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,7 +69,10 @@ class Database:
         existed = path.exists() and path.stat().st_size > 0
         touch_private(path)
         try:
-            db._check_integrity()
+            if existed:
+                # Read-only first: switching to WAL rewrites header bytes, and a damaged or
+                # too-new file must be left exactly as it was.
+                db._preflight()
             db._migrate(existed)
         except BaseException:
             db.close()
@@ -133,28 +137,35 @@ class Database:
 
     # -- open-time checks --------------------------------------------------------------------
 
-    def _check_integrity(self) -> None:
+    def _preflight(self) -> None:
+        # Without a WAL to read, immutable=1 opens the file without creating -wal/-shm files.
+        wal = self.path.with_name(self.path.name + "-wal")
+        flags = "mode=ro" if wal.exists() else "immutable=1"
+        uri = f"file:{urllib.parse.quote(str(self.path))}?{flags}"
+        version = 0
         try:
-            rows = self.conn().execute("PRAGMA quick_check").fetchall()
-            problems = [r[0] for r in rows if r[0] != "ok"]
+            ro = sqlite3.connect(uri, uri=True)
+            try:
+                rows = ro.execute("PRAGMA quick_check").fetchall()
+                problems = [r[0] for r in rows if r[0] != "ok"]
+                version = int(ro.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                ro.close()
         except sqlite3.DatabaseError as exc:  # "file is not a database" and friends
             problems = [str(exc)]
-        if not problems:
-            return
-        self.close()
-        backup = self._save_copy("damaged")
-        log.error("database %s failed its integrity check: %s", self.path, problems[:5])
-        raise DatabaseCorrupt(
-            f"The schedule database at {self.path} is damaged ({problems[0]}). A copy was "
-            f"saved as {backup}. You can start with an empty database (the copy stays for "
-            "recovery) or quit and restore the file from a backup.",
-            self.path,
-            backup,
-        )
+        if problems:
+            backup = self._save_copy("damaged")
+            log.error("database %s failed its integrity check: %s", self.path, problems[:5])
+            raise DatabaseCorrupt(
+                f"The schedule database at {self.path} is damaged ({problems[0]}). A copy was "
+                f"saved as {backup}. You can start with an empty database (the copy stays for "
+                "recovery) or quit and restore the file from a backup.",
+                self.path,
+                backup,
+            )
+        self._refuse_newer(version)
 
-    def _migrate(self, existed: bool) -> None:
-        c = self.conn()
-        current = self.schema_version
+    def _refuse_newer(self, current: int) -> None:
         target = len(self.migrations)
         if current > target:
             raise DatabaseTooNew(
@@ -162,6 +173,12 @@ class Database:
                 f"Desktop (schema {current}; this version knows up to {target}). Install the "
                 "newer version again, or point TIKTOK_DESKTOP_HOME at another folder."
             )
+
+    def _migrate(self, existed: bool) -> None:
+        c = self.conn()
+        current = self.schema_version
+        target = len(self.migrations)
+        self._refuse_newer(current)
         if current == target:
             return
         if existed and current > 0:

@@ -108,7 +108,7 @@ class PostsRepo:
         due_from: int | None = None,
         due_to: int | None = None,
     ) -> list[Post]:
-        """Posts filtered by account, state and due range, soonest first, drafts last."""
+        """Posts filtered by account, state and due range, soonest first, undated last."""
         where: list[str] = []
         args: list[Any] = []
         if account_id is not None:
@@ -194,6 +194,8 @@ class PostsRepo:
 
     def update(self, post_id: int, **fields: Any) -> Post:
         """Edit a post the user still owns (see EDITABLE_STATES); state is unchanged."""
+        if "state" in fields:
+            raise ValueError("use transition() to change a post's state (it logs an event)")
         with self.db.transaction() as c:
             current = self._state(c, post_id)
             if current not in EDITABLE_STATES:
@@ -220,12 +222,13 @@ class PostsRepo:
         StateConflict is raised and nothing changes (compare-and-set for the engine).
         """
         now = self._now()
+        wanted = None if expect is None else frozenset(expect)
         with self.db.transaction() as c:
             current = self._state(c, post_id)
-            if expect is not None and current not in set(expect):
+            if wanted is not None and current not in wanted:
                 raise StateConflict(
                     f"post {post_id} is {current.value}, expected one of "
-                    f"{sorted(s.value for s in expect)}"
+                    f"{sorted(s.value for s in wanted)}"
                 )
             self._set(c, post_id, {**fields, "state": state}, now=now)
             self._event(c, post_id, state, detail, now)

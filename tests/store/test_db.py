@@ -330,8 +330,14 @@ def test_post_events_are_append_only(db: Database) -> None:
         )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.conn().execute("UPDATE post_events SET detail = 'rewritten'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.conn().execute("DELETE FROM post_events")
     row = db.conn().execute("SELECT at, state, detail FROM post_events").fetchone()
     assert tuple(row) == (5, "draft", "a")
+    # Removing the post itself takes its history with it.
+    with db.transaction() as c:
+        c.execute("DELETE FROM posts")
+    assert db.conn().execute("SELECT COUNT(*) FROM post_events").fetchone()[0] == 0
 
 
 def test_transaction_commits(db: Database, db_path: Path) -> None:

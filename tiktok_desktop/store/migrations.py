@@ -82,6 +82,13 @@ V1_INITIAL = [
     CREATE TRIGGER post_events_append_only BEFORE UPDATE ON post_events
     BEGIN SELECT RAISE(ABORT, 'post_events is append-only'); END
     """,
+    # Deleting history is only possible together with its post (the cascade runs after the
+    # post row is gone, so the check lets it through).
+    """
+    CREATE TRIGGER post_events_keep_history BEFORE DELETE ON post_events
+    WHEN EXISTS (SELECT 1 FROM posts WHERE id = OLD.post_id)
+    BEGIN SELECT RAISE(ABORT, 'post_events is append-only'); END
+    """,
     # "What is due next": scheduled posts by due time.
     "CREATE INDEX posts_state_due ON posts(state, due_at)",
     # Retries waiting for their time.

@@ -1,0 +1,312 @@
+"""Plain data of the sandbox: options, apps, users, grants, publishes and what tests read back.
+
+Everything here is a dataclass that round-trips through JSON (``to_json`` / ``from_json``) so the
+state survives a restart. Secrets (tokens, codes, upload tokens) are never stored in clear: the
+records are keyed by the SHA-256 of the secret, which is all a lookup needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "ALL_SCOPES",
+    "CANNOT_POST_CODES",
+    "FAIL_REASONS",
+    "PRIVACY_LEVELS",
+    "PRIVATE_OPTIONS",
+    "PUBLIC_OPTIONS",
+    "App",
+    "Call",
+    "CodeRecord",
+    "Grant",
+    "Publish",
+    "PublishInfo",
+    "Received",
+    "SandboxOptions",
+    "TokenRecord",
+    "User",
+    "secret_hash",
+]
+
+# Scopes the sandbox knows (TIKTOK_API.md sections 1-4, 8). Anything else is `invalid_scope`.
+ALL_SCOPES: tuple[str, ...] = (
+    "user.info.basic",
+    "user.info.profile",
+    "user.info.stats",
+    "video.publish",
+    "video.upload",
+    "video.list",
+)
+PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY")
+PUBLIC_OPTIONS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
+PRIVATE_OPTIONS = ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
+# creator_info answers these with HTTP 200; the inits with 403 (section 4.1, 4.2).
+CANNOT_POST_CODES = (
+    "spam_risk_too_many_posts",
+    "spam_risk_user_banned_from_posting",
+    "reached_active_user_cap",
+)
+# Section 4.5 (plus the "also seen" one) so control.set_fail_reason catches typos.
+FAIL_REASONS = frozenset(
+    {
+        "internal",
+        "video_pull_failed",
+        "photo_pull_failed",
+        "file_format_check_failed",
+        "duration_check_failed",
+        "frame_rate_check_failed",
+        "picture_size_check_failed",
+        "auth_removed",
+        "spam_risk_too_many_posts",
+        "spam_risk_user_banned_from_posting",
+        "spam_risk_text",
+        "spam_risk",
+        "publish_cancelled",
+        "video_bitrate_check_failed",
+    }
+)
+
+
+def secret_hash(secret: str) -> str:
+    """Key under which a secret is stored: its SHA-256 (the clear value is never persisted)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SandboxOptions:
+    """Knobs of the emulator; defaults follow TIKTOK_API.md (older lifetimes page)."""
+
+    access_token_lifetime: int = 86400
+    refresh_token_lifetime: int = 31536000
+    auth_code_lifetime: int = 300
+    upload_url_lifetime: int = 3600
+    # Seconds between the last chunk and the final status.
+    processing_seconds: float = 3.0
+    rate_limits_enabled: bool = True
+    # Direct posts per creator in any rolling 24 h (shared across apps, like TikTok's cap).
+    daily_post_cap: int = 15
+    # Inbox shares per creator in any rolling 24 h that are still pending.
+    pending_inbox_cap: int = 5
+    # Distinct creators an unaudited client may post for in any rolling 24 h.
+    unaudited_user_cap: int = 5
+    # True: keep received bytes under state_dir/videos; False: only count + sha256.
+    store_upload_bytes: bool = True
+    # How the upload reply header `Content-Range: bytes 0-{X}/{TOTAL}` reports progress
+    # (TIKTOK_API.md open question 8): "count" -> X = bytes received so far; "inclusive" ->
+    # X = index of the last byte received (and `bytes */TOTAL` while nothing is received).
+    # See upload.py. Clients should cope with both; tests can flip this.
+    progress_end: Literal["count", "inclusive"] = "count"
+    # Socket timeout for a stalled client (a chunk that stops arriving counts as dropped).
+    socket_timeout: float = 60.0
+
+
+@dataclass
+class App:
+    client_key: str
+    client_secret: str = field(repr=False)
+    name: str
+    redirect_uris: list[str]
+    audited: bool = True
+    scopes: list[str] = field(default_factory=lambda: list(ALL_SCOPES))
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> App:
+        return cls(**data)
+
+
+@dataclass
+class User:
+    open_id: str
+    union_id: str
+    username: str
+    nickname: str
+    is_private: bool = False
+    comment_disabled: bool = False
+    duet_disabled: bool = False
+    stitch_disabled: bool = False
+    max_video_post_duration_sec: int = 600
+    # None, or one of CANNOT_POST_CODES (creator_info answers it with HTTP 200).
+    can_post: str | None = None
+    # None: derived from is_private (PUBLIC_OPTIONS / PRIVATE_OPTIONS).
+    privacy_level_options: list[str] | None = None
+    bio_description: str = ""
+    is_verified: bool = False
+    follower_count: int = 0
+    following_count: int = 0
+    likes_count: int = 0
+    # Filled in at server start (the port changes between runs); not persisted.
+    avatar_url: str = ""
+
+    def effective_privacy_options(self) -> list[str]:
+        if self.privacy_level_options is not None:
+            return list(self.privacy_level_options)
+        return list(PRIVATE_OPTIONS if self.is_private else PUBLIC_OPTIONS)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("avatar_url")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> User:
+        return cls(**data)
+
+
+@dataclass
+class CodeRecord:
+    """An authorization code (keyed by its hash)."""
+
+    client_key: str
+    open_id: str
+    scopes: list[str]
+    redirect_uri: str
+    code_challenge: str
+    expires_at: float
+    used: bool = False
+    grant_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CodeRecord:
+        return cls(**data)
+
+
+@dataclass
+class Grant:
+    """One user's authorization of one app; tokens hang off it and die with it."""
+
+    grant_id: str
+    client_key: str
+    open_id: str
+    scopes: list[str]
+    created_at: float
+    revoked: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Grant:
+        return cls(**data)
+
+
+@dataclass
+class TokenRecord:
+    """An access or refresh token (keyed by its hash)."""
+
+    grant_id: str
+    expires_at: float
+    revoked: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TokenRecord:
+        return cls(**data)
+
+
+@dataclass
+class Publish:
+    """One init (direct post or inbox share) and its upload task."""
+
+    publish_id: str
+    upload_id: str
+    upload_token_hash: str
+    mode: Literal["direct", "inbox"]
+    client_key: str
+    open_id: str
+    post_info: dict[str, Any]
+    video_size: int
+    chunk_size: int
+    total_chunk_count: int
+    created_at: float
+    upload_expires_at: float
+    uploaded: int = 0
+    chunks_received: int = 0
+    sha256: str = hashlib.sha256().hexdigest()
+    content_type: str | None = None
+    upload_completed_at: float | None = None
+    status: str = "PROCESSING_UPLOAD"
+    fail_reason: str | None = None
+    # Set by control.set_fail_reason; applied when processing finishes.
+    forced_fail_reason: str | None = None
+    post_ids: list[int] = field(default_factory=list)
+    finished_at: float | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.uploaded == self.video_size
+
+    def chunk_range(self, index: int) -> tuple[int, int]:
+        """(FIRST, LAST) of chunk `index` per section 4.4; the final chunk takes the remainder."""
+        first = index * self.chunk_size
+        if index == self.total_chunk_count - 1:
+            return first, self.video_size - 1
+        return first, first + self.chunk_size - 1
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Publish:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the sandbox received for one publish_id."""
+
+    publish_id: str
+    size: int
+    sha256: str
+    path: Path | None
+    complete: bool
+
+
+@dataclass(frozen=True)
+class PublishInfo:
+    """A snapshot of a publish for tests and the profile page."""
+
+    publish_id: str
+    open_id: str
+    client_key: str
+    mode: str
+    status: str
+    fail_reason: str | None
+    post_info: dict[str, Any]
+    video_size: int
+    uploaded_bytes: int
+    sha256: str
+    content_type: str | None
+    post_ids: list[int]
+    created_at: float
+    upload_completed_at: float | None
+    finished_at: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the call log saw it (path without query string: no secrets)."""
+
+    method: str
+    path: str
+    status: int | None  # None: the connection was dropped without an answer
+    error_code: str | None
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

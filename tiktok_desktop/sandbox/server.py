@@ -1,0 +1,466 @@
+"""SandboxServer: the HTTP server, routing, fault application and the call log.
+
+One ``ThreadingHTTPServer`` on 127.0.0.1 serves both TikTok hosts' paths (www.tiktok.com's
+/v2/auth/authorize/ and open.tiktokapis.com's /v2/...), the upload URLs it hands out
+(``/upload/video/?upload_id=...&upload_token=...``), the HTML pages (``/``, ``/@username``) and
+the control interface under ``/__sandbox__/``. HTTP/1.1 keep-alive; every answer has a
+Content-Length. Nothing is logged above DEBUG for client errors, and never a secret (paths are
+logged without their query string).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import api, oauth, pages, posting
+from .control import SandboxControl, control_routes
+from .faults import CallLog, Fault, Faults
+from .guard import RateLimiter
+from .models import App, Call, SandboxOptions, User
+from .oauth import SandboxAuthorizeError
+from .state import State
+from .upload import DRAIN_LIMIT, handle_sink, handle_upload, stream_body
+from .wire import (
+    ApiError,
+    OAuthError,
+    Request,
+    Response,
+    html_response,
+    json_response,
+    oauth_error_response,
+    v2_error,
+)
+
+__all__ = ["SandboxServer"]
+
+log = logging.getLogger("tiktok_desktop.sandbox")
+
+MAX_BODY = 1 << 20  # JSON and form bodies; uploads stream instead
+CONTROL_PREFIX = "/__sandbox__/"
+Route = Callable[[Request], Response]
+StreamRoute = Callable[[Request, "_Handler", int | None], Response | None]
+
+
+def _is_oauth(path: str) -> bool:
+    return path.startswith("/v2/oauth/")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    sandbox: SandboxServer
+
+    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+        self.sandbox = sandbox
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection error from %s", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+    server_version = "TikTokSandbox/1"
+
+    def setup(self) -> None:
+        super().setup()
+        # A stalled client must not pin a thread forever (a stalled chunk counts as dropped).
+        self.connection.settimeout(self.server.sandbox.options.socket_timeout)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request line carries query strings (upload tokens): log only the path.
+        if args and isinstance(args[0], str) and " " in args[0]:
+            method, _, rest = args[0].partition(" ")
+            args = (f"{method} {rest.split('?', 1)[0].split(' ', 1)[0]}", *args[1:])
+        log.debug("%s " + format, self.address_string(), *args)
+
+    # Connection protocol for upload.py
+    @property
+    def body_stream(self) -> BinaryIO:
+        return cast(BinaryIO, self.rfile)
+
+    def drop(self) -> None:
+        """Abort with a TCP reset and no answer."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
+        except OSError:
+            pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        sandbox = self.server.sandbox
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        request = Request(
+            method=self.command,
+            path=path,
+            raw_query=parts.query,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=self.headers,
+            now=sandbox.state.now(),
+        )
+        is_control = path.startswith(CONTROL_PREFIX) and path != CONTROL_PREFIX + "sink"
+        fault = None if is_control else sandbox.faults.take(path)
+        response: Response | None = None
+        try:
+            response = self._respond(request, fault)
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", request.method, path)
+            response = self._error(request, 500, "internal_error", "Internal error.")
+            response.close = True
+        finally:
+            if not is_control:
+                sandbox.calls.add(
+                    Call(
+                        method=request.method,
+                        path=path,
+                        status=None if response is None else response.status,
+                        error_code=None if response is None else response.error_code,
+                        at=request.now,
+                    )
+                )
+        if response is not None:
+            self._write(response)
+
+    def _respond(self, request: Request, fault: Fault | None) -> Response | None:
+        sandbox = self.server.sandbox
+        if fault is not None and fault.kind == "slow":
+            sandbox.stopping.wait(float(fault.params.get("delay", 1.0)))
+        reset_after = None
+        if fault is not None and fault.kind == "reset":
+            reset_after = int(fault.params.get("after_bytes", 0))
+        answer_fault = fault is not None and fault.kind in ("status", "rate_limit")
+        before = answer_fault and fault is not None and not fault.params.get("after")
+        stream_route = sandbox.stream_routes.get((request.method, request.path))
+        if stream_route is not None:
+            if before and fault is not None:
+                self._read_body(request, drain_only=True)
+                return sandbox.fault_response(request, fault)
+            response = stream_route(request, self, reset_after)
+        else:
+            if not self._read_body(request):
+                response = self._error(request, 413, "invalid_params",
+                                       "The request body is too large or has no valid length.")
+                response.close = True
+                return response
+            if reset_after is not None:
+                self.drop()
+                return None
+            if before and fault is not None:
+                return sandbox.fault_response(request, fault)
+            response = self._route(request)
+        if response is not None and answer_fault and fault is not None:
+            response = sandbox.fault_response(request, fault)
+        return response
+
+    def _read_body(self, request: Request, drain_only: bool = False) -> bool:
+        """Read the (small) body into request.body; False (and close) if it cannot be taken.
+
+        A too-large body is read and discarded first (up to DRAIN_LIMIT) so the client gets to
+        read the answer instead of a reset. `drain_only`: discard any size, keep the connection.
+        """
+        length_header = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding") is not None or (
+            length_header is not None and not length_header.strip().isdigit()
+        ):
+            self.close_connection = True  # cannot tell where this body ends
+            return False
+        length = int(length_header) if length_header else 0
+        if length > MAX_BODY or drain_only:
+            drained = length <= DRAIN_LIMIT and (
+                stream_body(self.body_stream, length, _Null(), None) == length
+            )
+            if drain_only and drained:
+                return True
+            self.close_connection = True
+            return False
+        request.body = self.rfile.read(length) if length else b""
+        return True
+
+    def _route(self, request: Request) -> Response:
+        sandbox = self.server.sandbox
+        route = sandbox.routes.get((request.method, request.path))
+        try:
+            if route is None:
+                route = sandbox.dynamic_route(request)
+            if route is None:
+                if any(path == request.path for _method, path in sandbox.routes):
+                    return self._error(request, 405, "invalid_params", "Method not allowed.")
+                return self._error(request, 404, "not_found", "No such endpoint.")
+            return route(request)
+        except ApiError as error:
+            return error.response(request.now)
+        except OAuthError as error:
+            return error.response(request.now)
+        except SandboxAuthorizeError as error:
+            return json_response(
+                400, {"error": error.error, "error_description": error.description}
+            )
+        except (ValueError, KeyError, TypeError, RuntimeError) as error:
+            if request.path.startswith(CONTROL_PREFIX):
+                return json_response(
+                    400, {"error": type(error).__name__, "error_description": str(error)}
+                )
+            log.exception("sandbox handler failed for %s %s", request.method, request.path)
+            return self._error(request, 500, "internal_error", "Internal error.")
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", request.method, request.path)
+            return self._error(request, 500, "internal_error", "Internal error.")
+
+    @staticmethod
+    def _error(request: Request, status: int, code: str, message: str) -> Response:
+        if _is_oauth(request.path):
+            # OAuth endpoints speak OAuth error categories, not v2 codes.
+            category = "invalid_request" if code == "invalid_params" else code
+            return oauth_error_response(status, category, message, request.now)
+        return v2_error(status, code, message, request.now)
+
+    def _write(self, response: Response) -> None:
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in response.headers:
+                self.send_header(name, value)
+            if response.close:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(response.body)
+        except OSError:
+            log.debug("client went away before the answer was written")
+            self.close_connection = True
+
+
+class _Null:
+    def update(self, _data: object) -> None:
+        pass
+
+
+class SandboxServer:
+    """The local TikTok emulator (see /work/notes/SANDBOX_API.md and TIKTOK_API.md)."""
+
+    def __init__(self, state_dir: Path, options: SandboxOptions | None = None,
+                 host: str = "127.0.0.1", port: int = 0,
+                 clock: Callable[[], float] | None = None) -> None:
+        if host not in ("127.0.0.1", "localhost"):
+            raise ValueError("the sandbox only listens on the loopback interface")
+        self.options = options or SandboxOptions()
+        self.state_dir = Path(state_dir)
+        self.state = State(self.state_dir, self.options, clock)
+        self.faults = Faults()
+        self.calls = CallLog()
+        self.limiter = RateLimiter()
+        self.stopping = threading.Event()
+        self.control = SandboxControl(self)
+        self._address = ("127.0.0.1", port)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.routes: dict[tuple[str, str], Route] = {}
+        self.stream_routes: dict[tuple[str, str], StreamRoute] = {}
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._httpd is not None:
+            raise RuntimeError("already started")
+        self.stopping.clear()
+        self._httpd = _HTTPServer(self._address, self)
+        self._address = ("127.0.0.1", self._httpd.server_address[1])
+        with self.state.lock:
+            for user in self.state.users.values():
+                user.avatar_url = self.avatar_url(user)
+        self._build_routes()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name="tiktok-sandbox", daemon=True,
+        )
+        self._thread.start()
+        log.debug("sandbox listening on %s", self.base_url)
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self.stopping.set()
+        httpd.shutdown()
+        with httpd.connections_lock:
+            for conn in list(httpd.connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+        httpd.server_close()  # joins the handler threads
+        if self._thread is not None:
+            self._thread.join()
+        self.state.save()
+        log.debug("sandbox stopped")
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- public surface ----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None and self._address[1] == 0:
+            raise RuntimeError("the sandbox is not started")
+        return self._address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> App:
+        return self.state.apps[self.state.default_client_key]
+
+    @property
+    def unaudited_app(self) -> App:
+        return self.state.apps[self.state.unaudited_client_key]
+
+    @property
+    def apps(self) -> dict[str, App]:
+        return dict(self.state.apps)
+
+    @property
+    def users(self) -> list[User]:
+        return list(self.state.users.values())
+
+    def avatar_url(self, user: User) -> str:
+        return f"{self.base_url}/__sandbox__/avatar/{user.open_id}.svg"
+
+    def user(self, username: str) -> User:
+        """The user with that username (KeyError if none)."""
+        user = self.state.user_by_username(username)
+        if user is None:
+            raise KeyError(username)
+        return user
+
+    # --- routing -----------------------------------------------------------------------------
+
+    def _build_routes(self) -> None:
+        s, lim, base = self.state, self.limiter, self.base_url
+        self.routes = {
+            ("GET", oauth.AUTHORIZE_PATH): lambda r: oauth.handle_authorize_get(s, r),
+            ("POST", oauth.AUTHORIZE_PATH): lambda r: oauth.handle_authorize_post(s, r),
+            ("POST", "/v2/oauth/token/"): lambda r: oauth.handle_token(s, r),
+            ("POST", "/v2/oauth/revoke/"): lambda r: oauth.handle_revoke(s, r),
+            ("GET", "/v2/user/info/"): lambda r: api.handle_user_info(s, lim, r, base),
+            ("POST", "/v2/post/publish/creator_info/query/"): lambda r: api.handle_creator_info(
+                s, lim, r),
+            ("POST", "/v2/post/publish/video/init/"): lambda r: posting.handle_init(
+                s, lim, r, base, "direct"),
+            ("POST", "/v2/post/publish/inbox/video/init/"): lambda r: posting.handle_init(
+                s, lim, r, base, "inbox"),
+            ("POST", "/v2/post/publish/status/fetch/"): lambda r: posting.handle_status(s, lim, r),
+            ("POST", "/v2/post/publish/cancel/"): lambda r: posting.handle_cancel(s, lim, r),
+            ("POST", "/v2/video/list/"): lambda r: api.handle_video_list(s, lim, r, base),
+            ("POST", "/v2/video/query/"): lambda r: api.handle_video_query(s, lim, r, base),
+            ("GET", "/"): lambda r: html_response(
+                200, pages.render_index(self.users, list(self.state.apps.values()))),
+            **control_routes(self.control, self._info),
+        }
+        self.stream_routes = {
+            ("PUT", posting.UPLOAD_PATH): lambda r, c, reset: handle_upload(s, r, c, reset),
+            ("PUT", CONTROL_PREFIX + "sink"): lambda r, c, reset: handle_sink(r, c),
+        }
+
+    def dynamic_route(self, request: Request) -> Route | None:
+        if request.method != "GET":
+            return None
+        path = request.path
+        if path.startswith("/@"):
+            username = path[2:].split("/", 1)[0]
+            return lambda r: self._profile(username)
+        for prefix in (CONTROL_PREFIX + "avatar/", CONTROL_PREFIX + "cover/"):
+            if path.startswith(prefix) and path.endswith(".svg"):
+                return lambda r: self._svg(path)
+        return None
+
+    def _profile(self, username: str) -> Response:
+        user = self.state.user_by_username(username)
+        if user is None:
+            response = html_response(404, pages.render_error("not_found", f"No user @{username}."))
+            response.error_code = "not_found"
+            return response
+        publishes = [p for p in self.control.publishes(user.open_id)]
+        publishes.reverse()  # newest first
+        return html_response(200, pages.render_profile(user, publishes, self.base_url))
+
+    def _svg(self, path: str) -> Response:
+        key = path.rsplit("/", 1)[1].removesuffix(".svg")
+        user = self.state.users.get(key)
+        if user is not None:
+            svg = pages.avatar_svg(user, 168)
+        else:
+            svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="90" height="160">'
+                   '<rect width="90" height="160" fill="#161823"/></svg>')
+        return Response(status=200, body=svg.encode("utf-8"), content_type="image/svg+xml")
+
+    def _info(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "default_client_key": self.state.default_client_key,
+            "unaudited_client_key": self.state.unaudited_client_key,
+            "apps": [a.to_json() for a in self.state.apps.values()],
+            "users": [dict(u.to_json(), avatar_url=u.avatar_url) for u in self.users],
+        }
+
+    def fault_response(self, request: Request, fault: Fault) -> Response:
+        if fault.kind == "rate_limit":
+            status, code = 429, "rate_limit_exceeded"
+        else:
+            status = int(fault.params.get("status", 503))
+            default = "rate_limit_exceeded" if status == 429 else "internal_error"
+            code = str(fault.params.get("code", default))
+        body = fault.params.get("body")
+        if body is not None:
+            raw = body if isinstance(body, str) else json.dumps(body)
+            return Response(status=status, body=raw.encode("utf-8"), error_code=code)
+        if _is_oauth(request.path):
+            return oauth_error_response(status, code, "Injected fault.", request.now)
+        return v2_error(status, code, "Injected fault.", request.now)

@@ -100,7 +100,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Rotation reopens the file: keep it 0600 every time, not just the first."""
 
     def _open(self) -> io.TextIOWrapper:
-        stream = open(
+        stream = open(  # noqa: SIM115 - the handler owns and closes the stream
             self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
             opener=private_opener,
         )

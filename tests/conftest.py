@@ -24,6 +24,9 @@ import keyring.backend
 import keyring.errors
 import pytest
 
+from tiktok_desktop import paths
+from tiktok_desktop.services.context import AppContext, build_context, decide_mode
+
 # --- loopback only ---------------------------------------------------------------------------
 # A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse
 # it at the socket, whatever library tried.
@@ -115,3 +118,12 @@ def fail_on_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     if bad:
         lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in bad)
         pytest.fail(f"unexpected WARNING logs:\n{lines}", pytrace=False)
+
+
+# --- the app's services on a real SQLite file and the in-process sandbox ----------------------
+@pytest.fixture
+def ctx() -> Iterator[AppContext]:
+    """Without credentials the app is in sandbox mode: nothing can reach a real TikTok."""
+    context = build_context(decide_mode(paths.resolve()))
+    yield context
+    context.close()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
 from tiktok_desktop.logging_setup import setup_logging
-from tiktok_desktop.services.context import AppContext, build_context
+from tiktok_desktop.services.context import AppContext, Mode, build_context, decide_mode
 from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.main_window import MainWindow
@@ -59,11 +59,10 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
-def open_context(paths: app_paths.AppPaths, log_file: Path | None,
-                 sandbox: bool, interactive: bool) -> AppContext | None:
+def open_context(mode: Mode, log_file: Path | None, interactive: bool) -> AppContext | None:
     """Open the data; on a damaged database, ask (or, headless, refuse) before going on."""
     try:
-        return build_context(paths, log_file=log_file, sandbox=sandbox)
+        return build_context(mode, log_file=log_file)
     except DatabaseCorrupt as exc:
         if not interactive:
             raise
@@ -75,7 +74,7 @@ def open_context(paths: app_paths.AppPaths, log_file: Path | None,
             return None
         Database.discard_damaged(exc.path)
         log.warning("damaged database set aside; its copy is %s", exc.backup)
-        return build_context(paths, log_file=log_file, sandbox=sandbox)
+        return build_context(mode, log_file=log_file)
     except StoreError as exc:
         if interactive:
             QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
@@ -84,8 +83,8 @@ def open_context(paths: app_paths.AppPaths, log_file: Path | None,
 
 def run_gui(options: GuiOptions) -> int:
     app = create_application(sys.argv[:1])
-    base = app_paths.resolve()
-    paths = base.for_profile(app_paths.SANDBOX_PROFILE) if options.sandbox else base
+    mode = decide_mode(app_paths.resolve(), force_sandbox=options.sandbox)
+    paths = mode.paths
 
     # A running instance takes our videos and comes forward; we are done.
     name = server_name(paths.data_dir)
@@ -96,12 +95,13 @@ def run_gui(options: GuiOptions) -> int:
     paths.ensure()
     log_file = setup_logging(paths.log_dir, console=options.debug,
                              level=logging.DEBUG if options.debug else logging.INFO)
-    log.info("%s %s starting (data: %s)", APP_DISPLAY_NAME, __version__, paths.data_dir)
+    log.info("%s %s starting (data: %s, %s)", APP_DISPLAY_NAME, __version__, paths.data_dir,
+             "sandbox" if mode.sandbox else "TikTok")
     route_qt_messages()
     crash = CrashHandler(paths.log_dir, show_dialogs=not options.self_test)
     crash.install()
     try:
-        ctx = open_context(paths, log_file, options.sandbox, interactive=not options.self_test)
+        ctx = open_context(mode, log_file, interactive=not options.self_test)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

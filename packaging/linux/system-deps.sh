@@ -24,7 +24,7 @@ required="$qt_libs"
 # keyring, curl the benchmark baseline. Missing ones make those tests skip, not fail.
 optional=""
 if [ "$what" = test ]; then
-  optional="chromium gnome-keyring dbus-daemon curl xvfb xauth"
+  optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth"
 fi
 
 # venv needs ensurepip, which Debian ships separately from Python itself.

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tiktok_desktop import paths
-from tiktok_desktop.services.context import AppContext, build_context
+from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
-
-
-@pytest.fixture
-def ctx() -> Iterator[AppContext]:
-    context = build_context(paths.resolve())
-    yield context
-    context.close()
 
 
 @pytest.fixture

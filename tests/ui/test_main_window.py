@@ -4,12 +4,14 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import MemoryKeyring
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop import paths
+from tiktok_desktop.services.context import AppContext, build_context, decide_mode
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 
@@ -18,19 +20,22 @@ def test_empty_state_tells_the_user_what_to_do_first(qtbot: QtBot, ctx: AppConte
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
-    assert window.accounts_pane.stack.currentWidget() is window.accounts_pane.empty
+    assert window.accounts_pane.empty.isVisible()
+    assert not window.accounts_pane.view.isVisible()
     assert window.schedule_pane.stack.currentWidget() is window.schedule_pane.empty
-    assert "connecting the TikTok account" in window.accounts_pane.empty.text()
+    assert "Add account" in window.accounts_pane.empty.text()
+    assert window.accounts_pane.add_button.isEnabled()
+    assert not window.accounts_pane.disconnect_button.isEnabled()
     assert "drag videos" in window.schedule_pane.empty.text()
-    assert window.statusBar().currentMessage() == "0 scheduled"
-    assert "Sandbox" not in window.windowTitle()
+    assert window.summary.text() == "0 scheduled · Sandbox: nothing reaches TikTok"
 
 
 def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppContext, tmp_path: Path) -> None:
     window = MainWindow(seeded)
     qtbot.addWidget(window)
     window.show()
-    assert window.accounts_pane.stack.currentWidget() is window.accounts_pane.view
+    assert window.accounts_pane.view.isVisible()
+    assert not window.accounts_pane.empty.isVisible()
     assert window.schedule_pane.stack.currentWidget() is window.schedule_pane.view
     assert window.schedule_pane.view.model().rowCount() == 4
     # Sorted by due time with the draft last, as the user sees it.
@@ -38,18 +43,37 @@ def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppContext, tmp_path: 
     assert view_model.index(0, 2).data() == "f.mp4"
     assert view_model.index(3, 2).data() == "draft.mov"
     assert view_model.index(1, 1).data() == "Studio North"
-    assert window.statusBar().currentMessage() == "2 scheduled · 1 need your attention"
+    assert window.summary.text().startswith("2 scheduled · 1 need your attention")
     shot = tmp_path / "main.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 5000
 
 
 def test_sandbox_mode_is_visible(qtbot: QtBot, ctx: AppContext) -> None:
-    ctx.sandbox = True
+    assert ctx.sandbox  # no credentials configured in tests
+    assert "sandbox" in ctx.paths.data_dir.parts
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     assert window.windowTitle().endswith("Sandbox")
-    assert "Sandbox" in window.statusBar().currentMessage()
+    assert "Sandbox" in window.summary.text()
+
+
+def test_real_credentials_leave_sandbox_mode(qtbot: QtBot,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIKTOK_CLIENT_KEY", "real-key")
+    monkeypatch.setenv("TIKTOK_CLIENT_SECRET", "real-secret-value")
+    mode = decide_mode(paths.resolve())
+    assert not mode.sandbox
+    real = build_context(mode)
+    try:
+        assert real.sandbox_server is None
+        assert real.endpoints.api_base == "https://open.tiktokapis.com"
+        window = MainWindow(real)
+        qtbot.addWidget(window)
+        assert "Sandbox" not in window.windowTitle()
+        assert "Sandbox" not in window.summary.text()
+    finally:
+        real.close()
 
 
 def test_menus_have_the_promised_entries(qtbot: QtBot, ctx: AppContext) -> None:
@@ -100,7 +124,7 @@ def test_close_saves_layout(qtbot: QtBot, ctx: AppContext) -> None:
 def test_settings_dialog_keeps_secret_out_of_files(
     qtbot: QtBot, ctx: AppContext, memory_keyring: MemoryKeyring
 ) -> None:
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.vault, ctx.credentials())
+    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
     qtbot.addWidget(dialog)
     dialog.client_key.setText("  my-client-key ")
     dialog.client_secret.setText("super-secret-value-123")
@@ -126,7 +150,7 @@ def test_settings_dialog_rejects_a_non_loopback_redirect(
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning",  # type: ignore[attr-defined]
                         lambda _p, _t, text: shown.append(text))
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.vault, ctx.credentials())
+    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
     qtbot.addWidget(dialog)
     dialog.redirect_uri.setText("https://example.com/callback/")
     dialog.save()

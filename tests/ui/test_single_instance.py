@@ -8,6 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tiktok_desktop import paths
+from tiktok_desktop.services.context import decide_mode
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
 
 
@@ -44,7 +45,8 @@ def test_stale_socket_is_replaced(qtbot: QtBot, tmp_path: Path) -> None:
 
 def test_second_launch_hands_videos_to_the_first(qtbot: QtBot, tmp_path: Path) -> None:
     """A real second process: it must hand over its command-line videos and exit 0."""
-    server = InstanceServer(server_name(paths.resolve().data_dir))
+    mode = decide_mode(paths.resolve())
+    server = InstanceServer(server_name(mode.paths.data_dir))
     assert server.listen()
     video = tmp_path / "my clip.mp4"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -61,4 +63,4 @@ def test_second_launch_hands_videos_to_the_first(qtbot: QtBot, tmp_path: Path) -
     assert "already running" in err
     assert blocker.args == [[str(video)]]
     # It exited before opening any data of its own.
-    assert not paths.resolve().db_file.exists()
+    assert not mode.paths.db_file.exists()

@@ -1,13 +1,291 @@
-"""Account use cases shared by the GUI and the CLI."""
+"""Account use cases shared by the GUI and the CLI: connect, reconnect, refresh, disconnect.
+
+Tokens live only in the vault (OS keyring); the accounts table keeps profile data, granted
+scopes and expiry times. A rotated refresh token is saved before the new access token is
+used, a transient refresh failure never disconnects anyone, and only a definitive OAuth
+answer (invalid_grant) marks an account as needing a reconnect.
+"""
 
 from __future__ import annotations
 
-from tiktok_desktop.store import Account, AccountsRepo
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
+from tiktok_desktop.services.vault import StoredTokens, Vault
+from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
+from tiktok_desktop.tiktok import (
+    CreatorCannotPost,
+    OAuthClient,
+    OAuthError,
+    TikTokApi,
+    TikTokError,
+    TokenSet,
+    new_pkce,
+    new_state,
+)
+from tiktok_desktop.tiktok.models import CreatorInfo
+
+log = logging.getLogger(__name__)
+
+NEEDED_SCOPES = ("user.info.basic", "video.publish", "video.upload", "video.list")
+OPTIONAL_SCOPES = ("user.info.profile",)
+# What the user loses when they un-tick a scope on TikTok's consent page.
+SCOPE_FEATURES = {
+    "user.info.basic": "showing the account's name and picture",
+    "video.publish": "posting videos directly to the profile",
+    "video.upload": "sending videos to the TikTok inbox to finish there",
+    "video.list": "linking to published posts",
+    "user.info.profile": "showing the @username",
+}
+# Refresh this long before the access token expires (TikTok's lifetimes are hours).
+REFRESH_MARGIN = 15 * 60
+
+
+class AccountError(Exception):
+    """Something the user must know about an account action; the message says what to do."""
+
+
+class NeedsReconnect(AccountError):
+    pass
+
+
+class TransientAccountError(AccountError):
+    """TikTok could not be reached or was busy: nothing changed, try again later."""
+
+
+@dataclass(frozen=True)
+class ConnectAttempt:
+    """One connect try: its own PKCE pair, state and loopback port."""
+
+    authorize_url: str
+    redirect_uri: str
+    receiver: LoopbackReceiver
+    code_verifier: str
+
+    def __repr__(self) -> str:
+        return f"ConnectAttempt(redirect_uri={self.redirect_uri!r})"
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    account: Account
+    missing_scopes: tuple[str, ...]
+    reconnected: bool
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"You did not allow {scope}, so {SCOPE_FEATURES.get(scope, scope)} will not work "
+            "for this account. Reconnect it and keep that box ticked to enable it."
+            for scope in self.missing_scopes
+        ]
+
+
+def _stored(tokens: TokenSet) -> StoredTokens:
+    return StoredTokens(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        access_expires_at=int(tokens.access_expires_at),
+        refresh_expires_at=int(tokens.refresh_expires_at),
+        scopes=tokens.scopes,
+    )
+
+
+def creator_info_dict(info: CreatorInfo) -> dict[str, object]:
+    return asdict(info)
 
 
 class AccountsService:
-    def __init__(self, accounts: AccountsRepo) -> None:
-        self.repo = accounts
+    def __init__(
+        self,
+        repo: AccountsRepo,
+        vault: Vault,
+        oauth: OAuthClient,
+        api: TikTokApi,
+        *,
+        redirect_uri: str,
+        clock: Callable[[], float] = time.time,
+        connect_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.repo = repo
+        self.vault = vault
+        self.oauth = oauth
+        self.api = api
+        self.redirect_uri = redirect_uri
+        self.clock = clock
+        self.connect_timeout = connect_timeout
+        self._refresh_lock = threading.Lock()  # one refresh at a time: rotation is one-shot
+
+    # -- reads -------------------------------------------------------------------------------
 
     def list_accounts(self) -> list[Account]:
         return self.repo.all()
+
+    def get(self, account_id: int) -> Account:
+        account = self.repo.get(account_id)
+        if account is None:
+            raise AccountError(f"There is no account {account_id}; it may have been removed.")
+        return account
+
+    # -- connect -----------------------------------------------------------------------------
+
+    def start_connect(self) -> ConnectAttempt:
+        """Bind the loopback receiver and build the consent URL (open it in a browser)."""
+        self.vault.check()  # fail before the user authorizes, not after
+        pkce = new_pkce()
+        state = new_state()
+        receiver = LoopbackReceiver(self.redirect_uri, state, timeout=self.connect_timeout)
+        url = self.oauth.authorize_url(NEEDED_SCOPES + OPTIONAL_SCOPES, receiver.redirect_uri,
+                                       state, pkce.challenge)
+        return ConnectAttempt(url, receiver.redirect_uri, receiver, pkce.verifier)
+
+    def finish_connect(self, attempt: ConnectAttempt,
+                       cancel: threading.Event | None = None) -> ConnectResult:
+        """Wait for the browser to come back, then exchange the code and save the account."""
+        callback = attempt.receiver.wait(cancel)
+        return self._complete(attempt, callback)
+
+    def _complete(self, attempt: ConnectAttempt, callback: CallbackResult) -> ConnectResult:
+        try:
+            tokens = self.oauth.exchange_code(callback.code, attempt.redirect_uri,
+                                              attempt.code_verifier)
+        except TikTokError as exc:
+            raise AccountError(f"Connecting failed: {exc}") from None
+        granted = tokens.scopes or callback.scopes
+        fields = ["open_id", "avatar_url", "display_name"]
+        if "user.info.profile" in granted:
+            fields.append("username")
+        try:
+            user = self.api.user_info(tokens.access_token, fields)
+        except TikTokError as exc:
+            raise AccountError(f"Connected, but reading the profile failed: {exc}") from None
+        creator = self._creator_info(tokens.access_token, granted)
+        existing = self.repo.by_open_id(tokens.open_id)
+        # Keyring first: an account row without tokens would look connected but be useless.
+        self.vault.set_tokens(tokens.open_id, _stored(tokens))
+        account = self.repo.upsert_connected(
+            open_id=tokens.open_id,
+            display_name=user.display_name or (creator.nickname if creator else ""),
+            username=user.username or (creator.username if creator else ""),
+            avatar_url=user.avatar_url or (creator.avatar_url if creator else ""),
+            granted_scopes=granted,
+            access_expires_at=int(tokens.access_expires_at),
+            refresh_expires_at=int(tokens.refresh_expires_at),
+            creator_info=creator_info_dict(creator) if creator else None,
+        )
+        missing = tuple(s for s in NEEDED_SCOPES if s not in granted)
+        log.info("account %s %s; granted %s", account.id,
+                 "reconnected" if existing else "connected", ",".join(sorted(granted)))
+        return ConnectResult(account, missing, reconnected=existing is not None)
+
+    def _creator_info(self, access_token: str, granted: frozenset[str]) -> CreatorInfo | None:
+        if "video.publish" not in granted:
+            return None
+        try:
+            return self.api.creator_info(access_token)
+        except CreatorCannotPost as exc:
+            log.info("creator cannot post right now: %s", exc.code)
+            return None
+        except TikTokError as exc:
+            # Not fatal for connecting: the composer fetches it fresh anyway (UX-01).
+            log.info("creator_info failed while connecting: %r", exc)
+            return None
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def access_token(self, account_id: int) -> str:
+        """A valid access token, refreshed first when it expires within REFRESH_MARGIN."""
+        account = self.get(account_id)
+        if account.status is not AccountStatus.CONNECTED:
+            raise NeedsReconnect(self._reconnect_message(account))
+        stored = self.vault.tokens(account.open_id)
+        if stored is None or not stored.refresh_token:
+            self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
+            raise NeedsReconnect(self._reconnect_message(account))
+        if (stored.access_expires_at or 0) - REFRESH_MARGIN > self.clock():
+            return stored.access_token
+        return self.refresh(account_id).access_token
+
+    def refresh(self, account_id: int) -> StoredTokens:
+        """Refresh now. The rotated refresh token is in the keyring before this returns."""
+        with self._refresh_lock:
+            account = self.get(account_id)
+            stored = self.vault.tokens(account.open_id)
+            if stored is None or not stored.refresh_token:
+                self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
+                raise NeedsReconnect(self._reconnect_message(account))
+            try:
+                tokens = self.oauth.refresh(stored.refresh_token, stored.refresh_expires_at)
+            except OAuthError as exc:
+                if exc.code == "invalid_grant":
+                    self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
+                    log.info("refresh for account %s refused: needs reconnect", account.id)
+                    raise NeedsReconnect(self._reconnect_message(account)) from None
+                raise TransientAccountError(f"Refreshing the sign-in failed: {exc}") from None
+            except TikTokError as exc:
+                # Network, 5xx, 429: the stored refresh token is still good; try later.
+                log.info("refresh for account %s failed transiently: %r", account.id, exc)
+                raise TransientAccountError(
+                    f"Could not refresh the sign-in for {account.label} right now: {exc}"
+                ) from None
+            saved = self.vault.set_tokens(account.open_id, _stored(tokens))
+            self.repo.set_token_expiry(account.id, saved.access_expires_at,
+                                       saved.refresh_expires_at)
+            log.info("account %s token refreshed", account.id)
+            return saved
+
+    def next_refresh_at(self) -> int | None:
+        """When the engine should next wake to refresh a token (None: nothing to refresh)."""
+        times = [a.access_expires_at - REFRESH_MARGIN for a in self.repo.all()
+                 if a.status is AccountStatus.CONNECTED and a.access_expires_at]
+        return min(times) if times else None
+
+    @staticmethod
+    def _reconnect_message(account: Account) -> str:
+        return (f"TikTok no longer accepts the sign-in for {account.label}. Reconnect the "
+                "account (Accounts → Reconnect); its scheduled posts are kept.")
+
+    # -- other actions -----------------------------------------------------------------------
+
+    def refresh_info(self, account_id: int) -> Account:
+        """Re-read the profile and creator settings from TikTok."""
+        account = self.get(account_id)
+        token = self.access_token(account_id)
+        fields = ["open_id", "avatar_url", "display_name"]
+        if "user.info.profile" in account.granted_scopes:
+            fields.append("username")
+        try:
+            user = self.api.user_info(token, fields)
+        except TikTokError as exc:
+            raise AccountError(f"Could not read the profile: {exc}") from None
+        self.repo.update_profile(account.id, display_name=user.display_name or "",
+                                 username=user.username or "", avatar_url=user.avatar_url or "")
+        creator = self._creator_info(token, account.granted_scopes)
+        if creator is not None:
+            self.repo.set_creator_info(account.id, creator_info_dict(creator))
+        return self.get(account_id)
+
+    def disconnect(self, account_id: int) -> str | None:
+        """Revoke at TikTok, forget the tokens, keep the account's posts (unsent).
+
+        Returns a warning when TikTok could not be told (the local side is cleared anyway).
+        """
+        account = self.get(account_id)
+        warning: str | None = None
+        stored = self.vault.tokens(account.open_id)
+        if stored is not None and stored.access_token:
+            try:
+                self.oauth.revoke(stored.access_token)
+            except OAuthError:
+                pass  # the token is already dead at TikTok: nothing left to revoke
+            except TikTokError as exc:
+                warning = (f"TikTok could not be told about the disconnect ({exc}). Remove the "
+                           "app under TikTok → Settings → Security → Manage app permissions.")
+        self.vault.delete_tokens(account.open_id)
+        self.repo.set_status(account.id, AccountStatus.DISCONNECTED)
+        log.info("account %s disconnected", account.id)
+        return warning

@@ -170,3 +170,28 @@ class Vault:
 
     def delete_tokens(self, open_id: str) -> None:
         self._delete(self._account_entry(open_id))
+
+
+class SessionOnlyBackend(keyring.backend.KeyringBackend):
+    """Keeps entries in memory until the app quits.
+
+    Only for sandbox mode on a machine without a keyring: the sandbox's tokens are worthless
+    outside this computer, and the UI says that sign-ins will not survive a restart. Real
+    TikTok tokens never use it.
+    """
+
+    priority = 0  # never chosen by keyring itself
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QUrl, Signal
@@ -29,9 +30,11 @@ from PySide6.QtWidgets import (
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.store import PostState
+from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel, PostsModel
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
+from tiktok_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,8 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v"}
 
 ACCOUNTS_EMPTY = (
     "<h3>No TikTok accounts yet</h3>"
-    "<p>Start by connecting the TikTok account you want to post to. You log in on TikTok's "
-    "own page in your browser; this app never sees your password.</p>"
+    "<p>Start with <b>Add account</b> to connect the TikTok account you want to post to. "
+    "You log in on TikTok's own page in your browser; this app never sees your password.</p>"
 )
 SCHEDULE_EMPTY = (
     "<h3>Nothing scheduled</h3>"
@@ -95,12 +98,18 @@ def _table(model: AccountsModel | PostsModel, stretch_column: int) -> QTableView
     return view
 
 
+def _open_in_browser(url: str) -> bool:
+    return QDesktopServices.openUrl(QUrl(url))
+
+
 class MainWindow(QMainWindow):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+                 open_url: Callable[[str], bool] | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.runner = TaskRunner(self)
         title = APP_DISPLAY_NAME + (" — Sandbox" if ctx.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
@@ -108,7 +117,16 @@ class MainWindow(QMainWindow):
 
         self.accounts_model = AccountsModel(self)
         self.posts_model = PostsModel(self._account_name, self)
-        self.accounts_pane = Pane("Accounts", ACCOUNTS_EMPTY, _table(self.accounts_model, 0))
+        empty = QLabel(ACCOUNTS_EMPTY)
+        empty.setObjectName("emptyState")
+        empty.setWordWrap(True)
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setMargin(24)
+        self.accounts_pane = AccountsPane(
+            ctx.accounts, self.accounts_model, _table(self.accounts_model, 0), empty,
+            self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes)
+        self.accounts_pane.changed.connect(self.refresh)
+        self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.schedule_pane = Pane("Schedule", SCHEDULE_EMPTY, _table(self.posts_model, 3))
         self.accounts_pane.setObjectName("accountsPane")
         self.schedule_pane.setObjectName("schedulePane")
@@ -119,6 +137,10 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([330, 770])
         self.setCentralWidget(splitter)
+        # The summary stays on the right; transient messages use the left of the status bar.
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.statusBar().addPermanentWidget(self.summary)
         self._build_menus()
         self._restore_geometry()
         self.refresh()
@@ -154,7 +176,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.act_about)
 
     def open_settings(self) -> None:
-        SettingsDialog(self.ctx.settings_store, self.ctx.settings, self.ctx.vault,
+        SettingsDialog(self.ctx.settings_store, self.ctx.settings, self.ctx.app_vault,
                        self.ctx.credentials(), self).exec()
 
     def open_data_folder(self) -> None:
@@ -175,8 +197,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Reload both panes from the services."""
         accounts = self.ctx.accounts.list_accounts()
-        self.accounts_model.set_rows(accounts)
-        self.accounts_pane.set_empty(not accounts)
+        self.accounts_pane.set_accounts(accounts)
         posts = self.ctx.posts.list_posts()
         self.posts_model.set_rows(posts)
         self.schedule_pane.set_empty(not posts)
@@ -193,7 +214,7 @@ class MainWindow(QMainWindow):
             parts.append(f"{attention} need your attention")
         if self.ctx.sandbox:
             parts.append("Sandbox: nothing reaches TikTok")
-        self.statusBar().showMessage(" · ".join(parts))
+        self.summary.setText(" · ".join(parts))
 
     # -- videos handed to us -----------------------------------------------------------------
 
@@ -237,6 +258,7 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.shutdown()
         s = self.ctx.settings
         s.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         s.window_state = bytes(self.saveState().toBase64().data()).decode()

@@ -1,0 +1,155 @@
+"""Connect, refresh, reconnect and disconnect against the sandbox (real HTTP, real SQLite)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import MemoryKeyring
+from tests.helpers.browser import play_consent
+from tests.services.conftest import Clock
+from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.services.accounts import (
+    AccountsService,
+    ConnectResult,
+    NeedsReconnect,
+    TransientAccountError,
+)
+from tiktok_desktop.services.loopback import AuthorizationDenied, LoopbackCancelled
+from tiktok_desktop.store import AccountStatus, NewPost, PostsRepo
+from tiktok_desktop.tiktok import AccessTokenInvalid
+
+
+def connect(accounts: AccountsService, **browser: object) -> ConnectResult:
+    attempt = accounts.start_connect()
+    assert attempt.redirect_uri.startswith("http://127.0.0.1:")
+    assert "code_challenge_method=S256" in attempt.authorize_url
+    answer = play_consent(attempt.authorize_url, **browser)  # type: ignore[arg-type]
+    assert answer.status_code in (200, 400)
+    return accounts.finish_connect(attempt)
+
+
+def test_connect_stores_account_and_tokens_apart(
+    accounts: AccountsService, sandbox: SandboxServer, memory_keyring: MemoryKeyring
+) -> None:
+    result = connect(accounts)
+    account = result.account
+    creator = sandbox.users[0]
+    assert account.open_id == creator.open_id
+    assert account.display_name == creator.nickname
+    assert account.username == creator.username
+    assert account.status is AccountStatus.CONNECTED
+    assert {"video.publish", "video.upload", "video.list"} <= account.granted_scopes
+    assert result.missing_scopes == ()
+    assert not result.reconnected
+    assert account.creator_info is not None
+    assert account.creator_info["privacy_level_options"]
+    stored = accounts.vault.tokens(account.open_id)
+    assert stored is not None and stored.access_token and stored.refresh_token
+    assert account.access_expires_at == stored.access_expires_at
+    assert ("tiktok-desktop", f"account:{account.open_id}") in memory_keyring.entries
+
+
+def test_unticked_scope_is_reported(accounts: AccountsService) -> None:
+    result = connect(accounts, untick=("video.publish",))
+    assert "video.publish" not in result.account.granted_scopes
+    assert result.missing_scopes == ("video.publish",)
+    assert "posting videos directly" in result.warnings[0]
+    assert result.account.creator_info is None  # creator_info needs video.publish
+
+
+def test_denied_consent(accounts: AccountsService) -> None:
+    attempt = accounts.start_connect()
+    page = play_consent(attempt.authorize_url, button="cancel")
+    assert "cancelled" in page.text
+    with pytest.raises(AuthorizationDenied):
+        accounts.finish_connect(attempt)
+    assert accounts.list_accounts() == []
+
+
+def test_cancel_from_the_app(accounts: AccountsService) -> None:
+    attempt = accounts.start_connect()
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(LoopbackCancelled):
+        accounts.finish_connect(attempt, cancel)
+
+
+def test_reconnect_updates_in_place_and_keeps_posts(
+    accounts: AccountsService, db: object
+) -> None:
+    first = connect(accounts).account
+    posts = PostsRepo(accounts.repo.db)
+    post = posts.create(NewPost(account_id=first.id, video_path="/v.mp4", video_size=1))
+    again = connect(accounts)
+    assert again.reconnected
+    assert again.account.id == first.id
+    assert posts.get(post.id) is not None
+    assert len(accounts.list_accounts()) == 1
+
+
+def test_refresh_rotates_and_saves_the_new_refresh_token(
+    accounts: AccountsService, clock: Clock
+) -> None:
+    account = connect(accounts).account
+    before = accounts.vault.tokens(account.open_id)
+    assert before is not None
+    # Still fresh: no refresh happens.
+    assert accounts.access_token(account.id) == before.access_token
+    clock.advance((before.access_expires_at or 0) - clock.now - 60)  # inside the margin
+    token = accounts.access_token(account.id)
+    after = accounts.vault.tokens(account.open_id)
+    assert after is not None
+    assert token == after.access_token != before.access_token
+    assert after.refresh_token != before.refresh_token
+    assert accounts.get(account.id).access_expires_at == after.access_expires_at
+    # The old refresh token died with the rotation: using it now is refused by TikTok.
+    accounts.vault.set_tokens(account.open_id, before)
+    with pytest.raises(NeedsReconnect, match="Reconnect"):
+        accounts.refresh(account.id)
+    assert accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
+
+
+def test_revoked_refresh_means_needs_reconnect(
+    accounts: AccountsService, sandbox: SandboxServer
+) -> None:
+    account = connect(accounts).account
+    sandbox.control.revoke_tokens(account.open_id)
+    with pytest.raises(NeedsReconnect):
+        accounts.refresh(account.id)
+    assert accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
+    with pytest.raises(NeedsReconnect):
+        accounts.access_token(account.id)
+
+
+def test_transient_refresh_failure_is_not_a_disconnect(
+    accounts: AccountsService, sandbox: SandboxServer
+) -> None:
+    account = connect(accounts).account
+    before = accounts.vault.tokens(account.open_id)
+    sandbox.control.inject_fault("/v2/oauth/token/", "status", status=503)
+    with pytest.raises(TransientAccountError):
+        accounts.refresh(account.id)
+    assert accounts.get(account.id).status is AccountStatus.CONNECTED
+    assert accounts.vault.tokens(account.open_id) == before
+    accounts.refresh(account.id)  # works once TikTok is back
+
+
+def test_disconnect_revokes_and_forgets_tokens(
+    accounts: AccountsService, sandbox: SandboxServer
+) -> None:
+    account = connect(accounts).account
+    stored = accounts.vault.tokens(account.open_id)
+    assert stored is not None
+    posts = PostsRepo(accounts.repo.db)
+    post = posts.create(NewPost(account_id=account.id, video_path="/v.mp4", video_size=1))
+    assert accounts.disconnect(account.id) is None
+    assert accounts.vault.tokens(account.open_id) is None
+    assert accounts.get(account.id).status is AccountStatus.DISCONNECTED
+    assert posts.get(post.id) is not None
+    revokes = [c for c in sandbox.control.calls() if c.path == "/v2/oauth/revoke/"]
+    assert revokes and revokes[-1].status == 200
+    # The revoked access token no longer works at TikTok.
+    with pytest.raises(AccessTokenInvalid):
+        accounts.api.user_info(stored.access_token)

@@ -1,0 +1,85 @@
+"""Add account in the GUI against the in-process sandbox: the test plays the browser."""
+
+from __future__ import annotations
+
+import httpx
+from PySide6.QtCore import QItemSelectionModel, Qt
+from pytestqt.qtbot import QtBot
+
+from tests.helpers.browser import play_consent
+from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.store import AccountStatus
+from tiktok_desktop.ui.main_window import MainWindow
+
+
+def _window(qtbot: QtBot, ctx: AppContext, opened: list[str]) -> MainWindow:
+    window = MainWindow(ctx, open_url=lambda url: opened.append(url) or False)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _connect_through_gui(qtbot: QtBot, window: MainWindow, **browser: object) -> None:
+    qtbot.mouseClick(window.accounts_pane.add_button, Qt.MouseButton.LeftButton)
+    dialog = window.accounts_pane.dialog
+    assert dialog is not None and dialog.isVisible()
+    url = dialog.url.text()
+    with qtbot.waitSignal(dialog.connected, timeout=20000):
+        page = play_consent(url, **browser)  # type: ignore[arg-type]
+        assert "close this tab" in page.text
+    assert not dialog.isVisible()
+
+
+def test_add_account_end_to_end(qtbot: QtBot, ctx: AppContext) -> None:
+    opened: list[str] = []
+    window = _window(qtbot, ctx, opened)
+    _connect_through_gui(qtbot, window)
+    assert opened and opened[0].startswith(ctx.endpoints.auth_base)
+    dialog = window.accounts_pane.dialog
+    assert dialog is not None
+    assert "Could not open a browser" in dialog.status.text()  # open_url said no
+    creator = ctx.sandbox_server.users[0] if ctx.sandbox_server else None
+    assert creator is not None
+    model = window.accounts_model
+    assert model.rowCount() == 1
+    assert model.index(0, 0).data() == f"{creator.nickname} (@{creator.username})"
+    assert model.index(0, 1).data() == "Connected"
+    assert window.accounts_pane.view.isVisible()
+    assert "Connected" in window.statusBar().currentMessage()
+
+
+def test_disconnect_from_the_pane(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx, [])
+    _connect_through_gui(qtbot, window)
+    pane = window.accounts_pane
+    pane.view.selectionModel().select(
+        pane.view.model().index(0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    assert pane.disconnect_button.isEnabled()
+    asked: list[str] = []
+    pane.confirm = lambda text: asked.append(text) or True
+    with qtbot.waitSignal(pane.changed, timeout=10000):
+        qtbot.mouseClick(pane.disconnect_button, Qt.MouseButton.LeftButton)
+    assert "scheduled posts stay" in asked[0]
+    assert ctx.accounts.list_accounts()[0].status is AccountStatus.DISCONNECTED
+    assert window.accounts_model.index(0, 1).data() == "Disconnected"
+
+
+def test_cancel_stops_listening(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx, [])
+    qtbot.mouseClick(window.accounts_pane.add_button, Qt.MouseButton.LeftButton)
+    dialog = window.accounts_pane.dialog
+    assert dialog is not None and dialog.attempt is not None
+    redirect = dialog.attempt.redirect_uri
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+
+    def closed() -> bool:
+        try:
+            httpx.get(redirect, timeout=1)
+        except httpx.ConnectError:
+            return True
+        return False
+
+    qtbot.waitUntil(closed, timeout=5000)
+    assert ctx.accounts.list_accounts() == []

@@ -59,6 +59,9 @@ def _atomic_write_json(path: Path, payload: Any) -> None:
     os.replace(tmp, path)
 
 
+PROGRESS_SAVE_INTERVAL = 1.0  # seconds
+
+
 class State:
     """All mutable sandbox data; see the module docstring for the on-disk layout."""
 
@@ -83,6 +86,12 @@ class State:
         self.by_upload_id: dict[str, str] = {}
         # Running SHA-256 of incomplete uploads (not persistable: rebuilt from disk on load).
         self.hashers: dict[str, Any] = {}
+        # Upload progress between chunks is written at most every PROGRESS_SAVE_INTERVAL
+        # seconds (a file rewrite per 10 MB chunk costs more than the chunk's own I/O);
+        # completion and stop always write. After a crash, the bytes beyond the last saved
+        # progress are truncated on load and the client resumes from the saved point.
+        self.progress_saved_at: dict[str, float] = {}
+        self.dirty_publishes: set[str] = set()
         # publish_ids with a PUT in flight (uploads are sequential).
         self.busy: set[str] = set()
         self.idle = threading.Condition(self.lock)  # notified when a PUT leaves `busy`
@@ -185,6 +194,7 @@ class State:
 
     def save(self) -> None:
         with self.lock:
+            self.flush_progress()
             self._prune()
             payload = {
                 "version": STATE_VERSION,
@@ -211,6 +221,25 @@ class State:
     def save_publish(self, publish: Publish) -> None:
         with self.lock:
             _atomic_write_json(self.videos_dir / f"{publish.upload_id}.json", publish.to_json())
+            self.dirty_publishes.discard(publish.publish_id)
+            self.progress_saved_at[publish.publish_id] = time.monotonic()
+
+    def save_progress(self, publish: Publish) -> None:
+        """Upload progress of an unfinished upload: written now or a little later."""
+        with self.lock:
+            last = self.progress_saved_at.get(publish.publish_id, 0.0)
+            if time.monotonic() - last >= PROGRESS_SAVE_INTERVAL:
+                self.save_publish(publish)
+            else:
+                self.dirty_publishes.add(publish.publish_id)
+
+    def flush_progress(self) -> None:
+        with self.lock:
+            for publish_id in list(self.dirty_publishes):
+                publish = self.publishes.get(publish_id)
+                if publish is not None:
+                    self.save_publish(publish)
+            self.dirty_publishes.clear()
 
     def video_path(self, publish: Publish) -> Path:
         return self.videos_dir / f"{publish.upload_id}.bin"

@@ -220,7 +220,9 @@ def handle_upload(state: State, request: Request, conn: Connection,
         if publish.complete:
             publish.upload_completed_at = state.now()
             state.hashers.pop(publish.publish_id, None)
-        state.save_publish(publish)
+            state.save_publish(publish)
+        else:
+            state.save_progress(publish)
         reply = _reply(state, request, 201 if publish.complete else 206, None, "", publish)
     if reset_after is not None:
         conn.drop()

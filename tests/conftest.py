@@ -18,6 +18,9 @@ os.environ.setdefault("QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0")
 os.environ.pop("TIKTOK_CLIENT_KEY", None)
 os.environ.pop("TIKTOK_CLIENT_SECRET", None)
 os.environ.pop("TIKTOK_REDIRECT_URI", None)
+# Child processes the tests start (the CLI, a second app instance) must never write to the
+# developer's real keyring: they get keyring's "no backend", as on a headless box.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 import keyring
 import keyring.backend

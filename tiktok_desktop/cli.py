@@ -8,7 +8,7 @@ import sys
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 
-SUBCOMMANDS = ("sandbox",)
+SUBCOMMANDS = ("sandbox", "accounts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,8 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tiktok-desktop",
         description=f"{APP_DISPLAY_NAME}: schedule TikTok video posts from your desktop.",
-        epilog="Commands: 'tiktok-desktop sandbox serve' runs the built-in TikTok emulator "
-        "on its own (see 'tiktok-desktop sandbox --help').",
+        epilog="Commands: 'tiktok-desktop accounts list|connect|disconnect|refresh' manages "
+        "accounts from the terminal; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
+        "emulator on its own. Each has --help.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--self-test", action="store_true",
@@ -40,6 +41,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free)")
     serve.add_argument("--state-dir", help="folder for the emulator's state "
                        "(default: sandbox-server in the app's sandbox data folder)")
+    from tiktok_desktop import cli_accounts
+
+    cli_accounts.add_parser(sub)
     return parser
 
 
@@ -72,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if args.command == "accounts":
+        from tiktok_desktop import cli_accounts
+
+        return cli_accounts.run(args)
     if args.command == "sandbox":
         from tiktok_desktop.sandbox.cli import serve_forever_cli
 

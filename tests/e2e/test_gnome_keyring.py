@@ -47,7 +47,8 @@ exec "$PYTHON" "$CHILD"
 def test_tokens_round_trip_through_gnome_keyring(tmp_path: Path) -> None:
     child = tmp_path / "child.py"
     child.write_text(CHILD)
-    env = {**os.environ, "PYTHON": sys.executable, "CHILD": str(child),
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    env = {**env, "PYTHON": sys.executable, "CHILD": str(child),
            "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "share"),
            "XDG_RUNTIME_DIR": str(tmp_path / "run")}
     (tmp_path / "run").mkdir(mode=0o700)

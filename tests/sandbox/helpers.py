@@ -12,24 +12,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.sandbox import App, SandboxServer
 
 REDIRECT = "http://127.0.0.1:53817/callback/"
 ALL = "user.info.basic,user.info.profile,user.info.stats,video.publish,video.upload,video.list"
 MB = 1_000_000
-
-
-class FakeClock:
-    """Injected server clock: time moves only when a test says so."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def pkce() -> tuple[str, str]:

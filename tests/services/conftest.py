@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.vault import Vault
@@ -15,39 +16,26 @@ from tiktok_desktop.store import AccountsRepo, Database
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 
 
-class Clock:
-    """Controllable time shared by the app side and the sandbox."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, clock: Clock) -> Iterator[SandboxServer]:
+def sandbox(tmp_path: Path, clock: FakeClock) -> Iterator[SandboxServer]:
     with SandboxServer(tmp_path / "sandbox", clock=clock) as server:
         yield server
 
 
 @pytest.fixture
-def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
+def db(tmp_path: Path, clock: FakeClock) -> Iterator[Database]:
     database = Database.open(tmp_path / "app.sqlite3", clock=clock)
     yield database
     database.close()
 
 
 @pytest.fixture
-def accounts(sandbox: SandboxServer, db: Database, clock: Clock) -> Iterator[AccountsService]:
+def accounts(sandbox: SandboxServer, db: Database, clock: FakeClock) -> Iterator[AccountsService]:
     endpoints = Endpoints.single(sandbox.base_url)
     with httpx.Client(trust_env=False) as http:
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import MemoryKeyring
 from tests.helpers.browser import play_consent
-from tests.services.conftest import Clock
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import (
     AccountsService,
@@ -90,7 +90,7 @@ def test_reconnect_updates_in_place_and_keeps_posts(
 
 
 def test_refresh_rotates_and_saves_the_new_refresh_token(
-    accounts: AccountsService, clock: Clock
+    accounts: AccountsService, clock: FakeClock
 ) -> None:
     account = connect(accounts).account
     before = accounts.vault.tokens(account.open_id)

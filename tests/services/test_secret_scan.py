@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import MemoryKeyring
 from tests.helpers.browser import play_consent
-from tests.services.conftest import Clock
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.logging_setup import REDACTOR, setup_logging
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
@@ -33,7 +33,7 @@ def file_logging(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_no_secret_reaches_sqlite_or_logs(
-    accounts: AccountsService, sandbox: SandboxServer, clock: Clock,
+    accounts: AccountsService, sandbox: SandboxServer, clock: FakeClock,
     memory_keyring: MemoryKeyring, file_logging: Path, tmp_path: Path,
 ) -> None:
     REDACTOR.add_secret(sandbox.app.client_secret)  # as the app does at start-up

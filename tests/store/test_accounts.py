@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.store import (
     AccountsRepo,
     AccountStatus,
@@ -16,26 +15,6 @@ from tiktok_desktop.store import (
     NewPost,
     PostsRepo,
 )
-
-
-class Clock:
-    def __init__(self, now: float = 1_767_225_600.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
-    d = Database.open(tmp_path / "t.sqlite3", clock=clock)
-    yield d
-    d.close()
 
 
 @pytest.fixture
@@ -60,7 +39,7 @@ def connect(repo: AccountsRepo, open_id: str = "open-ann", **over: Any) -> Any:
     return repo.upsert_connected(**args)
 
 
-def test_upsert_inserts_a_new_account(repo: AccountsRepo, clock: Clock) -> None:
+def test_upsert_inserts_a_new_account(repo: AccountsRepo, clock: FakeClock) -> None:
     a = connect(repo, creator_info=INFO)
     assert a.id > 0
     assert a.open_id == "open-ann"
@@ -87,7 +66,7 @@ def test_new_account_without_creator_info(repo: AccountsRepo) -> None:
 
 
 def test_reconnect_updates_in_place_and_keeps_posts(
-    repo: AccountsRepo, db: Database, clock: Clock
+    repo: AccountsRepo, db: Database, clock: FakeClock
 ) -> None:
     first = connect(repo, creator_info=INFO)
     post = PostsRepo(db).create(NewPost(account_id=first.id, video_path="/v.mp4", video_size=1))
@@ -129,7 +108,7 @@ def test_reconnect_with_empty_profile_keeps_known_values(repo: AccountsRepo) -> 
     )
 
 
-def test_reconnect_with_new_creator_info_replaces_it(repo: AccountsRepo, clock: Clock) -> None:
+def test_reconnect_with_new_creator_info_replaces_it(repo: AccountsRepo, clock: FakeClock) -> None:
     connect(repo, creator_info=INFO)
     clock.now += 60
     newer = {"creator_nickname": "Ann", "privacy_level_options": ["SELF_ONLY"]}
@@ -138,7 +117,7 @@ def test_reconnect_with_new_creator_info_replaces_it(repo: AccountsRepo, clock: 
     assert a.creator_info_at == int(clock.now)
 
 
-def test_status_changes(repo: AccountsRepo, clock: Clock) -> None:
+def test_status_changes(repo: AccountsRepo, clock: FakeClock) -> None:
     a = connect(repo)
     clock.now += 5
     repo.set_status(a.id, AccountStatus.NEEDS_RECONNECT)
@@ -181,7 +160,7 @@ def test_all_is_ordered_by_name_case_insensitively_then_id(repo: AccountsRepo) -
     ]
 
 
-def test_set_token_expiry(repo: AccountsRepo, clock: Clock) -> None:
+def test_set_token_expiry(repo: AccountsRepo, clock: FakeClock) -> None:
     a = connect(repo)
     clock.now += 10
     repo.set_token_expiry(a.id, 7777, None)
@@ -191,7 +170,7 @@ def test_set_token_expiry(repo: AccountsRepo, clock: Clock) -> None:
     assert b.updated_at == a.updated_at + 10
 
 
-def test_set_creator_info(repo: AccountsRepo, clock: Clock) -> None:
+def test_set_creator_info(repo: AccountsRepo, clock: FakeClock) -> None:
     a = connect(repo)
     clock.now += 20
     repo.set_creator_info(a.id, {"max_video_post_duration_sec": 600, "nested": {"k": [1]}})

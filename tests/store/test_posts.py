@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.store import (
     EDITABLE_STATES,
     AccountsRepo,
@@ -24,26 +23,6 @@ from tiktok_desktop.store import (
 
 T0 = 1_767_225_600
 ACTIVE = [s for s in PostState if s.is_active]
-
-
-class Clock:
-    def __init__(self, now: float = float(T0)) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
-    d = Database.open(tmp_path / "t.sqlite3", clock=clock)
-    yield d
-    d.close()
 
 
 @pytest.fixture
@@ -175,7 +154,7 @@ def test_fields_round_trip(posts: PostsRepo, acct: int) -> None:
 
 
 def test_transition_updates_fields_and_logs_event(
-    posts: PostsRepo, acct: int, clock: Clock
+    posts: PostsRepo, acct: int, clock: FakeClock
 ) -> None:
     p = posts.create(new(acct, due_at=T0 + 60), PostState.SCHEDULED)
     clock.now += 60
@@ -217,7 +196,7 @@ def test_state_change_and_event_are_one_transaction(
 
 
 def test_expect_mismatch_raises_and_changes_nothing(
-    posts: PostsRepo, acct: int, clock: Clock
+    posts: PostsRepo, acct: int, clock: FakeClock
 ) -> None:
     p = posts.create(new(acct))
     clock.now += 30
@@ -263,7 +242,7 @@ def test_unknown_field_names_are_rejected(posts: PostsRepo, db: Database, acct: 
 
 @pytest.mark.parametrize("state", list(PostState))
 def test_update_only_in_editable_states(
-    posts: PostsRepo, acct: int, clock: Clock, state: PostState
+    posts: PostsRepo, acct: int, clock: FakeClock, state: PostState
 ) -> None:
     p = in_state(posts, acct, state, due_at=T0 + 100)
     clock.now += 7

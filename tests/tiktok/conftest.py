@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tiktok_support import ALL_SCOPES, REDIRECT_URI, Connect, FakeClock, RecordingSleeper
+from tiktok_support import ALL_SCOPES, REDIRECT_URI, START, Connect, FakeClock, RecordingSleeper
 
 from tiktok_desktop.tiktok import (
     ChunkUploader,
@@ -28,7 +28,7 @@ from tiktok_desktop.tiktok import (
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(START)
 
 
 @pytest.fixture

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.tiktok import TokenSet
 
 START = 1_700_000_000.0
 ALL_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.list",
               "video.publish", "video.upload")
 REDIRECT_URI = "http://127.0.0.1:53817/callback/"
-
-
-class FakeClock:
-    """Epoch seconds that move only when told to (thread-safe: the server reads it too)."""
-
-    def __init__(self, start: float = START) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
 
 
 class RecordingSleeper:

@@ -56,8 +56,8 @@ def _prepare_display(self_test: bool) -> None:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         print(
             "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running without a "
-            "window. Scheduled posts are still published while it runs; start it from a "
-            "desktop session to see the window. Ctrl-C stops it.",
+            "window. Start it from a desktop session (or under xvfb-run) to see the window. "
+            "Ctrl-C stops it.",
             file=sys.stderr,
         )
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

@@ -23,12 +23,11 @@ os.environ.pop("TIKTOK_REDIRECT_URI", None)
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 
 from tiktok_desktop import paths
 from tiktok_desktop.services.context import AppContext, build_context, decide_mode
+from tiktok_desktop.services.vault import SessionOnlyBackend
 
 # --- loopback only ---------------------------------------------------------------------------
 # A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse
@@ -64,26 +63,14 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 # --- keyring -----------------------------------------------------------------------------------
-class MemoryKeyring(keyring.backend.KeyringBackend):
+class MemoryKeyring(SessionOnlyBackend):
     """The OS keyring stand-in: real code paths, no prompts, nothing written to disk."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
+    @property
+    def entries(self) -> dict[tuple[str, str], str]:
+        return self._entries
 
 
 @pytest.fixture(autouse=True)

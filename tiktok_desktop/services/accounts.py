@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
 from tiktok_desktop.services.vault import StoredTokens, Vault
@@ -95,8 +95,12 @@ def _stored(tokens: TokenSet) -> StoredTokens:
     )
 
 
-def creator_info_dict(info: CreatorInfo) -> dict[str, object]:
-    return asdict(info)
+def _user_fields(scopes: frozenset[str]) -> list[str]:
+    """user/info fields the granted scopes allow (username needs user.info.profile)."""
+    fields = ["open_id", "avatar_url", "display_name"]
+    if "user.info.profile" in scopes:
+        fields.append("username")
+    return fields
 
 
 class AccountsService:
@@ -156,11 +160,8 @@ class AccountsService:
         except TikTokError as exc:
             raise AccountError(f"Connecting failed: {exc}") from None
         granted = tokens.scopes or callback.scopes
-        fields = ["open_id", "avatar_url", "display_name"]
-        if "user.info.profile" in granted:
-            fields.append("username")
         try:
-            user = self.api.user_info(tokens.access_token, fields)
+            user = self.api.user_info(tokens.access_token, _user_fields(granted))
         except TikTokError as exc:
             raise AccountError(f"Connected, but reading the profile failed: {exc}") from None
         creator = self._creator_info(tokens.access_token, granted)
@@ -175,7 +176,7 @@ class AccountsService:
             granted_scopes=granted,
             access_expires_at=int(tokens.access_expires_at),
             refresh_expires_at=int(tokens.refresh_expires_at),
-            creator_info=creator_info_dict(creator) if creator else None,
+            creator_info=creator.to_dict() if creator else None,
         )
         missing = tuple(s for s in NEEDED_SCOPES if s not in granted)
         log.info("account %s %s; granted %s", account.id,
@@ -255,18 +256,15 @@ class AccountsService:
         """Re-read the profile and creator settings from TikTok."""
         account = self.get(account_id)
         token = self.access_token(account_id)
-        fields = ["open_id", "avatar_url", "display_name"]
-        if "user.info.profile" in account.granted_scopes:
-            fields.append("username")
         try:
-            user = self.api.user_info(token, fields)
+            user = self.api.user_info(token, _user_fields(account.granted_scopes))
         except TikTokError as exc:
             raise AccountError(f"Could not read the profile: {exc}") from None
         self.repo.update_profile(account.id, display_name=user.display_name or "",
                                  username=user.username or "", avatar_url=user.avatar_url or "")
         creator = self._creator_info(token, account.granted_scopes)
         if creator is not None:
-            self.repo.set_creator_info(account.id, creator_info_dict(creator))
+            self.repo.set_creator_info(account.id, creator.to_dict())
         return self.get(account_id)
 
     def disconnect(self, account_id: int) -> str | None:

@@ -34,31 +34,37 @@ from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, Tik
 log = logging.getLogger(__name__)
 
 
+def _credentials(settings: Settings, app_vault: Vault) -> Credentials:
+    """The real TikTok app's credentials; no usable keyring just means no stored secret."""
+    def secret() -> str | None:
+        try:
+            return app_vault.client_secret()
+        except VaultError:
+            return None
+
+    return resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
+
+
 @dataclass(frozen=True)
 class Mode:
-    """Which TikTok the app talks to, decided once at start-up."""
+    """Which TikTok the app talks to, decided once at start-up (settings read once here)."""
 
     paths: AppPaths
     sandbox: bool
     credentials: Credentials
+    settings_store: SettingsStore  # shared by both profiles: credentials, window layout
+    settings: Settings
 
 
 def decide_mode(base: AppPaths, *, force_sandbox: bool = False,
                 vault: Vault | None = None) -> Mode:
     """Real TikTok when a client key and secret are configured, else the sandbox."""
-    settings = SettingsStore(base.settings_file).load()
-    real_vault = vault or Vault(SERVICE)
-
-    def secret() -> str | None:
-        try:
-            return real_vault.client_secret()
-        except VaultError:
-            return None
-
-    creds = resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
+    store = SettingsStore(base.settings_file)
+    settings = store.load()
+    creds = _credentials(settings, vault or Vault(SERVICE))
     sandbox = force_sandbox or not creds.configured
     paths = base.for_profile(SANDBOX_PROFILE) if sandbox else base
-    return Mode(paths, sandbox, creds)
+    return Mode(paths, sandbox, creds, store, settings)
 
 
 @dataclass
@@ -85,13 +91,7 @@ class AppContext:
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
-        def secret() -> str | None:
-            try:
-                return self.app_vault.client_secret()
-            except VaultError:
-                return None
-
-        return resolve_credentials(self.settings, environ=os.environ, keyring_secret=secret)
+        return _credentials(self.settings, self.app_vault)
 
     def close(self) -> None:
         self.http.close()
@@ -108,10 +108,7 @@ def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | No
     """
     paths = mode.paths
     paths.ensure()
-    # Settings (credentials, window layout) are shared by both profiles.
-    settings_path = (paths if not mode.sandbox else _base_of(paths)).settings_file
-    store = SettingsStore(settings_path)
-    settings = store.load()
+    store, settings = mode.settings_store, mode.settings
     db = Database.open(paths.db_file)
     server: SandboxServer | None = None
     if mode.sandbox:
@@ -153,10 +150,3 @@ def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | No
         notes=notes,
     )
 
-
-def _base_of(paths: AppPaths) -> AppPaths:
-    """The normal profile's paths from a profile's (settings live there)."""
-    if not paths.profile:
-        return paths
-    return AppPaths(paths.data_dir.parent, paths.config_dir.parent, paths.cache_dir.parent,
-                    paths.log_dir)

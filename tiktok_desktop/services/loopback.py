@@ -8,15 +8,16 @@ plain 404/405/413 and is otherwise ignored. The authorization code is never logg
 
 from __future__ import annotations
 
-import hmac
 import html
 import http.server
 import logging
-import socket
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+
+from tiktok_desktop.tiktok import CallbackParams, parse_callback
+from tiktok_desktop.tiktok import errors as tiktok_errors
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parts.path != receiver.template.path:
             self._not_found()
             return
-        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
-        status, page = receiver._accept({k: v[0] for k, v in query.items() if v})
+        status, page = receiver._accept(parse_callback(parts.query))
         self._send(status, page)
 
     def do_POST(self) -> None:
@@ -210,36 +210,37 @@ class LoopbackReceiver:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _accept(self, params: dict[str, str]) -> tuple[int, bytes]:
-        """Judge one callback; the first decisive one ends the wait."""
+    def _accept(self, params: CallbackParams) -> tuple[int, bytes]:
+        """Judge one callback; the first decisive one ends the wait.
+
+        The client's CallbackParams does the checks (state first, in constant time, then
+        TikTok's error, then the code); here they become the pages and messages of a sign-in.
+        """
         with self._lock:
             if self._done.is_set():
                 return 409, _page("Already done",
                                   "This sign-in was already completed. You can close this tab.",
                                   ok=False)
-            state = params.get("state", "")
-            if not hmac.compare_digest(state.encode(), self.expected_state.encode()):
+            try:
+                code = params.authorization_code(self.expected_state)
+            except tiktok_errors.StateMismatch:
                 self._error = StateMismatch(
                     "The browser came back from a different sign-in attempt (the security "
                     "check did not match), so it was refused. Start Connect again."
                 )
                 status, page = 400, _page("Sign-in refused", str(self._error), ok=False)
-            elif "error" in params:
-                self._error = AuthorizationDenied(params["error"],
-                                                  params.get("error_description", ""))
+            except tiktok_errors.OAuthError:
+                self._error = AuthorizationDenied(params.error or "",
+                                                  params.error_description or "")
                 status, page = 200, _page("Not connected", str(self._error), ok=False)
-            elif params.get("code"):
-                self._result = CallbackResult(
-                    code=params["code"],
-                    scopes=frozenset(s for s in params.get("scopes", "").split(",") if s),
-                    state=state,
-                )
-                status, page = 200, _page(
-                    "Connected", "You can close this tab and return to TikTok Desktop.", ok=True)
-            else:
+            except tiktok_errors.ProtocolError:
                 return 400, _page("Sign-in incomplete",
                                   "TikTok's answer had no authorization code. Start Connect "
                                   "again from the app.", ok=False)
+            else:
+                self._result = CallbackResult(code, params.scopes, self.expected_state)
+                status, page = 200, _page(
+                    "Connected", "You can close this tab and return to TikTok Desktop.", ok=True)
             self._done.set()
         log.info("OAuth callback received on port %d", self.port)
         # Stop listening from another thread: shutdown() waits for serve_forever to return.
@@ -270,11 +271,3 @@ class LoopbackReceiver:
             self._server.shutdown()
         self._server.server_close()
 
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True

@@ -21,16 +21,22 @@ from .auth import (
 )
 from .chunking import Chunk, ChunkPlan, content_type_for, plan_chunks
 from .endpoints import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT, Endpoints
-from .errors import (
+from .error_codes import (
     FAIL_REASONS,
     OAUTH_ERRORS,
     V2_ERRORS,
+    ErrorSpec,
+    error_for_code,
+    error_for_status,
+    oauth_error,
+    publish_failed,
+)
+from .errors import (
     AccessTokenInvalid,
     ApiError,
     AuthorizationDenied,
     CreatorCannotPost,
     ErrorFields,
-    ErrorSpec,
     InvalidRequest,
     NetworkError,
     OAuthError,
@@ -54,10 +60,6 @@ from .errors import (
     UploadUrlExpired,
     UrlOwnershipUnverified,
     VideoSizeError,
-    error_for_code,
-    error_for_status,
-    oauth_error,
-    publish_failed,
 )
 from .models import (
     CreatorInfo,

@@ -10,15 +10,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .errors import (
-    NetworkError,
-    ProtocolError,
-    RateLimited,
-    TikTokError,
-    error_for_code,
-    error_for_status,
-    oauth_error,
-)
+from .error_codes import error_for_code, error_for_status, oauth_error
+from .errors import NetworkError, ProtocolError, RateLimited, TikTokError
 
 __all__ = [
     "Clock",
@@ -87,8 +80,9 @@ def _log_id(response: httpx.Response, body: Mapping[str, Any] | None) -> str | N
     return header
 
 
-def decode_v2(response: httpx.Response, clock: Clock | None = None) -> dict[str, Any]:
-    """``data`` of a v2 envelope; any ``error.code`` other than ``ok`` raises (even on HTTP 200)."""
+def _object_body(response: httpx.Response,
+                 clock: Clock | None) -> tuple[dict[str, Any], float | None]:
+    """The JSON object body and the 429 wait; a reply that is not a JSON object raises."""
     body = _json(response)
     retry_after = parse_retry_after(response, clock)
     if not isinstance(body, dict):
@@ -96,6 +90,12 @@ def decode_v2(response: httpx.Response, clock: Clock | None = None) -> dict[str,
             raise ProtocolError(http_status=response.status_code, log_id=_log_id(response, None))
         raise error_for_status(response.status_code, log_id=_log_id(response, None),
                                retry_after=retry_after)
+    return body, retry_after
+
+
+def decode_v2(response: httpx.Response, clock: Clock | None = None) -> dict[str, Any]:
+    """``data`` of a v2 envelope; any ``error.code`` other than ``ok`` raises (even on HTTP 200)."""
+    body, retry_after = _object_body(response, clock)
     log_id = _log_id(response, body)
     err = body.get("error")
     code = err.get("code") if isinstance(err, dict) else None
@@ -119,13 +119,7 @@ def decode_v2(response: httpx.Response, clock: Clock | None = None) -> dict[str,
 
 def decode_oauth(response: httpx.Response, clock: Clock | None = None) -> dict[str, Any]:
     """The flat OAuth body; ``{"error": "<category>", ...}`` raises (any HTTP status)."""
-    body = _json(response)
-    retry_after = parse_retry_after(response, clock)
-    if not isinstance(body, dict):
-        if response.is_success:
-            raise ProtocolError(http_status=response.status_code, log_id=_log_id(response, None))
-        raise error_for_status(response.status_code, log_id=_log_id(response, None),
-                               retry_after=retry_after)
+    body, retry_after = _object_body(response, clock)
     err = body.get("error")
     if isinstance(err, dict):
         # Some OAuth replies use the v2 envelope; an "ok" one is success.

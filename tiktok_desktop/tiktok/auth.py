@@ -20,7 +20,8 @@ import httpx
 
 from ._http import Clock, decode_oauth, send
 from .endpoints import DEFAULT_TIMEOUT, Endpoints
-from .errors import AuthorizationDenied, ProtocolError, StateMismatch, oauth_error
+from .error_codes import oauth_error
+from .errors import AuthorizationDenied, ProtocolError, StateMismatch
 
 __all__ = [
     "VERIFIER_ALPHABET",

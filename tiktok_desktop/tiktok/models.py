@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import PublishFailed, publish_failed
+from .error_codes import publish_failed
+from .errors import PublishFailed
 
 __all__ = [
     "DEFAULT_USER_FIELDS",

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = TaskRunner(self)
+        self._account_labels: dict[int, str] = {}
         title = APP_DISPLAY_NAME + (" — Sandbox" if ctx.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
@@ -188,15 +189,13 @@ class MainWindow(QMainWindow):
     # -- data --------------------------------------------------------------------------------
 
     def _account_name(self, account_id: int) -> str:
-        for row in range(self.accounts_model.rowCount()):
-            acc = self.accounts_model.row_at(row)
-            if acc.id == account_id:
-                return acc.label
-        return f"account {account_id}"
+        return self._account_labels.get(account_id, f"account {account_id}")
 
     def refresh(self) -> None:
         """Reload both panes from the services."""
         accounts = self.ctx.accounts.list_accounts()
+        # Looked up for every painted cell of the schedule: a dict, not a scan of the model.
+        self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
         posts = self.ctx.posts.list_posts()
         self.posts_model.set_rows(posts)

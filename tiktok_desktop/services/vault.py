@@ -15,6 +15,7 @@ from typing import Any
 import keyring
 import keyring.backend
 import keyring.errors
+from jaraco.classes import properties
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class Vault:
         """Raise NoSecureBackend unless a real, secure keyring backend is in use."""
         b = self.backend
         module = type(b).__module__
+        if type(b) is SessionOnlyBackend and self._backend is None:
+            raise NoSecureBackend(_no_backend_message())  # only ever as an explicit choice
         if module.startswith(_INSECURE_MODULES):
             raise NoSecureBackend(_no_backend_message())
         if module == "keyring.backends.chainer" and not getattr(b, "backends", None):
@@ -180,7 +183,12 @@ class SessionOnlyBackend(keyring.backend.KeyringBackend):
     TikTok tokens never use it.
     """
 
-    priority = 0  # never chosen by keyring itself
+    @properties.classproperty
+    def priority(cls) -> float:
+        # keyring picks its default from every imported subclass whose priority does not
+        # raise: raising keeps this memory store out of that choice, so it is only ever used
+        # where it is passed in on purpose.
+        raise RuntimeError("the session-only store is never chosen automatically")
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]

@@ -231,3 +231,35 @@ def test_every_oauth_category_maps_through_the_client(connect: Connect, sandbox:
     assert info.value.log_id
     assert str(info.value) == spec.message
     assert tokens.refresh_token not in str(info.value) + repr(info.value)
+
+
+def test_check_client_accepts_the_registered_app(oauth: OAuthClient, sandbox: Any) -> None:
+    before = (len(sandbox.state.access_tokens), len(sandbox.state.grants))
+    assert oauth.check_client() == 7200
+    # The check leaves nothing behind that could act for a user.
+    assert (len(sandbox.state.access_tokens), len(sandbox.state.grants)) == before
+
+
+@pytest.mark.parametrize("field", ["client_key", "client_secret"])
+def test_check_client_refuses_a_wrong_key_or_secret(http: httpx.Client, sandbox: Any,
+                                                    endpoints: Endpoints, field: str) -> None:
+    app = sandbox.app
+    values = {"client_key": app.client_key, "client_secret": app.client_secret,
+              field: "not-the-right-one"}
+    bad = OAuthClient(http, ClientCredentials(**values), endpoints)
+    with pytest.raises(OAuthError) as info:
+        bad.check_client()
+    assert info.value.code == "invalid_client"
+    assert "not-the-right-one" not in str(info.value) + repr(info.value)
+
+
+def test_client_token_opens_no_user_endpoint(http: httpx.Client, sandbox: Any) -> None:
+    app = sandbox.app
+    reply = http.post(sandbox.base_url + "/v2/oauth/token/", data={
+        "client_key": app.client_key, "client_secret": app.client_secret,
+        "grant_type": "client_credentials"})
+    token = reply.json()["access_token"]
+    info = http.get(sandbox.base_url + "/v2/user/info/", params={"fields": "open_id"},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert info.status_code == 401
+    assert info.json()["error"]["code"] == "access_token_invalid"

@@ -152,7 +152,39 @@ def test_settings_dialog_rejects_a_non_loopback_redirect(
                         lambda _p, _t, text: shown.append(text))
     dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
     qtbot.addWidget(dialog)
-    dialog.redirect_uri.setText("https://example.com/callback/")
+    dialog.redirect_uri.setText("http://example.com:8080/callback/")
     dialog.save()
     assert shown and "must point at this computer" in shown[0]
     assert not ctx.settings_store.path.exists()  # nothing saved
+
+
+def test_settings_test_button_checks_the_sandbox(qtbot: QtBot, ctx: AppContext) -> None:
+    from tiktok_desktop.services.credentials import check_settings
+    from tiktok_desktop.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials(),
+                            tester=lambda k, s, u: check_settings(ctx, k, s, u), runner=runner,
+                            sandbox=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.test_button.isVisible() and not dialog.test_result.isVisible()
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✔"))
+    assert "built-in sandbox" in dialog.test_result.text()
+    assert dialog.test_button.isEnabled()
+
+    dialog.client_key.setText(ctx.credentials_in_use.client_key)
+    dialog.client_secret.setText("not-the-secret")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✘"))
+    assert "did not accept this client key and secret" in dialog.test_result.text()
+    assert not ctx.settings_store.path.exists()  # testing saves nothing
+    runner.shutdown()
+
+
+def test_settings_without_a_tester_has_no_test_button(qtbot: QtBot, ctx: AppContext) -> None:
+    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.test_button.isVisible()

@@ -44,6 +44,7 @@ __all__ = [
 
 AUTHORIZE_PATH = "/v2/auth/authorize/"
 PKCE_ERROR = "Code verifier or code challenge is invalid."
+CLIENT_TOKEN_LIFETIME = 7200  # 2 h (TIKTOK_API.md 2, client access token)
 
 
 class SandboxAuthorizeError(Exception):
@@ -289,6 +290,18 @@ def _token_payload(state: State, grant: Grant, access: str, refresh: str) -> dic
     }
 
 
+def _client_token(state: State) -> dict[str, object]:
+    """A client access token (TIKTOK_API.md 2): only proves the app's credentials here.
+
+    It opens no user endpoint, so it is not recorded: user endpoints reject it as unknown.
+    """
+    return {
+        "access_token": "clt." + secrets.token_urlsafe(32),
+        "expires_in": CLIENT_TOKEN_LIFETIME,
+        "token_type": "Bearer",
+    }
+
+
 def _exchange_code(state: State, app: App, form: dict[str, str]) -> dict[str, object]:
     code = _required(form, "code")
     redirect_uri = _required(form, "redirect_uri")
@@ -346,11 +359,13 @@ def _refresh(state: State, app: App, form: dict[str, str]) -> dict[str, object]:
 def handle_token(state: State, request: Request) -> Response:
     form = _form(request)
     grant_type = _required(form, "grant_type")
-    if grant_type not in ("authorization_code", "refresh_token"):
+    if grant_type not in ("authorization_code", "refresh_token", "client_credentials"):
         raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}.")
     with state.lock:
         app = _client(state, form)
-        if grant_type == "authorization_code":
+        if grant_type == "client_credentials":
+            payload = _client_token(state)
+        elif grant_type == "authorization_code":
             payload = _exchange_code(state, app, form)
         else:
             payload = _refresh(state, app, form)

@@ -237,6 +237,19 @@ class OAuthClient:
         return self._token_set(body, previous_refresh=refresh_token,
                                previous_refresh_expiry=refresh_expires_at)
 
+    def check_client(self) -> float:
+        """Prove the client key and secret are valid; returns the client token's lifetime (s).
+
+        Uses the client_credentials grant, the one call that needs nothing but the app's own
+        credentials. The client token itself is dropped: posting never uses it.
+        """
+        body = self._post(self.endpoints.token, {"grant_type": "client_credentials"})
+        lifetime = _seconds_field(body, "expires_in")
+        if not _str_field(body, "access_token") or lifetime is None:
+            raise ProtocolError("TikTok's reply to the credentials check was incomplete: "
+                                "try again later.")
+        return lifetime
+
     def revoke(self, access_token: str) -> None:
         """Disconnect the app from the user's account (TikTok answers ``{}``)."""
         self._post(self.endpoints.revoke, {"token": access_token})

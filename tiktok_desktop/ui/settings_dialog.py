@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -25,7 +28,13 @@ from tiktok_desktop.config import (
     Settings,
     SettingsStore,
 )
+from tiktok_desktop.services.credentials import CredentialCheck
+from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.services.vault import Vault, VaultError
+from tiktok_desktop.ui.tasks import TaskRunner
+
+# (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
+Tester = Callable[[str, str, str], CredentialCheck]
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +46,12 @@ _SOURCE_NOTE = {
 
 class SettingsDialog(QDialog):
     def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
-                 credentials: Credentials, parent: QWidget | None = None) -> None:
+                 credentials: Credentials, parent: QWidget | None = None, *,
+                 tester: Tester | None = None, runner: TaskRunner | None = None,
+                 sandbox: bool = False) -> None:
         super().__init__(parent)
+        self.tester = tester
+        self.runner = runner
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self.store = store
@@ -81,6 +94,20 @@ class SettingsDialog(QDialog):
         )
         form.addRow("Redirect URI:", self.redirect_uri)
         self._note(form, credentials, "redirect_uri", "TIKTOK_REDIRECT_URI")
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("Test")
+        self.test_button.setToolTip(
+            "Ask the built-in sandbox whether it accepts these values" if sandbox else
+            "Ask TikTok whether it accepts this client key and secret")
+        self.test_button.clicked.connect(self.test)
+        self.test_button.setVisible(tester is not None and runner is not None)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        form.addRow("", test_row)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setVisible(False)
+        form.addRow("", self.test_result)
         layout.addWidget(app_box)
 
         sched_box = QGroupBox("Scheduling")
@@ -118,15 +145,37 @@ class SettingsDialog(QDialog):
             note.setStyleSheet("color: palette(mid);")
             form.addRow("", note)
 
+    def test(self) -> None:
+        if self.tester is None or self.runner is None:
+            return
+        tester = self.tester
+        key = self.client_key.text()
+        secret = self.client_secret.text() if self.client_secret.isEnabled() else ""
+        redirect = self.redirect_uri.text()
+        self.test_button.setEnabled(False)
+        self._show_result("Testing…", None)
+        self.runner.submit(lambda: tester(key, secret, redirect), self._tested,
+                           lambda exc: self._tested(CredentialCheck(False, str(exc))))
+
+    def _tested(self, result: CredentialCheck) -> None:
+        self.test_button.setEnabled(True)
+        self._show_result(("✔ " if result.ok else "✘ ") + result.message, result.ok)
+
+    def _show_result(self, text: str, ok: bool | None) -> None:
+        colour = {True: "#1a7f37", False: "#c0213b", None: "palette(mid)"}[ok]
+        self.test_result.setStyleSheet(f"color: {colour};")
+        self.test_result.setText(text)
+        self.test_result.setVisible(True)
+        self.adjustSize()  # a long verdict wraps onto more lines: let the dialog grow
+
     def save(self) -> None:
         redirect = self.redirect_uri.text().strip()
-        if redirect and not redirect.startswith(("http://127.0.0.1:", "http://localhost:",
-                                                 "https://127.0.0.1:", "https://localhost:")):
-            QMessageBox.warning(
-                self, "Redirect URI",
-                "The redirect URI must point at this computer, for example "
-                f"{DEFAULT_REDIRECT_URI}. Register the same URI in your TikTok app.",
-            )
+        try:
+            if redirect:
+                RedirectTemplate.parse(redirect)
+        except LoopbackError as exc:
+            QMessageBox.warning(self, "Redirect URI",
+                                f"{exc} Register the same URI in your TikTok app.")
             return
         secret = self.client_secret.text().strip()
         if secret:

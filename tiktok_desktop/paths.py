@@ -125,16 +125,16 @@ def touch_private(path: Path) -> Path:
     return path
 
 
-def write_private_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file + rename), mode 0600.
+def write_private_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` atomically (temp file + rename), mode 0600.
 
     A crash mid-write leaves the old file intact, never a half-written settings file.
     """
     ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)

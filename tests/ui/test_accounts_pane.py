@@ -42,8 +42,16 @@ def test_add_account_end_to_end(qtbot: QtBot, ctx: AppContext) -> None:
     assert creator is not None
     model = window.accounts_model
     assert model.rowCount() == 1
-    assert model.index(0, 0).data() == f"{creator.nickname} (@{creator.username})"
-    assert model.index(0, 1).data() == "Connected"
+    assert model.index(0, 0).data() == f"{creator.nickname}\n@{creator.username}"
+    status = model.index(0, 1).data()
+    assert status.startswith("Connected\nuntil ")
+    assert model.index(0, 2).data() == "Post, Inbox, Videos\nProfile, @name"
+    # The picture was fetched during the connect and is drawn from the cache, not initials.
+    assert ctx.avatars.cached(creator.open_id) is not None
+    picture = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
+    account = ctx.accounts.list_accounts()[0]
+    assert picture.cacheKey() == window.pictures.picture(account).cacheKey()  # decoded once
+    assert not picture.toImage().isNull()
     assert window.accounts_pane.view.isVisible()
     assert "Connected" in window.statusBar().currentMessage()
 
@@ -63,6 +71,7 @@ def test_disconnect_from_the_pane(qtbot: QtBot, ctx: AppContext) -> None:
     assert "scheduled posts stay" in asked[0]
     assert ctx.accounts.list_accounts()[0].status is AccountStatus.DISCONNECTED
     assert window.accounts_model.index(0, 1).data() == "Disconnected"
+    assert window.accounts_model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole) is not None
 
 
 def test_cancel_stops_listening(qtbot: QtBot, ctx: AppContext) -> None:

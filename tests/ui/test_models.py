@@ -19,12 +19,13 @@ def test_accounts_model_passes_modeltester(qtmodeltester: ModelTester, seeded: A
     model.set_rows(seeded.accounts.list_accounts())
     qtmodeltester.check(model)
     assert model.rowCount() == 2
-    assert model.columnCount() == 2
+    assert model.columnCount() == 3
     labels = {_cell(model, r, 0) for r in range(2)}
-    assert labels == {"Mia Chen (@miacooks)", "Studio North"}
-    assert {_cell(model, r, 1) for r in range(2)} == {"Connected"}
+    assert labels == {"Mia Chen\n@miacooks", "Studio North"}
+    assert {str(_cell(model, r, 1)).split("\n")[0] for r in range(2)} == {"Connected"}
     tip = str(_cell(model, 0, 0, Qt.ItemDataRole.ToolTipRole))
     assert "Status: Connected" in tip
+    assert _cell(model, 0, 0, Qt.ItemDataRole.DecorationRole) is None  # no picture source
     # Children of a cell do not exist in a table.
     assert model.rowCount(model.index(0, 0)) == 0
 
@@ -56,3 +57,27 @@ def test_posts_model_columns_and_sorting(qtmodeltester: ModelTester, seeded: App
     post = model.data(model.index(late, 0), ROW_ROLE)
     assert post.state is PostState.SCHEDULED
     assert model.data(QModelIndex()) is None
+
+
+def test_accounts_model_status_permissions_and_pictures(qtmodeltester: ModelTester,
+                                                        seeded: AppContext) -> None:
+    from tiktok_desktop.store import AccountStatus
+    from tiktok_desktop.ui.avatars import SIZE, initials_picture
+
+    accounts = seeded.accounts.list_accounts()
+    model = AccountsModel(initials_picture)
+    model.set_rows(accounts)
+    qtmodeltester.check(model)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
+        "Account", "Status", "Permissions"]
+    picture = _cell(model, 0, 0, Qt.ItemDataRole.DecorationRole)
+    assert picture is not None and picture.width() == SIZE  # type: ignore[attr-defined]
+    scopes_tip = str(_cell(model, 0, 2, Qt.ItemDataRole.ToolTipRole))
+    assert scopes_tip.startswith("Granted: ")
+
+    repo = seeded.accounts.repo
+    repo.set_status(accounts[0].id, AccountStatus.NEEDS_RECONNECT)
+    model.set_rows(seeded.accounts.list_accounts())
+    row = next(r for r in range(2) if model.data(model.index(r, 0), ROW_ROLE).id == accounts[0].id)
+    assert _cell(model, row, 1) == "Needs reconnect\nselect it, then Reconnect"
+    assert _cell(model, row, 1, Qt.ItemDataRole.ForegroundRole) is not None

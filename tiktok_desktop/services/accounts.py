@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
 from tiktok_desktop.services.vault import StoredTokens, Vault
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
@@ -114,8 +115,10 @@ class AccountsService:
         redirect_uri: str,
         clock: Callable[[], float] = time.time,
         connect_timeout: float = DEFAULT_TIMEOUT,
+        avatars: AvatarCache | None = None,
     ) -> None:
         self.repo = repo
+        self.avatars = avatars
         self.vault = vault
         self.oauth = oauth
         self.api = api
@@ -178,6 +181,7 @@ class AccountsService:
             refresh_expires_at=int(tokens.refresh_expires_at),
             creator_info=creator.to_dict() if creator else None,
         )
+        self._fetch_avatar(account)
         missing = tuple(s for s in NEEDED_SCOPES if s not in granted)
         log.info("account %s %s; granted %s", account.id,
                  "reconnected" if existing else "connected", ",".join(sorted(granted)))
@@ -265,7 +269,14 @@ class AccountsService:
         creator = self._creator_info(token, account.granted_scopes)
         if creator is not None:
             self.repo.set_creator_info(account.id, creator.to_dict())
-        return self.get(account_id)
+        updated = self.get(account_id)
+        self._fetch_avatar(updated)
+        return updated
+
+    def _fetch_avatar(self, account: Account) -> None:
+        # Right after the profile read: TikTok's picture links expire within hours.
+        if self.avatars is not None and account.avatar_url:
+            self.avatars.fetch(account.open_id, account.avatar_url)
 
     def disconnect(self, account_id: int) -> str | None:
         """Revoke at TikTok, forget the tokens, keep the account's posts (unsent).

@@ -26,6 +26,7 @@ from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.vault import SERVICE, SessionOnlyBackend, Vault, VaultError
 from tiktok_desktop.store import AccountsRepo, Database, PostsRepo
@@ -79,6 +80,7 @@ class AppContext:
     endpoints: Endpoints
     accounts: AccountsService
     posts: PostsService
+    avatars: AvatarCache
     credentials_in_use: Credentials
     log_file: Path | None = None
     sandbox_server: SandboxServer | None = None
@@ -131,6 +133,7 @@ def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | No
     if mode.sandbox and not the_vault.available():
         the_vault = Vault(the_vault.service, backend=SessionOnlyBackend())
         notes.append("No system keyring here: sandbox sign-ins last until the app quits.")
+    avatars = AvatarCache(paths.avatar_cache_dir, http)
     return AppContext(
         paths=paths,
         settings_store=store,
@@ -141,8 +144,9 @@ def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | No
         http=http,
         endpoints=endpoints,
         accounts=AccountsService(AccountsRepo(db), the_vault, oauth, api,
-                                 redirect_uri=creds.redirect_uri),
+                                 redirect_uri=creds.redirect_uri, avatars=avatars),
         posts=PostsService(PostsRepo(db)),
+        avatars=avatars,
         credentials_in_use=creds,
         log_file=log_file,
         sandbox_server=server,

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSize, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.services.credentials import check_settings
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
+from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel, PostsModel
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
@@ -116,15 +118,20 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1100, 640)
 
-        self.accounts_model = AccountsModel(self)
+        self.pictures = AccountPictures(ctx.avatars, self.runner, self.devicePixelRatioF(), self)
+        self.accounts_model = AccountsModel(self.pictures.picture, self)
+        self.pictures.changed.connect(self.accounts_model.refresh_pictures)
         self.posts_model = PostsModel(self._account_name, self)
         empty = QLabel(ACCOUNTS_EMPTY)
         empty.setObjectName("emptyState")
         empty.setWordWrap(True)
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setMargin(24)
+        accounts_view = _table(self.accounts_model, 0)
+        accounts_view.setIconSize(QSize(SIZE, SIZE))
+        accounts_view.verticalHeader().setDefaultSectionSize(SIZE + 12)
         self.accounts_pane = AccountsPane(
-            ctx.accounts, self.accounts_model, _table(self.accounts_model, 0), empty,
+            ctx.accounts, self.accounts_model, accounts_view, empty,
             self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
@@ -136,7 +143,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.schedule_pane)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([330, 770])
+        splitter.setSizes([420, 680])
         self.setCentralWidget(splitter)
         # The summary stays on the right; transient messages use the left of the status bar.
         self.summary = QLabel()
@@ -177,8 +184,10 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.act_about)
 
     def open_settings(self) -> None:
-        SettingsDialog(self.ctx.settings_store, self.ctx.settings, self.ctx.app_vault,
-                       self.ctx.credentials(), self).exec()
+        ctx = self.ctx
+        SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials(), self,
+                       tester=lambda key, secret, uri: check_settings(ctx, key, secret, uri),
+                       runner=self.runner, sandbox=ctx.sandbox).exec()
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.data_dir)))
@@ -197,6 +206,7 @@ class MainWindow(QMainWindow):
         # Looked up for every painted cell of the schedule: a dict, not a scan of the model.
         self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
+        self.pictures.update(accounts)
         posts = self.ctx.posts.list_posts()
         self.posts_model.set_rows(posts)
         self.schedule_pane.set_empty(not posts)

@@ -14,7 +14,9 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QColor
 
+from tiktok_desktop.services.accounts import SCOPE_FEATURES
 from tiktok_desktop.store import Account, AccountStatus, Post, PostState
 
 T = TypeVar("T")
@@ -92,22 +94,95 @@ ACCOUNT_STATUS_TEXT = {
 }
 
 
+# Short names for the permissions column; the tooltip gives TikTok's scope names.
+SCOPE_SHORT = {
+    "video.publish": "Post",
+    "video.upload": "Inbox",
+    "video.list": "Videos",
+    "user.info.basic": "Profile",
+    "user.info.profile": "@name",
+}
+
+
+def _date(epoch: int | None) -> str:
+    if epoch is None:
+        return ""
+    return dt.datetime.fromtimestamp(epoch).astimezone().strftime("%d %b %Y")
+
+
+def account_status_text(a: Account) -> str:
+    """Status with what the user needs to know next: until when it works, or what to do."""
+    text = ACCOUNT_STATUS_TEXT[a.status]
+    if a.status is AccountStatus.CONNECTED and a.refresh_expires_at:
+        return f"{text}\nuntil {_date(a.refresh_expires_at)}"
+    if a.status is AccountStatus.NEEDS_RECONNECT:
+        return f"{text}\nselect it, then Reconnect"
+    return text
+
+
 def _account_tooltip(a: Account) -> str:
     lines = [a.label, f"Status: {ACCOUNT_STATUS_TEXT[a.status]}"]
-    if a.access_expires_at:
-        lines.append(f"Access valid until {local_time(a.access_expires_at)}")
-    if a.granted_scopes:
-        lines.append("Granted: " + ", ".join(sorted(a.granted_scopes)))
+    if a.status is AccountStatus.CONNECTED:
+        if a.refresh_expires_at:
+            lines.append(f"Signed in until {local_time(a.refresh_expires_at)}; reconnect "
+                         "before then to keep posting.")
+        if a.access_expires_at:
+            lines.append("Access token valid until "
+                         f"{local_time(a.access_expires_at)} (renewed automatically)")
+    return "\n".join(lines)
+
+
+def _scopes_text(a: Account) -> str:
+    names = [SCOPE_SHORT.get(s, s) for s in sorted(a.granted_scopes, key=_scope_order)]
+    # Two lines at most, to fit the row beside the picture.
+    half = (len(names) + 1) // 2
+    return "\n".join(", ".join(part) for part in (names[:half], names[half:]) if part)
+
+
+def _scope_order(scope: str) -> int:
+    order = list(SCOPE_SHORT)
+    return order.index(scope) if scope in order else len(order)
+
+
+def _scopes_tooltip(a: Account) -> str:
+    lines = ["Granted: " + (", ".join(sorted(a.granted_scopes)) or "nothing")]
+    missing = [s for s in SCOPE_FEATURES if s not in a.granted_scopes]
+    lines += [f"Not granted: {s}, so {SCOPE_FEATURES[s]} does not work" for s in missing]
     return "\n".join(lines)
 
 
 class AccountsModel(RowsModel[Account]):
-    columns = (
-        Column[Account]("Account", lambda a: a.label, sort=lambda a: a.label.casefold(),
-                        tooltip=_account_tooltip),
-        Column[Account]("Status", lambda a: ACCOUNT_STATUS_TEXT[a.status],
-                        tooltip=_account_tooltip),
-    )
+    def __init__(self, picture: Callable[[Account], Any] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.picture = picture
+        self.columns = (
+            Column[Account]("Account", _two_lines, sort=lambda a: a.label.casefold(),
+                            tooltip=_account_tooltip),
+            Column[Account]("Status", account_status_text, tooltip=_account_tooltip,
+                            sort=lambda a: f"{a.status.value}:{a.refresh_expires_at or 0:012d}"),
+            Column[Account]("Permissions", _scopes_text, tooltip=_scopes_tooltip),
+        )
+
+    def extra_data(self, item: Account, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DecorationRole and column == 0 and self.picture is not None:
+            return self.picture(item)
+        if (role == Qt.ItemDataRole.ForegroundRole and column == 1
+                and item.status is not AccountStatus.CONNECTED):
+            return QColor("#c0213b") if item.status is AccountStatus.NEEDS_RECONNECT \
+                else QColor("#6e6e73")
+        return None
+
+    def refresh_pictures(self) -> None:
+        """Pictures changed on disk: repaint the first column."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0),
+                                  [Qt.ItemDataRole.DecorationRole])
+
+
+def _two_lines(a: Account) -> str:
+    name = a.display_name or a.open_id
+    return f"{name}\n@{a.username}" if a.username else name
 
 
 POST_STATE_TEXT = {

@@ -57,6 +57,11 @@ class AppPaths:
         return self.data_dir / "sandbox-server"
 
     @property
+    def media_dir(self) -> Path:
+        """Copies of scheduled videos (services/library.py), safe from moves and deletes."""
+        return self.data_dir / "media"
+
+    @property
     def avatar_cache_dir(self) -> Path:
         return self.cache_dir / "avatars"
 

@@ -1,0 +1,348 @@
+"""The media library: scheduled videos kept safe in the app's own folder.
+
+A post may go out days after it was composed; by then the user may have moved, renamed or
+deleted the original. So by default the app adopts a copy into ``AppPaths.media_dir``:
+
+- Content-addressed names (``<sha256><original extension>``): adopting the same video twice, for
+  two posts, reuses one file. Because files are shared, ``release`` asks the caller whether any
+  post still references a file before removing it.
+- Same filesystem: a hard link (instant, no extra space; survives deleting the original). Else a
+  streamed copy with progress and cancel. Both are hashed in blocks; memory stays flat.
+- Atomic: work happens in a ``.adopt-*.part`` file renamed into place, removed on error or cancel.
+- Copies are created 0600, inside the 0700 data dir. A hard link is the user's own file, so its
+  mode is left alone (changing it would change the original); the 0700 folder keeps it private.
+
+When the "keep a copy" setting is off, ``reference`` records the original's size and hash
+instead, and ``verify`` re-checks that path at due time either way.
+
+Qt-free; runs on a worker thread (progress is a plain callback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import re
+import shutil
+import stat
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
+CancelFn = Callable[[], bool]  # polled between blocks; True stops the work
+
+BLOCK_SIZE = 1024 * 1024
+PARTIAL_PREFIX = ".adopt-"
+PARTIAL_SUFFIX = ".part"
+_SAFE_EXT = re.compile(r"\.[a-z0-9]{1,10}")
+# Left free after a copy, so adopting a video never fills the disk to the last byte.
+SPACE_MARGIN = 50 * 1024 * 1024
+
+
+class LibraryError(Exception):
+    """The video could not be adopted or hashed. ``str(err)`` is a plain message for the user.
+
+    ``code``: missing, not_a_file, empty, unreadable, no_space, changed, failed, cancelled.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class AdoptCancelled(LibraryError):
+    def __init__(self) -> None:
+        super().__init__("cancelled", "Copying the video was cancelled.")
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    path: str  # where the post's video lives now (the library file, or the original)
+    size: int
+    sha256: str
+    original_path: str
+
+
+class MediaLibrary:
+    def __init__(self, media_dir: Path, *, block_size: int = BLOCK_SIZE) -> None:
+        self.media_dir = Path(media_dir)
+        self.block_size = block_size
+
+    def adopt(self, path: str | os.PathLike[str], progress: ProgressFn | None = None,
+              cancel: CancelFn | None = None, *, allow_link: bool = True) -> LibraryItem:
+        """Keep a copy of ``path`` in the library and return where it lives.
+
+        ``allow_link=False`` forces a real copy even on the same filesystem (a hard link shares
+        the original's content, so an in-place edit of the original would reach it too; verify()
+        catches that at due time). Raises LibraryError (AdoptCancelled when ``cancel`` said so).
+        """
+        src = Path(path).absolute()
+        size = _check_source(src)
+        ensure_private_dir(self.media_dir)
+        tmp = self.media_dir / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
+        try:
+            if allow_link and self._link(src, tmp):
+                done, digest = _hash_file(tmp, self.block_size, progress, cancel)
+            else:
+                done, digest = self._copy(src, tmp, size, progress, cancel)
+            if done != size:
+                raise LibraryError("changed", f"{_q(src.name)} changed while it was being "
+                                   "copied (is it still downloading or exporting?). Wait until "
+                                   "it is finished and choose it again.")
+            final = self.media_dir / f"{digest}{_safe_ext(src)}"
+            if _same_size(final, done):
+                tmp.unlink()  # the same video was adopted before: share that file
+            else:
+                os.replace(tmp, final)
+                _fsync_dir(self.media_dir)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        log.info("adopted %s into the media library as %s", src.name, final.name)
+        return LibraryItem(os.fspath(final), done, digest, os.fspath(src))
+
+    def reference(self, path: str | os.PathLike[str], progress: ProgressFn | None = None,
+                  cancel: CancelFn | None = None) -> LibraryItem:
+        """"Keep a copy" off: use the original where it is, fingerprinted for verify()."""
+        src = Path(path).absolute()
+        _check_source(src)
+        done, digest = _hash_file(src, self.block_size, progress, cancel)
+        return LibraryItem(os.fspath(src), done, digest, os.fspath(src))
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        """Is ``path`` a file of this library (as opposed to a user's original)?"""
+        p = Path(path).absolute()
+        return p.parent == self.media_dir.absolute() and not p.name.startswith(".")
+
+    def release(self, path: str | os.PathLike[str],
+                still_referenced: Callable[[str], bool]) -> bool:
+        """Remove a library file no post references any more. Paths outside the library (the
+        user's originals, when "keep a copy" was off) are never touched. True if removed."""
+        if not self.contains(path):
+            return False
+        target = os.fspath(Path(path).absolute())
+        if still_referenced(target):
+            return False
+        try:
+            os.unlink(target)
+        except FileNotFoundError:
+            return False
+        log.info("released %s from the media library", Path(target).name)
+        return True
+
+    def discard_partials(self) -> int:
+        """Remove copies left half-done by a crash. Call at start-up, before any adopt runs."""
+        removed = 0
+        with contextlib.suppress(FileNotFoundError):
+            for entry in self.media_dir.iterdir():
+                if entry.name.startswith(PARTIAL_PREFIX) and entry.name.endswith(PARTIAL_SUFFIX):
+                    with contextlib.suppress(FileNotFoundError):
+                        entry.unlink()
+                        removed += 1
+        return removed
+
+    def verify(self, path: str | os.PathLike[str], size: int, sha256: str) -> str | None:
+        return verify(path, size, sha256, block_size=self.block_size)
+
+    def _link(self, src: Path, tmp: Path) -> bool:
+        try:
+            if src.stat().st_dev != self.media_dir.stat().st_dev:
+                return False
+            os.link(src, tmp)
+        except OSError as exc:
+            # EXDEV (other filesystem after all), EPERM (protected_hardlinks: someone else's
+            # file), EMLINK, or a filesystem without links (FAT, some network shares): copy.
+            log.debug("hard link not possible (%s); copying instead", errno.errorcode.get(
+                exc.errno or 0, "?"))
+            return False
+        return True
+
+    def _copy(self, src: Path, tmp: Path, size: int, progress: ProgressFn | None,
+              cancel: CancelFn | None) -> tuple[int, str]:
+        free = shutil.disk_usage(self.media_dir).free
+        if free < size + SPACE_MARGIN:
+            raise _no_space(src.name, size, free)
+        digest = hashlib.sha256()
+        buf = bytearray(self.block_size)
+        view = memoryview(buf)
+        done = 0
+        try:
+            src_fh = src.open("rb", buffering=0)
+        except OSError as exc:
+            raise _read_error(src.name, exc) from None
+        with src_fh:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         FILE_MODE)
+            with os.fdopen(fd, "wb", buffering=0) as dst:
+                if progress:
+                    progress(0, size)
+                while True:
+                    if cancel is not None and cancel():
+                        raise AdoptCancelled
+                    try:
+                        n = src_fh.readinto(buf)
+                    except OSError as exc:
+                        raise _read_error(src.name, exc) from None
+                    if not n:
+                        break
+                    chunk = view[:n]
+                    digest.update(chunk)
+                    try:
+                        _write_all(dst.fileno(), chunk)
+                    except OSError as exc:
+                        if exc.errno == errno.ENOSPC:
+                            raise _no_space(src.name, size, 0) from None
+                        raise LibraryError("failed", f"Could not save a copy of "
+                                           f"{_q(src.name)}: {exc.strerror}.") from None
+                    done += n
+                    if progress:
+                        progress(done, size)
+                os.fsync(dst.fileno())  # the rename must never expose a half-written file
+        return done, digest.hexdigest()
+
+
+def verify(path: str | os.PathLike[str], size: int, sha256: str, *,
+           block_size: int = BLOCK_SIZE, progress: ProgressFn | None = None) -> str | None:
+    """Due-time re-check: is the file still the video that was scheduled? None if so, else a
+    plain message. An empty ``sha256`` (not recorded) skips the content check."""
+    p = Path(path)
+    name = _q(p.name)
+    try:
+        st = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return (f"The video file {name} is gone: it was moved, renamed or deleted from "
+                f"{p.parent}. Put it back or choose the video again.")
+    except OSError as exc:
+        return f"The video file {name} cannot be checked: {exc.strerror}."
+    if not stat.S_ISREG(st.st_mode):
+        return f"The video file {name} is no longer a regular file. Choose the video again."
+    if st.st_size != size:
+        return (f"The video file {name} changed after the post was scheduled (it was "
+                f"{_fmt_size(size)}, now {_fmt_size(st.st_size)}). Check it is the video you "
+                "want and choose it again.")
+    if not sha256:
+        return None
+    try:
+        _done, digest = _hash_file(p, block_size, progress, None)
+    except LibraryError as exc:
+        return f"The video file {name} cannot be checked: {exc.message}"
+    if digest != sha256.lower():
+        return (f"The content of the video file {name} changed after the post was scheduled "
+                "(same size, different video). Check it is the video you want and choose it "
+                "again.")
+    return None
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _check_source(src: Path) -> int:
+    try:
+        st = src.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise LibraryError("missing", f"{_q(src.name)} is not there any more; it was moved, "
+                           "renamed or deleted. Choose the video again.") from None
+    except OSError as exc:
+        raise _read_error(src.name, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LibraryError("not_a_file", f"{_q(src.name)} is not a video file. "
+                           "Choose the video file itself.")
+    if st.st_size == 0:
+        raise LibraryError("empty", f"{_q(src.name)} is empty (0 bytes). Choose the video "
+                           "again once it has been exported.")
+    return st.st_size
+
+
+def _hash_file(path: Path, block_size: int, progress: ProgressFn | None,
+               cancel: CancelFn | None) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    buf = bytearray(block_size)
+    view = memoryview(buf)
+    done = 0
+    try:
+        fh = path.open("rb", buffering=0)
+        total = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        raise _read_error(path.name, exc) from None
+    with fh:
+        if progress:
+            progress(0, total)
+        while True:
+            if cancel is not None and cancel():
+                raise AdoptCancelled
+            try:
+                n = fh.readinto(buf)
+            except OSError as exc:
+                raise _read_error(path.name, exc) from None
+            if not n:
+                break
+            digest.update(view[:n])
+            done += n
+            if progress:
+                progress(done, total)
+    return done, digest.hexdigest()
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _same_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows cannot open directories this way)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _safe_ext(src: Path) -> str:
+    ext = src.suffix.lower()
+    return ext if _SAFE_EXT.fullmatch(ext) else ""
+
+
+def _read_error(name: str, exc: OSError) -> LibraryError:
+    if isinstance(exc, PermissionError):
+        return LibraryError("unreadable", f"This app is not allowed to read {_q(name)}. Check "
+                            "the file's permissions and choose it again.")
+    return LibraryError("unreadable", f"{_q(name)} could not be read: {exc.strerror}. Check "
+                        "that the drive is connected and choose it again.")
+
+
+def _no_space(name: str, size: int, free: int) -> LibraryError:
+    have = f" (only {_fmt_size(free)} free)" if free else ""
+    return LibraryError("no_space", f"There is not enough disk space to keep a copy of "
+                        f"{_q(name)}: it needs {_fmt_size(size)}{have}. Free some space, or "
+                        "turn off \u201ckeep a copy\u201d to post the original file.")
+
+
+def _fmt_size(n: int) -> str:
+    if n >= 1e9:
+        return f"{n / 1e9:.2f} GB"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n:,} bytes"
+
+
+def _q(name: str) -> str:
+    return f"\u201c{name}\u201d"

@@ -235,6 +235,7 @@ class SandboxControl:
         state = self._state
         with state.lock:
             publish = self._publish(publish_id)
+            state.sync_hash(publish)  # the hash may lag the bytes by a few MiB
             path = state.video_path(publish)
             return Received(
                 publish_id=publish_id,
@@ -247,6 +248,7 @@ class SandboxControl:
     def publishes(self, open_id: str | None = None) -> list[PublishInfo]:
         with self._state.lock:
             self._state.settle_all()
+            self._state.sync_hashes()
             infos = [_info(p) for p in self._state.iter_publishes(open_id)]
         return sorted(infos, key=lambda p: (p.created_at, p.publish_id))
 

@@ -406,7 +406,7 @@ class SandboxServer:
         }
         self.stream_routes = {
             ("PUT", posting.UPLOAD_PATH): lambda r, c, reset: handle_upload(s, r, c, reset),
-            ("PUT", CONTROL_PREFIX + "sink"): lambda r, c, reset: handle_sink(r, c),
+            ("PUT", CONTROL_PREFIX + "sink"): lambda r, c, reset: handle_sink(r, c, s.blocks),
         }
 
     def dynamic_route(self, request: Request) -> Route | None:

@@ -10,6 +10,12 @@ Layout under ``state_dir``:
 
 Every access goes through ``State.lock`` (an RLock); the upload handler holds it only around its
 bookkeeping, never while streaming a body.
+
+Upload hashes run on a worker thread (receive.HashPipeline), so right after a 206
+``publish.sha256`` may still lag ``publish.uploaded``: ``sync_hash`` waits for the pending
+hashing and brings it up to date. Everything that reports the hash, and ``save_publish``, calls
+it first. Periodic progress writes do not wait (a chunk handler must not stall on the hash):
+the sha256 they write for an unfinished upload may lag, and is recomputed on load.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from .models import (
     User,
     secret_hash,
 )
+from .receive import BlockPool, HashPipeline
 
 __all__ = ["State"]
 
@@ -84,8 +91,12 @@ class State:
         self.refresh_tokens: dict[str, TokenRecord] = {}
         self.publishes: dict[str, Publish] = {}
         self.by_upload_id: dict[str, str] = {}
-        # Running SHA-256 of incomplete uploads (not persistable: rebuilt from disk on load).
+        # Running SHA-256 of incomplete uploads that have no pipeline yet (not persistable:
+        # rebuilt from disk on load); the first chunk moves it into `pipelines`.
         self.hashers: dict[str, Any] = {}
+        self.pipelines: dict[str, HashPipeline] = {}
+        # Receive buffers shared by the upload PUTs and the sink.
+        self.blocks = BlockPool()
         # Upload progress between chunks is written at most every PROGRESS_SAVE_INTERVAL
         # seconds (a file rewrite per 10 MB chunk costs more than the chunk's own I/O);
         # completion and stop always write. After a crash, the bytes beyond the last saved
@@ -182,6 +193,7 @@ class State:
                 f.truncate(publish.uploaded)
                 while block := f.read(_HASH_BLOCK):
                     hasher.update(block)
+            publish.sha256 = hasher.hexdigest()  # a progress write may have saved a lagging one
         elif publish.uploaded:
             # Bytes were not kept (store_upload_bytes=False): the upload restarts from 0.
             publish.uploaded = 0
@@ -218,18 +230,49 @@ class State:
             for key in dead:
                 del tokens[key]
 
+    def upload_pipeline(self, publish: Publish) -> HashPipeline:
+        """The hash pipeline of an unfinished upload (created at its first chunk)."""
+        with self.lock:
+            pipeline = self.pipelines.get(publish.publish_id)
+            if pipeline is None:
+                pipeline = HashPipeline(self.blocks, self.hashers.pop(publish.publish_id, None))
+                self.pipelines[publish.publish_id] = pipeline
+            return pipeline
+
+    def sync_hash(self, publish: Publish) -> None:
+        """Set publish.sha256 to the hash of every committed chunk (waits for the hashing).
+
+        The hash worker never takes the state lock, so waiting under it cannot deadlock; it
+        waits at most for the blocks already received (a few MiB).
+        """
+        with self.lock:
+            pipeline = self.pipelines.get(publish.publish_id)
+            if pipeline is not None:
+                publish.sha256 = pipeline.wait()
+
+    def sync_hashes(self) -> None:
+        with self.lock:
+            for publish_id in list(self.pipelines):
+                publish = self.publishes.get(publish_id)
+                if publish is not None:
+                    self.sync_hash(publish)
+
     def save_publish(self, publish: Publish) -> None:
         with self.lock:
-            _atomic_write_json(self.videos_dir / f"{publish.upload_id}.json", publish.to_json())
-            self.dirty_publishes.discard(publish.publish_id)
-            self.progress_saved_at[publish.publish_id] = time.monotonic()
+            self.sync_hash(publish)
+            self._write_publish(publish)
+
+    def _write_publish(self, publish: Publish) -> None:
+        _atomic_write_json(self.videos_dir / f"{publish.upload_id}.json", publish.to_json())
+        self.dirty_publishes.discard(publish.publish_id)
+        self.progress_saved_at[publish.publish_id] = time.monotonic()
 
     def save_progress(self, publish: Publish) -> None:
         """Upload progress of an unfinished upload: written now or a little later."""
         with self.lock:
             last = self.progress_saved_at.get(publish.publish_id, 0.0)
             if time.monotonic() - last >= PROGRESS_SAVE_INTERVAL:
-                self.save_publish(publish)
+                self._write_publish(publish)
             else:
                 self.dirty_publishes.add(publish.publish_id)
 
@@ -238,7 +281,7 @@ class State:
             for publish_id in list(self.dirty_publishes):
                 publish = self.publishes.get(publish_id)
                 if publish is not None:
-                    self.save_publish(publish)
+                    self._write_publish(publish)
             self.dirty_publishes.clear()
 
     def video_path(self, publish: Publish) -> Path:
@@ -330,7 +373,8 @@ class State:
             if publish.post_info.get("privacy_level") == "PUBLIC_TO_EVERYONE":
                 publish.post_ids = [7_000_000_000_000_000_000 + secrets.randbelow(10**18)]
         self.hashers.pop(publish.publish_id, None)
-        self.save_publish(publish)
+        self.save_publish(publish)  # with the final hash of what was received
+        self.pipelines.pop(publish.publish_id, None)
 
     def recent_publishes(self, open_id: str, mode: str, window: float = _DAY) -> list[Publish]:
         since = self.now() - window

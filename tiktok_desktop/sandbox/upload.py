@@ -27,26 +27,32 @@ Progress header. Every reply for a known task (206, 201, 400, 403, 416) carries
 (open question 8): a robust client accepts both, e.g. by taking the chunk boundary that equals
 X or X+1.
 
-Drops. The body is streamed in 1 MiB blocks into the file and a SHA-256 (never a chunk in
-memory). A chunk whose connection drops before its last byte (client gone, socket timeout, or
-an injected "reset" fault) does not count: the partial bytes are truncated away, progress stays
-at the last complete chunk, and the same range can be replayed.
+Receiving. The body is read in 1 MiB blocks into the file, and a hash worker thread hashes
+them behind the reads (receive.HashPipeline; a few MiB in flight at most, never a chunk in
+memory). A 206 goes out as soon as the chunk's last byte is in, so its hashing overlaps the
+next request's round trip; the 201 waits until the hash of the whole video is final, and
+control.received() waits for pending hashing too. The sink uses the same machinery.
+
+Drops. A chunk whose connection drops before its last byte (client gone, socket timeout, or
+an injected "reset" fault) does not count: the partial bytes are truncated away, their hashing
+(done on a copy of the hash so far) is thrown away, progress stays at the last complete chunk,
+and the same range can be replayed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
+from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from .models import Publish, secret_hash
+from .receive import BLOCK_SIZE, BlockPool, HashPipeline, receive
 from .state import State
 from .wire import Request, Response, json_response, media_type, new_log_id
 
 __all__ = ["BLOCK_SIZE", "Connection", "handle_sink", "handle_upload", "progress_header",
            "stream_body"]
 
-BLOCK_SIZE = 1 << 20
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
 # Bodies of rejected PUTs up to this size are read and discarded so the connection stays usable
 # (and the client reads our answer instead of a broken pipe); larger ones close the connection.
@@ -70,10 +76,10 @@ class Connection(Protocol):
 
 def stream_body(stream: BinaryIO, length: int, hasher: Any, out: BinaryIO | None,
                 stop_after: int | None = None) -> int:
-    """Read up to `length` bytes in blocks into `hasher` (and `out`); returns the count read.
+    """Read up to `length` bytes in blocks into `hasher` (and `out`) inline; the count read.
 
-    Fewer than `length` means the connection dropped (or `stop_after` was reached). One reused
-    buffer; hashlib releases the GIL on large updates, so other requests keep running.
+    For bodies that are only drained (rejected PUTs); received bodies go through receive().
+    Fewer than `length` means the connection dropped (or `stop_after` was reached).
     """
     limit = length if stop_after is None else min(length, stop_after)
     buffer = memoryview(bytearray(min(BLOCK_SIZE, max(limit, 1))))
@@ -186,52 +192,75 @@ def handle_upload(state: State, request: Request, conn: Connection,
             if problem is None:
                 rejected = None
                 state.busy.add(publish.publish_id)
-                hasher = state.hashers.setdefault(publish.publish_id, hashlib.sha256()).copy()
+                pipeline = state.upload_pipeline(publish)
                 path = state.video_path(publish) if state.options.store_upload_bytes else None
             else:
                 rejected = _reply(state, request, *problem, publish)
     if rejected is not None:
         return _drain(request, conn, length, rejected)
     assert publish is not None and length is not None
-    first = publish.uploaded
-    received = 0
     try:
-        if path is None:
-            received = stream_body(conn.body_stream, length, hasher, None, reset_after)
-        else:
-            with path.open("r+b" if path.exists() else "wb") as out:
-                out.seek(first)
-                received = stream_body(conn.body_stream, length, hasher, out, reset_after)
-                if received != length:
-                    out.truncate(first)  # a dropped chunk does not count
+        complete = _take_chunk(state, request, conn, publish, pipeline, path, length,
+                               reset_after)
+        if complete is None:
+            conn.drop()
+            return None
+        # The last chunk: answer only once the hash of all bytes is final.
+        digest = pipeline.wait() if complete else None
+        with state.lock:
+            if digest is not None:
+                publish.sha256 = digest
+                publish.upload_completed_at = state.now()
+                state.pipelines.pop(publish.publish_id, None)
+                state.save_publish(publish)
+            else:
+                state.save_progress(publish)
+            reply = _reply(state, request, 201 if complete else 206, None, "", publish)
     finally:
         with state.lock:
             state.busy.discard(publish.publish_id)
             state.idle.notify_all()
-    if received != length:
-        conn.drop()
-        return None
-    with state.lock:
-        state.hashers[publish.publish_id] = hasher
-        publish.uploaded = first + length
-        publish.chunks_received += 1
-        publish.sha256 = hasher.hexdigest()
-        publish.content_type = publish.content_type or media_type(request.header("Content-Type"))
-        if publish.complete:
-            publish.upload_completed_at = state.now()
-            state.hashers.pop(publish.publish_id, None)
-            state.save_publish(publish)
-        else:
-            state.save_progress(publish)
-        reply = _reply(state, request, 201 if publish.complete else 206, None, "", publish)
     if reset_after is not None:
         conn.drop()
         return None
     return reply
 
 
-def _stream_chunked(stream: BinaryIO, hasher: Any) -> int | None:
-    """Read a chunked transfer-encoded body (RFC 9112 7.1) into hasher; None if it broke off."""
+def _take_chunk(state: State, request: Request, conn: Connection, publish: Publish,
+                pipeline: HashPipeline, path: Path | None, length: int,
+                reset_after: int | None) -> bool | None:
+    """Receive one chunk; commit it if all its bytes came. None if it broke off, else whether
+    the upload is now complete."""
+    first = publish.uploaded
+    received = 0
+    pipeline.begin()
+    try:
+        if path is None:
+            received = receive(conn.body_stream, length, pipeline, None, reset_after)
+        else:
+            with path.open("r+b" if path.exists() else "wb") as out:
+                out.seek(first)
+                received = receive(conn.body_stream, length, pipeline, out, reset_after)
+                if received != length:
+                    out.truncate(first)  # a dropped chunk does not count
+    finally:
+        with state.lock:
+            if received == length:
+                # Commit and progress move together under the lock, so whoever syncs the hash
+                # under it sees a matching (size, sha256).
+                pipeline.commit()
+                publish.uploaded = first + length
+                publish.chunks_received += 1
+                publish.content_type = (publish.content_type
+                                        or media_type(request.header("Content-Type")))
+            else:
+                pipeline.abort()
+    return publish.complete if received == length else None
+
+
+def _stream_chunked(stream: BinaryIO, pipeline: HashPipeline) -> int | None:
+    """Read a chunked transfer-encoded body (RFC 9112 7.1) into pipeline; None if it broke
+    off."""
     total = 0
     while True:
         try:
@@ -247,7 +276,7 @@ def _stream_chunked(stream: BinaryIO, hasher: Any) -> int | None:
             return None
         if size == 0:
             break
-        if stream_body(stream, size, hasher, None) != size:
+        if receive(stream, size, pipeline, None) != size:
             return None
         total += size
         if stream.readline(3).strip():  # the CRLF after each chunk's data
@@ -263,26 +292,35 @@ def _stream_chunked(stream: BinaryIO, hasher: Any) -> int | None:
             return total
 
 
-def handle_sink(request: Request, conn: Connection) -> Response | None:
-    """PUT /__sandbox__/sink: stream any body away through the same block loop; 201 + sha256.
+def handle_sink(request: Request, conn: Connection, pool: BlockPool) -> Response | None:
+    """PUT /__sandbox__/sink: take any body through the same receive machinery as the upload
+    PUT (blocks from `pool`, hashed by a worker behind the reads); 201 + bytes + sha256 once
+    the hash is final.
 
     Unlike the upload PUT (where TikTok requires Content-Length) this also takes chunked bodies,
     so a benchmark can send a generator.
     """
-    hasher = hashlib.sha256()
     encoding = (request.header("Transfer-Encoding") or "").strip().lower()
-    received: int | None
-    if encoding == "chunked":
-        received = _stream_chunked(conn.body_stream, hasher)
-    elif encoding:
+    if encoding and encoding != "chunked":
         response = json_response(501, {"error": "Unsupported Transfer-Encoding."}, "unsupported")
         response.close = True
         return response
-    else:
-        length = _content_length(request) or 0
-        received = stream_body(conn.body_stream, length, hasher, None)
-        received = received if received == length else None
+    pipeline = HashPipeline(pool)
+    received: int | None = None
+    pipeline.begin()
+    try:
+        if encoding == "chunked":
+            received = _stream_chunked(conn.body_stream, pipeline)
+        else:
+            length = _content_length(request) or 0
+            received = receive(conn.body_stream, length, pipeline, None)
+            received = received if received == length else None
+    finally:
+        if received is None:
+            pipeline.abort()
+        else:
+            pipeline.commit()
     if received is None:
         conn.drop()
         return None
-    return json_response(201, {"bytes": received, "sha256": hasher.hexdigest()})
+    return json_response(201, {"bytes": received, "sha256": pipeline.wait()})

@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench sysdeps-run sysdeps-test clean
+.PHONY: run test lint bench deb sysdeps-run sysdeps-test sysdeps-package clean
 
 run: sysdeps-run $(STAMP)
 	$(BIN)/python -m tiktok_desktop $(ARGS)
@@ -24,11 +24,19 @@ lint: $(STAMP)
 bench: sysdeps-test $(STAMP)
 	$(BIN)/python benchmarks/bench_upload.py $(BENCH_ARGS)
 
+# Linux installer: the PyInstaller bundle (dist/tiktok-desktop/) wrapped into dist/*.deb.
+deb: sysdeps-package $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean packaging/tiktok_desktop.spec
+	PYTHON=$(BIN)/python packaging/linux/build_deb.sh dist/tiktok-desktop dist
+
 sysdeps-run:
 	@packaging/linux/system-deps.sh run "$(PYTHON)"
 
 sysdeps-test:
 	@packaging/linux/system-deps.sh test "$(PYTHON)"
+
+sysdeps-package:
+	@packaging/linux/system-deps.sh package "$(PYTHON)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -2,7 +2,7 @@
 # Makes sure the Debian/Ubuntu packages the app (and optionally its tests) need are present.
 # As root it installs what is missing with apt; otherwise it prints the exact apt line and
 # fails, so `make run` / `make test` never half-start on a machine without Qt's libraries.
-# Usage: system-deps.sh run|test  [python-executable]
+# Usage: system-deps.sh run|test|package  [python-executable]
 set -euo pipefail
 
 what=${1:-run}
@@ -25,6 +25,17 @@ required="$qt_libs"
 optional=""
 if [ "$what" = test ]; then
   optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth"
+fi
+# Installers (make deb): PyInstaller needs objdump (binutils), build_deb.sh needs
+# dpkg-shlibdeps (dpkg-dev). The optional ones validate what we ship (tests/packaging skips
+# without them) and try the installed package (check_installed_deb.sh).
+if [ "$what" = package ]; then
+  required="$required binutils dpkg-dev"
+  optional="appstream desktop-file-utils shellcheck nsis xvfb xauth dbus-daemon gnome-keyring curl"
+  # PyInstaller embeds the shared libpython, which Debian ships apart from python3.X.
+  if [ "$("$python" -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+    required="$required libpython$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  fi
 fi
 
 # venv needs ensurepip, which Debian ships separately from Python itself.

@@ -16,8 +16,9 @@ from tiktok_desktop.store.models import (
     PostEvent,
     PostMode,
     PostState,
+    PostStep,
 )
-from tiktok_desktop.store.posts import EDITABLE_STATES, PostsRepo, StateConflict
+from tiktok_desktop.store.posts import EDITABLE_STATES, LeaseLost, PostsRepo, StateConflict
 
 __all__ = [
     "EDITABLE_STATES",
@@ -27,12 +28,14 @@ __all__ = [
     "Database",
     "DatabaseCorrupt",
     "DatabaseTooNew",
+    "LeaseLost",
     "MigrationFailed",
     "NewPost",
     "Post",
     "PostEvent",
     "PostMode",
     "PostState",
+    "PostStep",
     "PostsRepo",
     "StateConflict",
     "StoreError",

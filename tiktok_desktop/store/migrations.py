@@ -98,5 +98,47 @@ V1_INITIAL = [
     "CREATE INDEX post_events_post ON post_events(post_id, id)",
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL]
+# Engine bookkeeping (issue 6): where a publish stands and who is working on it.
+# - step: how far the publish got: 'init' (an init may be in flight, no publish_id yet),
+#   'upload' (publish_id stored, only non-final chunks can have been sent), 'final' (the last
+#   chunk may have been sent: TikTok may have accepted it, so init is never called again),
+#   'poll' (TikTok has every byte; only status/fetch remains).
+# - upload_expires_at: when TikTok's upload_url stops working (the URL itself is a credential
+#   and lives in the keyring, never here).
+# - lease_owner / lease_expires_at: the engine instance that claimed the post (compare-and-set
+#   claims, so a GUI and a headless engine on one database never work on the same post).
+# - leases: named cross-process locks (e.g. one token refresh per account at a time, since
+#   refresh tokens rotate and a second concurrent refresh would be refused).
+V2_ENGINE = [
+    "ALTER TABLE posts ADD COLUMN step TEXT "
+    "CHECK (step IS NULL OR step IN ('init', 'upload', 'final', 'poll'))",
+    "ALTER TABLE posts ADD COLUMN upload_expires_at INTEGER",
+    "ALTER TABLE posts ADD COLUMN lease_owner TEXT",
+    "ALTER TABLE posts ADD COLUMN lease_expires_at INTEGER",
+    "CREATE INDEX posts_lease ON posts(lease_owner) WHERE lease_owner IS NOT NULL",
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    )
+    """,
+]
+
+# Queue slots (issue 5): each account's recurring weekly posting times; "Add to queue" takes
+# the next one no post occupies. minute = minutes after local midnight in the slot's zone.
+V3_QUEUE = [
+    """
+    CREATE TABLE queue_slots (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+        minute INTEGER NOT NULL CHECK (minute BETWEEN 0 AND 1439),
+        zone TEXT NOT NULL DEFAULT '',
+        UNIQUE (account_id, weekday, minute)
+    )
+    """,
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE]
 SCHEMA_VERSION = len(MIGRATIONS)

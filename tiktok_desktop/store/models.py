@@ -44,6 +44,19 @@ class PostState(enum.StrEnum):
         return self in _ACTIVE
 
 
+class PostStep(enum.StrEnum):
+    """How far a publish got at TikTok (the engine's resume point; see migrations.V2_ENGINE)."""
+
+    INIT = "init"  # an init may be in flight; no publish_id yet
+    UPLOAD = "upload"  # publish_id stored; only non-final chunks may have been sent
+    FINAL = "final"  # the last chunk may have been sent: TikTok may have the post; never re-init
+    POLL = "poll"  # TikTok has every byte; only status/fetch remains
+
+    @property
+    def may_be_accepted(self) -> bool:
+        return self in (PostStep.FINAL, PostStep.POLL)
+
+
 _FINAL = frozenset(
     {PostState.PUBLISHED, PostState.IN_INBOX, PostState.FAILED, PostState.MISSED,
      PostState.UNCONFIRMED}
@@ -137,6 +150,11 @@ class Post:
     published_at: int | None
     created_at: int
     updated_at: int
+    # Engine bookkeeping (schema V2); defaults keep older constructors working.
+    step: PostStep | None = None
+    upload_expires_at: int | None = None
+    lease_owner: str | None = None
+    lease_expires_at: int | None = None
 
 
 @dataclass(frozen=True)

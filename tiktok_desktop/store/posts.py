@@ -15,6 +15,7 @@ from tiktok_desktop.store.models import (
     PostEvent,
     PostMode,
     PostState,
+    PostStep,
     dumps,
 )
 
@@ -37,6 +38,10 @@ class StateConflict(StoreError):
     """The post was not in the expected state (someone else moved it first)."""
 
 
+class LeaseLost(StateConflict):
+    """The engine no longer holds the post's lease (another engine took it over)."""
+
+
 def _encode(name: str, value: Any) -> Any:
     if name == "video_meta":
         return dumps(value)
@@ -44,7 +49,7 @@ def _encode(name: str, value: Any) -> Any:
         return dumps([str(v) for v in value])
     if name in _BOOL_FIELDS:
         return int(bool(value))
-    if isinstance(value, PostState | PostMode):
+    if isinstance(value, PostState | PostMode | PostStep):
         return value.value
     return value
 
@@ -84,6 +89,10 @@ def _row_to_post(r: sqlite3.Row) -> Post:
         published_at=r["published_at"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        step=PostStep(r["step"]) if r["step"] else None,
+        upload_expires_at=r["upload_expires_at"],
+        lease_owner=r["lease_owner"],
+        lease_expires_at=r["lease_expires_at"],
     )
 
 
@@ -214,17 +223,21 @@ class PostsRepo:
         detail: str = "",
         *,
         expect: Iterable[PostState] | None = None,
+        owner: str | None = None,
         **fields: Any,
     ) -> Post:
         """Move a post to ``state`` (plus any field updates) and log it, in one transaction.
 
         With ``expect``, the move only happens from one of those states; otherwise
         StateConflict is raised and nothing changes (compare-and-set for the engine).
+        With ``owner``, it only happens while that engine holds the post's lease (LeaseLost).
         """
         now = self._now()
         wanted = None if expect is None else frozenset(expect)
         with self.db.transaction() as c:
             current = self._state(c, post_id)
+            if owner is not None:
+                self._check_owner(c, post_id, owner)
             if wanted is not None and current not in wanted:
                 raise StateConflict(
                     f"post {post_id} is {current.value}, expected one of "
@@ -235,6 +248,91 @@ class PostsRepo:
         post = self.get(post_id)
         assert post is not None
         return post
+
+    # -- engine: claims and leases ------------------------------------------------------------
+
+    def claim(
+        self,
+        post_id: int,
+        owner: str,
+        lease_until: int,
+        *,
+        expect: Iterable[PostState],
+        state: PostState | None = None,
+        detail: str,
+        take_from: str | None = None,
+        due_by: int | None = None,
+    ) -> Post | None:
+        """Atomically take a post for engine ``owner`` (compare-and-set); None if not won.
+
+        Wins only when the post is in one of ``expect`` and its lease is free, expired, or
+        held by ``take_from`` (an owner the caller found dead); with ``due_by``, a scheduled
+        post must be due (and a retry's wait over) by then, so an edit that just moved the
+        due time wins. ``state`` (default: unchanged) is set and an event logged in the same
+        transaction.
+        """
+        now = self._now()
+        wanted = frozenset(expect)
+        with self.db.transaction() as c:
+            r = c.execute(
+                "SELECT state, lease_owner, lease_expires_at, due_at, next_attempt_at "
+                "FROM posts WHERE id = ?", (post_id,)
+            ).fetchone()
+            if r is None or PostState(r["state"]) not in wanted:
+                return None
+            if due_by is not None:
+                if r["state"] == PostState.SCHEDULED and (r["due_at"] is None
+                                                          or r["due_at"] > due_by):
+                    return None
+                if r["state"] == PostState.RETRY_WAIT and (r["next_attempt_at"] or 0) > due_by:
+                    return None
+            holder, until = r["lease_owner"], r["lease_expires_at"]
+            free = holder is None or holder == owner or (until is not None and until <= now)
+            if not free and (take_from is None or holder != take_from):
+                return None
+            new_state = PostState(r["state"]) if state is None else state
+            self._set(c, post_id, {"state": new_state, "lease_owner": owner,
+                                   "lease_expires_at": lease_until}, now=now)
+            self._event(c, post_id, new_state, detail, now)
+        return self.get(post_id)
+
+    def checkpoint(self, post_id: int, owner: str, **fields: Any) -> Post:
+        """Update engine fields (progress, lease) without a state change or event.
+
+        Raises LeaseLost unless ``owner`` still holds the post.
+        """
+        if "state" in fields:
+            raise ValueError("use transition() to change a post's state (it logs an event)")
+        with self.db.transaction() as c:
+            self._state(c, post_id)
+            self._check_owner(c, post_id, owner)
+            self._set(c, post_id, fields)
+        post = self.get(post_id)
+        assert post is not None
+        return post
+
+    @staticmethod
+    def _check_owner(c: sqlite3.Connection, post_id: int, owner: str) -> None:
+        r = c.execute("SELECT lease_owner FROM posts WHERE id = ?", (post_id,)).fetchone()
+        if r is None or r[0] != owner:
+            raise LeaseLost(f"post {post_id} is no longer held by this engine")
+
+    def acquire_lease(self, name: str, owner: str, until: int) -> bool:
+        """Take (or extend) the named cross-process lease; False while someone else holds it."""
+        now = self._now()
+        with self.db.transaction() as c:
+            cur = c.execute(
+                """INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+                   ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,
+                       expires_at = excluded.expires_at
+                   WHERE leases.owner = excluded.owner OR leases.expires_at <= ?""",
+                (name, owner, until, now),
+            )
+            return cur.rowcount == 1
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self.db.transaction() as c:
+            c.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
 
     def delete(self, post_id: int) -> None:
         with self.db.transaction() as c:

@@ -1,0 +1,236 @@
+"""The engine against the real sandbox over loopback HTTP, a real SQLite file, and one fake
+clock shared by the server, the app and the engine's sleeper (sleeping moves the clock)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers.clock import FakeClock
+from tiktok_desktop.engine import Engine, EngineConfig, Notice, NoticeKind
+from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
+from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.vault import Vault
+from tiktok_desktop.store import (
+    Account,
+    AccountsRepo,
+    Database,
+    NewPost,
+    Post,
+    PostMode,
+    PostsRepo,
+    PostState,
+)
+from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+
+T0 = 1_800_000_000.0
+
+
+@dataclass
+class Recorder:
+    """An EngineListener that keeps everything it hears (thread-safe)."""
+
+    changes: list[Post] = field(default_factory=list)
+    progress: list[tuple[int, int, int]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post_changed(self, post: Post) -> None:
+        with self.lock:
+            self.changes.append(post)
+
+    def upload_progress(self, post_id: int, sent: int, total: int) -> None:
+        with self.lock:
+            self.progress.append((post_id, sent, total))
+
+    def notice(self, notice: Notice) -> None:
+        with self.lock:
+            self.notices.append(notice)
+
+    def kinds(self, post_id: int | None = None) -> list[NoticeKind]:
+        return [n.kind for n in self.notices if post_id is None or n.post_id == post_id]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def sandbox_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return dict(getattr(request, "param", {}))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, clock: FakeClock,
+            sandbox_options: dict[str, Any]) -> Iterator[SandboxServer]:
+    options = SandboxOptions(**{"store_upload_bytes": False, **sandbox_options})
+    with SandboxServer(tmp_path / "sandbox", options, clock=clock) as server:
+        yield server
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "app.sqlite3"
+
+
+@pytest.fixture
+def db(db_path: Path, clock: FakeClock) -> Iterator[Database]:
+    database = Database.open(db_path, clock=clock)
+    yield database
+    database.close()
+
+
+class RequestCounter:
+    """Counts requests the app's client started (to wait until the sandbox handled them)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> None:
+        with self._lock:
+            self.count += 1
+
+
+@pytest.fixture
+def requests_sent() -> RequestCounter:
+    return RequestCounter()
+
+
+@pytest.fixture
+def http(requests_sent: RequestCounter) -> Iterator[httpx.Client]:
+    with httpx.Client(trust_env=False, event_hooks={"request": [requests_sent]}) as client:
+        yield client
+
+
+@pytest.fixture
+def endpoints(sandbox: SandboxServer) -> Endpoints:
+    return Endpoints.single(sandbox.base_url)
+
+
+def make_accounts(db: Database, sandbox: SandboxServer, http: httpx.Client,
+                  clock: FakeClock) -> AccountsService:
+    endpoints = Endpoints.single(sandbox.base_url)
+    oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
+                                                sandbox.app.client_secret),
+                        endpoints, clock=clock)
+    api = TikTokApi(http, endpoints, clock=clock, sleeper=lambda _s: None)
+    return AccountsService(AccountsRepo(db), Vault(), oauth, api,
+                           redirect_uri="http://127.0.0.1:*/callback/", clock=clock,
+                           connect_timeout=30)
+
+
+@pytest.fixture
+def accounts(db: Database, sandbox: SandboxServer, http: httpx.Client,
+             clock: FakeClock) -> AccountsService:
+    return make_accounts(db, sandbox, http, clock)
+
+
+def connect_account(accounts: AccountsService, sandbox: SandboxServer,
+                    username: str = "sandbox_creator") -> Account:
+    """The real desktop flow: consent (played by control.approve) -> loopback -> tokens."""
+    attempt = accounts.start_connect()
+    redirect = sandbox.control.approve(attempt.authorize_url,
+                                       open_id=sandbox.user(username).open_id)
+    with httpx.Client(trust_env=False) as browser:
+        assert browser.get(redirect).status_code == 200
+    return accounts.finish_connect(attempt).account
+
+
+@pytest.fixture
+def connect(accounts: AccountsService, sandbox: SandboxServer) -> Callable[..., Account]:
+    return lambda username="sandbox_creator": connect_account(accounts, sandbox, username)
+
+
+def write_video(path: Path, size: int) -> Path:
+    with path.open("wb") as f:
+        left = size
+        while left:
+            n = min(1 << 20, left)
+            f.write(os.urandom(n))
+            left -= n
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+@pytest.fixture
+def video(tmp_path: Path) -> Path:
+    return write_video(tmp_path / "clip.mp4", 300_000)
+
+
+@pytest.fixture(scope="session")
+def big_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Over 64 MB: seven 10 MB chunks, so faults can land between and inside chunks."""
+    return write_video(tmp_path_factory.mktemp("big") / "big.mp4", 70_500_000)
+
+
+@pytest.fixture
+def posts(db: Database) -> PostsRepo:
+    return PostsRepo(db)
+
+
+@pytest.fixture
+def schedule(posts: PostsRepo, clock: FakeClock) -> Callable[..., Post]:
+    def make(account: Account, path: Path, *, due_in: float = -1, caption: str = "Hello",
+             privacy: str | None = "PUBLIC_TO_EVERYONE", mode: PostMode = PostMode.DIRECT,
+             **extra: Any) -> Post:
+        new = NewPost(account_id=account.id, video_path=str(path),
+                      video_size=path.stat().st_size, video_sha256=sha256_of(path),
+                      caption=caption, privacy_level=privacy, mode=mode,
+                      due_at=int(clock.now + due_in), due_tz="UTC", consent_at=int(clock.now),
+                      **extra)
+        return posts.create(new, PostState.SCHEDULED)
+
+    return make
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_engine(db: Database, accounts: AccountsService, http: httpx.Client,
+                endpoints: Endpoints, clock: FakeClock,
+                recorder: Recorder) -> Iterator[Callable[..., Engine]]:
+    engines: list[Engine] = []
+
+    def make(**kwargs: Any) -> Engine:
+        options: dict[str, Any] = {
+            "posts": PostsRepo(db), "accounts": accounts, "vault": accounts.vault,
+            "http": http, "endpoints": endpoints, "listener": recorder, "clock": clock,
+            "monotonic": clock, "sleeper": clock.advance, "rand": lambda: 0.5,
+            "grace": 7200.0, "config": EngineConfig(), "share_base": "https://www.tiktok.com",
+        }
+        options.update(kwargs)
+        engine = Engine(**options)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.stop()
+
+
+def events(posts: PostsRepo, post_id: int) -> list[tuple[str, str]]:
+    return [(e.state.value, e.detail) for e in posts.events(post_id)]
+
+
+def calls_to(sandbox: SandboxServer, suffix: str) -> list[Any]:
+    return [c for c in sandbox.control.calls() if c.path.endswith(suffix)]

@@ -1,0 +1,76 @@
+"""Leases: who may take a post over, and one token refresh at a time across processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+
+from tests.engine.conftest import calls_to
+from tests.helpers.clock import FakeClock
+from tiktok_desktop.engine import EngineConfig
+from tiktok_desktop.engine.owner import new_owner, owner_is_dead, retire
+from tiktok_desktop.engine.tokens import TokenKeeper
+from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.services.accounts import REFRESH_MARGIN, AccountsService
+from tiktok_desktop.store import Account, PostsRepo
+
+TOKEN = "/v2/oauth/token/"
+
+
+def test_only_a_provably_dead_owner_counts_as_dead() -> None:
+    mine = new_owner()
+    assert not owner_is_dead(mine)
+    retire(mine)
+    assert owner_is_dead(mine)  # a stopped engine of this process
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    gone_pid = int(finished.stdout)
+    host = socket.gethostname()
+    if os.name == "posix":
+        assert owner_is_dead(f"{host}:{gone_pid}:abcd")
+    assert not owner_is_dead(f"{host}:1:abcd")  # pid 1 runs (and is not ours to signal)
+    assert not owner_is_dead(f"elsewhere.example:{gone_pid}:abcd")  # another machine: wait
+    assert not owner_is_dead("garbage")
+
+
+def test_named_lease_is_exclusive_until_released_or_expired(
+    posts: PostsRepo, clock: FakeClock,
+) -> None:
+    until = int(clock.now) + 60
+    assert posts.acquire_lease("refresh:1", "a", until)
+    assert posts.acquire_lease("refresh:1", "a", until + 60)  # renew
+    assert not posts.acquire_lease("refresh:1", "b", until)
+    posts.release_lease("refresh:1", "b")  # not b's to release
+    assert not posts.acquire_lease("refresh:1", "b", until)
+    clock.now = until + 61
+    assert posts.acquire_lease("refresh:1", "b", until + 200)  # a's lease ran out
+    posts.release_lease("refresh:1", "b")
+    assert posts.acquire_lease("refresh:1", "a", until + 200)
+
+
+def test_a_refresh_running_elsewhere_is_awaited_and_its_token_used(
+    connect: Callable[..., Account], accounts: AccountsService, posts: PostsRepo,
+    sandbox: SandboxServer, clock: FakeClock,
+) -> None:
+    """The GUI and ``tiktok-desktop run`` share an account: rotating refresh tokens allow one
+    refresh, so the second copy must wait for the first and use its result."""
+    account = connect()
+    assert account.access_expires_at is not None
+    clock.now = float(account.access_expires_at - REFRESH_MARGIN + 1)
+    assert posts.acquire_lease(f"refresh:{account.id}", "other-copy", int(clock.now) + 120)
+    sandbox.control.clear_calls()
+
+    def sleeper(seconds: float) -> None:
+        # Meanwhile the other copy finishes its refresh and lets go.
+        accounts.refresh(account.id)
+        posts.release_lease(f"refresh:{account.id}", "other-copy")
+        clock.advance(seconds)
+
+    keeper = TokenKeeper(accounts, posts, "this-copy", clock, sleeper, EngineConfig())
+    token = keeper.token(account.id)
+    stored = accounts.vault.tokens(account.open_id)
+    assert stored is not None and token == stored.access_token
+    assert len(calls_to(sandbox, TOKEN)) == 1  # only the other copy refreshed

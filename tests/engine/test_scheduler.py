@@ -1,0 +1,257 @@
+"""Planning: next wake-up, missed and late posts, clock jumps, token refresh, rate budgets,
+and the headless loop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.engine.conftest import Recorder, calls_to
+from tests.helpers.clock import FakeClock
+from tiktok_desktop.engine import (
+    Engine,
+    HeadlessRunner,
+    NoticeKind,
+    check_again,
+    post_now,
+    reschedule,
+)
+from tiktok_desktop.engine.ratelimit import Budget, RateLimits, TokenBucket
+from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.services.accounts import REFRESH_MARGIN, AccountsService
+from tiktok_desktop.store import Account, Post, PostsRepo, PostState, StateConflict
+
+INIT = "/v2/post/publish/video/init/"
+TOKEN = "/v2/oauth/token/"
+
+
+def get(posts: PostsRepo, post: Post) -> Post:
+    current = posts.get(post.id)
+    assert current is not None
+    return current
+
+
+def test_overdue_posts_at_start_go_out_late_within_grace_else_missed(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
+    recorder: Recorder, clock: FakeClock,
+) -> None:
+    account = connect()
+    late = schedule(account, video, caption="late", due_in=-40 * 60)
+    missed = schedule(account, video, caption="missed", due_in=-3 * 3600)
+    make_engine(grace=2 * 3600.0).run_once()
+    assert get(posts, late).state is PostState.PUBLISHED
+    assert any(e.detail == "Posting 40 min late: the app was not running at its time."
+               for e in posts.events(late.id))
+    gone = get(posts, missed)
+    assert gone.state is PostState.MISSED
+    assert gone.last_error_message == (
+        "Not posted: the app was not running at its time, and it is now 3.0 h past its time "
+        "(more than the 2.0 h allowed for late posts). Post it now or give it a new time.")
+    assert recorder.kinds(late.id) == [NoticeKind.LATE, NoticeKind.PUBLISHED]
+    assert recorder.kinds(missed.id) == [NoticeKind.MISSED]
+    assert [p.post_info["title"] for p in sandbox.control.publishes()] == ["late"]
+
+
+def test_missed_post_can_be_posted_now_or_rescheduled(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, clock: FakeClock,
+) -> None:
+    account = connect()
+    now_one = schedule(account, video, caption="now", due_in=-5 * 3600)
+    later_one = schedule(account, video, caption="later", due_in=-5 * 3600)
+    engine = make_engine()
+    engine.run_once()
+    assert get(posts, now_one).state is PostState.MISSED
+    post_now(posts, now_one.id, clock)
+    with pytest.raises(StateConflict, match="future"):
+        reschedule(posts, later_one.id, int(clock.now) - 1, clock=clock)
+    moved = reschedule(posts, later_one.id, int(clock.now) + 600, "Europe/Berlin", clock)
+    assert moved.state is PostState.SCHEDULED and moved.due_tz == "Europe/Berlin"
+    engine.run_once()
+    assert get(posts, now_one).state is PostState.PUBLISHED
+    assert get(posts, later_one).state is PostState.SCHEDULED
+    with pytest.raises(StateConflict, match="only missed, failed or held"):
+        post_now(posts, now_one.id, clock)
+
+
+def test_unconfirmed_post_is_only_ever_checked_again_never_resent(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
+    clock: FakeClock,
+) -> None:
+    account = connect()
+    post = schedule(account, video)
+    sandbox.control.inject_fault("/v2/post/publish/status/fetch/", "status", count=90,
+                                 status=503)
+    engine = make_engine()
+    engine.run_once()
+    assert get(posts, post).state is PostState.UNCONFIRMED
+    with pytest.raises(StateConflict, match="TikTok may already have this post"):
+        post_now(posts, post.id, clock)
+    check_again(posts, post.id, clock)
+    engine.run_once()
+    assert get(posts, post).state is PostState.PUBLISHED
+    assert len(calls_to(sandbox, INIT)) == 1
+
+
+def test_clock_jump_is_noticed_and_overdue_posts_are_swept(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, clock: FakeClock,
+    recorder: Recorder,
+) -> None:
+    account = connect()
+    soon = schedule(account, video, caption="soon", due_in=600)
+    far = schedule(account, video, caption="far", due_in=3 * 3600)
+    monotonic = FakeClock(0.0)
+    engine = make_engine(monotonic=monotonic, grace=3600.0)
+    assert engine.tick() == soon.due_at
+    # The laptop sleeps 5 h: wall time moves, monotonic time does not.
+    clock.advance(5 * 3600)
+    monotonic.advance(1)
+    engine.tick()
+    engine.wait_idle()
+    assert engine.clock_jumps == 1
+    assert get(posts, soon).state is PostState.MISSED
+    assert "the computer was asleep or its clock changed" in (
+        get(posts, soon).last_error_message or "")
+    # Grace is 1 h here, so "far" (2 h late after the jump) is missed too.
+    assert get(posts, far).state is PostState.MISSED
+    assert recorder.kinds() == [NoticeKind.MISSED, NoticeKind.MISSED]
+
+
+def test_small_clock_drift_is_not_a_jump(
+    make_engine: Callable[..., Engine], clock: FakeClock,
+) -> None:
+    monotonic = FakeClock(0.0)
+    engine = make_engine(monotonic=monotonic)
+    engine.tick()
+    clock.advance(100)
+    monotonic.advance(95)
+    engine.tick()
+    assert engine.clock_jumps == 0
+
+
+def test_tokens_are_refreshed_ahead_of_expiry_without_any_post(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    accounts: AccountsService, sandbox: SandboxServer, clock: FakeClock,
+) -> None:
+    account = connect()
+    assert account.access_expires_at is not None
+    engine = make_engine()
+    refresh_at = account.access_expires_at - REFRESH_MARGIN
+    assert engine.tick() == refresh_at
+    engine.wait_idle()
+    sandbox.control.clear_calls()
+    clock.now = float(refresh_at)
+    engine.tick()
+    engine.wait_idle()
+    assert len(calls_to(sandbox, TOKEN)) == 1
+    renewed = accounts.get(account.id)
+    assert renewed.access_expires_at is not None
+    assert renewed.access_expires_at > account.access_expires_at
+    assert engine.tick() == renewed.access_expires_at - REFRESH_MARGIN
+
+
+def test_a_failing_refresh_is_retried_later_not_in_a_tight_loop(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    sandbox: SandboxServer, clock: FakeClock,
+) -> None:
+    account = connect()
+    assert account.access_expires_at is not None
+    clock.now = float(account.access_expires_at - REFRESH_MARGIN)
+    sandbox.control.inject_fault(TOKEN, "status", count=10, status=503)
+    sandbox.control.clear_calls()
+    engine = make_engine()
+    next_wake = engine.tick()
+    engine.wait_idle()
+    assert len(calls_to(sandbox, TOKEN)) == 1
+    assert engine.tick() == clock.now + engine.config.refresh_retry
+    assert next_wake is not None
+
+
+def test_wake_asks_the_driver_and_jobs_wake_it_when_done(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path,
+) -> None:
+    woken = threading.Event()
+    engine = make_engine(on_wake=woken.set)
+    engine.wake()
+    assert woken.is_set()
+    woken.clear()
+    account = connect()
+    schedule(account, video)
+    engine.tick()
+    assert woken.wait(30)  # the job finished and asked for a new plan
+    engine.wait_idle()
+
+
+def test_init_budget_keeps_under_six_per_minute_per_account(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
+    clock: FakeClock,
+) -> None:
+    account = connect()
+    batch = [schedule(account, video, caption=f"p{i}") for i in range(8)]
+    engine = make_engine()
+    engine.run_once()
+    states = [get(posts, p).state for p in batch]
+    waiting = [p for p in batch if get(posts, p).state is PostState.RETRY_WAIT]
+    assert states.count(PostState.PUBLISHED) == 6
+    assert len(waiting) == 2
+    assert all(get(posts, p).attempt_count == 0 for p in waiting)  # a wait, not a failure
+    for _ in range(3):
+        wake = engine.tick()
+        engine.wait_idle()
+        if wake is None:
+            break
+        clock.now = max(clock.now, wake)
+        engine.run_once()
+    assert all(get(posts, p).state is PostState.PUBLISHED for p in batch)
+    assert not [c for c in sandbox.control.calls() if c.status == 429]
+    times = sorted(c.at for c in calls_to(sandbox, INIT))
+    assert all(b - a >= 60 for a, b in zip(times, times[6:], strict=False))
+
+
+def test_token_bucket_never_allows_more_than_capacity_in_any_window() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(6, 60.0, clock)
+    taken: list[float] = []
+    for _ in range(600):
+        wait = bucket.try_take()
+        if wait == 0:
+            taken.append(clock.now)
+        clock.advance(0.7)
+    assert all(b - a >= 60 for a, b in zip(taken, taken[6:], strict=False))
+    assert len(taken) >= 6 * (600 * 0.7 // 60)
+    limits = RateLimits(clock)
+    assert [limits.try_take(1, Budget.INIT) for _ in range(6)] == [0.0] * 6
+    assert limits.try_take(1, Budget.INIT) == pytest.approx(60.0)
+    assert limits.try_take(2, Budget.INIT) == 0.0  # per account
+
+
+def test_headless_runner_sleeps_until_the_next_due_post_not_on_a_fixed_interval(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, clock: FakeClock,
+) -> None:
+    account = connect()
+    post = schedule(account, video, due_in=150)
+    engine = make_engine()
+    waits: list[float] = []
+    runner: HeadlessRunner
+
+    def wait(event: threading.Event, seconds: float) -> None:
+        waits.append(seconds)
+        engine.wait_idle()
+        if get(posts, post).state is PostState.PUBLISHED or len(waits) > 20:
+            runner.request_stop()
+        clock.advance(seconds)
+
+    runner = HeadlessRunner(engine, wait)
+    runner.run()
+    assert get(posts, post).state is PostState.PUBLISHED
+    # Watchdog-capped sleeps up to the due time, then work, then long sleeps again.
+    assert waits[:3] == [60.0, 60.0, 30.0]

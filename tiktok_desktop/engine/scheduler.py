@@ -1,0 +1,408 @@
+"""The engine: what is due, when to wake next, and who works on which post.
+
+``tick()`` never blocks on the network: it claims nothing itself, it hands each account with
+due work to a bounded pool of worker threads (one job per account, so an account publishes
+one post at a time while accounts run in parallel) and returns when it wants to be called
+again (the next due post, retry, token refresh or foreign lease expiry). The driver sleeps
+until then: a single-shot QTimer in the GUI (ui/worker.py), a plain wait in the headless
+runner (engine/runner.py). ``wake()`` asks the driver for an early tick (schedule edits); the
+engine calls the same hook when a job finishes.
+
+Clock jumps: wall time minus monotonic time is compared between ticks; a jump (suspend and
+resume, a clock change) re-runs the overdue sweep that also runs at start (late within the
+grace window: goes out with a note; older: missed).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from tiktok_desktop.engine.config import DEFAULT_GRACE_SECONDS, EngineConfig
+from tiktok_desktop.engine.listener import (
+    EngineListener,
+    LoggedListener,
+    Notice,
+    NoticeKind,
+    NullListener,
+)
+from tiktok_desktop.engine.owner import new_owner, owner_is_dead, retire
+from tiktok_desktop.engine.publisher import Publisher
+from tiktok_desktop.engine.ratelimit import RateLimits
+from tiktok_desktop.engine.sleep import EngineStopping, Sleeper, StopAwareSleeper
+from tiktok_desktop.engine.steps import human_duration as duration
+from tiktok_desktop.engine.steps import snippet
+from tiktok_desktop.engine.tokens import TokenKeeper
+from tiktok_desktop.engine.upload_links import UploadLinks
+from tiktok_desktop.services.accounts import (
+    REFRESH_MARGIN,
+    AccountError,
+    AccountsService,
+    NeedsReconnect,
+)
+from tiktok_desktop.services.vault import Vault, VaultError
+from tiktok_desktop.store import AccountStatus, Post, PostsRepo, PostState, StateConflict
+from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, Endpoints, TikTokApi
+
+if TYPE_CHECKING:
+    from tiktok_desktop.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+ACTIVE_WORK = (PostState.PREPARING, PostState.UPLOADING, PostState.PROCESSING)
+TIKTOK_WEB = "https://www.tiktok.com"
+
+
+class Engine:
+    """Due-time scheduling and publishing. Thread-safe: tick() from one driver thread,
+    wake()/stop() from anywhere; listener calls come from the engine's worker threads."""
+
+    def __init__(self, *, posts: PostsRepo, accounts: AccountsService, vault: Vault,
+                 http: httpx.Client, endpoints: Endpoints,
+                 listener: EngineListener | None = None,
+                 clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleeper: Sleeper | None = None,
+                 rand: Callable[[], float] = random.random,
+                 grace: float | Callable[[], float] = DEFAULT_GRACE_SECONDS,
+                 config: EngineConfig | None = None,
+                 share_base: str = TIKTOK_WEB,
+                 on_wake: Callable[[], None] | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.posts = posts
+        self.accounts = accounts
+        self.clock = clock
+        self.monotonic = monotonic
+        self.listener: EngineListener = LoggedListener(listener or NullListener())
+        self.owner = new_owner()
+        self._stop = threading.Event()
+        self.sleeper: Sleeper = sleeper or StopAwareSleeper(self._stop)
+        self._grace = grace if callable(grace) else (lambda: float(grace))
+        self._on_wake = on_wake
+        self.tokens = TokenKeeper(accounts, posts, self.owner, clock, self.sleeper, self.config)
+        self.publisher = Publisher(
+            posts=posts, accounts=accounts, tokens=self.tokens,
+            api=TikTokApi(http, endpoints, clock=clock, sleeper=self.sleeper,
+                          read_retry=NO_RETRY),
+            uploader=ChunkUploader(http, sleeper=self.sleeper), links=UploadLinks(vault),
+            limits=RateLimits(clock), listener=self.listener, notify=self._notify,
+            clock=clock, monotonic=monotonic, sleeper=self.sleeper, rand=rand,
+            config=self.config, owner=self.owner, stop=self._stop, share_base=share_base)
+        self._pool = ThreadPoolExecutor(max_workers=self.config.max_parallel_accounts,
+                                        thread_name_prefix="engine")
+        self._cond = threading.Condition()
+        self._busy: set[int] = set()
+        self._tick_lock = threading.Lock()
+        self._refresh_after: dict[int, float] = {}
+        self._told_reconnect: set[int] = set()
+        self._started = False
+        self._clocks: tuple[float, float] | None = None
+        self.clock_jumps = 0
+
+    @classmethod
+    def from_context(cls, ctx: AppContext, listener: EngineListener | None = None,
+                     **kwargs: Any) -> Engine:
+        """The engine on the app's services (grace from Settings.late_grace_minutes)."""
+        share = ctx.sandbox_server.base_url if ctx.sandbox_server is not None else TIKTOK_WEB
+        return cls(posts=ctx.posts.repo, accounts=ctx.accounts, vault=ctx.vault, http=ctx.http,
+                   endpoints=ctx.endpoints, listener=listener,
+                   grace=lambda: ctx.settings.late_grace_minutes * 60.0, share_base=share,
+                   **kwargs)
+
+    # -- driver interface --------------------------------------------------------------------
+
+    def set_wake_callback(self, callback: Callable[[], None] | None) -> None:
+        """``callback`` (any thread) asks the driver to call tick() soon."""
+        self._on_wake = callback
+
+    def wake(self) -> None:
+        """Something changed (a post was scheduled, edited, removed): re-plan now."""
+        callback = self._on_wake
+        if callback is not None:
+            callback()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def tick(self) -> float | None:
+        """Start due work; return the epoch time of the next wake-up (None: nothing planned).
+
+        The driver should not sleep longer than ``config.watchdog_seconds`` in one go, so that
+        a suspend/resume or clock change is noticed (see sleep_seconds()).
+        """
+        with self._tick_lock:
+            if self._stop.is_set():
+                return None
+            now = self.clock()
+            jumped = self._check_jump(now, self.monotonic())
+            if not self._started:
+                self._started = True
+                self._sweep_overdue(now, "the app was not running at its time")
+            elif jumped:
+                self._sweep_overdue(now, "the computer was asleep or its clock changed")
+            self._requeue_reconnected(now)
+            self._dispatch(now)
+            return self._next_wake(now)
+
+    def sleep_seconds(self, next_wake: float | None) -> float:
+        """How long the driver should wait for ``next_wake`` (capped by the watchdog)."""
+        cap = self.config.watchdog_seconds
+        if next_wake is None:
+            return cap
+        return max(0.0, min(cap, next_wake - self.clock()))
+
+    def run_once(self, timeout: float | None = None) -> None:
+        """Process everything due now and wait for it (``--once``, tests). Retries planned
+        for later stay planned."""
+        for _ in range(1000):  # a bound for safety; each round makes progress
+            if self._stop.is_set():
+                return
+            self.tick()
+            self.wait_idle(timeout)
+            if not self._has_due_work(self.clock()):
+                return
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no account job runs; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy, timeout)
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return bool(self._busy)
+
+    def request_stop(self) -> None:
+        """Ask running jobs to stop at their next block or wait (safe in a signal handler)."""
+        self._stop.set()
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop: uploads and waits end at the next block/instant, posts keep their step and
+        are picked up again on the next start (by this app or another copy)."""
+        self._stop.set()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        retire(self.owner)
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def _check_jump(self, wall: float, mono: float) -> bool:
+        last, self._clocks = self._clocks, (wall, mono)
+        if last is None:
+            return False
+        drift = (wall - last[0]) - (mono - last[1])
+        if abs(drift) <= self.config.jump_tolerance:
+            return False
+        self.clock_jumps += 1
+        log.info("wall clock moved %+.0f s against monotonic time (suspend/resume or a clock "
+                 "change): re-planning", drift)
+        return True
+
+    def _refresh_due_at(self) -> dict[int, float]:
+        """Connected accounts -> when their token should be refreshed (after any backoff)."""
+        out: dict[int, float] = {}
+        for account in self.accounts.repo.all():
+            if account.status is AccountStatus.CONNECTED and account.access_expires_at:
+                out[account.id] = max(float(account.access_expires_at - REFRESH_MARGIN),
+                                      self._refresh_after.get(account.id, 0.0))
+        return out
+
+    def _claimable(self, post: Post, now: float) -> tuple[bool, str | None]:
+        """(may we take this active post, the dead owner to take it from)."""
+        holder = post.lease_owner
+        if holder is None:
+            return True, None
+        if holder == self.owner:
+            return True, holder  # left over by one of our own jobs (it is not running now)
+        if post.lease_expires_at is not None and post.lease_expires_at <= now:
+            return True, None
+        if owner_is_dead(holder):
+            return True, holder
+        return False, None
+
+    def _work(self, now: float) -> tuple[set[int], set[int]]:
+        """(accounts with posts to work on, accounts whose token needs refreshing)."""
+        accounts = {p.account_id for p in self.posts.due(int(now), limit=1000)}
+        accounts |= {p.account_id for p in self.posts.query(states=ACTIVE_WORK)
+                     if self._claimable(p, now)[0]}
+        refresh = {a for a, at in self._refresh_due_at().items() if at <= now}
+        return accounts, refresh
+
+    def _has_due_work(self, now: float) -> bool:
+        accounts, refresh = self._work(now)
+        return bool(accounts or refresh)
+
+    def _dispatch(self, now: float) -> None:
+        accounts, refresh = self._work(now)
+        for account_id in sorted(accounts | refresh):
+            with self._cond:
+                if account_id in self._busy:
+                    continue
+                self._busy.add(account_id)
+            try:
+                self._pool.submit(self._job, account_id, account_id in refresh)
+            except RuntimeError:  # the pool shut down (stop() raced us)
+                with self._cond:
+                    self._busy.discard(account_id)
+                    self._cond.notify_all()
+
+    def _next_wake(self, now: float) -> float | None:
+        times: list[float] = []
+        planned = self.posts.next_wake()
+        if planned is not None:
+            times.append(float(planned))
+        times.extend(self._refresh_due_at().values())
+        for post in self.posts.query(states=ACTIVE_WORK):
+            if post.lease_owner not in (None, self.owner) and post.lease_expires_at:
+                times.append(float(post.lease_expires_at))
+        # Times already past belong to accounts whose job is running: it wakes us when done.
+        future = [t for t in times if t > now]
+        return min(future) if future else None
+
+    # -- sweeps ------------------------------------------------------------------------------
+
+    def _sweep_overdue(self, now: float, why: str) -> None:
+        grace = self._grace()
+        for post in self.posts.query(states=[PostState.SCHEDULED], due_to=int(now)):
+            assert post.due_at is not None
+            late = now - post.due_at
+            try:
+                if late > grace:
+                    self._miss(post, f"Not posted: {why}, and it is now {duration(late)} past "
+                               f"its time (more than the {duration(grace)} allowed for late "
+                               "posts). Post it now or give it a new time.")
+                elif late > self.config.watchdog_seconds:
+                    moved = self.posts.transition(
+                        post.id, PostState.SCHEDULED,
+                        f"Posting {duration(late)} late: {why}.", expect=[PostState.SCHEDULED])
+                    self.listener.post_changed(moved)
+                    self._notify(Notice(NoticeKind.LATE,
+                                        f"“{snippet(post)}” is going out {duration(late)} late "
+                                        f"({why}).", post.id, post.account_id))
+            except StateConflict:
+                continue  # another engine or an edit got there first
+
+    def _miss(self, post: Post, message: str) -> None:
+        moved = self.posts.transition(post.id, PostState.MISSED, message,
+                                      expect=[post.state], last_error_code="missed",
+                                      last_error_message=message)
+        self.listener.post_changed(moved)
+        self._notify(Notice(NoticeKind.MISSED, f"“{snippet(post)}”: {message}", post.id,
+                            post.account_id))
+
+    def _requeue_reconnected(self, now: float) -> None:
+        """Posts that waited for a reconnect go again once their account is connected."""
+        waiting = self.posts.query(states=[PostState.NEEDS_RECONNECT])
+        if not waiting:
+            return
+        connected = {a.id for a in self.accounts.repo.all()
+                     if a.status is AccountStatus.CONNECTED}
+        grace = self._grace()
+        for post in waiting:
+            if post.account_id not in connected:
+                continue
+            self._told_reconnect.discard(post.account_id)
+            try:
+                if post.publish_id and post.step is not None and post.step.may_be_accepted:
+                    moved = self.posts.transition(
+                        post.id, PostState.RETRY_WAIT,
+                        "The account is connected again: asking TikTok about the post.",
+                        expect=[PostState.NEEDS_RECONNECT], retry_state=PostState.PROCESSING,
+                        next_attempt_at=int(now))
+                elif post.due_at is not None and now - post.due_at > grace:
+                    self._miss(post, f"Not posted: it waited for the account to be reconnected "
+                               f"and is now {duration(now - post.due_at)} past its time. Post "
+                               "it now or give it a new time.")
+                    continue
+                else:
+                    moved = self.posts.transition(
+                        post.id, PostState.SCHEDULED, "The account is connected again.",
+                        expect=[PostState.NEEDS_RECONNECT],
+                        due_at=post.due_at if post.due_at is not None else int(now))
+            except StateConflict:
+                continue
+            self.listener.post_changed(moved)
+
+    # -- account jobs ------------------------------------------------------------------------
+
+    def _job(self, account_id: int, refresh: bool) -> None:
+        try:
+            if refresh:
+                self._proactive_refresh(account_id)
+            while not self._stop.is_set():
+                post = self._claim_next(account_id)
+                if post is None:
+                    break
+                self.listener.post_changed(post)
+                self.publisher.run(post)
+        except EngineStopping:
+            pass
+        except Exception:
+            log.exception("engine job for account %d failed", account_id)
+        finally:
+            with self._cond:
+                self._busy.discard(account_id)
+                self._cond.notify_all()
+            if not self._stop.is_set():
+                self.wake()
+
+    def _proactive_refresh(self, account_id: int) -> None:
+        now = self.clock()
+        # At most one proactive refresh per interval, whatever the outcome: a token TikTok
+        # issues shorter than the refresh margin must not make the engine spin.
+        self._refresh_after[account_id] = now + self.config.refresh_retry
+        try:
+            self.tokens.token(account_id)
+        except NeedsReconnect as exc:
+            self._notify(Notice(NoticeKind.NEEDS_RECONNECT, str(exc), None, account_id))
+        except (AccountError, VaultError) as exc:
+            log.info("account %d: token refresh failed, trying again later: %s", account_id, exc)
+
+    def _claim_next(self, account_id: int) -> Post | None:
+        now = self.clock()
+        due_by = int(now)
+        until = int(now + self.config.lease_seconds)
+        # Posts another engine (or a crashed run) left mid-way come first: they are oldest.
+        for post in self.posts.query(account_id=account_id, states=ACTIVE_WORK):
+            ok, take_from = self._claimable(post, now)
+            if not ok:
+                continue
+            claimed = self.posts.claim(
+                post.id, self.owner, until, expect=ACTIVE_WORK, take_from=take_from,
+                detail="Picked up again after the app stopped before finishing it.")
+            if claimed is not None:
+                return claimed
+        candidates = self.posts.query(account_id=account_id, states=[PostState.SCHEDULED],
+                                      due_to=due_by + 1)
+        candidates += [p for p in self.posts.query(account_id=account_id,
+                                                   states=[PostState.RETRY_WAIT])
+                       if (p.next_attempt_at or 0) <= due_by]
+        candidates.sort(key=lambda p: (p.next_attempt_at if p.state is PostState.RETRY_WAIT
+                                       else p.due_at) or 0)
+        for post in candidates:
+            if post.state is PostState.RETRY_WAIT:
+                target = post.retry_state or PostState.PREPARING
+                detail = f"Trying again (try {post.attempt_count + 1})."
+            else:
+                target, detail = PostState.PREPARING, "Due: starting."
+            claimed = self.posts.claim(post.id, self.owner, until, expect=[post.state],
+                                       state=target, detail=detail, due_by=due_by)
+            if claimed is not None:
+                return claimed
+        return None
+
+    def _notify(self, notice: Notice) -> None:
+        if notice.kind is NoticeKind.NEEDS_RECONNECT and notice.account_id is not None:
+            # One message per account until it is connected again, not one per post.
+            with self._cond:
+                if notice.account_id in self._told_reconnect:
+                    return
+                self._told_reconnect.add(notice.account_id)
+        self.listener.notice(notice)

@@ -153,3 +153,29 @@ def test_disconnect_revokes_and_forgets_tokens(
     # The revoked access token no longer works at TikTok.
     with pytest.raises(AccessTokenInvalid):
         accounts.api.user_info(stored.access_token)
+
+
+def test_fresh_creator_info_is_stored_and_cannot_post_is_reported(
+        accounts: AccountsService, sandbox: SandboxServer) -> None:
+    from tiktok_desktop.tiktok import CreatorCannotPost
+
+    account = connect(accounts).account
+    sandbox.control.set_creator(account.open_id, comment_disabled=True)
+    info = accounts.fresh_creator_info(account.id)
+    assert info.comment_disabled
+    assert accounts.get(account.id).creator_info["comment_disabled"] is True  # type: ignore[index]
+    sandbox.control.set_creator(account.open_id, can_post="spam_risk_too_many_posts")
+    with pytest.raises(CreatorCannotPost) as exc:
+        accounts.fresh_creator_info(account.id)
+    assert str(exc.value)
+
+
+def test_fresh_creator_info_refreshes_a_token_tiktok_ended_early(
+        accounts: AccountsService, sandbox: SandboxServer) -> None:
+    account = connect(accounts).account
+    before = accounts.vault.tokens(account.open_id)
+    assert before is not None
+    sandbox.control.expire_access_token(open_id=account.open_id)
+    assert accounts.fresh_creator_info(account.id).nickname
+    after = accounts.vault.tokens(account.open_id)
+    assert after is not None and after.access_token != before.access_token

@@ -200,6 +200,23 @@ class AccountsService:
             log.info("creator_info failed while connecting: %r", exc)
             return None
 
+    def fresh_creator_info(self, account_id: int) -> CreatorInfo:
+        """creator_info right now, for the composer (UX-01); kept beside the account.
+
+        Raises CreatorCannotPost with TikTok's reason when the creator cannot post now (UX-02),
+        NeedsReconnect, or another TikTokError.
+        """
+        try:
+            info = self.api.creator_info(self.access_token(account_id))
+        except TikTokError as exc:
+            if not exc.needs_refresh:
+                raise
+            # TikTok ended the access token early: refresh once, as the engine would.
+            self.refresh(account_id)
+            info = self.api.creator_info(self.access_token(account_id))
+        self.repo.set_creator_info(account_id, info.to_dict())
+        return info
+
     # -- tokens ------------------------------------------------------------------------------
 
     def access_token(self, account_id: int) -> str:

@@ -27,9 +27,11 @@ from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.vault import SERVICE, SessionOnlyBackend, Vault, VaultError
 from tiktok_desktop.store import AccountsRepo, Database, PostsRepo
+from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 
 log = logging.getLogger(__name__)
@@ -145,7 +147,8 @@ def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | No
         endpoints=endpoints,
         accounts=AccountsService(AccountsRepo(db), the_vault, oauth, api,
                                  redirect_uri=creds.redirect_uri, avatars=avatars),
-        posts=PostsService(PostsRepo(db)),
+        posts=PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db),
+                           library=MediaLibrary(paths.media_dir)),
         avatars=avatars,
         credentials_in_use=creds,
         log_file=log_file,

@@ -1,19 +1,223 @@
-"""Post use cases shared by the GUI and the CLI."""
+"""Post use cases shared by the GUI and the CLI: schedule, reschedule, unschedule, queue."""
 
 from __future__ import annotations
 
-from tiktok_desktop.store import Post, PostsRepo, PostState
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from pathlib import PurePath
+
+from tiktok_desktop.services.library import CancelFn, LibraryError, MediaLibrary, ProgressFn
+from tiktok_desktop.services.schedule import check_schedule, next_free_slots
+from tiktok_desktop.store import (
+    EDITABLE_STATES,
+    AccountsRepo,
+    NewPost,
+    Post,
+    PostsRepo,
+    PostState,
+    StateConflict,
+)
+from tiktok_desktop.store.queue import QueueRepo, Slot
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PostsService", "ScheduleRefused", "video_name"]
+
+
+class ScheduleRefused(Exception):
+    """The post cannot be scheduled as asked; `problems` says why, one message each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def video_name(post: Post) -> str:
+    """The file name the user chose (library copies are named by their hash)."""
+    original = post.video_meta.get("original_path")
+    return PurePath(original if isinstance(original, str) and original
+                    else post.video_path).name
 
 
 class PostsService:
-    def __init__(self, posts: PostsRepo) -> None:
+    def __init__(self, posts: PostsRepo, accounts: AccountsRepo | None = None,
+                 queue: QueueRepo | None = None,
+                 clock: Callable[[], float] = time.time,
+                 library: MediaLibrary | None = None) -> None:
         self.repo = posts
+        self.accounts = accounts
+        self.queue = queue
+        self.library = library
+        self.clock = clock
+        # Called after every change so the engine can re-plan its next wake-up.
+        self.on_change: list[Callable[[], None]] = []
+
+    # -- reads -------------------------------------------------------------------------------
 
     def list_posts(self) -> list[Post]:
         return self.repo.query()
 
+    def get(self, post_id: int) -> Post | None:
+        return self.repo.get(post_id)
+
     def counts(self) -> dict[PostState, int]:
         return self.repo.count_by_state()
 
+    def problems(self, new: NewPost, *, zone_name: str = "",
+                 editing: int | None = None) -> list[str]:
+        """What stops `new` from being scheduled at new.due_at (empty when it can be)."""
+        if self.accounts is None:
+            raise RuntimeError("PostsService needs the accounts repository to schedule")
+        account = self.accounts.get(new.account_id)
+        if account is None:
+            return ["That account no longer exists: pick another one."]
+        if new.due_at is None:
+            return ["Pick a date and time, or choose Post now."]
+        others = [p for p in self.repo.query(account_id=account.id) if p.id != editing]
+        return check_schedule(account, new.due_at, new.mode, self.clock(), others,
+                              zone_name or new.due_tz)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def schedule(self, new: NewPost) -> Post:
+        """Check and store a post that goes out at new.due_at (ScheduleRefused otherwise)."""
+        problems = self.problems(new)
+        if problems:
+            raise ScheduleRefused(problems)
+        consented = dataclasses.replace(new, consent_at=new.consent_at or int(self.clock()))
+        post = self.repo.create(consented, PostState.SCHEDULED, "scheduled")
+        log.info("post %d scheduled for %s", post.id, post.due_at)
+        self._changed()
+        return post
+
+    def schedule_video(self, new: NewPost, *, keep_copy: bool = True,
+                       editing: int | None = None, progress: ProgressFn | None = None,
+                       cancel: CancelFn | None = None) -> Post:
+        """Check, keep the video safe in the library (or fingerprint the original), store.
+
+        The checks run before any copying, so a refused post never costs a gigabyte copy.
+        """
+        problems = self.problems(new, editing=editing)
+        if problems:
+            raise ScheduleRefused(problems)
+        adopted: str | None = None
+        if self.library is not None and not (
+                self.library.contains(new.video_path) and new.video_sha256):
+            try:
+                item = (self.library.adopt(new.video_path, progress, cancel) if keep_copy
+                        else self.library.reference(new.video_path, progress, cancel))
+            except LibraryError as exc:
+                raise ScheduleRefused([exc.message]) from None
+            adopted = item.path if keep_copy else None
+            # The library file is named by its hash: keep the name the user knows.
+            meta = {**new.video_meta, "original_path": item.original_path}
+            new = dataclasses.replace(new, video_path=item.path, video_size=item.size,
+                                      video_sha256=item.sha256, video_meta=meta)
+        try:
+            return self.schedule(new) if editing is None else self.edit(editing, new)
+        except ScheduleRefused:
+            if adopted is not None:
+                self._release(adopted)
+            raise
+
+    def edit(self, post_id: int, new: NewPost) -> Post:
+        """Replace an editable post's content and time; it is scheduled again."""
+        old = self._editable(post_id)
+        problems = self.problems(new, editing=post_id)
+        if problems:
+            raise ScheduleRefused(problems)
+        fields = {f.name: getattr(new, f.name) for f in dataclasses.fields(NewPost)}
+        fields["consent_at"] = new.consent_at or int(self.clock())
+        updated = self.repo.transition(post_id, PostState.SCHEDULED, "edited",
+                                       expect=EDITABLE_STATES, last_error_code=None,
+                                       last_error_message=None, **fields)
+        if old.video_path != updated.video_path:
+            self._release(old.video_path)
+        self._changed()
+        return updated
+
+    def _release(self, path: str) -> None:
+        if self.library is not None:
+            self.library.release(path, lambda p: any(
+                post.video_path == p for post in self.repo.query()))
+
+    def save_draft(self, new: NewPost) -> Post:
+        post = self.repo.create(dataclasses.replace(new, consent_at=None), PostState.DRAFT,
+                                "saved as draft")
+        self._changed()
+        return post
+
+    def reschedule(self, post_id: int, due_at: int, zone_name: str = "") -> Post:
+        """Move an editable post to a new time (a missed or failed one is scheduled again)."""
+        post = self._editable(post_id)
+        moved = NewPost(**{f.name: getattr(post, f.name) for f in dataclasses.fields(NewPost)
+                           if f.name not in ("due_at", "due_tz")},
+                        due_at=due_at, due_tz=zone_name or post.due_tz)
+        problems = self.problems(moved, editing=post_id)
+        if problems:
+            raise ScheduleRefused(problems)
+        updated = self.repo.transition(post_id, PostState.SCHEDULED,
+                                       f"rescheduled to {due_at}", expect=EDITABLE_STATES,
+                                       due_at=due_at, due_tz=moved.due_tz,
+                                       last_error_code=None, last_error_message=None)
+        self._changed()
+        return updated
+
+    def unschedule(self, post_id: int) -> Post:
+        """Take a post off the schedule; it stays as a draft with everything the user typed."""
+        self._editable(post_id)
+        updated = self.repo.transition(post_id, PostState.DRAFT, "unscheduled",
+                                       expect=EDITABLE_STATES, due_at=None)
+        self._changed()
+        return updated
+
     def delete(self, post_id: int) -> None:
-        self.repo.delete(post_id)
+        """Remove a post and its history (not while the engine is working on it)."""
+        post = self.repo.get(post_id)
+        try:
+            self.repo.delete(post_id)
+        except StateConflict as exc:
+            raise ScheduleRefused([str(exc)]) from None
+        if post is not None:
+            self._release(post.video_path)  # the library copy goes with its last post
+        self._changed()
+
+    def _editable(self, post_id: int) -> Post:
+        post = self.repo.get(post_id)
+        if post is None:
+            raise ScheduleRefused([f"There is no post {post_id}."])
+        if post.state not in EDITABLE_STATES:
+            raise ScheduleRefused([f"Post {post_id} is {post.state.value.replace('_', ' ')} "
+                                   "and can no longer be changed."])
+        if post.step is not None and post.step.may_be_accepted:
+            # Exactly once: TikTok may already have this video; only its status is asked.
+            raise ScheduleRefused([f"TikTok may already have post {post_id}, so it cannot be "
+                                   "changed or sent again. Its status is checked once the "
+                                   "account works again."])
+        return post
+
+    def _changed(self) -> None:
+        for callback in self.on_change:
+            callback()
+
+    # -- queue -------------------------------------------------------------------------------
+
+    def queue_slots(self, account_id: int) -> tuple[str, list[Slot]]:
+        if self.queue is None:
+            return "", []
+        return self.queue.slots(account_id)
+
+    def set_queue_slots(self, account_id: int, slots: list[Slot], zone_name: str = "") -> None:
+        if self.queue is None:
+            raise RuntimeError("PostsService needs the queue repository")
+        self.queue.set_slots(account_id, slots, zone_name)
+
+    def next_queue_times(self, account_id: int, count: int = 1,
+                         zone_name: str = "") -> list[int]:
+        """The account's next free queue slot times (empty when it has no slots)."""
+        slot_zone, slots = self.queue_slots(account_id)
+        taken = [p.due_at for p in self.repo.query(account_id=account_id)
+                 if p.due_at is not None and p.state is not PostState.DRAFT]
+        return next_free_slots(slots, slot_zone or zone_name, self.clock(), taken, count)

@@ -1,0 +1,326 @@
+"""``tiktok-desktop posts …``: schedule, list, cancel and delete posts, and edit queue slots.
+
+The same services and rules as the GUI's composer: fresh creator_info, the Direct Post UX
+rules (services/compose.py), the media checks (services/media.py) and the schedule checks
+(services/schedule.py). ``posts add`` lives in cli_posts_add.py.
+
+Exit codes: 0 done; 2 the command was refused as asked (bad input: fix the command);
+1 anything else (the account or TikTok stopped it, or something failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import zoneinfo
+from typing import Any
+
+from tiktok_desktop import cli_posts_add, paths
+from tiktok_desktop.cli_posts_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    PRIVACY_WORDS,
+    Refused,
+    app_zone,
+    check_zone,
+    find_account,
+    release_video,
+)
+from tiktok_desktop.logging_setup import setup_logging
+from tiktok_desktop.services.context import AppContext, build_context, decide_mode
+from tiktok_desktop.services.posts import ScheduleRefused
+from tiktok_desktop.services.schedule import describe, system_zone_name
+from tiktok_desktop.store import Account, Post, PostState, StoreError
+from tiktok_desktop.store.queue import Slot
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAYS = {
+    **{d.lower(): i for i, d in enumerate(_DAY_NAMES)},
+    **{d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
+                                   "saturday", "sunday"))},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+_SLOT_RE = re.compile(r"\s*([A-Za-z]+)\.?\s+(\d{1,2}):(\d{2})\s*")
+QUEUE_PREVIEW = 3
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    posts = sub.add_parser("posts", help="schedule, list, cancel and delete posts",
+                           description="Schedule TikTok posts from a terminal, with the same "
+                           "checks as the app's composer.")
+    posts.add_argument("--sandbox", action="store_true",
+                       help="use the built-in TikTok sandbox even if credentials are set")
+    actions = posts.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cli_posts_add.add_parser(actions)
+
+    listing = actions.add_parser("list", help="show posts, soonest first")
+    listing.add_argument("--account", help="only this account (id, @username or open_id)")
+    listing.add_argument("--state", action="append", choices=[s.value for s in PostState],
+                         metavar="STATE", help="only posts in this state (repeatable): "
+                         + ", ".join(s.value for s in PostState))
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    cancel = actions.add_parser("cancel", help="take a post off the schedule; it is kept as "
+                                "a draft with everything it had")
+    cancel.add_argument("post_id", type=int, metavar="ID")
+    delete = actions.add_parser("delete", help="delete a post and its history")
+    delete.add_argument("post_id", type=int, metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    queue = actions.add_parser("queue", help="an account's weekly posting times "
+                               "(used by 'posts add --queue')")
+    queue_actions = queue.add_subparsers(dest="queue_action", metavar="ACTION", required=True)
+    show = queue_actions.add_parser("show", help="the slots and the next free times")
+    show.add_argument("--account", required=True, help="id, @username or open_id")
+    set_ = queue_actions.add_parser(
+        "set", help="replace the slots",
+        epilog='Example: posts queue set --account @me "Mon 09:00" "Wed 18:30" '
+               "--zone Europe/Berlin")
+    set_.add_argument("--account", required=True, help="id, @username or open_id")
+    set_.add_argument("slots", nargs="+", metavar="SLOT",
+                      help='weekday and 24-hour time, e.g. "Mon 09:00"')
+    set_.add_argument("--zone", help="IANA time zone of the slots (default: keep the current "
+                      "one; \"\" = the app's zone)")
+    clear = queue_actions.add_parser("clear", help="remove all slots")
+    clear.add_argument("--account", required=True, help="id, @username or open_id")
+
+
+# --- entry ------------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace, ctx: AppContext | None = None) -> int:
+    """Run a ``posts`` command; builds (and closes) the app context unless one is given."""
+    if ctx is not None:
+        return _guarded(ctx, args)
+    mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox)
+    setup_logging(mode.paths.log_dir)
+    try:
+        own = build_context(mode)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return _guarded(own, args)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    finally:
+        own.close()
+
+
+def _guarded(ctx: AppContext, args: argparse.Namespace) -> int:
+    if ctx.sandbox:
+        print("(sandbox mode: the built-in TikTok emulator, not real TikTok)", file=sys.stderr)
+    for note in ctx.notes:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        return _dispatch(ctx, args)
+    except Refused as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return exc.code
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _dispatch(ctx: AppContext, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        return cli_posts_add.add(ctx, args)
+    if args.action == "list":
+        return _list(ctx, args)
+    if args.action == "cancel":
+        return _cancel(ctx, args.post_id)
+    if args.action == "delete":
+        return _delete(ctx, args.post_id, args.yes)
+    if args.action == "queue":
+        return _queue(ctx, args)
+    raise AssertionError(args.action)
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+def parse_slot(text: str) -> Slot:
+    """'Mon 09:00' (also 'monday 9:00') -> Slot; ValueError with a plain message otherwise."""
+    m = _SLOT_RE.fullmatch(text)
+    day = _DAYS.get(m.group(1).lower()) if m else None
+    if m is None or day is None or int(m.group(2)) > 23 or int(m.group(3)) > 59:
+        raise ValueError(f"Cannot read the slot {text!r}: write a weekday and a 24-hour time, "
+                         'e.g. "Mon 09:00" or "Sat 18:30".')
+    return Slot(day, int(m.group(2)) * 60 + int(m.group(3)))
+
+
+def _short_when(epoch: int | None, zone_name: str) -> str:
+    if epoch is None:
+        return "-"
+    try:
+        tz: dt.tzinfo = zoneinfo.ZoneInfo(zone_name or system_zone_name())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    when = dt.datetime.fromtimestamp(epoch, tz)
+    return f"{when:%Y-%m-%d %H:%M} {when.tzname()}"
+
+
+def _iso(epoch: int | None, zone_name: str) -> str | None:
+    if epoch is None:
+        return None
+    try:
+        tz: dt.tzinfo = zoneinfo.ZoneInfo(zone_name or system_zone_name())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    return dt.datetime.fromtimestamp(epoch, tz).isoformat()
+
+
+# --- list -------------------------------------------------------------------------------------
+
+def _post_json(post: Post, labels: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": post.id, "account_id": post.account_id,
+        "account": labels.get(post.account_id, str(post.account_id)),
+        "state": post.state.value, "mode": post.mode.value,
+        "due_at": post.due_at, "due_tz": post.due_tz, "due_local": _iso(post.due_at, post.due_tz),
+        "privacy_level": post.privacy_level, "caption": post.caption,
+        "video_path": post.video_path, "video_size": post.video_size,
+        "video_sha256": post.video_sha256,
+        "allow_comment": post.allow_comment, "allow_duet": post.allow_duet,
+        "allow_stitch": post.allow_stitch, "disclose_commercial": post.disclose_commercial,
+        "brand_organic": post.brand_organic, "brand_content": post.brand_content,
+        "is_aigc": post.is_aigc, "cover_time_ms": post.cover_time_ms,
+        "publish_id": post.publish_id, "post_ids": list(post.post_ids),
+        "share_url": post.share_url, "last_error": post.last_error_message,
+        "consent_at": post.consent_at, "created_at": post.created_at,
+        "updated_at": post.updated_at,
+    }
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
+def _list(ctx: AppContext, args: argparse.Namespace) -> int:
+    account_id = find_account(ctx, args.account).id if args.account else None
+    states = [PostState(s) for s in args.state] if args.state else None
+    posts = ctx.posts.repo.query(account_id=account_id, states=states)
+    labels = {a.id: a.label for a in ctx.accounts.list_accounts()}
+    short = {a.id: f"@{a.username}" if a.username else a.label
+             for a in ctx.accounts.list_accounts()}
+    if args.json:
+        print(json.dumps([_post_json(p, labels) for p in posts], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not posts:
+        print("No posts match." if (account_id or states) else
+              "No posts yet: 'tiktok-desktop posts add FILE …' schedules one.")
+        return EXIT_OK
+    print(f"{'id':>4}  {'due':<22} {'state':<15} {'account':<24} {'mode':<6} "
+          f"{'privacy':<9} caption")
+    for p in posts:
+        privacy = PRIVACY_WORDS.get(p.privacy_level or "", p.privacy_level or "-")
+        if p.mode.value == "inbox":
+            privacy = "-"
+        line = (f"{p.id:>4}  {_short_when(p.due_at, p.due_tz):<22} {p.state.value:<15} "
+                f"{_one_line(short.get(p.account_id, '?'), 24):<24} {p.mode.value:<6} "
+                f"{privacy:<9} {_one_line(p.caption, 40) or '-'}")
+        print(line.rstrip())
+        if p.last_error_message and p.state in (PostState.FAILED, PostState.NEEDS_REVIEW,
+                                                PostState.NEEDS_RECONNECT, PostState.MISSED):
+            print(f"{'':>6}{p.last_error_message}")
+    return EXIT_OK
+
+
+# --- cancel / delete --------------------------------------------------------------------------
+
+def _existing(ctx: AppContext, post_id: int) -> Post:
+    post = ctx.posts.get(post_id)
+    if post is None:
+        raise Refused(f"There is no post {post_id}; 'tiktok-desktop posts list' shows them.")
+    return post
+
+
+def _cancel(ctx: AppContext, post_id: int) -> int:
+    post = _existing(ctx, post_id)
+    if post.state is PostState.DRAFT:
+        print(f"Post {post_id} is a draft already: it is not scheduled.")
+        return EXIT_OK
+    try:
+        ctx.posts.unschedule(post_id)
+    except ScheduleRefused as exc:
+        raise Refused(*exc.problems, code=EXIT_FAILED) from None
+    when = f" (was due {describe(post.due_at, post.due_tz)})" if post.due_at else ""
+    print(f"Post {post_id} is off the schedule{when}. It is kept as a draft with its video "
+          "and settings.")
+    return EXIT_OK
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise Refused(f"{question} Add --yes to delete without being asked.")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _delete(ctx: AppContext, post_id: int, yes: bool) -> int:
+    post = _existing(ctx, post_id)
+    what = f"post {post_id}" + (f" ({_one_line(post.caption, 30)})" if post.caption else "")
+    if not yes and not _confirm(f"Delete {what} and its history?"):
+        print("Nothing deleted.")
+        return EXIT_OK
+    try:
+        ctx.posts.delete(post_id)
+    except ScheduleRefused as exc:
+        raise Refused(*exc.problems, code=EXIT_FAILED) from None
+    release_video(ctx, post.video_path)
+    print(f"Deleted {what}.")
+    return EXIT_OK
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+def _queue(ctx: AppContext, args: argparse.Namespace) -> int:
+    account = find_account(ctx, args.account)
+    if args.queue_action == "set":
+        problems: list[str] = []
+        slots: list[Slot] = []
+        for text in args.slots:
+            try:
+                slots.append(parse_slot(text))
+            except ValueError as exc:
+                problems.append(str(exc))
+        current_zone, _ = ctx.posts.queue_slots(account.id)
+        zone_name = current_zone if args.zone is None else args.zone.strip()
+        if (bad := check_zone(zone_name)) is not None:
+            problems.append(bad)
+        if problems:
+            raise Refused(*problems)
+        ctx.posts.set_queue_slots(account.id, slots, zone_name)
+        print(f"Saved {len(set(slots))} queue slot(s) for {account.label}.")
+    elif args.queue_action == "clear":
+        ctx.posts.set_queue_slots(account.id, [], "")
+        print(f"Removed the queue slots of {account.label}.")
+        return EXIT_OK
+    return _show_queue(ctx, account)
+
+
+def _show_queue(ctx: AppContext, account: Account) -> int:
+    zone_name, slots = ctx.posts.queue_slots(account.id)
+    if not slots:
+        print(f"{account.label} has no queue slots. Add some with: tiktok-desktop posts queue "
+              f'set --account {account.id} "Mon 09:00" "Wed 18:30"')
+        return EXIT_OK
+    shown_zone = zone_name or f"{app_zone(ctx)}, the app's zone"
+    print(f"Queue of {account.label} (times in {shown_zone}):")
+    for slot in slots:
+        print(f"  {slot.label}")
+    upcoming = ctx.posts.next_queue_times(account.id, QUEUE_PREVIEW, app_zone(ctx))
+    if upcoming:
+        print("Next free times:")
+        for epoch in upcoming:
+            print(f"  {describe(epoch, zone_name or app_zone(ctx))}")
+    return EXIT_OK

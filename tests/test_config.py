@@ -169,7 +169,7 @@ def test_non_utf8_settings_file_is_moved_aside_too(
 
 def test_from_mapping_reports_without_logging(caplog: pytest.LogCaptureFixture) -> None:
     s, problems = Settings.from_mapping({"late_grace_minutes": [], "x": 1, "version": 7})
-    assert s.late_grace_minutes == 60
+    assert s.late_grace_minutes == 120  # two hours, as the publishing design says
     assert s.extra == {"x": 1}
     assert problems == ["setting 'late_grace_minutes' should be int; using the default"]
     assert caplog.records == []

@@ -13,12 +13,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
+from tiktok_desktop.engine import Engine
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.services.context import AppContext, Mode, build_context, decide_mode
 from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
+from tiktok_desktop.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class GuiOptions:
     self_test: bool = False
     debug: bool = False
     sandbox: bool = False
+    screenshot: Path | None = None  # hidden --screenshot PNG: packaging's visual check
+    hidden: bool = False  # start in the tray (start at login)
 
 
 def icon_path() -> Path | None:
@@ -88,7 +92,9 @@ def run_gui(options: GuiOptions) -> int:
 
     # A running instance takes our videos and comes forward; we are done.
     name = server_name(paths.data_dir)
-    if not options.self_test and hand_off(name, options.video_paths):
+    # Self-test and screenshot runs are checks: no hand-off, no listening, no dialogs.
+    check_run = options.self_test or options.screenshot is not None
+    if not check_run and hand_off(name, options.video_paths):
         print("TikTok Desktop is already running; handed over to it.", file=sys.stderr)
         return 0
 
@@ -98,10 +104,10 @@ def run_gui(options: GuiOptions) -> int:
     log.info("%s %s starting (data: %s, %s)", APP_DISPLAY_NAME, __version__, paths.data_dir,
              "sandbox" if mode.sandbox else "TikTok")
     route_qt_messages()
-    crash = CrashHandler(paths.log_dir, show_dialogs=not options.self_test)
+    crash = CrashHandler(paths.log_dir, show_dialogs=not check_run)
     crash.install()
     try:
-        ctx = open_context(mode, log_file, interactive=not options.self_test)
+        ctx = open_context(mode, log_file, interactive=not check_run)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -109,11 +115,17 @@ def run_gui(options: GuiOptions) -> int:
         return 1
 
     server = InstanceServer(name, app)
-    if not options.self_test:
+    if not check_run:
         server.listen()
-    window = MainWindow(ctx)
+    # The publishing engine runs on its own thread; check runs only look, they never post.
+    engine = None if check_run else EngineWorker(
+        lambda listener: Engine.from_context(ctx, listener))
+    window = MainWindow(ctx, engine=engine)
+    if engine is not None:
+        engine.start()
     server.activated.connect(window.open_videos)
-    window.show()
+    if not (options.hidden and window.tray.available):  # hidden needs a tray to come back
+        window.show()
     for problem in ctx.problems:
         QMessageBox.warning(window, APP_DISPLAY_NAME, problem)
     if options.video_paths:
@@ -121,9 +133,13 @@ def run_gui(options: GuiOptions) -> int:
 
     if options.self_test:
         return _self_test(app, window, ctx)
+    if options.screenshot is not None:
+        return _screenshot(app, window, ctx, options.screenshot)
     try:
         return app.exec()
     finally:
+        if engine is not None:
+            engine.stop()  # a post mid-upload resumes from TikTok's progress next start
         server.close()
         ctx.close()
         crash.uninstall()
@@ -139,4 +155,37 @@ def _self_test(app: QApplication, window: MainWindow, ctx: AppContext) -> int:
     ctx.close()
     print(f"self-test {'ok' if ok else 'FAILED'}: {APP_DISPLAY_NAME} {__version__}, "
           f"Qt platform {app.platformName()}, database {ctx.paths.db_file}")
+    return 0 if ok else 1
+
+
+def _screenshot(app: QApplication, window: MainWindow, ctx: AppContext, target: Path) -> int:
+    """Show the window as a user sees it, save the screen to ``target`` (PNG) and exit.
+
+    CI runs the installed package this way under Xvfb. On X11 the whole screen is grabbed
+    from the X server (what is really on display); platforms that cannot grab the screen
+    (offscreen, Wayland) fall back to rendering the window itself.
+    """
+    result: dict[str, object] = {}
+
+    def grab() -> None:
+        shot = window.screen().grabWindow(0) if app.platformName() == "xcb" else window.grab()
+        result["size"] = f"{shot.width()}x{shot.height()}"
+        result["ok"] = window.isVisible() and not shot.isNull() and shot.save(str(target), "PNG")
+        app.quit()
+
+    def settle() -> None:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed():
+            QTimer.singleShot(500, grab)  # exposed: give it time to paint fully
+        else:
+            QTimer.singleShot(50, settle)
+
+    QTimer.singleShot(0, settle)
+    QTimer.singleShot(10_000, app.quit)  # never hang a CI job on a window that never shows
+    app.exec()
+    window.close()
+    ctx.close()
+    ok = result.get("ok") is True
+    print(f"screenshot {'saved' if ok else 'FAILED'}: {target} ({result.get('size', 'none')}, "
+          f"Qt platform {app.platformName()})")
     return 0 if ok else 1

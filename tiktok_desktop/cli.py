@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 
-SUBCOMMANDS = ("sandbox", "accounts")
+SUBCOMMANDS = ("sandbox", "accounts", "posts", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tiktok-desktop",
         description=f"{APP_DISPLAY_NAME}: schedule TikTok video posts from your desktop.",
         epilog="Commands: 'tiktok-desktop accounts list|connect|disconnect|refresh' manages "
-        "accounts from the terminal; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
+        "accounts from the terminal; 'tiktok-desktop posts add|list|cancel|delete|queue' "
+        "schedules posts; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
         "emulator on its own. Each has --help.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -27,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="log to the console as well")
     parser.add_argument("--sandbox", action="store_true",
                         help="use the built-in TikTok sandbox even if credentials are set")
+    parser.add_argument("--hidden", action="store_true",
+                        help="start in the system tray without showing the window "
+                        "(used by start at login)")
+    # Hidden: packaging's CI shows the installed app under Xvfb and saves the screen here.
+    parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("videos", nargs="*", metavar="VIDEO",
                         help="videos to open (handed to the running app if there is one)")
     return parser
@@ -44,6 +51,12 @@ def build_command_parser() -> argparse.ArgumentParser:
     from tiktok_desktop import cli_accounts
 
     cli_accounts.add_parser(sub)
+    from tiktok_desktop import cli_posts
+
+    cli_posts.add_parser(sub)
+    from tiktok_desktop import cli_run
+
+    cli_run.add_parser(sub)
     return parser
 
 
@@ -72,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     from tiktok_desktop.app import GuiOptions, run_gui
 
     return run_gui(GuiOptions(video_paths=list(args.videos), self_test=args.self_test,
-                              debug=args.debug, sandbox=args.sandbox))
+                              debug=args.debug, sandbox=args.sandbox,
+                              screenshot=args.screenshot, hidden=args.hidden))
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -80,6 +94,14 @@ def run_command(args: argparse.Namespace) -> int:
         from tiktok_desktop import cli_accounts
 
         return cli_accounts.run(args)
+    if args.command == "posts":
+        from tiktok_desktop import cli_posts
+
+        return cli_posts.run(args)
+    if args.command == "run":
+        from tiktok_desktop import cli_run
+
+        return cli_run.run(args)
     if args.command == "sandbox":
         from tiktok_desktop.sandbox.cli import serve_forever_cli
 

@@ -37,9 +37,15 @@ class Settings:
     client_key: str = ""
     redirect_uri: str = ""
     # Minutes after its due time that an overdue post (app was closed) may still go out.
-    late_grace_minutes: int = 60
+    late_grace_minutes: int = 120
     # IANA zone the schedule is shown and entered in; "" means the system's zone.
     timezone: str = ""
+    # Keep a copy of each scheduled video in the app's media folder, so moving or deleting
+    # the original does not break the post. Off: the original is re-checked at due time.
+    keep_video_copy: bool = True
+    # Closing the window keeps the app in the system tray so posts still go out on time.
+    keep_running_in_tray: bool = True
+    tray_explained: bool = False  # the first close to the tray says what happened, once
     window_geometry: str = ""
     window_state: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)

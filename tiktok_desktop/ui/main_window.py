@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSize, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -17,26 +17,34 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QFileDialog,
     QHeaderView,
     QLabel,
     QMainWindow,
     QSplitter,
-    QStackedWidget,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
+from tiktok_desktop.engine.listener import Notice, NoticeKind
 from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.services.credentials import check_settings
-from tiktok_desktop.store import PostState
+from tiktok_desktop.services.posts import video_name
+from tiktok_desktop.services.schedule import describe, system_zone_name
+from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
+from tiktok_desktop.ui.composer import Composer
+from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
-from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel, PostsModel
+from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
+from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tray import Tray
+from tiktok_desktop.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,39 +55,7 @@ ACCOUNTS_EMPTY = (
     "<p>Start with <b>Add account</b> to connect the TikTok account you want to post to. "
     "You log in on TikTok's own page in your browser; this app never sees your password.</p>"
 )
-SCHEDULE_EMPTY = (
-    "<h3>Nothing scheduled</h3>"
-    "<p>Connect an account, then drag videos onto this window to schedule them. "
-    "Each video is posted at its due time while the app is running.</p>"
-)
-
-
-class Pane(QWidget):
-    """A titled table that shows a helpful text instead while it has no rows."""
-
-    def __init__(self, title: str, empty_html: str, view: QTableView,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        heading = QLabel(f"<b>{title}</b>")
-        layout.addWidget(heading)
-        self.stack = QStackedWidget()
-        self.empty = QLabel(empty_html)
-        self.empty.setObjectName("emptyState")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setMargin(24)
-        self.view = view
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(view)
-        layout.addWidget(self.stack)
-
-    def set_empty(self, empty: bool) -> None:
-        self.stack.setCurrentWidget(self.empty if empty else self.view)
-
-
-def _table(model: AccountsModel | PostsModel, stretch_column: int) -> QTableView:
+def _table(model: AccountsModel, stretch_column: int) -> QTableView:
     proxy = QSortFilterProxyModel(model)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
@@ -108,9 +84,11 @@ class MainWindow(QMainWindow):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
-                 open_url: Callable[[str], bool] | None = None) -> None:
+                 open_url: Callable[[str], bool] | None = None,
+                 engine: EngineWorker | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
         title = APP_DISPLAY_NAME + (" — Sandbox" if ctx.sandbox else "")
@@ -121,7 +99,6 @@ class MainWindow(QMainWindow):
         self.pictures = AccountPictures(ctx.avatars, self.runner, self.devicePixelRatioF(), self)
         self.accounts_model = AccountsModel(self.pictures.picture, self)
         self.pictures.changed.connect(self.accounts_model.refresh_pictures)
-        self.posts_model = PostsModel(self._account_name, self)
         empty = QLabel(ACCOUNTS_EMPTY)
         empty.setObjectName("emptyState")
         empty.setWordWrap(True)
@@ -135,7 +112,14 @@ class MainWindow(QMainWindow):
             self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.schedule_pane = Pane("Schedule", SCHEDULE_EMPTY, _table(self.posts_model, 3))
+        self.zone_name = ctx.settings.timezone or system_zone_name()
+        self.schedule_pane = SchedulePane(ctx.posts, self.runner, zone_name=self.zone_name,
+                                          open_url=open_url or _open_in_browser)
+        self.schedule_pane.edit_requested.connect(self.edit_post)
+        self.schedule_pane.files_dropped.connect(self._files_dropped)
+        self.schedule_pane.changed.connect(self._schedule_changed)
+        self.schedule_pane.message.connect(
+            lambda text: self.statusBar().showMessage(text, 10000))
         self.accounts_pane.setObjectName("accountsPane")
         self.schedule_pane.setObjectName("schedulePane")
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -149,6 +133,19 @@ class MainWindow(QMainWindow):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.statusBar().addPermanentWidget(self.summary)
+        self.composers: list[Composer] = []
+        self._quitting = False
+        self.tray = Tray(self.windowIcon(), title, self)
+        self.tray.show_requested.connect(self.show_and_raise)
+        self.tray.quit_requested.connect(self.quit_app)
+        self.videos_opened.connect(self.compose_many)
+        # Engine updates arrive in bursts (every step of every post): repaint at most 4x/s.
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(250)
+        self._refresh_soon.timeout.connect(self.refresh)
+        if engine is not None:
+            self._connect_engine(engine)
         self._build_menus()
         self._restore_geometry()
         self.refresh()
@@ -157,6 +154,11 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.act_add_videos = QAction("&Add videos…", self)
+        self.act_add_videos.setShortcut(QKeySequence.StandardKey.Open)
+        self.act_add_videos.triggered.connect(self.choose_videos)
+        file_menu.addAction(self.act_add_videos)
+        file_menu.addSeparator()
         self.act_settings = QAction("&Settings…", self)
         self.act_settings.setShortcut(QKeySequence.StandardKey.Preferences)
         self.act_settings.setMenuRole(QAction.MenuRole.PreferencesRole)
@@ -172,7 +174,7 @@ class MainWindow(QMainWindow):
         act_quit = QAction("&Quit", self)
         act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         act_quit.setMenuRole(QAction.MenuRole.QuitRole)
-        act_quit.triggered.connect(self.close)
+        act_quit.triggered.connect(self.quit_app)
         file_menu.addAction(act_quit)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -188,6 +190,8 @@ class MainWindow(QMainWindow):
         SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials(), self,
                        tester=lambda key, secret, uri: check_settings(ctx, key, secret, uri),
                        runner=self.runner, sandbox=ctx.sandbox).exec()
+        self.zone_name = ctx.settings.timezone or system_zone_name()
+        self.schedule_pane.set_zone(self.zone_name)
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.data_dir)))
@@ -208,9 +212,18 @@ class MainWindow(QMainWindow):
         self.accounts_pane.set_accounts(accounts)
         self.pictures.update(accounts)
         posts = self.ctx.posts.list_posts()
-        self.posts_model.set_rows(posts)
-        self.schedule_pane.set_empty(not posts)
+        self.schedule_pane.set_posts(posts, self._account_labels)
+        self._update_tray(posts)
         self._update_status()
+
+    def _update_tray(self, posts: list[Post]) -> None:
+        upcoming = [p for p in posts if p.state is PostState.SCHEDULED and p.due_at is not None]
+        if upcoming:
+            soon = min(upcoming, key=lambda p: p.due_at or 0)
+            self.tray.set_next(f"Next: {describe(soon.due_at or 0, soon.due_tz)} · "
+                               f"{video_name(soon)} to {self._account_name(soon.account_id)}")
+        else:
+            self.tray.set_next("Nothing scheduled")
 
     def _update_status(self) -> None:
         counts = self.ctx.posts.counts()
@@ -231,14 +244,95 @@ class MainWindow(QMainWindow):
         """Bring the window forward and take the videos from a drop or a second launch."""
         self.show_and_raise()
         videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
-        skipped = len(paths) - len(videos)
+        skipped = [Path(p).name for p in paths if p not in videos]
         if videos:
             log.info("received %d video(s)", len(videos))
             self.videos_opened.emit(videos)
         if skipped:
+            names = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more"
+                                               if len(skipped) > 3 else "")
             self.statusBar().showMessage(
-                f"Skipped {skipped} file(s) that are not videos (MP4, MOV or WebM).", 8000
-            )
+                f"Not added: {names}. TikTok takes videos in MP4, MOV or WebM files.", 12000)
+
+    def choose_videos(self) -> None:
+        """File > Add videos: the keyboard way to do what a drop does."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add videos", str(Path.home()),
+            "Videos (*.mp4 *.mov *.webm *.MP4 *.MOV *.WEBM);;All files (*)")
+        if paths:
+            self.open_videos(paths)
+
+    def compose_many(self, paths: list[str], due_at: int | None = None) -> None:
+        for path in paths:
+            self.compose(path, due_at=due_at)
+
+    def compose(self, path: str, *, due_at: int | None = None,
+                post: Post | None = None) -> Composer:
+        """Open a composer window for one video (several may be open at once)."""
+        deps = make_deps(self.ctx, self.pictures.picture, self.zone_name)
+        composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
+        composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        composer.posted.connect(self._posted)
+        composer.finished.connect(lambda _r, c=composer: self._forget_composer(c))
+        self.composers.append(composer)
+        composer.show()
+        return composer
+
+    def _connect_engine(self, engine: EngineWorker) -> None:
+        self.ctx.posts.on_change.append(engine.wake)  # schedule edits wake it early
+        self.accounts_pane.changed.connect(engine.wake)  # a reconnect frees waiting posts
+        engine.postChanged.connect(lambda _post: self._refresh_soon.start())
+        engine.notice.connect(self._engine_notice)
+        engine.uploadProgress.connect(self._upload_progress)
+
+    def _engine_notice(self, notice: Notice) -> None:
+        titles = {
+            NoticeKind.PUBLISHED: "Posted to TikTok",
+            NoticeKind.IN_INBOX: "Sent to the TikTok inbox",
+            NoticeKind.FAILED: "A post failed", NoticeKind.UNCONFIRMED: "Check TikTok",
+            NoticeKind.NEEDS_RECONNECT: "Reconnect an account",
+            NoticeKind.NEEDS_REVIEW: "A post needs your review",
+            NoticeKind.MISSED: "A post was missed", NoticeKind.LATE: "Posting late",
+        }
+        bad = notice.kind in (NoticeKind.FAILED, NoticeKind.NEEDS_RECONNECT,
+                              NoticeKind.NEEDS_REVIEW, NoticeKind.MISSED,
+                              NoticeKind.UNCONFIRMED)
+        self.tray.notify(titles.get(notice.kind, APP_DISPLAY_NAME), notice.message,
+                         "warning" if bad else "info")
+        self.statusBar().showMessage(notice.message, 15000)
+        self._refresh_soon.start()
+
+    def _upload_progress(self, post_id: int, sent: int, total: int) -> None:
+        if total > 0:
+            post = self.ctx.posts.get(post_id)
+            name = video_name(post) if post else f"post {post_id}"
+            self.statusBar().showMessage(f"Uploading {name}: {sent * 100 // total}%", 5000)
+
+    def edit_post(self, post_id: int) -> None:
+        post = self.ctx.posts.get(post_id)
+        if post is not None:
+            self.compose(post.video_path, post=post)
+
+    def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
+        videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+        if len(videos) < len(paths):
+            self.open_videos([p for p in paths if p not in videos])  # says what was refused
+        self.compose_many(videos, due_at)
+
+    def _schedule_changed(self) -> None:
+        # The pane already shows the change; the summary and the tray follow.
+        self._update_status()
+        self._update_tray(self.ctx.posts.repo.query(states=[PostState.SCHEDULED]))
+
+    def _forget_composer(self, composer: Composer) -> None:
+        if composer in self.composers:
+            self.composers.remove(composer)
+
+    def _posted(self, post: Post) -> None:
+        when = describe(post.due_at, post.due_tz) if post.due_at else ""
+        self.statusBar().showMessage(f"Scheduled {video_name(post)} for {when}.",
+                                     10000)
+        self.refresh()
 
     def show_and_raise(self) -> None:
         if self.isMinimized():
@@ -266,13 +360,35 @@ class MainWindow(QMainWindow):
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
 
+    def quit_app(self) -> None:
+        """Quit for real (File > Quit, the tray's Quit), not just hide the window."""
+        self._quitting = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.runner.shutdown()
         s = self.ctx.settings
+        if not self._quitting and self.tray.available and s.keep_running_in_tray:
+            # Posts are published by this process: closing the window must not stop them.
+            event.ignore()
+            self.hide()
+            if not s.tray_explained:
+                s.tray_explained = True
+                self._save_settings()
+                self.tray.notify("TikTok Desktop is still running",
+                                 "It stays in the tray so your posts go out on time. Use Quit "
+                                 "in the tray menu to stop it; Settings turns this off.")
+            return
+        self.runner.shutdown()
         s.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         s.window_state = bytes(self.saveState().toBase64().data()).decode()
-        try:
-            self.ctx.settings_store.save(s)
-        except OSError as exc:
-            log.error("could not save the window layout: %s", exc)
+        self._save_settings()
         super().closeEvent(event)
+
+    def _save_settings(self) -> None:
+        try:
+            self.ctx.settings_store.save(self.ctx.settings)
+        except OSError as exc:
+            log.error("could not save the settings: %s", exc)

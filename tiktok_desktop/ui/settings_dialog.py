@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,6 +29,7 @@ from tiktok_desktop.config import (
     Settings,
     SettingsStore,
 )
+from tiktok_desktop.services import autostart
 from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.services.vault import Vault, VaultError
@@ -127,6 +129,23 @@ class SettingsDialog(QDialog):
             "later than that the post is marked missed for you to reschedule."
         )
         sform.addRow("Post late for up to:", self.grace)
+        self.keep_copy = QCheckBox("Keep a copy of each scheduled video")
+        self.keep_copy.setChecked(settings.keep_video_copy)
+        self.keep_copy.setToolTip(
+            "The copy lives in the app's data folder, so moving or deleting the original does "
+            "not break the post. Off: the original is checked again at posting time.")
+        sform.addRow("", self.keep_copy)
+        self.tray = QCheckBox("Keep running in the system tray when the window is closed")
+        self.tray.setChecked(settings.keep_running_in_tray)
+        self.tray.setToolTip("Posts are sent by this app: while it is not running, nothing "
+                             "goes out.")
+        sform.addRow("", self.tray)
+        self.autostart = QCheckBox("Start at login (in the tray)")
+        self.autostart.setChecked(autostart.is_enabled())
+        if not autostart.supported():
+            self.autostart.setEnabled(False)
+            self.autostart.setToolTip("Not available on this system yet.")
+        sform.addRow("", self.autostart)
         layout.addWidget(sched_box)
 
         buttons = QDialogButtonBox(
@@ -188,6 +207,14 @@ class SettingsDialog(QDialog):
         self.settings.redirect_uri = redirect
         self.settings.timezone = str(self.timezone.currentData() or "")
         self.settings.late_grace_minutes = self.grace.value()
+        self.settings.keep_video_copy = self.keep_copy.isChecked()
+        self.settings.keep_running_in_tray = self.tray.isChecked()
+        if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
+            try:
+                autostart.set_enabled(self.autostart.isChecked())
+            except OSError as exc:
+                QMessageBox.warning(self, "Start at login", f"Could not change it: {exc}")
+                return
         try:
             self.store.save(self.settings)
         except OSError as exc:

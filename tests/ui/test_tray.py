@@ -1,0 +1,72 @@
+"""Closing to the tray, the tray's next-due line and Quit; start at login."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from tiktok_desktop.services import autostart
+from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
+from tiktok_desktop.ui.main_window import MainWindow
+
+
+def test_close_hides_to_the_tray_and_explains_once(qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.tray.available = True  # offscreen Qt has no tray; pretend the desktop has one
+    window.show()
+    window.close()
+    assert not window.isVisible() and not window._quitting
+    assert window.tray.shown[0][0] == "TikTok Desktop is still running"
+    assert ctx.settings_store.load().tray_explained
+    window.show()
+    window.close()
+    assert len(window.tray.shown) == 1  # said once only
+    window.tray.show_requested.emit()
+    assert window.isVisible()
+
+
+def test_quit_really_quits_and_the_setting_turns_the_tray_off(
+        qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.tray.available = True
+    ctx.settings.keep_running_in_tray = False
+    window.show()
+    window.close()
+    assert not window.isVisible() and window.tray.shown == []
+    other = MainWindow(ctx)
+    qtbot.addWidget(other)
+    other.tray.available = True
+    other.show()
+    other.quit_app()
+    assert other._quitting and not other.isVisible()
+
+
+def test_tray_shows_the_next_due_post(qtbot: QtBot, ctx: AppContext) -> None:
+    account = AccountsRepo(ctx.db).upsert_connected(
+        open_id="o", display_name="Mia", username="mia", avatar_url="", granted_scopes=[],
+        access_expires_at=None, refresh_expires_at=None)
+    due = int(time.time()) + 3600
+    PostsRepo(ctx.db).create(NewPost(account_id=account.id, video_path="/v/clip.mp4",
+                                     video_size=1, due_at=due, due_tz="UTC"),
+                             PostState.SCHEDULED)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    text = window.tray.act_next.text()
+    assert text.startswith("Next: ") and "clip.mp4 to Mia (@mia)" in text and "UTC" in text
+
+
+def test_autostart_entry(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    assert not autostart.is_enabled(env)
+    autostart.set_enabled(True, env)
+    entry = autostart.autostart_path(env)
+    text = entry.read_text()
+    assert entry.parent.name == "autostart" and "Exec=" in text and "--hidden" in text
+    assert autostart.is_enabled(env)
+    autostart.set_enabled(False, env)
+    assert not entry.exists()

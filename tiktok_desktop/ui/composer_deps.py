@@ -1,0 +1,63 @@
+"""Builds what the composer calls from the app's services (kept apart from the widget)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtGui import QImage
+
+from tiktok_desktop.services import media
+from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.store import Account, NewPost, Post
+from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
+from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
+
+log = logging.getLogger(__name__)
+
+_DURATION_CODES = frozenset({"too_long"})
+
+
+def probe(path: str) -> VideoFacts:
+    info = media.probe(path)  # MediaError carries the plain message
+    found = media.validate(info, None)
+    blocking = tuple(p.message for p in found if p.blocking and p.code not in _DURATION_CODES)
+    warnings = tuple(p.message for p in found if not p.blocking)
+    return VideoFacts(path=info.path, size=info.size_bytes, duration_ms=info.duration_ms,
+                      meta=info.to_meta(), problems=blocking, warnings=warnings)
+
+
+def duration_problems(facts: VideoFacts, limit: int | None) -> tuple[str, ...]:
+    info = media.MediaInfo.from_meta(facts.path, dict(facts.meta))
+    return tuple(p.message for p in media.validate(info, limit)
+                 if p.code in _DURATION_CODES and p.blocking)
+
+
+def frame_loader(path: str) -> FrameLoader:
+    def load(ms: int) -> QImage | None:
+        frame = media.frame_at(path, ms, max(BOX.width(), BOX.height()))
+        image = QImage(frame.data, frame.width, frame.height, frame.bytes_per_line,
+                       QImage.Format.Format_RGB888)
+        return image.copy()  # detach from the bytes, which Python may free
+
+    return load
+
+
+def make_deps(ctx: AppContext, picture: Callable[[Account], object],
+              zone_name: str) -> ComposerDeps:
+    def submit(new: NewPost, editing: Post | None) -> Post:
+        return ctx.posts.schedule_video(new, keep_copy=ctx.settings.keep_video_copy,
+                                        editing=editing.id if editing else None)
+
+    return ComposerDeps(
+        accounts=ctx.accounts.list_accounts,
+        creator_info=ctx.accounts.fresh_creator_info,
+        probe=probe,
+        duration_problems=duration_problems,
+        frame=frame_loader,
+        picture=picture,
+        zone_name=zone_name,
+        queue_times=lambda account_id: ctx.posts.next_queue_times(account_id, 1, zone_name),
+        submit=submit,
+        now=ctx.posts.clock,
+    )

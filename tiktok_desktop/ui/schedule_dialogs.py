@@ -1,0 +1,145 @@
+"""Small dialogs of the schedule: pick a new time for a post, read a post's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QDate, QTime
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tiktok_desktop.services.posts import ScheduleRefused
+from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
+from tiktok_desktop.services.schedule_views import video_file_name
+from tiktok_desktop.store import Post, PostEvent, StoreError
+from tiktok_desktop.ui.schedule_model import EventsModel
+
+ERROR_STYLE = "color: #c0213b;"
+
+
+class RescheduleDialog(QDialog):
+    """Date and time for a post, in the post's own zone (named on screen).
+
+    On OK the wall time is resolved in that zone (a time the clocks skip is refused in plain
+    words) and handed to ``apply(epoch, zone_name)``; a ScheduleRefused from it is shown here
+    and the dialog stays open, so nothing changes until the service says yes.
+    """
+
+    def __init__(self, post: Post, zone_name: str, apply: Callable[[int, str], Post],
+                 clock: Callable[[], float] = time.time,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.post = post
+        self.zone_name = post.due_tz or zone_name
+        self.apply = apply
+        self.result_post: Post | None = None
+        self.note = ""
+        self.setWindowTitle("Reschedule post")
+        tz = zone(self.zone_name)
+        now = int(clock())
+        start = post.due_at if post.due_at is not None and post.due_at > now \
+            else (now // 3600 + 1) * 3600
+        when = dt.datetime.fromtimestamp(start, tz)
+
+        self.date = QDateEdit(QDate(when.year, when.month, when.day))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.time = QTimeEdit(QTime(when.hour, when.minute))
+        self.time.setDisplayFormat("HH:mm")
+        shown_zone = self.zone_name or "your computer's time zone"
+        self.zone = QLabel(f"{shown_zone} ({when.tzname()})")
+        self.zone.setObjectName("rescheduleZone")
+        self.error = QLabel()
+        self.error.setObjectName("rescheduleError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+
+        form = QFormLayout()
+        what = QLabel(f"<b>{video_file_name(post)}</b>")
+        what.setToolTip(post.video_path)
+        form.addRow("Video:", what)
+        form.addRow("Date:", self.date)
+        form.addRow("Time:", self.time)
+        form.addRow("Time zone:", self.zone)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Reschedule")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def wall_time(self) -> dt.datetime:
+        d, t = self.date.date(), self.time.time()
+        return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+
+    def set_wall_time(self, when: dt.datetime) -> None:
+        self.date.setDate(QDate(when.year, when.month, when.day))
+        self.time.setTime(QTime(when.hour, when.minute))
+
+    def accept(self) -> None:
+        try:
+            resolved = resolve_local(self.wall_time(), self.zone_name)
+            self.result_post = self.apply(resolved.epoch, resolved.zone)
+        except ScheduleError as exc:
+            self._show_error(str(exc))
+            return
+        except ScheduleRefused as exc:
+            self._show_error("\n".join(exc.problems))
+            return
+        except StoreError as exc:
+            self._show_error(str(exc))
+            return
+        self.note = resolved.note
+        super().accept()
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+
+class HistoryDialog(QDialog):
+    """Every state change of one post, as the store logged it."""
+
+    def __init__(self, post: Post, events: list[PostEvent], zone_name: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"History of {video_file_name(post)}")
+        self.model = EventsModel(zone_name, self)
+        self.model.set_rows(events)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setWordWrap(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if post.last_error_message:
+            last = QLabel(f"Last problem: {post.last_error_message}")
+            last.setWordWrap(True)
+            layout.addWidget(last)
+        layout.addWidget(self.view)
+        layout.addWidget(buttons)
+        self.resize(640, 360)

@@ -1,0 +1,154 @@
+"""The schedule's filter bar (account, state group, search) and its table view."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QWidget,
+)
+
+from tiktok_desktop.services.schedule_views import GROUP_STATES, PostFilter, StateGroup
+from tiktok_desktop.store import Post
+from tiktok_desktop.ui.schedule_model import THUMB_SIZE, ScheduleModel, ScheduleProxy
+
+SEARCH_PAUSE_MS = 200
+
+
+class FilterBar(QWidget):
+    """Which posts to show; ``changed`` fires when a choice changes (typing: after a pause)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.account_box = QComboBox()
+        self.account_box.setObjectName("accountFilter")
+        # Long account names must not make the pane wider than the window gives it.
+        self.account_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.account_box.setMinimumContentsLength(12)
+        self.account_box.addItem("All accounts", None)
+        self.account_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.group_box = QComboBox()
+        self.group_box.setObjectName("stateFilter")
+        self.group_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.group_box.setMinimumContentsLength(13)
+        for group in StateGroup:
+            self.group_box.addItem(group.value, group)
+        self.group_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search caption or file")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(120)
+        # Typing filters once the user pauses: each pass over 100k posts costs ~0.1 s.
+        self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
+        self.search_timer.timeout.connect(self.changed)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.account_box)
+        row.addWidget(self.group_box)
+        row.addWidget(self.search, 1)
+        self.search.setMaximumWidth(320)
+
+    def current(self) -> PostFilter:
+        return PostFilter(self.account_box.currentData(), self.group_box.currentData(),
+                          self.search.text())
+
+    def set_accounts(self, labels: dict[int, str]) -> None:
+        """Offer these accounts (id -> label); the chosen one stays chosen while it exists."""
+        box = self.account_box
+        wanted = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("All accounts", None)
+        for account_id, label in sorted(labels.items(), key=lambda kv: kv[1].casefold()):
+            box.addItem(label, account_id)
+        box.setCurrentIndex(max(0, box.findData(wanted)))
+        box.blockSignals(False)
+        if box.currentData() != wanted:
+            self.changed.emit()
+
+    def set_counts(self, posts: Sequence[Post]) -> None:
+        """Show how many posts each group holds: "Needs attention (3)"."""
+        by_state = collections.Counter(p.state for p in posts)
+        for i in range(self.group_box.count()):
+            group = self.group_box.itemData(i)
+            count = sum(n for s, n in by_state.items() if s in GROUP_STATES[group])
+            self.group_box.setItemText(i, f"{group.value} ({count})")
+
+    def clear(self) -> None:
+        for w in (self.account_box, self.group_box, self.search):
+            w.blockSignals(True)
+        self.account_box.setCurrentIndex(0)
+        self.group_box.setCurrentIndex(0)
+        self.search.clear()
+        for w in (self.account_box, self.group_box, self.search):
+            w.blockSignals(False)
+        self.changed.emit()
+
+
+CAPTION_MIN_WIDTH = 180
+
+
+class ScheduleTable(QTableView):
+    """The caption column takes the room left over, but never less than a readable width
+    (a narrow window scrolls sideways instead of squeezing captions to nothing)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_caption()
+
+    def fit_caption(self) -> None:
+        header = self.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count())
+                     if c != ScheduleModel.CAPTION)
+        header.resizeSection(ScheduleModel.CAPTION,
+                             max(CAPTION_MIN_WIDTH, self.viewport().width() - others))
+
+
+def build_table(proxy: ScheduleProxy) -> ScheduleTable:
+    view = ScheduleTable()
+    view.setModel(proxy)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.setIconSize(THUMB_SIZE)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    vertical = view.verticalHeader()
+    vertical.hide()
+    # Fixed heights: a 100k-row table never measures its rows.
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(THUMB_SIZE.height() + 6)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(ScheduleModel.THUMB, QHeaderView.ResizeMode.Fixed)
+    header.setMinimumSectionSize(THUMB_SIZE.width() + 10)
+    # Widths from the font, not ResizeToContents: that would measure up to 1000 rows per
+    # column on every layout.
+    fm = view.fontMetrics()
+    widths = {ScheduleModel.THUMB: THUMB_SIZE.width() + 10,
+              ScheduleModel.DUE: fm.horizontalAdvance("Wed 30 Sep 2026, 23:59") + 24,
+              ScheduleModel.ACCOUNT: fm.horizontalAdvance("Studio North (@st") + 12,
+              ScheduleModel.VIDEO: fm.horizontalAdvance("holiday_01.mp4") + 12,
+              ScheduleModel.PRIVACY: fm.horizontalAdvance("Followers") + 12,
+              ScheduleModel.STATE: fm.horizontalAdvance("Needs your review") + 30}
+    for column, width in widths.items():
+        header.resizeSection(column, width)
+    header.setSortIndicator(ScheduleModel.DUE, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
+    return view

@@ -1,0 +1,326 @@
+"""The schedule pane: every post as a list, a week or a month, filtered by account, state and
+text, with the actions a post allows (edit, reschedule, post now, unschedule, delete,
+history, open on TikTok).
+
+The pane changes posts only through PostsService; a refusal is shown in the pane's notice
+bar in the service's own words and nothing moves. After a change the affected row is updated
+in place and ``changed`` is emitted so the window can refresh what else depends on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.schedule import describe
+from tiktok_desktop.services.schedule_views import (
+    PostFilter,
+)
+from tiktok_desktop.store import Post
+from tiktok_desktop.ui.calendar_view import CalendarView
+from tiktok_desktop.ui.schedule_actions import PostActions
+from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
+from tiktok_desktop.ui.schedule_model import (
+    ScheduleModel,
+    ScheduleProxy,
+    ThumbnailLoader,
+    media_thumbnail,
+)
+from tiktok_desktop.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+ViewMode = Literal["list", "week", "month"]
+
+EMPTY_HTML = (
+    "<h3>Nothing scheduled</h3>"
+    "<p>Connect an account, then drag videos onto this window to schedule them. "
+    "Each video is posted at its due time while the app is running.</p>"
+    "<p>Drop videos on a day or an hour in the <b>Week</b> or <b>Month</b> view to schedule "
+    "them for then.</p>"
+)
+NO_MATCH_HTML = "<h3>No posts match</h3><p>Nothing fits the account, state and search above.</p>"
+
+
+def _open_url(url: str) -> bool:
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+class SchedulePane(PostActions, QWidget):
+    edit_requested = Signal(int)  # post id: open it in the composer
+    files_dropped = Signal(list, object)  # local paths, due epoch of the slot (None: no slot)
+    changed = Signal()  # a post was changed through the service (already shown here)
+    message = Signal(str)  # a short line for the status bar
+
+    def __init__(self, posts: PostsService, runner: TaskRunner, *, zone_name: str = "",
+                 open_url: Callable[[str], bool] | None = None,
+                 thumbnailer: Callable[[str, int], QImage] | None = media_thumbnail,
+                 first_weekday: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.posts = posts
+        self.runner = runner
+        self.zone_name = zone_name
+        self.open_url = open_url or _open_url
+        self.confirm: Callable[[str, str], bool] = self._confirm  # (title, text) -> go ahead?
+        self.dialog: QDialog | None = None  # the last dialog opened (for the window and tests)
+        self.menu: QMenu | None = None
+        self._current: int | None = None
+        self._labels: dict[int, str] = {}
+        self.setAcceptDrops(True)
+
+        self.thumbnails = ThumbnailLoader(runner, thumbnailer, ratio=self.devicePixelRatioF(),
+                                          parent=self)
+        self.model = ScheduleModel(self.thumbnails, self)
+        self.model.set_zone(zone_name)
+        self.proxy = ScheduleProxy(self.model, self)
+        self.view = build_table(self.proxy)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.apply_filters)
+        self.calendar = CalendarView(zone_name, posts.clock, first_weekday)
+        self._build_actions()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(self._build_top_row())
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self._build_notice())
+        self.empty = QLabel(EMPTY_HTML)
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setMargin(24)
+        self.show_all_button = QPushButton("Show all posts")
+        self.show_all_button.clicked.connect(self.clear_filters)
+        empty_page = QWidget()
+        empty_layout = QVBoxLayout(empty_page)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty)
+        empty_layout.addWidget(self.show_all_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
+        self.empty_page = empty_page
+        self.stack = QStackedWidget()
+        for page in (self.view, empty_page, self.calendar):
+            self.stack.addWidget(page)
+        layout.addWidget(self.stack, 1)
+
+        self.view.selectionModel().currentRowChanged.connect(self._list_current)
+        self.view.doubleClicked.connect(lambda _index: self.activate())
+        self.view.customContextMenuRequested.connect(
+            lambda pos: self._context_menu(self.view.viewport().mapToGlobal(pos)))
+        self.calendar.current_changed.connect(self._calendar_current)
+        self.calendar.post_activated.connect(self.activate)
+        self.calendar.context_requested.connect(
+            lambda post_id, pos: self._context_menu(pos))
+        self.calendar.move_requested.connect(self.move_post)
+        self.calendar.files_dropped.connect(self.files_dropped)
+        self.calendar.message.connect(self.show_notice)
+        self.calendar.range_requested.connect(self._show_range)
+        self.set_view("list")
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_top_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(QLabel("<b>Schedule</b>"))
+        row.addSpacing(8)
+        self.view_buttons = QButtonGroup(self)
+        self.view_buttons.setExclusive(True)
+        self.mode_buttons: dict[ViewMode, QToolButton] = {}
+        modes: tuple[tuple[ViewMode, str], ...] = (
+            ("list", "List"), ("week", "Week"), ("month", "Month"))
+        for mode, text in modes:
+            button = QToolButton(text=text, checkable=True)
+            button.setObjectName(f"{mode}Mode")
+            button.clicked.connect(lambda _checked=False, m=mode: self.set_view(m))
+            self.view_buttons.addButton(button)
+            self.mode_buttons[mode] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.filters, 2)  # spare room goes to the search box first
+        return row
+
+    def _build_notice(self) -> QFrame:
+        self.notice_bar = QFrame()
+        self.notice_bar.setObjectName("noticeBar")
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton(text="×", toolTip="Dismiss")
+        close.clicked.connect(self.hide_notice)
+        row = QHBoxLayout(self.notice_bar)
+        row.setContentsMargins(8, 4, 4, 4)
+        row.addWidget(self.notice, 1)
+        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.notice_bar.hide()
+        return self.notice_bar
+
+    # -- data from the window ----------------------------------------------------------------
+
+    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str]) -> None:
+        """Show these posts (the window's refresh()); filters and the selection are kept."""
+        self._labels = dict(account_labels)
+        header = self.view.horizontalHeader()
+        self.model.set_posts(posts, account_labels,
+                             sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()))
+        self.calendar.set_posts(posts, account_labels)
+        self.filters.set_accounts(
+            {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
+                                                                          for p in posts}})
+        self.filters.set_counts(posts)
+        if self._current is not None and self.model.row_of(self._current) is None:
+            self._current = None
+        self._sync_selection()
+        self._update_page()
+        self._update_actions()
+
+    def set_zone(self, zone_name: str) -> None:
+        """Show and enter times in this zone ("" = the system's), e.g. after Settings."""
+        self.zone_name = zone_name
+        self.model.set_zone(zone_name)
+        self.calendar.set_zone(zone_name)
+
+    # -- views and filters -------------------------------------------------------------------
+
+    def view_mode(self) -> ViewMode:
+        if self.stack.currentWidget() is self.calendar:
+            return self.calendar.mode()
+        return "list"
+
+    def set_view(self, mode: ViewMode) -> None:
+        self.mode_buttons[mode].setChecked(True)
+        if mode == "list":
+            self._update_page(force_list=True)
+            self._sync_selection()
+        else:
+            self.calendar.set_mode(mode)
+            self.calendar.select(self._current)
+            self.stack.setCurrentWidget(self.calendar)
+        self._update_actions()
+
+    def current_filter(self) -> PostFilter:
+        return self.filters.current()
+
+    def apply_filters(self) -> None:
+        self.filters.search_timer.stop()
+        wanted = self.filters.current()
+        self.proxy.set_filter(wanted)
+        self.calendar.set_filter(wanted)
+        current = self.current_post()
+        if current is not None and not wanted.matches(current):
+            self.select_post(None)  # no acting on a post the user cannot see
+        self._sync_selection()
+        self._update_page()
+        self._update_actions()
+
+    def clear_filters(self) -> None:
+        self.filters.clear()
+
+    def _update_page(self, force_list: bool = False) -> None:
+        has_posts = self.model.rowCount() > 0
+        self.filters.setVisible(has_posts)  # nothing to filter or act on yet
+        self.toolbar.setVisible(has_posts)
+        if not force_list and self.stack.currentWidget() is self.calendar:
+            return
+        if self.proxy.rowCount() > 0:
+            self.stack.setCurrentWidget(self.view)
+            return
+        self.empty.setText(NO_MATCH_HTML if has_posts else EMPTY_HTML)
+        self.show_all_button.setVisible(has_posts)
+        self.stack.setCurrentWidget(self.empty_page)
+
+    def _show_range(self, start: int, end: int) -> None:
+        """"+N" in the week: show those posts in the list, the first one selected."""
+        wanted = self.filters.current()
+        first = next((p for p in self.calendar.state.index.between(start, end)
+                      if wanted.matches(p)), None)
+        self.set_view("list")
+        if first is not None:
+            self.select_post(first.id)
+        self.message.emit(f"Posts from {describe(start, self.zone_name)}")
+
+    # -- the current post ----------------------------------------------------------------
+
+    def current_post(self) -> Post | None:
+        if self._current is None:
+            return None
+        row = self.model.row_of(self._current)
+        return None if row is None else self.model.post(row)
+
+    def select_post(self, post_id: int | None) -> None:
+        self._current = post_id
+        self._sync_selection()
+        self.calendar.select(post_id)
+        self._update_actions()
+
+    def _list_current(self) -> None:
+        index = self.view.selectionModel().currentIndex()
+        if index.isValid():
+            self._current = self.proxy.post_at(index.row()).id
+            self.calendar.select(self._current)
+        self._update_actions()
+
+    def _calendar_current(self, post_id: int | None) -> None:
+        self._current = post_id
+        self._update_actions()
+
+    def _sync_selection(self) -> None:
+        selection = self.view.selectionModel()
+        row = self.proxy.row_of(self._current) if self._current is not None else None
+        if row is None:
+            selection.clearSelection()
+            return
+        index = self.proxy.index(row, ScheduleModel.DUE)
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.scrollTo(index)
+
+    # -- messages and drops ------------------------------------------------------------------
+
+    def show_notice(self, text: str, error: bool = True) -> None:
+        self.notice.setText(text)
+        colour = "#c0213b" if error else "palette(text)"
+        self.notice_bar.setStyleSheet(
+            f"#noticeBar {{ border: 1px solid {colour}; border-radius: 4px; }}"
+            f"#notice {{ color: {colour}; }}")
+        self.notice_bar.show()
+        log.info("schedule: %s", text.replace("\n", " "))
+
+    def hide_notice(self) -> None:
+        self.notice_bar.hide()
+
+    def notice_text(self) -> str:
+        return self.notice.text() if self.notice_bar.isVisibleTo(self) else ""
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths, None)

@@ -1,0 +1,62 @@
+"""Caption editor: hashtags and mentions highlighted, TikTok's UTF-16 count beside it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from tiktok_desktop.services.compose import MAX_CAPTION_UNITS, caption_units, highlight_spans
+
+
+class _Highlighter(QSyntaxHighlighter):
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.tag = QTextCharFormat()
+        self.tag.setForeground(QColor("#1d72d8"))
+        self.tag.setFontWeight(QFont.Weight.DemiBold)
+        self.mention = QTextCharFormat()
+        self.mention.setForeground(QColor("#c0213b"))
+        self.mention.setFontWeight(QFont.Weight.DemiBold)
+
+    def highlightBlock(self, text: str) -> None:
+        for start, length, kind in highlight_spans(text):
+            # Qt counts UTF-16 units; spans are str indices: convert for text before emoji.
+            q_start = caption_units(text[:start]) or start
+            q_len = caption_units(text[start:start + length]) or length
+            self.setFormat(q_start, q_len, self.tag if kind == "#" else self.mention)
+
+
+class CaptionEdit(QWidget):
+    changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QPlainTextEdit()
+        self.edit.setPlaceholderText("Describe your video. #hashtags and @mentions work.")
+        self.edit.setTabChangesFocus(True)
+        self.edit.setMinimumHeight(90)
+        self.highlighter = _Highlighter(self.edit.document())
+        self.counter = QLabel()
+        self.counter.setObjectName("captionCounter")
+        layout.addWidget(self.edit)
+        layout.addWidget(self.counter)
+        self.edit.textChanged.connect(self._changed)
+        self._changed()
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.edit.setPlainText(text)
+
+    def _changed(self) -> None:
+        text = self.text()
+        units = caption_units(text)
+        shown = "?" if units is None else f"{units:,}"
+        over = units is None or units > MAX_CAPTION_UNITS
+        self.counter.setText(f"{shown} / {MAX_CAPTION_UNITS:,}")
+        self.counter.setStyleSheet("color: #c0213b;" if over else "color: palette(mid);")
+        self.changed.emit(text)

@@ -208,3 +208,46 @@ def test_dropping_real_files_opens_a_composer_per_video(
         qtbot.waitUntil(lambda c=composer: c.video is not None or c.video_error is not None)
         assert composer.video is not None and not composer.video.problems
     assert "Not added: notes.txt" in window.statusBar().currentMessage()
+
+
+def test_dropping_a_folder_takes_the_videos_in_it(
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    for name in ("1.mp4", "2.mp4"):
+        videos.copy_to(folder, name)
+    (folder / "readme.txt").write_text("notes")
+    (folder / "nested").mkdir()
+    with qtbot.waitSignal(window.videos_opened) as blocker:
+        window.open_videos([str(folder)])
+    assert blocker.args == [[str(folder / "1.mp4"), str(folder / "2.mp4")]]
+    assert len(window.composers) == 2
+    assert "Not added: readme.txt" in window.statusBar().currentMessage()
+
+
+def test_queue_times_from_the_accounts_pane_feed_add_to_queue(
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, ctx: AppContext,
+        account: Account) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    pane = window.accounts_pane
+    assert not pane.queue_button.isEnabled()
+    pane.view.selectionModel().select(
+        pane.view.model().index(0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    assert pane.queue_button.isEnabled()
+    qtbot.mouseClick(pane.queue_button, Qt.MouseButton.LeftButton)
+    assert pane.queue_dialog is not None and pane.queue_dialog.isVisible()
+    pane.queue_dialog.close()
+    from tiktok_desktop.store.queue import Slot
+
+    ctx.posts.set_queue_slots(account.id, [Slot(d, 10 * 60) for d in range(7)])
+    c = open_ready(qtbot, window, videos.get())
+    pick_privacy(c, "SELF_ONLY")
+    c.when_queue.setChecked(True)
+    assert c.publish.isEnabled() and c.publish.text() == "Add to queue"
+    assert c.when_note.text().startswith("Next free queue time: ")
+    with qtbot.waitSignal(c.posted, timeout=10000) as blocker:
+        qtbot.mouseClick(c.publish, Qt.MouseButton.LeftButton)
+    first = blocker.args[0]
+    assert first.due_at == ctx.posts.repo.get(first.id).due_at  # type: ignore[union-attr]
+    assert ctx.posts.next_queue_times(account.id)[0] > (first.due_at or 0)

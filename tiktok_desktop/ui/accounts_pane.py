@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop.services.accounts import AccountsService, ConnectResult
+from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.store import Account, AccountStatus
 from tiktok_desktop.ui.connect_dialog import ConnectDialog
 from tiktok_desktop.ui.models import ROW_ROLE, AccountsModel
+from tiktok_desktop.ui.queue_dialog import QueueDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,12 @@ class AccountsPane(QWidget):
 
     def __init__(self, accounts: AccountsService, model: AccountsModel, view: QTableView,
                  empty: QLabel, runner: TaskRunner, open_url: Callable[[str], bool], *,
-                 sandbox: bool, notes: list[str], parent: QWidget | None = None) -> None:
+                 sandbox: bool, notes: list[str], parent: QWidget | None = None,
+                 posts: PostsService | None = None, zone_name: str = "") -> None:
         super().__init__(parent)
+        self.posts = posts
+        self.zone_name = zone_name
+        self.queue_dialog: QueueDialog | None = None
         self.accounts = accounts
         self.model = model
         self.view = view
@@ -63,8 +69,12 @@ class AccountsPane(QWidget):
         self.refresh_button.clicked.connect(self.refresh_info)
         self.disconnect_button = QPushButton("Disconnect…")
         self.disconnect_button.clicked.connect(self.disconnect)
+        self.queue_button = QPushButton("Queue times…")
+        self.queue_button.setToolTip("Weekly times that 'Add to queue' fills, for this account")
+        self.queue_button.clicked.connect(self.edit_queue)
+        self.queue_button.setVisible(posts is not None)
         for b in (self.add_button, self.reconnect_button, self.refresh_button,
-                  self.disconnect_button):
+                  self.disconnect_button, self.queue_button):
             row.addWidget(b)
         row.addStretch(1)
         layout.addLayout(row)
@@ -93,6 +103,7 @@ class AccountsPane(QWidget):
         self.refresh_button.setEnabled(live)
         self.disconnect_button.setEnabled(
             account is not None and account.status is not AccountStatus.DISCONNECTED)
+        self.queue_button.setEnabled(account is not None)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -112,6 +123,15 @@ class AccountsPane(QWidget):
             box = QMessageBox(QMessageBox.Icon.Information, "Some permissions were not given",
                               "\n\n".join(result.warnings), parent=self)
             box.open()
+
+    def edit_queue(self) -> None:
+        account = self.selected()
+        if account is None or self.posts is None:
+            return
+        self.queue_dialog = QueueDialog(self.posts, account, self.zone_name, parent=self)
+        self.queue_dialog.slots_saved.connect(
+            lambda _id: self.message.emit(f"Saved the queue times of {account.label}."))
+        self.queue_dialog.open()
 
     def refresh_info(self) -> None:
         account = self.selected()

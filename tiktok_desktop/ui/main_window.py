@@ -76,6 +76,21 @@ def _table(model: AccountsModel, stretch_column: int) -> QTableView:
     return view
 
 
+def _expand_folders(paths: list[str]) -> list[str]:
+    """A dropped folder stands for the files in it (not its subfolders), sorted by name."""
+    out: list[str] = []
+    for p in paths:
+        folder = Path(p)
+        if folder.is_dir():
+            try:
+                out.extend(str(f) for f in sorted(folder.iterdir()) if f.is_file())
+            except OSError as exc:
+                log.info("could not list %s: %s", folder.name, exc)
+        else:
+            out.append(p)
+    return out
+
+
 def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
@@ -109,7 +124,8 @@ class MainWindow(QMainWindow):
         accounts_view.verticalHeader().setDefaultSectionSize(SIZE + 12)
         self.accounts_pane = AccountsPane(
             ctx.accounts, self.accounts_model, accounts_view, empty,
-            self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes)
+            self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes,
+            posts=ctx.posts, zone_name=ctx.settings.timezone)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.zone_name = ctx.settings.timezone or system_zone_name()
@@ -243,6 +259,7 @@ class MainWindow(QMainWindow):
     def open_videos(self, paths: list[str]) -> None:
         """Bring the window forward and take the videos from a drop or a second launch."""
         self.show_and_raise()
+        paths = _expand_folders(paths)
         videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
         skipped = [Path(p).name for p in paths if p not in videos]
         if videos:

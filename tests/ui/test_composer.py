@@ -251,3 +251,15 @@ def test_queue_times_from_the_accounts_pane_feed_add_to_queue(
     first = blocker.args[0]
     assert first.due_at == ctx.posts.repo.get(first.id).due_at  # type: ignore[union-attr]
     assert ctx.posts.next_queue_times(account.id)[0] > (first.due_at or 0)
+
+
+def test_without_an_account_the_form_says_only_what_to_do_first(
+        qtbot: QtBot, ctx: AppContext, videos: VideoFactory) -> None:
+    win = MainWindow(ctx, open_url=lambda _u: False)
+    qtbot.addWidget(win)
+    c = win.compose(str(videos.get()))
+    qtbot.waitUntil(lambda: c.video is not None)
+    assert c.problems.text().startswith("• Connect a TikTok account first")
+    assert "did not allow direct posting" not in c.problems.text()
+    assert not c.publish.isEnabled()
+    c.close()

@@ -335,8 +335,9 @@ class Composer(QDialog):
         form = self.form()
         state = evaluate(form, self.creator, creator_problem=self.creator_problem,
                          media_problems=self._media_problems(),
-                         direct_allowed=account is not None
-                         and "video.publish" in account.granted_scopes)
+                         # Without an account the creator problem already says what to do.
+                         direct_allowed=account is None
+                         or "video.publish" in account.granted_scopes)
         self.state = state
         self._sync_privacy(state)
         for box, enabled, key in ((self.allow_comment, state.comment_enabled, "comment"),

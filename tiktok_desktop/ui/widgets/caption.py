@@ -34,6 +34,7 @@ class CaptionEdit(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("Describe your video. #hashtags and @mentions work.")
         self.edit.setTabChangesFocus(True)

@@ -155,13 +155,13 @@ def test_reprs_hide_secrets() -> None:
 
 
 def test_compare_digest_is_used_for_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[bytes, bytes]] = []
     real = secrets.compare_digest
 
-    def spy(a: str, b: str) -> bool:
+    def spy(a: bytes, b: bytes) -> bool:
         seen.append((a, b))
         return real(a, b)
 
     monkeypatch.setattr(secrets, "compare_digest", spy)
     assert parse_callback("?code=c&state=s1").authorization_code("s1") == "c"
-    assert seen == [("s1", "s1")]
+    assert seen == [(b"s1", b"s1")]  # as UTF-8 bytes: str compare_digest refuses non-ASCII

@@ -307,6 +307,9 @@ class Call:
     status: int | None  # None: the connection was dropped without an answer
     error_code: str | None
     at: float
+    # Which access token called (the first 16 hex digits of its SHA-256, never the token), so
+    # per-token rates can be read back; None when the request had no bearer token.
+    token_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

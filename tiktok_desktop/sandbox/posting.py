@@ -57,7 +57,11 @@ def _validate_post_info(value: object) -> dict[str, Any]:
     title = value.get("title", "")
     if not isinstance(title, str):
         raise _bad("post_info.title must be a string.")
-    if utf16_len(title) > MAX_TITLE_UTF16:
+    try:
+        units = utf16_len(title)
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud83d" in the JSON): half a character
+        raise _bad("post_info.title is not valid Unicode text.") from None
+    if units > MAX_TITLE_UTF16:
         raise _bad("post_info.title is longer than 2200 UTF-16 code units.")
     for name in _BOOL_FIELDS:
         if name in value and not isinstance(value[name], bool):

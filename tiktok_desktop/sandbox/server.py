@@ -17,16 +17,17 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 from . import api, oauth, pages, posting
 from .control import SandboxControl, control_routes
 from .faults import CallLog, Fault, Faults
 from .guard import RateLimiter
-from .models import App, Call, SandboxOptions, User
+from .models import App, Call, SandboxOptions, User, secret_hash
 from .oauth import SandboxAuthorizeError
 from .state import State
 from .upload import DRAIN_LIMIT, handle_sink, handle_upload, stream_body
@@ -38,6 +39,7 @@ from .wire import (
     html_response,
     json_response,
     oauth_error_response,
+    split_target,
     v2_error,
 )
 
@@ -53,6 +55,14 @@ StreamRoute = Callable[[Request, "_Handler", int | None], Response | None]
 
 def _is_oauth(path: str) -> bool:
     return path.startswith("/v2/oauth/")
+
+
+def _token_id(authorization: str | None) -> str | None:
+    """The call log's name for a bearer token: a short hash, so the log holds no secret."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return secret_hash(token.strip())[:16]
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -125,17 +135,36 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._handle()
 
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """http.server's own refusals (unknown method, bad request line, oversized headers)
+        in TikTok's error shape, not its HTML page; an unknown method is 405, as elsewhere."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code, message = HTTPStatus.METHOD_NOT_ALLOWED, "Method not allowed."
+        try:
+            path = unquote(split_target(self.path)[0])
+        except AttributeError:  # refused before a request line was parsed
+            path = ""
+        now = self.server.sandbox.state.now()
+        text = message or "Bad request."
+        response = (oauth_error_response(code, "invalid_request", text, now) if _is_oauth(path)
+                    else v2_error(code, "invalid_params", text, now))
+        response.close = True
+        if self.command == "HEAD":
+            response.body = b""  # an answer to HEAD has no body
+        self._write(response)
+
     # --- dispatch ----------------------------------------------------------------------------
 
     def _handle(self) -> None:
         sandbox = self.server.sandbox
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
+        raw_path, raw_query = split_target(self.path)
+        path = unquote(raw_path)
         request = Request(
             method=self.command,
             path=path,
-            raw_query=parts.query,
-            query=parse_qs(parts.query, keep_blank_values=True),
+            raw_query=raw_query,
+            query=parse_qs(raw_query, keep_blank_values=True),
             headers=self.headers,
             now=sandbox.state.now(),
         )
@@ -157,6 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
                         status=None if response is None else response.status,
                         error_code=None if response is None else response.error_code,
                         at=request.now,
+                        token_id=_token_id(request.header("Authorization")),
                     )
                 )
         if response is not None:
@@ -201,7 +231,9 @@ class _Handler(BaseHTTPRequestHandler):
         """
         length_header = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding") is not None or (
-            length_header is not None and not length_header.strip().isdigit()
+            # isascii: "²" is a digit to str.isdigit() but not to int()
+            length_header is not None
+            and not (length_header.strip().isascii() and length_header.strip().isdigit())
         ):
             self.close_connection = True  # cannot tell where this body ends
             return False

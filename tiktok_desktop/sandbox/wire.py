@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "ApiError",
@@ -20,6 +21,7 @@ __all__ = [
     "new_log_id",
     "oauth_error_response",
     "parse_json_object",
+    "split_target",
     "v2_error",
     "v2_ok",
 ]
@@ -65,7 +67,10 @@ class Response:
 
 
 def json_response(status: int, payload: Any, error_code: str | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a client's JSON, echoed in a message
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return Response(status=status, body=body, error_code=error_code)
 
 
@@ -117,6 +122,18 @@ class OAuthError(Exception):
         return oauth_error_response(self.status, self.error, self.description, now)
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """(path, query) of a request target. One urlsplit refuses (an absolute URL with a broken
+    "[" host) is taken whole as the path: it then finds no route (404) instead of dropping
+    the connection unanswered."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        path, _, query = target.partition("?")
+        return path, query
+    return parts.path, parts.query
+
+
 def media_type(value: str | None) -> str | None:
     """`application/json; charset=UTF-8` -> `application/json` (lower-cased); None if absent."""
     if value is None:
@@ -132,7 +149,9 @@ def parse_json_object(request: Request, code: str, *, allow_empty: bool = False)
         return {}
     try:
         value = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
+        # ValueError: bad UTF-8 or JSON, or an integer too long for int(); RecursionError:
+        # arrays or objects nested deeper than the parser goes.
         raise ApiError(400, code, "The request body is not valid JSON.") from None
     if not isinstance(value, dict):
         raise ApiError(400, code, "The request body must be a JSON object.")

@@ -153,10 +153,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if len(self.requestline) > MAX_REQUEST_LINE:
             self._send(414, b"Request too long\n", "text/plain")
             return
-        if int(self.headers.get("Content-Length") or 0) > 0:
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not (length.isascii() and length.isdigit()):
+            self._send(400, b"Bad Content-Length\n", "text/plain")
+            return
+        if int(length) > 0:
             self._send(413, b"No body expected\n", "text/plain")
             return
-        parts = urllib.parse.urlsplit(self.path)
+        try:
+            parts = urllib.parse.urlsplit(self.path)
+        except ValueError:  # e.g. an absolute URL with a broken "[" host: not our callback
+            self._not_found()
+            return
         receiver = self.server.receiver
         if parts.path != receiver.template.path:
             self._not_found()
@@ -168,6 +176,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(405, b"Method not allowed\n", "text/plain")
 
     do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        # http.server answers a method without a do_ handler (HEAD, OPTIONS, made-up ones)
+        # with 501; here it is simply not allowed, like POST.
+        if code == http.HTTPStatus.NOT_IMPLEMENTED:
+            code, message = http.HTTPStatus.METHOD_NOT_ALLOWED, None
+        super().send_error(code, message, explain)
 
 
 class LoopbackReceiver:

@@ -121,14 +121,20 @@ class Database:
             raise _known(exc, self.path) from exc
         try:
             yield c
-        except BaseException:
-            c.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite may already have undone it (a full disk does): a second ROLLBACK would
+            # raise and hide the real error.
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _environmental(exc):
+                raise _known(exc, self.path) from exc
             raise
         else:
             try:
                 c.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                c.execute("ROLLBACK")
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
                 raise _known(exc, self.path) from exc
 
     @property
@@ -222,6 +228,13 @@ class Database:
             p.unlink(missing_ok=True)
 
 
+def _environmental(exc: sqlite3.OperationalError) -> bool:
+    """The disk, another program or permissions, not a bug in our SQL."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED",
+                            "SQLITE_READONLY"))
+
+
 def _known(exc: sqlite3.OperationalError, path: Path) -> StoreError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -231,6 +244,10 @@ def _known(exc: sqlite3.OperationalError, path: Path) -> StoreError:
         )
     if "full" in text:
         return StoreError(f"The disk holding {path} is full. Free some space and try again.")
+    if (getattr(exc, "sqlite_errorname", None) or "").startswith("SQLITE_IOERR"):
+        # A file size limit or a failing disk: the write did not happen, nothing was lost.
+        return StoreError(f"The disk holding {path} could not be written (is it full or "
+                          "failing?). Free some space and try again; nothing saved was lost.")
     if "readonly" in text or "read-only" in text:
         return StoreError(f"The database at {path} is read-only. Check the folder's permissions.")
     return StoreError(f"The database at {path} reported an error: {exc}")

@@ -111,7 +111,11 @@ class CallbackParams:
 
     def authorization_code(self, expected_state: str) -> str:
         """Check ``state`` first, then errors; return the code or raise an OAuthError."""
-        if not self.state or not secrets.compare_digest(self.state, expected_state):
+        # As bytes: compare_digest refuses str with non-ASCII characters (TypeError), and a
+        # callback's state is whatever the browser sent.
+        if not self.state or not secrets.compare_digest(
+                self.state.encode("utf-8", "surrogatepass"),
+                expected_state.encode("utf-8", "surrogatepass")):
             raise StateMismatch(code="state_mismatch")
         if self.error:
             if self.error == "access_denied":

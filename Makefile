@@ -21,8 +21,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every benchmark, one combined table, JSON in build/bench/ (BENCH_ARGS="--quick", "--only
+# startup", "--bundle"...; see python -m benchmarks --help).
 bench: sysdeps-test $(STAMP)
-	$(BIN)/python benchmarks/bench_upload.py $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # Linux installer: the PyInstaller bundle (dist/tiktok-desktop/) wrapped into dist/*.deb.
 deb: sysdeps-package $(STAMP)

@@ -7,6 +7,7 @@ file-backed keyring with the test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import random
@@ -222,13 +223,19 @@ def test_engine_killed_at_random_points_still_publishes_every_post_exactly_once(
         proc.wait(timeout=30)
         while lines.get(timeout=30) is not None:  # the pipe is drained and closed
             pass
-    # A last, undisturbed run finishes what the kills interrupted.
-    for _ in range(3):
-        if all_final():
-            break
-        final = world.engine("--once")
-        output, _ = final.communicate(timeout=120)
-        assert final.returncode == 0, output
+    # A last, undisturbed run finishes what the kills interrupted. It may have to wait out
+    # TikTok's per-minute limits: the restarts spent them, and budgets survive restarts.
+    if not all_final():
+        final = world.engine()
+        lines = lines_of(final)
+        deadline = time.monotonic() + 150
+        while not all_final() and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                lines.get(timeout=1)  # wakes on the engine's output, or once a second
+        final.terminate()  # SIGTERM: a clean stop
+        assert final.wait(timeout=60) == 0
+        while lines.get(timeout=30) is not None:
+            pass
     states = {p.id: (world.posts.get(p.id) or p).state for p in batch}
     stuck = {i: [(e.state.value, e.detail) for e in world.posts.events(i)]
              for i, state in states.items() if state is not PostState.PUBLISHED}

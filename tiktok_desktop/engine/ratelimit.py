@@ -15,6 +15,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from tiktok_desktop.store.ratelog import RateLog
+
 WINDOW = 60.0
 
 
@@ -53,11 +55,17 @@ class TokenBucket:
 
 
 class RateLimits:
-    """One bucket per (account, budget). Thread-safe."""
+    """One bucket per (account, budget). Thread-safe.
+
+    With a `log` (the database's RateLog) the spent requests are shared with every engine on
+    the same data and survive a restart; without one they live in this process only.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.time,
-                 limits: dict[Budget, int] | None = None, window: float = WINDOW) -> None:
+                 limits: dict[Budget, int] | None = None, window: float = WINDOW,
+                 log: RateLog | None = None) -> None:
         self._clock = clock
+        self._log = log
         self._limits = dict(LIMITS if limits is None else limits)
         self._window = window
         self._buckets: dict[tuple[int, Budget], TokenBucket] = {}
@@ -74,4 +82,7 @@ class RateLimits:
 
     def try_take(self, account_id: int, budget: Budget) -> float:
         """0.0 when the request may go now, else the seconds until it may."""
+        if self._log is not None:
+            return self._log.try_take(account_id, budget.value, self._limits[budget],
+                                      self._window, self._clock())
         return self.bucket(account_id, budget).try_take()

@@ -49,6 +49,7 @@ from tiktok_desktop.services.accounts import (
 )
 from tiktok_desktop.services.vault import Vault, VaultError
 from tiktok_desktop.store import AccountStatus, Post, PostsRepo, PostState, StateConflict
+from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, Endpoints, TikTokApi
 
 if TYPE_CHECKING:
@@ -92,7 +93,9 @@ class Engine:
             api=TikTokApi(http, endpoints, clock=clock, sleeper=self.sleeper,
                           read_retry=NO_RETRY),
             uploader=ChunkUploader(http, sleeper=self.sleeper), links=UploadLinks(vault),
-            limits=RateLimits(clock), listener=self.listener, notify=self._notify,
+            # Budgets live in the database: a restart must not grant a fresh minute.
+            limits=RateLimits(clock, log=RateLog(posts.db)), listener=self.listener,
+            notify=self._notify,
             clock=clock, monotonic=monotonic, sleeper=self.sleeper, rand=rand,
             config=self.config, owner=self.owner, stop=self._stop, share_base=share_base)
         self._pool = ThreadPoolExecutor(max_workers=self.config.max_parallel_accounts,

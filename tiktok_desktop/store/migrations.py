@@ -140,5 +140,20 @@ V3_QUEUE = [
     """,
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE]
+# Rate budgets (issue 8's fault campaign): TikTok counts requests per access token per minute,
+# and a restarted engine (or a second one on the same data) must not start with a fresh budget.
+# One row per request spent; rows older than the window are deleted as budgets are checked.
+V4_RATE_SPEND = [
+    """
+    CREATE TABLE rate_spend (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL,
+        budget TEXT NOT NULL,
+        at REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX rate_spend_key ON rate_spend(account_id, budget, at)",
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,158 @@
+"""The campaign's world: a sandbox in this process, the app's database and a file keyring it
+shares with the engine, which runs as ``tiktok-desktop run --sandbox-url`` in a child process
+(engine_child.py: the real command on accelerated time).
+
+Set-up follows tests/engine/test_headless.py (its crash test), on a Timebase instead of the
+real clock, with several accounts and the settings file giving a grace period no campaign
+reaches (a post going out late is not what is being tested).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.engine.conftest import connect_account, sha256_of
+from tests.engine.file_keyring import ENV as KEYRING_ENV
+from tests.engine.file_keyring import FileKeyring
+from tests.reliability.engine_child import CONFIG_ENV
+from tests.reliability.timebase import Timebase
+from tiktok_desktop import paths
+from tiktok_desktop.config import Settings, SettingsStore
+from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
+from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.vault import SERVICE, Vault
+from tiktok_desktop.store import (
+    Account,
+    AccountsRepo,
+    AccountStatus,
+    Database,
+    NewPost,
+    Post,
+    PostsRepo,
+    PostState,
+)
+from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class EngineRun:
+    """One engine child process and the lines it printed (pumped by a thread)."""
+
+    proc: subprocess.Popen[str]
+    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
+    output: list[str] = field(default_factory=list)
+
+    def pump(self, log_file: Path) -> None:
+        def run() -> None:
+            assert self.proc.stdout is not None
+            try:
+                with log_file.open("a", encoding="utf-8") as log:
+                    log.write(f"--- engine pid {self.proc.pid}\n")
+                    for line in self.proc.stdout:
+                        log.write(line)
+                        self.output.append(line)
+                        self.lines.put(line)
+            finally:
+                self.proc.stdout.close()
+                self.lines.put(None)  # after the log is closed: the driver may append to it
+
+        threading.Thread(target=run, daemon=True).start()
+
+
+@dataclass
+class World:
+    sandbox: SandboxServer
+    timebase: Timebase
+    db: Database
+    posts: PostsRepo
+    accounts: AccountsService
+    env: dict[str, str]
+    root: Path
+    usernames: dict[int, str] = field(default_factory=dict)  # account id -> sandbox username
+
+    @property
+    def engine_log(self) -> Path:
+        return self.root / "engine.log"
+
+    def start_engine(self) -> EngineRun:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.engine_child", "--sandbox-url",
+             self.sandbox.base_url],
+            env=self.env, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        run = EngineRun(proc)
+        run.pump(self.engine_log)
+        return run
+
+    def connect(self, username: str) -> Account:
+        account = connect_account(self.accounts, self.sandbox, username)
+        self.usernames[account.id] = username
+        return account
+
+    def reconnect_where_needed(self) -> int:
+        """Play the user reconnecting accounts the app asks to reconnect; how many."""
+        count = 0
+        for account in self.accounts.repo.all():
+            if account.status is AccountStatus.NEEDS_RECONNECT:
+                connect_account(self.accounts, self.sandbox, self.usernames[account.id])
+                count += 1
+        return count
+
+    def schedule(self, account: Account, video: Path, caption: str, due_at: int) -> Post:
+        return self.posts.create(NewPost(
+            account_id=account.id, video_path=str(video), video_size=video.stat().st_size,
+            video_sha256=sha256_of(video), caption=caption, privacy_level="PUBLIC_TO_EVERYONE",
+            due_at=due_at, due_tz="UTC", consent_at=int(self.timebase.wall())),
+            PostState.SCHEDULED)
+
+
+def sandbox_options(processing_seconds: float, upload_url_lifetime: int) -> SandboxOptions:
+    # Rate limits on (a request over TikTok's limit gets a real 429 and shows in the call log);
+    # the daily post cap off (a campaign posts far more than 15 a day per account).
+    return SandboxOptions(processing_seconds=processing_seconds, rate_limits_enabled=True,
+                          daily_post_cap=1_000_000, store_upload_bytes=False,
+                          upload_url_lifetime=upload_url_lifetime)
+
+
+@contextmanager
+def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
+               engine_config: dict[str, Any]) -> Iterator[World]:
+    home = root / "home"
+    keyring_file = root / "keyring.json"
+    env = {**os.environ, "TIKTOK_DESKTOP_HOME": str(home),
+           "PYTHON_KEYRING_BACKEND": "tests.engine.file_keyring.FileKeyring",
+           KEYRING_ENV: str(keyring_file), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1",
+           CONFIG_ENV: json.dumps(engine_config), **timebase.env()}
+    base = paths.resolve({paths.HOME_ENV: str(home)})
+    profile = base.for_profile(paths.SANDBOX_PROFILE)
+    profile.ensure()
+    SettingsStore(base.settings_file).save(Settings(late_grace_minutes=10_000_000))
+    clock = timebase.wall
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(SandboxServer(root / "sandbox", options, clock=clock))
+        http = stack.enter_context(httpx.Client(trust_env=False))
+        db = Database.open(profile.db_file, clock=clock)
+        stack.callback(db.close)
+        endpoints = Endpoints.single(sandbox.base_url)
+        oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
+                                                    sandbox.app.client_secret), endpoints,
+                            clock=clock)
+        accounts = AccountsService(
+            AccountsRepo(db), Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)),
+            oauth, TikTokApi(http, endpoints, clock=clock), clock=clock,
+            redirect_uri="http://127.0.0.1:*/callback/")
+        yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root)

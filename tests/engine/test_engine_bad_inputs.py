@@ -12,6 +12,7 @@ import pytest
 
 from tests.engine.conftest import Recorder, calls_to, connect_account
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import INIT, reread
 from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
 from tiktok_desktop.engine import Engine, NoticeKind
 from tiktok_desktop.sandbox import SandboxServer
@@ -30,14 +31,6 @@ from tiktok_desktop.store import (
 )
 from tiktok_desktop.store.queue import QueueRepo
 
-INIT = "/v2/post/publish/video/init/"
-
-
-def current(posts: PostsRepo, post: Post) -> Post:
-    found = posts.get(post.id)
-    assert found is not None
-    return found
-
 
 def test_a_locked_keyring_at_due_time_waits_and_posts_once_unlocked(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
@@ -51,7 +44,7 @@ def test_a_locked_keyring_at_due_time_waits_and_posts_once_unlocked(
     lockable.locked = True  # e.g. the session was locked overnight
     engine = make_engine()
     engine.run_once()
-    waiting = current(posts, post)
+    waiting = reread(posts, post)
     assert waiting.state is PostState.RETRY_WAIT
     assert waiting.last_error_code == "token_unavailable"
     assert waiting.last_error_message == f"Reading from the system keyring failed: {LOCKED}"
@@ -63,7 +56,7 @@ def test_a_locked_keyring_at_due_time_waits_and_posts_once_unlocked(
     assert waiting.next_attempt_at is not None
     clock.now = float(waiting.next_attempt_at)
     engine.run_once()
-    assert current(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     assert len(calls_to(sandbox, INIT)) == 1
 
 
@@ -81,13 +74,13 @@ def test_a_keyring_that_stays_locked_fails_the_post_after_the_retries(
     waits = []
     for _ in range(10):
         engine.run_once()
-        now = current(posts, post)
+        now = reread(posts, post)
         if now.state is not PostState.RETRY_WAIT:
             break
         waits.append((now.next_attempt_at or 0) - int(clock.now))
         clock.now = float(now.next_attempt_at or 0)
     assert waits == [30, 60, 120, 240]  # about 7.5 minutes in all
-    failed = current(posts, post)
+    failed = reread(posts, post)
     assert failed.state is PostState.FAILED
     assert failed.last_error_message == (
         f"Gave up after 5 tries. Reading from the system keyring failed: {LOCKED}")
@@ -115,22 +108,22 @@ def test_posts_of_an_account_the_user_disconnected_wait_for_a_reconnect(
         "click Reconnect first."]
     engine = make_engine()
     engine.run_once()
-    parked = current(posts, due)
+    parked = reread(posts, due)
     assert parked.state is PostState.NEEDS_RECONNECT
     assert parked.last_error_message == (
         "TikTok no longer accepts the sign-in for Sandbox Creator (@sandbox_creator). Reconnect "
         "the account (Accounts → Reconnect); its scheduled posts are kept and go out once it "
         "is back.")
-    assert current(posts, pending).state is PostState.SCHEDULED  # not due yet: untouched
+    assert reread(posts, pending).state is PostState.SCHEDULED  # not due yet: untouched
     assert calls_to(sandbox, INIT) == []
     assert recorder.kinds() == [NoticeKind.NEEDS_RECONNECT]
     # Reconnected: the parked post goes out, and the later one when it is due.
     connect_account(accounts, sandbox)
     engine.run_once()
-    assert current(posts, due).state is PostState.PUBLISHED
+    assert reread(posts, due).state is PostState.PUBLISHED
     clock.advance(3600)
     engine.run_once()
-    assert current(posts, pending).state is PostState.PUBLISHED
+    assert reread(posts, pending).state is PostState.PUBLISHED
     assert len(sandbox.control.publishes(account.open_id)) == 2
 
 
@@ -142,7 +135,7 @@ def test_an_empty_caption_is_posted_with_an_empty_title(
     account = connect()
     post = schedule(account, video, caption="")
     make_engine().run_once()
-    assert current(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     (published,) = sandbox.control.publishes(account.open_id)
     assert published.post_info["title"] == ""
     # The app's own messages name the video by its file instead of the (empty) caption.
@@ -169,7 +162,7 @@ def test_a_video_moved_after_scheduling(
     video.rename(elsewhere / video.name)  # the user tidies up their Videos folder
     clock.advance(120)
     make_engine().run_once()
-    after = current(posts, post)
+    after = reread(posts, post)
     if keep_copy:  # the default: the app's own copy goes out
         assert after.state is PostState.PUBLISHED
         assert len(calls_to(sandbox, INIT)) == 1

@@ -19,6 +19,7 @@ from tests.engine.conftest import (
     sha256_of,
 )
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import INIT, UPLOAD
 from tiktok_desktop.engine import Engine
 from tiktok_desktop.engine.owner import retire
 from tiktok_desktop.sandbox import SandboxServer
@@ -30,9 +31,6 @@ from tiktok_desktop.store import (
     PostState,
     PostStep,
 )
-
-INIT = "/v2/post/publish/video/init/"
-UPLOAD = "/upload/video/"
 
 
 class Crash(BaseException):

@@ -10,22 +10,11 @@ import pytest
 
 from tests.engine.conftest import Recorder, calls_to, connect_account, sha256_of
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import CREATOR, INIT, STATUS, TOKEN, UPLOAD, reread
 from tiktok_desktop.engine import Engine, NoticeKind
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.store import Account, AccountStatus, Post, PostsRepo, PostState, PostStep
-
-INIT = "/v2/post/publish/video/init/"
-TOKEN = "/v2/oauth/token/"
-STATUS = "/v2/post/publish/status/fetch/"
-CREATOR = "/v2/post/publish/creator_info/query/"
-UPLOAD = "/upload/video/"
-
-
-def state_of(posts: PostsRepo, post: Post) -> Post:
-    current = posts.get(post.id)
-    assert current is not None
-    return current
 
 
 def test_token_expired_overnight_is_refreshed_then_the_post_goes_out(
@@ -40,7 +29,7 @@ def test_token_expired_overnight_is_refreshed_then_the_post_goes_out(
     post = schedule(account, video)
     sandbox.control.clear_calls()
     make_engine().run_once()
-    assert state_of(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     assert len(calls_to(sandbox, TOKEN)) == 1
     after = accounts.vault.tokens(account.open_id)
     assert after is not None and after.access_token != before.access_token
@@ -59,7 +48,7 @@ def test_token_refused_by_tiktok_is_refreshed_once_and_the_call_repeated(
     sandbox.control.expire_access_token(open_id=account.open_id)
     sandbox.control.clear_calls()
     make_engine().run_once()
-    assert state_of(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     creator_calls = [c.status for c in calls_to(sandbox, CREATOR)]
     assert creator_calls == [401, 200]
     assert len(calls_to(sandbox, TOKEN)) == 1
@@ -78,7 +67,7 @@ def test_revoked_refresh_needs_reconnect_and_the_post_waits_until_reconnected(
     engine = make_engine(grace=2 * 86400.0)
     engine.run_once()
     for post in (first, second):
-        kept = state_of(posts, post)
+        kept = reread(posts, post)
         assert kept.state is PostState.NEEDS_RECONNECT
         assert "Reconnect the account" in (kept.last_error_message or "")
     assert accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
@@ -88,8 +77,8 @@ def test_revoked_refresh_needs_reconnect_and_the_post_waits_until_reconnected(
     # The user reconnects: the posts that waited go out.
     connect_account(accounts, sandbox)
     engine.run_once()
-    assert state_of(posts, first).state is PostState.PUBLISHED
-    assert state_of(posts, second).state is PostState.PUBLISHED
+    assert reread(posts, first).state is PostState.PUBLISHED
+    assert reread(posts, second).state is PostState.PUBLISHED
     assert len(sandbox.control.publishes(account.open_id)) == 2
 
 
@@ -116,7 +105,7 @@ def test_faults_mid_upload_still_complete_exactly_once(
     sandbox.control.inject_fault(UPLOAD, "slow", count=2, delay=0)
     sandbox.control.inject_fault(UPLOAD, kind, count=2, **params)
     engine.run_once()
-    done = state_of(posts, post)
+    done = reread(posts, post)
     assert done.state is PostState.PUBLISHED, done.last_error_message
     assert len(calls_to(sandbox, INIT)) == 1
     [publish] = sandbox.control.publishes(account.open_id)
@@ -141,7 +130,7 @@ def test_server_error_on_init_retries_later_without_a_second_accepted_post(
     sandbox.control.inject_fault(INIT, "status", status=500, after=after)
     engine = make_engine()
     engine.run_once()
-    waiting = state_of(posts, post)
+    waiting = reread(posts, post)
     assert waiting.state is PostState.RETRY_WAIT
     assert waiting.retry_state is PostState.PREPARING
     assert waiting.attempt_count == 1
@@ -149,7 +138,7 @@ def test_server_error_on_init_retries_later_without_a_second_accepted_post(
     assert "temporary server problem" in (waiting.last_error_message or "")
     clock.now = float(waiting.next_attempt_at or 0)
     engine.run_once()
-    assert state_of(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     complete = [p for p in sandbox.control.publishes(account.open_id)
                 if p.uploaded_bytes == p.video_size]
     assert len(complete) == 1
@@ -166,12 +155,12 @@ def test_rate_limited_creator_info_waits_at_least_what_tiktok_asks(
     sandbox.control.inject_fault(CREATOR, "rate_limit")
     engine = make_engine()
     engine.run_once()
-    waiting = state_of(posts, post)
+    waiting = reread(posts, post)
     assert waiting.state is PostState.RETRY_WAIT
     assert waiting.next_attempt_at == int(clock.now + 60)  # a one-minute window beats 30 s
     clock.now = float(waiting.next_attempt_at or 0)
     engine.run_once()
-    assert state_of(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
 
 
 def test_transient_errors_back_off_exponentially_then_fail_with_the_reason(
@@ -186,13 +175,13 @@ def test_transient_errors_back_off_exponentially_then_fail_with_the_reason(
     waits = []
     for _ in range(10):
         engine.run_once()
-        current = state_of(posts, post)
+        current = reread(posts, post)
         if current.state is not PostState.RETRY_WAIT:
             break
         waits.append((current.next_attempt_at or 0) - int(clock.now))
         clock.now = float(current.next_attempt_at or 0)
     assert waits == [30, 60, 120, 240]
-    failed = state_of(posts, post)
+    failed = reread(posts, post)
     assert failed.state is PostState.FAILED
     assert failed.last_error_message == (
         "Gave up after 5 tries. TikTok had a temporary server problem: the app will try "
@@ -210,7 +199,7 @@ def test_jitter_spreads_retries(
     low = schedule(account, video, caption="low")
     sandbox.control.inject_fault(CREATOR, "status", count=1, status=503)
     make_engine(rand=lambda: 0.0).run_once()
-    assert state_of(posts, low).next_attempt_at == math.ceil(clock.now + 30 * 0.75)
+    assert reread(posts, low).next_attempt_at == math.ceil(clock.now + 30 * 0.75)
 
 
 def test_status_that_never_answers_ends_unconfirmed_never_reposted(
@@ -223,7 +212,7 @@ def test_status_that_never_answers_ends_unconfirmed_never_reposted(
     sandbox.control.inject_fault(STATUS, "status", count=100_000, status=503)
     started = clock.now
     make_engine().run_once()
-    done = state_of(posts, post)
+    done = reread(posts, post)
     assert done.state is PostState.UNCONFIRMED
     assert done.step is PostStep.POLL and done.publish_id
     assert "Check the TikTok profile" in (done.last_error_message or "")
@@ -242,7 +231,7 @@ def test_processing_forever_ends_unconfirmed(
     account = connect()
     post = schedule(account, video)
     make_engine().run_once()
-    done = state_of(posts, post)
+    done = reread(posts, post)
     assert done.state is PostState.UNCONFIRMED
     statuses = calls_to(sandbox, STATUS)
     assert 10 < len(statuses) <= 90  # bounded by count and time

@@ -9,11 +9,10 @@ import pytest
 
 from tests.engine.conftest import Recorder, calls_to, events, sha256_of
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import INIT
 from tiktok_desktop.engine import Engine, NoticeKind
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import Account, Post, PostMode, PostsRepo, PostState, PostStep
-
-INIT = "/v2/post/publish/video/init/"
 
 
 def test_due_post_is_published_exactly_once_with_every_step_recorded(

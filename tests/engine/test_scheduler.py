@@ -11,6 +11,7 @@ import pytest
 
 from tests.engine.conftest import Recorder, calls_to
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import INIT, TOKEN, reread
 from tiktok_desktop.engine import (
     Engine,
     HeadlessRunner,
@@ -24,15 +25,6 @@ from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import REFRESH_MARGIN, AccountsService
 from tiktok_desktop.store import Account, Post, PostsRepo, PostState, StateConflict
 
-INIT = "/v2/post/publish/video/init/"
-TOKEN = "/v2/oauth/token/"
-
-
-def get(posts: PostsRepo, post: Post) -> Post:
-    current = posts.get(post.id)
-    assert current is not None
-    return current
-
 
 def test_overdue_posts_at_start_go_out_late_within_grace_else_missed(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
@@ -43,10 +35,10 @@ def test_overdue_posts_at_start_go_out_late_within_grace_else_missed(
     late = schedule(account, video, caption="late", due_in=-40 * 60)
     missed = schedule(account, video, caption="missed", due_in=-3 * 3600)
     make_engine(grace=2 * 3600.0).run_once()
-    assert get(posts, late).state is PostState.PUBLISHED
+    assert reread(posts, late).state is PostState.PUBLISHED
     assert any(e.detail == "Posting 40 min late: the app was not running at its time."
                for e in posts.events(late.id))
-    gone = get(posts, missed)
+    gone = reread(posts, missed)
     assert gone.state is PostState.MISSED
     assert gone.last_error_message == (
         "Not posted: the app was not running at its time, and it is now 3.0 h past its time "
@@ -65,15 +57,15 @@ def test_missed_post_can_be_posted_now_or_rescheduled(
     later_one = schedule(account, video, caption="later", due_in=-5 * 3600)
     engine = make_engine()
     engine.run_once()
-    assert get(posts, now_one).state is PostState.MISSED
+    assert reread(posts, now_one).state is PostState.MISSED
     post_now(posts, now_one.id, clock)
     with pytest.raises(StateConflict, match="future"):
         reschedule(posts, later_one.id, int(clock.now) - 1, clock=clock)
     moved = reschedule(posts, later_one.id, int(clock.now) + 600, "Europe/Berlin", clock)
     assert moved.state is PostState.SCHEDULED and moved.due_tz == "Europe/Berlin"
     engine.run_once()
-    assert get(posts, now_one).state is PostState.PUBLISHED
-    assert get(posts, later_one).state is PostState.SCHEDULED
+    assert reread(posts, now_one).state is PostState.PUBLISHED
+    assert reread(posts, later_one).state is PostState.SCHEDULED
     with pytest.raises(StateConflict, match="only missed, failed or held"):
         post_now(posts, now_one.id, clock)
 
@@ -89,12 +81,12 @@ def test_unconfirmed_post_is_only_ever_checked_again_never_resent(
                                  status=503)
     engine = make_engine()
     engine.run_once()
-    assert get(posts, post).state is PostState.UNCONFIRMED
+    assert reread(posts, post).state is PostState.UNCONFIRMED
     with pytest.raises(StateConflict, match="TikTok may already have this post"):
         post_now(posts, post.id, clock)
     check_again(posts, post.id, clock)
     engine.run_once()
-    assert get(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     assert len(calls_to(sandbox, INIT)) == 1
 
 
@@ -115,11 +107,11 @@ def test_clock_jump_is_noticed_and_overdue_posts_are_swept(
     engine.tick()
     engine.wait_idle()
     assert engine.clock_jumps == 1
-    assert get(posts, soon).state is PostState.MISSED
+    assert reread(posts, soon).state is PostState.MISSED
     assert "the computer was asleep or its clock changed" in (
-        get(posts, soon).last_error_message or "")
+        reread(posts, soon).last_error_message or "")
     # Grace is 1 h here, so "far" (2 h late after the jump) is missed too.
-    assert get(posts, far).state is PostState.MISSED
+    assert reread(posts, far).state is PostState.MISSED
     assert recorder.kinds() == [NoticeKind.MISSED, NoticeKind.MISSED]
 
 
@@ -198,11 +190,11 @@ def test_init_budget_keeps_under_six_per_minute_per_account(
     batch = [schedule(account, video, caption=f"p{i}") for i in range(8)]
     engine = make_engine()
     engine.run_once()
-    states = [get(posts, p).state for p in batch]
-    waiting = [p for p in batch if get(posts, p).state is PostState.RETRY_WAIT]
+    states = [reread(posts, p).state for p in batch]
+    waiting = [p for p in batch if reread(posts, p).state is PostState.RETRY_WAIT]
     assert states.count(PostState.PUBLISHED) == 6
     assert len(waiting) == 2
-    assert all(get(posts, p).attempt_count == 0 for p in waiting)  # a wait, not a failure
+    assert all(reread(posts, p).attempt_count == 0 for p in waiting)  # a wait, not a failure
     for _ in range(3):
         wake = engine.tick()
         engine.wait_idle()
@@ -210,7 +202,7 @@ def test_init_budget_keeps_under_six_per_minute_per_account(
             break
         clock.now = max(clock.now, wake)
         engine.run_once()
-    assert all(get(posts, p).state is PostState.PUBLISHED for p in batch)
+    assert all(reread(posts, p).state is PostState.PUBLISHED for p in batch)
     assert not [c for c in sandbox.control.calls() if c.status == 429]
     times = sorted(c.at for c in calls_to(sandbox, INIT))
     assert all(b - a >= 60 for a, b in zip(times, times[6:], strict=False))
@@ -246,12 +238,12 @@ def test_headless_runner_sleeps_until_the_next_due_post_not_on_a_fixed_interval(
     def wait(event: threading.Event, seconds: float) -> None:
         waits.append(seconds)
         engine.wait_idle()
-        if get(posts, post).state is PostState.PUBLISHED or len(waits) > 20:
+        if reread(posts, post).state is PostState.PUBLISHED or len(waits) > 20:
             runner.request_stop()
         clock.advance(seconds)
 
     runner = HeadlessRunner(engine, wait)
     runner.run()
-    assert get(posts, post).state is PostState.PUBLISHED
+    assert reread(posts, post).state is PostState.PUBLISHED
     # Watchdog-capped sleeps up to the due time, then work, then long sleeps again.
     assert waits[:3] == [60.0, 60.0, 30.0]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.conftest import write_video
+from tests.helpers.endpoints import INIT
 from tests.reliability.timebase import Timebase
 from tests.reliability.verdict import LIMITS, max_in_window
 from tests.reliability.world import open_world, sandbox_options
@@ -25,7 +26,6 @@ pytestmark = [
     pytest.mark.skipif(os.name != "posix", reason="POSIX signals (SIGKILL)"),
 ]
 
-INIT = "/v2/post/publish/video/init/"
 
 
 def test_a_restarted_engine_keeps_within_the_init_limit_of_its_token(tmp_path: Path) -> None:

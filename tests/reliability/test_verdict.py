@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.endpoints import INIT
 from tests.reliability.verdict import classify, max_in_window, peak_rates
 from tiktok_desktop.sandbox.models import Call, PublishInfo
 from tiktok_desktop.store import PostState
 
 pytestmark = pytest.mark.reliability
 
-INIT = "/v2/post/publish/video/init/"
 
 
 def test_window_matches_the_sandboxs_sliding_minute() -> None:

@@ -107,9 +107,12 @@ shipped=$(find "$pkgroot/opt" \( -type f -o -type l \) -printf '%f\n' | sort -u)
 needed=$(for f in "${elfs[@]}"; do objdump -p "$f" | awk '$1 == "NEEDED" {print $2}'; done | sort -u)
 system_sonames=$(comm -23 <(echo "$needed") <(echo "$shipped"))
 system_pkgs=""
+# Read the cache once: piping ldconfig into an awk that exits early kills ldconfig with
+# SIGPIPE, which pipefail turns into a failed build now and then.
+ld_cache=$(/sbin/ldconfig -p)
 for soname in $system_sonames; do
-  path=$(/sbin/ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64|AArch64|arm64|i386|libc6,/ {print $NF; exit}')
-  [ -z "$path" ] && path=$(/sbin/ldconfig -p | awk -v so="$soname" '$1 == so {print $NF; exit}')
+  path=$(awk -v so="$soname" '$1 == so && /x86-64|AArch64|arm64|i386|libc6,/ {print $NF; exit}' <<<"$ld_cache")
+  [ -z "$path" ] && path=$(awk -v so="$soname" '$1 == so {print $NF; exit}' <<<"$ld_cache")
   [ -n "$path" ] || die "the bundle needs $soname, which is not installed here"
   owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null) ||
     die "no package owns $path ($soname)"

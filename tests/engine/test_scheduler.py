@@ -247,3 +247,19 @@ def test_headless_runner_sleeps_until_the_next_due_post_not_on_a_fixed_interval(
     assert reread(posts, post).state is PostState.PUBLISHED
     # Watchdog-capped sleeps up to the due time, then work, then long sleeps again.
     assert waits[:3] == [60.0, 60.0, 30.0]
+
+
+def test_a_late_post_is_announced_once_not_at_every_restart(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, recorder: Recorder,
+    clock: FakeClock,
+) -> None:
+    account = connect()
+    late = schedule(account, video, caption="late", due_in=-40 * 60)
+    engine = make_engine(grace=2 * 3600.0)
+    # The overdue sweep runs at every start (and after clock jumps) while the post still waits.
+    for _ in range(3):
+        engine._sweep_overdue(clock(), "the app was not running at its time")
+    notes = [e for e in posts.events(late.id) if e.detail.startswith("Posting ")]
+    assert len(notes) == 1
+    assert recorder.kinds(late.id) == [NoticeKind.LATE]

@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_LATE_NOTE = "Posting "  # start of the event that says a post goes out late
+
 ACTIVE_WORK = (PostState.PREPARING, PostState.UPLOADING, PostState.PROCESSING)
 TIKTOK_WEB = "https://www.tiktok.com"
 
@@ -282,9 +284,13 @@ class Engine:
                                f"its time (more than the {duration(grace)} allowed for late "
                                "posts). Post it now or give it a new time.")
                 elif late > self.config.watchdog_seconds:
+                    history = self.posts.events(post.id)
+                    if history and history[-1].detail.startswith(_LATE_NOTE):
+                        continue  # said once: not again at every restart while it waits
                     moved = self.posts.transition(
                         post.id, PostState.SCHEDULED,
-                        f"Posting {duration(late)} late: {why}.", expect=[PostState.SCHEDULED])
+                        f"{_LATE_NOTE}{duration(late)} late: {why}.",
+                        expect=[PostState.SCHEDULED])
                     self.listener.post_changed(moved)
                     self._notify(Notice(NoticeKind.LATE,
                                         f"“{snippet(post)}” is going out {duration(late)} late "

@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,22 +79,6 @@ def wakeups(pid: int) -> int:
     return n
 
 
-def lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
-    out: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                out.put(line)
-        finally:
-            proc.stdout.close()
-            out.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return out
-
-
 def wait_for(lines: queue.Queue[str | None], predicate: Callable[[str], bool],
              timeout: float) -> None:
     deadline = time.monotonic() + timeout
@@ -110,6 +93,8 @@ def wait_for(lines: queue.Queue[str | None], predicate: Callable[[str], bool],
 def measure_idle(cmd: list[str], env: dict[str, str], seconds: float,
                  ready: Callable[[str], bool]) -> tuple[float, int, subprocess.Popen[str],
                                                         queue.Queue[str | None]]:
+    from tests.helpers.process_lines import lines_of
+
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines = lines_of(proc)

@@ -27,6 +27,7 @@ import pytest
 from tests.engine.conftest import connect_account, sha256_of, write_video
 from tests.engine.file_keyring import ENV as KEYRING_ENV
 from tests.engine.file_keyring import FileKeyring
+from tests.helpers.process_lines import lines_of as read_lines
 from tiktok_desktop import paths
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
@@ -102,20 +103,7 @@ ALL_OUTPUT: list[str] = []
 
 
 def lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
-    out: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                ALL_OUTPUT.append(line)
-                out.put(line)
-        finally:
-            proc.stdout.close()
-            out.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return out
+    return read_lines(proc, ALL_OUTPUT)
 
 
 def test_run_once_publishes_what_is_due_and_exits(world: World, tmp_path: Path) -> None:

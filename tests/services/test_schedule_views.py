@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import zoneinfo
 
+from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule_views import (
     GROUP_STATES,
     DueIndex,
@@ -18,7 +19,6 @@ from tiktok_desktop.services.schedule_views import (
     file_name,
     group_of,
     month_days,
-    video_file_name,
     wall_minutes,
     week_start,
 )
@@ -63,7 +63,7 @@ def test_filter_by_account_group_and_text() -> None:
     # A library copy is named by its hash: the user searches for the name they picked.
     copied = _post(video_path="/data/library/3f9a.mp4",
                    video_meta={"original_path": "/home/me/Holiday Reel.mp4"})
-    assert video_file_name(copied) == "Holiday Reel.mp4"
+    assert video_name(copied) == "Holiday Reel.mp4"
     assert PostFilter(text="holiday").matches(copied)
     assert not PostFilter(text="3f9a").matches(copied)
 

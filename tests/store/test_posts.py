@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -378,3 +379,26 @@ def test_schema_rejects_unknown_state(posts: PostsRepo, db: Database, acct: int)
     p = posts.create(new(acct))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.conn().execute("UPDATE posts SET state = 'exploded' WHERE id = ?", (p.id,))
+
+
+def test_next_scheduled_is_the_earliest_scheduled_one(tmp_path: Path) -> None:
+    from tiktok_desktop.store import AccountsRepo, Database, NewPost, PostsRepo, PostState
+
+    db = Database.open(tmp_path / "next.sqlite3")
+    account = AccountsRepo(db).upsert_connected(
+        open_id="o", display_name="M", username="m", avatar_url="", granted_scopes=[],
+        access_expires_at=None, refresh_expires_at=None)
+    repo = PostsRepo(db)
+    assert repo.next_scheduled() is None
+    late = repo.create(NewPost(account.id, "/v/late.mp4", 1, due_at=2000), PostState.SCHEDULED)
+    soon = repo.create(NewPost(account.id, "/v/soon.mp4", 1, due_at=1000), PostState.SCHEDULED)
+    repo.create(NewPost(account.id, "/v/draft.mp4", 1, due_at=500))  # drafts do not count
+    first = repo.next_scheduled()
+    assert first is not None and first.id == soon.id
+    repo.transition(soon.id, PostState.FAILED, "boom")
+    second = repo.next_scheduled()
+    assert second is not None and second.id == late.id
+    plan = db.conn().execute("EXPLAIN QUERY PLAN SELECT * FROM posts WHERE state = 'scheduled' "
+                             "ORDER BY due_at, id LIMIT 1").fetchall()
+    assert any("posts_state_due" in str(row[-1]) for row in plan)
+    db.close()

@@ -57,6 +57,8 @@ def test_post_now_is_published_once_and_reported(qtbot: QtBot, window: MainWindo
     received = ctx.sandbox_server.control.received(post.publish_id)
     assert received.sha256 == post.video_sha256 and received.complete
     qtbot.waitUntil(lambda: window.schedule_pane.model.rowCount() == 1)
+    # The engine's report updated the row in place (no reload of every post).
+    qtbot.waitUntil(lambda: window.schedule_pane.model.post(0).state is PostState.PUBLISHED)
     states = [e.state for e in ctx.posts.repo.events(post.id)]
     assert states[0] is PostState.SCHEDULED and states[-1] is PostState.PUBLISHED
     assert PostState.UPLOADING in states

@@ -29,9 +29,10 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
 
@@ -174,8 +175,6 @@ class MediaLibrary:
         if free < size + SPACE_MARGIN:
             raise _no_space(src.name, size, free)
         digest = hashlib.sha256()
-        buf = bytearray(self.block_size)
-        view = memoryview(buf)
         done = 0
         try:
             src_fh = src.open("rb", buffering=0)
@@ -185,18 +184,7 @@ class MediaLibrary:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                          FILE_MODE)
             with os.fdopen(fd, "wb", buffering=0) as dst:
-                if progress:
-                    progress(0, size)
-                while True:
-                    if cancel is not None and cancel():
-                        raise AdoptCancelled
-                    try:
-                        n = src_fh.readinto(buf)
-                    except OSError as exc:
-                        raise _read_error(src.name, exc) from None
-                    if not n:
-                        break
-                    chunk = view[:n]
+                for chunk in _blocks(src_fh, src.name, size, self.block_size, progress, cancel):
                     digest.update(chunk)
                     try:
                         _write_all(dst.fileno(), chunk)
@@ -205,9 +193,7 @@ class MediaLibrary:
                             raise _no_space(src.name, size, 0) from None
                         raise LibraryError("failed", f"Could not save a copy of "
                                            f"{_q(src.name)}: {exc.strerror}.") from None
-                    done += n
-                    if progress:
-                        progress(done, size)
+                    done += len(chunk)
                 os.fsync(dst.fileno())  # the rename must never expose a half-written file
         return done, digest.hexdigest()
 
@@ -265,8 +251,6 @@ def _check_source(src: Path) -> int:
 def _hash_file(path: Path, block_size: int, progress: ProgressFn | None,
                cancel: CancelFn | None) -> tuple[int, str]:
     digest = hashlib.sha256()
-    buf = bytearray(block_size)
-    view = memoryview(buf)
     done = 0
     try:
         fh = path.open("rb", buffering=0)
@@ -274,22 +258,36 @@ def _hash_file(path: Path, block_size: int, progress: ProgressFn | None,
     except OSError as exc:
         raise _read_error(path.name, exc) from None
     with fh:
-        if progress:
-            progress(0, total)
-        while True:
-            if cancel is not None and cancel():
-                raise AdoptCancelled
-            try:
-                n = fh.readinto(buf)
-            except OSError as exc:
-                raise _read_error(path.name, exc) from None
-            if not n:
-                break
-            digest.update(view[:n])
-            done += n
-            if progress:
-                progress(done, total)
+        for chunk in _blocks(fh, path.name, total, block_size, progress, cancel):
+            digest.update(chunk)
+            done += len(chunk)
     return done, digest.hexdigest()
+
+
+def _blocks(fh: BinaryIO, name: str, total: int, block_size: int,
+            progress: ProgressFn | None, cancel: CancelFn | None) -> Iterator[memoryview]:
+    """The file's blocks through one reused buffer, with progress and cancel between blocks.
+
+    Each view is valid until the next one is asked for.
+    """
+    buf = bytearray(block_size)
+    view = memoryview(buf)
+    done = 0
+    if progress:
+        progress(0, total)
+    while True:
+        if cancel is not None and cancel():
+            raise AdoptCancelled
+        try:
+            n = fh.readinto(buf)  # type: ignore[attr-defined]
+        except OSError as exc:
+            raise _read_error(name, exc) from None
+        if not n:
+            return
+        yield view[:n]
+        done += n
+        if progress:
+            progress(done, total)
 
 
 def _write_all(fd: int, data: memoryview) -> None:

@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from pathlib import PurePath
 
 from tiktok_desktop.services.library import CancelFn, LibraryError, MediaLibrary, ProgressFn
 from tiktok_desktop.services.schedule import check_schedule, next_free_slots
@@ -35,10 +34,11 @@ class ScheduleRefused(Exception):
 
 
 def video_name(post: Post) -> str:
-    """The file name the user chose (library copies are named by their hash)."""
+    """The file name the user chose (library copies are named by their hash). Plain string
+    work, not PurePath: the schedule calls it for 100k rows per keystroke of a search."""
     original = post.video_meta.get("original_path")
-    return PurePath(original if isinstance(original, str) and original
-                    else post.video_path).name
+    path = original if isinstance(original, str) and original else post.video_path
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 class PostsService:
@@ -61,6 +61,10 @@ class PostsService:
 
     def get(self, post_id: int) -> Post | None:
         return self.repo.get(post_id)
+
+    def next_scheduled(self) -> Post | None:
+        """The scheduled post due first (through the state/due index)."""
+        return self.repo.next_scheduled()
 
     def counts(self) -> dict[PostState, int]:
         return self.repo.count_by_state()

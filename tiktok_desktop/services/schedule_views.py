@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, zone
 from tiktok_desktop.store import EDITABLE_STATES, Post, PostEvent, PostState
 
@@ -33,7 +33,6 @@ __all__ = [
     "history",
     "local_date",
     "month_days",
-    "video_file_name",
     "wall_minutes",
     "week_start",
 ]
@@ -76,13 +75,6 @@ def file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def video_file_name(post: Post) -> str:
-    """The name of the file the user picked (library copies are named by their hash); the
-    same answer as services.posts.video_name, cheap enough for 100k rows per keystroke."""
-    original = post.video_meta.get("original_path")
-    return file_name(original if isinstance(original, str) and original else post.video_path)
-
-
 @dataclass(frozen=True)
 class PostFilter:
     """What the schedule shows: one account (None = all), a state group, a search text."""
@@ -113,7 +105,7 @@ class PostFilter:
         needle = self.needle
         if not needle:
             return True
-        return needle in post.caption.casefold() or needle in video_file_name(post).casefold()
+        return needle in post.caption.casefold() or needle in video_name(post).casefold()
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,13 @@ class PostsRepo:
         )
         return [_row_to_post(r) for r in rows]
 
+    def next_scheduled(self) -> Post | None:
+        """The scheduled post due first (walks the state/due index, no sort)."""
+        r = self.db.conn().execute(
+            "SELECT * FROM posts WHERE state = 'scheduled' ORDER BY due_at, id LIMIT 1"
+        ).fetchone()
+        return _row_to_post(r) if r else None
+
     def next_wake(self) -> int | None:
         """The earliest time a post needs the engine: a due time or a retry time."""
         r = self.db.conn().execute(

@@ -30,13 +30,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
+from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
 from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
     allowed_actions,
     local_date,
-    video_file_name,
 )
 from tiktok_desktop.store import Post
 from tiktok_desktop.ui.models import POST_STATE_TEXT
@@ -122,14 +122,14 @@ class CalendarState:
 def chip_caption(post: Post) -> str:
     """The caption's first line, or the file's name for a post without a caption."""
     text = post.caption.strip()
-    return text.splitlines()[0] if text else video_file_name(post)
+    return text.splitlines()[0] if text else video_name(post)
 
 
 def tooltip_text(post: Post, state: CalendarState) -> str:
     assert post.due_at is not None
     when = dt.datetime.fromtimestamp(post.due_at, state.tz)
     lines = [f"{when:%a %d %b %Y, %H:%M} {when.tzname()}", state.label(post.account_id),
-             POST_STATE_TEXT[post.state], video_file_name(post)]
+             POST_STATE_TEXT[post.state], video_name(post)]
     if post.caption.strip():
         caption = post.caption.strip()
         lines.append(caption if len(caption) <= 200 else caption[:199] + "…")

@@ -155,11 +155,11 @@ class MainWindow(QMainWindow):
         self.tray.show_requested.connect(self.show_and_raise)
         self.tray.quit_requested.connect(self.quit_app)
         self.videos_opened.connect(self.compose_many)
-        # Engine updates arrive in bursts (every step of every post): repaint at most 4x/s.
-        self._refresh_soon = QTimer(self)
-        self._refresh_soon.setSingleShot(True)
-        self._refresh_soon.setInterval(250)
-        self._refresh_soon.timeout.connect(self.refresh)
+        # Engine updates arrive in bursts (every step of every post): summary at most 4x/s.
+        self._summary_soon = QTimer(self)
+        self._summary_soon.setSingleShot(True)
+        self._summary_soon.setInterval(250)
+        self._summary_soon.timeout.connect(self._update_summary)
         if engine is not None:
             self._connect_engine(engine)
         self._build_menus()
@@ -229,13 +229,16 @@ class MainWindow(QMainWindow):
         self.pictures.update(accounts)
         posts = self.ctx.posts.list_posts()
         self.schedule_pane.set_posts(posts, self._account_labels)
-        self._update_tray(posts)
-        self._update_status()
+        self._update_summary()
 
-    def _update_tray(self, posts: list[Post]) -> None:
-        upcoming = [p for p in posts if p.state is PostState.SCHEDULED and p.due_at is not None]
-        if upcoming:
-            soon = min(upcoming, key=lambda p: p.due_at or 0)
+    def _update_summary(self) -> None:
+        """Status bar and tray, from indexed queries (cheap at 100k posts)."""
+        self._update_status()
+        self._update_tray()
+
+    def _update_tray(self) -> None:
+        soon = self.ctx.posts.next_scheduled()
+        if soon is not None:
             self.tray.set_next(f"Next: {describe(soon.due_at or 0, soon.due_tz)} · "
                                f"{video_name(soon)} to {self._account_name(soon.account_id)}")
         else:
@@ -298,7 +301,7 @@ class MainWindow(QMainWindow):
     def _connect_engine(self, engine: EngineWorker) -> None:
         self.ctx.posts.on_change.append(engine.wake)  # schedule edits wake it early
         self.accounts_pane.changed.connect(engine.wake)  # a reconnect frees waiting posts
-        engine.postChanged.connect(lambda _post: self._refresh_soon.start())
+        engine.postChanged.connect(self._post_changed)
         engine.notice.connect(self._engine_notice)
         engine.uploadProgress.connect(self._upload_progress)
 
@@ -317,7 +320,12 @@ class MainWindow(QMainWindow):
         self.tray.notify(titles.get(notice.kind, APP_DISPLAY_NAME), notice.message,
                          "warning" if bad else "info")
         self.statusBar().showMessage(notice.message, 15000)
-        self._refresh_soon.start()
+        self._summary_soon.start()
+
+    def _post_changed(self, post: Post) -> None:
+        # One row changes, not a reload of every post: the engine reports each step.
+        self.schedule_pane.put_post(post)
+        self._summary_soon.start()
 
     def _upload_progress(self, post_id: int, sent: int, total: int) -> None:
         if total > 0:
@@ -338,8 +346,7 @@ class MainWindow(QMainWindow):
 
     def _schedule_changed(self) -> None:
         # The pane already shows the change; the summary and the tray follow.
-        self._update_status()
-        self._update_tray(self.ctx.posts.repo.query(states=[PostState.SCHEDULED]))
+        self._update_summary()
 
     def _forget_composer(self, composer: Composer) -> None:
         if composer in self.composers:

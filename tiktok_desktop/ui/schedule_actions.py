@@ -15,9 +15,9 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTableView, QToolBar
 
-from tiktok_desktop.services.posts import PostsService, ScheduleRefused
+from tiktok_desktop.services.posts import PostsService, ScheduleRefused, video_name
 from tiktok_desktop.services.schedule import describe
-from tiktok_desktop.services.schedule_views import allowed_actions, history, video_file_name
+from tiktok_desktop.services.schedule_views import allowed_actions, history
 from tiktok_desktop.store import Post, StoreError
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog
@@ -191,17 +191,17 @@ class PostActions:
             self.show_notice(why)
             return
         account = self.model.account_label(post.account_id)
-        if not self.confirm("Post now", f"Post {video_file_name(post)} to {account} now?"
+        if not self.confirm("Post now", f"Post {video_name(post)} to {account} now?"
                             "\n\nIt goes to TikTok within a minute."):
             return
         self._run(lambda: self.posts.reschedule(post.id, int(self.posts.clock())),
-                  lambda p: f"{video_file_name(p)} goes out now.")
+                  lambda p: f"{video_name(p)} goes out now.")
 
     def unschedule(self) -> None:
         post = self._fresh()
         if post is not None:
             self._run(lambda: self.posts.unschedule(post.id),
-                      lambda p: f"{video_file_name(p)} is a draft again.")
+                      lambda p: f"{video_name(p)} is a draft again.")
 
     def delete(self) -> None:
         post = self._fresh()
@@ -211,7 +211,7 @@ class PostActions:
             self.show_notice("TikTok Desktop is working on this post right now; wait until it "
                              "finishes or fails before removing it.")
             return
-        if not self.confirm("Delete post", f"Delete {video_file_name(post)} and its "
+        if not self.confirm("Delete post", f"Delete {video_name(post)} and its "
                             "history from TikTok Desktop?\n\nThe video file stays on your disk"
                             + (", and the published video stays on TikTok." if post.share_url
                                else ".")):
@@ -223,7 +223,7 @@ class PostActions:
             return
         self._removed(post.id)
         self.hide_notice()
-        self.message.emit(f"Deleted {video_file_name(post)}.")
+        self.message.emit(f"Deleted {video_name(post)}.")
         self.changed.emit()
 
     def show_history(self) -> None:
@@ -255,6 +255,15 @@ class PostActions:
             return False
         self._applied(post, done(post))
         return True
+
+    def put_post(self, post: Post) -> None:
+        """A post changed elsewhere (the engine): show it without reloading every post."""
+        self.model.put(post)
+        self.calendar.put_post(post)
+        self.filters.set_counts(self.model.posts())
+        self._sync_selection()
+        self._update_page()
+        self._update_actions()
 
     def _applied(self, post: Post, text: str) -> None:
         self.model.put(post)

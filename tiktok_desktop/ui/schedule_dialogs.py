@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tiktok_desktop.services.posts import ScheduleRefused
+from tiktok_desktop.services.posts import ScheduleRefused, video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
-from tiktok_desktop.services.schedule_views import video_file_name
 from tiktok_desktop.store import Post, PostEvent, StoreError
 from tiktok_desktop.ui.schedule_model import EventsModel
 
@@ -69,7 +68,7 @@ class RescheduleDialog(QDialog):
         self.error.hide()
 
         form = QFormLayout()
-        what = QLabel(f"<b>{video_file_name(post)}</b>")
+        what = QLabel(f"<b>{video_name(post)}</b>")
         what.setToolTip(post.video_path)
         form.addRow("Video:", what)
         form.addRow("Date:", self.date)
@@ -121,7 +120,7 @@ class HistoryDialog(QDialog):
     def __init__(self, post: Post, events: list[PostEvent], zone_name: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"History of {video_file_name(post)}")
+        self.setWindowTitle(f"History of {video_name(post)}")
         self.model = EventsModel(zone_name, self)
         self.model.set_rows(events)
         self.view = QTableView()

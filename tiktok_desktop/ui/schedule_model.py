@@ -22,12 +22,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap, QPolygonF
 
 from tiktok_desktop.services.media import thumbnail
+from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.schedule_views import (
     PostFilter,
     event_detail,
     file_name,
-    video_file_name,
 )
 from tiktok_desktop.store import Post, PostEvent, PostState
 from tiktok_desktop.ui.models import POST_STATE_TEXT, Column, PostsModel, RowsModel
@@ -206,7 +206,7 @@ class ScheduleModel(PostsModel):
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
         self.columns = (
-            Column[Post]("", lambda p: "", sort=lambda p: video_file_name(p).casefold(),
+            Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
                          tooltip=lambda p: p.video_path),
             *base,
         )

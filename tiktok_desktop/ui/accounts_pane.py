@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -60,7 +60,8 @@ class AccountsPane(QWidget):
             layout.addWidget(label)
         layout.addWidget(empty)
         layout.addWidget(view)
-        row = QHBoxLayout()
+        # Two rows of buttons keep the pane narrow enough for the schedule beside it.
+        row = QGridLayout()
         self.add_button = QPushButton("Add account…")
         self.add_button.clicked.connect(self.add_account)
         self.reconnect_button = QPushButton("Reconnect")
@@ -73,10 +74,11 @@ class AccountsPane(QWidget):
         self.queue_button.setToolTip("Weekly times that 'Add to queue' fills, for this account")
         self.queue_button.clicked.connect(self.edit_queue)
         self.queue_button.setVisible(posts is not None)
-        for b in (self.add_button, self.reconnect_button, self.refresh_button,
-                  self.disconnect_button, self.queue_button):
-            row.addWidget(b)
-        row.addStretch(1)
+        buttons = (self.add_button, self.reconnect_button, self.refresh_button,
+                   self.disconnect_button, self.queue_button)
+        for i, b in enumerate(buttons):
+            row.addWidget(b, i // 3, i % 3)
+        row.setColumnStretch(3, 1)
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()

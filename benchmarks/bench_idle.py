@@ -131,9 +131,9 @@ def main() -> int:
     from tests.engine.file_keyring import ENV as KEYRING_ENV
     from tests.engine.file_keyring import FileKeyring
     from tiktok_desktop import paths
+    from tiktok_desktop.credentials.vault import SERVICE, Vault
     from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
     from tiktok_desktop.services.accounts import AccountsService
-    from tiktok_desktop.services.vault import SERVICE, Vault
     from tiktok_desktop.store import AccountsRepo, Database, NewPost, PostsRepo, PostState
     from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 

@@ -26,8 +26,8 @@ import keyring
 import pytest
 
 from tiktok_desktop import paths
-from tiktok_desktop.services.context import AppContext, build_context, decide_mode
-from tiktok_desktop.services.vault import SessionOnlyBackend
+from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
+from tiktok_desktop.credentials.vault import SessionOnlyBackend
 
 # --- loopback only ---------------------------------------------------------------------------
 # A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse

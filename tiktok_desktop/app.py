@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
+from tiktok_desktop.bootstrap import AppContext, Mode, build_context, decide_mode
 from tiktok_desktop.engine import Engine
 from tiktok_desktop.logging_setup import setup_logging
-from tiktok_desktop.services.context import AppContext, Mode, build_context, decide_mode
 from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.main_window import MainWindow

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.ui.main_window import MainWindow
 
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -23,7 +23,7 @@ pytestmark = [
 
 CHILD = textwrap.dedent("""
     import json
-    from tiktok_desktop.services.vault import StoredTokens, Vault
+    from tiktok_desktop.credentials.vault import StoredTokens, Vault
     vault = Vault("tiktok-desktop-e2e")
     vault.check()  # must accept the Secret Service backend as secure
     tokens = StoredTokens("act.e2e-access", "rft.e2e-refresh", 100, 200,

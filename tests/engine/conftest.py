@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.credentials.vault import Vault
 from tiktok_desktop.engine import Engine, EngineConfig, Notice, NoticeKind
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.services.vault import Vault
 from tiktok_desktop.store import (
     Account,
     AccountsRepo,

@@ -21,7 +21,6 @@ from tests.engine.conftest import (
 from tests.helpers.clock import FakeClock
 from tests.helpers.endpoints import INIT, UPLOAD
 from tiktok_desktop.engine import Engine
-from tiktok_desktop.engine.owner import retire
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import (
     Account,
@@ -31,6 +30,7 @@ from tiktok_desktop.store import (
     PostState,
     PostStep,
 )
+from tiktok_desktop.store.leases import retire
 
 
 class Crash(BaseException):

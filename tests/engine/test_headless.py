@@ -29,9 +29,9 @@ from tests.engine.file_keyring import ENV as KEYRING_ENV
 from tests.engine.file_keyring import FileKeyring
 from tests.helpers.process_lines import lines_of as read_lines
 from tiktok_desktop import paths
+from tiktok_desktop.credentials.vault import SERVICE, Vault
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.services.vault import SERVICE, Vault
 from tiktok_desktop.store import (
     Account,
     AccountsRepo,

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from tests.engine.conftest import calls_to
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.credentials.tokens import TokenKeeper
 from tiktok_desktop.engine import EngineConfig
-from tiktok_desktop.engine.owner import new_owner, owner_is_dead, retire
-from tiktok_desktop.engine.tokens import TokenKeeper
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import REFRESH_MARGIN, AccountsService
 from tiktok_desktop.store import Account, PostsRepo
+from tiktok_desktop.store.leases import new_owner, owner_is_dead, retire
 
 TOKEN = "/v2/oauth/token/"
 

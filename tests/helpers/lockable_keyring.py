@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyring.errors
 
-from tiktok_desktop.services.vault import SessionOnlyBackend
+from tiktok_desktop.credentials.vault import SessionOnlyBackend
 
 LOCKED = "Failed to unlock the collection!"  # what the Secret Service backend says
 

@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 from tests.reliability.timebase import Timebase
-from tiktok_desktop import cli_run
+from tiktok_desktop.cli import run as cli_run
 from tiktok_desktop.engine import EngineConfig
 from tiktok_desktop.engine.sleep import EngineStopping
 

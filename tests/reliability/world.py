@@ -30,9 +30,9 @@ from tests.reliability.engine_child import CONFIG_ENV
 from tests.reliability.timebase import Timebase
 from tiktok_desktop import paths
 from tiktok_desktop.config import Settings, SettingsStore
+from tiktok_desktop.credentials.vault import SERVICE, Vault
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.services.vault import SERVICE, Vault
 from tiktok_desktop.store import (
     Account,
     AccountsRepo,

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.credentials.vault import Vault
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.services.vault import Vault
 from tiktok_desktop.store import AccountsRepo, Database
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 

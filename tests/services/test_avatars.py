@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services.avatars import MAX_AVATAR_BYTES, AvatarCache
-from tiktok_desktop.services.context import AppContext
 
 
 def _sandbox_user_avatar(ctx: AppContext) -> tuple[str, str]:

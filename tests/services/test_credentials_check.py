@@ -7,7 +7,7 @@ import socket
 import httpx
 import pytest
 
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services.credentials import check_credentials, check_settings
 from tiktok_desktop.tiktok import Endpoints
 

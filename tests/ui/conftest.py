@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
 
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.store import AccountStatus
 from tiktok_desktop.ui.main_window import MainWindow
 

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
-from tiktok_desktop.services.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, POLICY_URL
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, POLICY_URL
 from tiktok_desktop.store import Account, PostState
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.main_window import MainWindow

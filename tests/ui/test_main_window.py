@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import MemoryKeyring
 from tiktok_desktop import paths
-from tiktok_desktop.services.context import AppContext, build_context, decide_mode
+from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.models import ROW_ROLE
 from tiktok_desktop.ui.settings_dialog import SettingsDialog

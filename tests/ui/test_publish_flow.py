@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.engine import Engine
 from tiktok_desktop.engine.listener import NoticeKind
-from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.worker import EngineWorker

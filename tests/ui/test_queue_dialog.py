@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.clock import FakeClock
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.store import Account, AccountsRepo, NewPost, PostsRepo, PostState

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
 from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services.schedule_views import StateGroup
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog

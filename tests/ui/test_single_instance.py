@@ -8,7 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tiktok_desktop import paths
-from tiktok_desktop.services.context import decide_mode
+from tiktok_desktop.bootstrap import decide_mode
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
 
 

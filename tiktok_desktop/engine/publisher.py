@@ -22,19 +22,19 @@ import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from tiktok_desktop.credentials.tokens import TokenKeeper
+from tiktok_desktop.credentials.upload_links import UploadLinks
+from tiktok_desktop.credentials.vault import VaultError
+from tiktok_desktop.domain.review import review_problems
 from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind
 from tiktok_desktop.engine.ratelimit import Budget, RateLimits
-from tiktok_desktop.engine.review import review_problems
 from tiktok_desktop.engine.sleep import EngineStopping, Sleeper
 from tiktok_desktop.engine.steps import Handled, PostSteps, human_duration, snippet
-from tiktok_desktop.engine.tokens import TokenKeeper
-from tiktok_desktop.engine.upload_links import UploadLinks
 from tiktok_desktop.services.accounts import (
     AccountsService,
 )
 from tiktok_desktop.services.library import verify as video_problem
-from tiktok_desktop.services.vault import VaultError
 from tiktok_desktop.store import (
     AccountStatus,
     LeaseLost,

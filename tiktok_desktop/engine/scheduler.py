@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tiktok_desktop.credentials.tokens import TokenKeeper
+from tiktok_desktop.credentials.upload_links import UploadLinks
+from tiktok_desktop.credentials.vault import Vault, VaultError
 from tiktok_desktop.engine.config import DEFAULT_GRACE_SECONDS, EngineConfig
 from tiktok_desktop.engine.listener import (
     EngineListener,
@@ -33,27 +36,24 @@ from tiktok_desktop.engine.listener import (
     NoticeKind,
     NullListener,
 )
-from tiktok_desktop.engine.owner import new_owner, owner_is_dead, retire
 from tiktok_desktop.engine.publisher import Publisher
 from tiktok_desktop.engine.ratelimit import RateLimits
 from tiktok_desktop.engine.sleep import EngineStopping, Sleeper, StopAwareSleeper
 from tiktok_desktop.engine.steps import human_duration as duration
 from tiktok_desktop.engine.steps import snippet
-from tiktok_desktop.engine.tokens import TokenKeeper
-from tiktok_desktop.engine.upload_links import UploadLinks
 from tiktok_desktop.services.accounts import (
     REFRESH_MARGIN,
     AccountError,
     AccountsService,
     NeedsReconnect,
 )
-from tiktok_desktop.services.vault import Vault, VaultError
 from tiktok_desktop.store import AccountStatus, Post, PostsRepo, PostState, StateConflict
+from tiktok_desktop.store.leases import new_owner, owner_is_dead, retire
 from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, Endpoints, TikTokApi
 
 if TYPE_CHECKING:
-    from tiktok_desktop.services.context import AppContext
+    from tiktok_desktop.bootstrap import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from tiktok_desktop.credentials.vault import VaultError
 from tiktok_desktop.engine.listener import Notice, NoticeKind
 from tiktok_desktop.engine.ratelimit import Budget
 from tiktok_desktop.services.accounts import (
@@ -18,7 +19,6 @@ from tiktok_desktop.services.accounts import (
     NeedsReconnect,
     TransientAccountError,
 )
-from tiktok_desktop.services.vault import VaultError
 from tiktok_desktop.store import Account, LeaseLost, Post, PostState
 from tiktok_desktop.tiktok import (
     AccessTokenInvalid,

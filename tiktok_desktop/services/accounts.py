@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tiktok_desktop.credentials.vault import StoredTokens, Vault
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
-from tiktok_desktop.services.vault import StoredTokens, Vault
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
 from tiktok_desktop.tiktok import (
     CreatorCannotPost,

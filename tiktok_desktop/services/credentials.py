@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.config import DEFAULT_REDIRECT_URI
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.credentials.vault import VaultError
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
-from tiktok_desktop.services.vault import VaultError
 from tiktok_desktop.tiktok import (
     ClientCredentials,
     Endpoints,

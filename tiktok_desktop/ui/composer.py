@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tiktok_desktop.services.compose import FormState, PostForm, evaluate
+from tiktok_desktop.domain.compose import FormState, PostForm, evaluate
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
 from tiktok_desktop.tiktok import CreatorInfo

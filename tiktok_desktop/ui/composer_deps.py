@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QImage
 
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services import media
-from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.store import Account, NewPost, Post
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.engine.listener import Notice, NoticeKind
-from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.services.credentials import check_settings
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from tiktok_desktop.services.compose import MAX_CAPTION_UNITS, caption_units, highlight_spans
+from tiktok_desktop.domain.compose import MAX_CAPTION_UNITS, caption_units, highlight_spans
 
 
 class _Highlighter(QSyntaxHighlighter):

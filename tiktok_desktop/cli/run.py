@@ -20,12 +20,12 @@ from typing import Any
 import httpx
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
+from tiktok_desktop.bootstrap import build_context, decide_mode
 from tiktok_desktop.config import DEFAULT_REDIRECT_URI, SettingsStore
+from tiktok_desktop.credentials.vault import SERVICE, SessionOnlyBackend, Vault
 from tiktok_desktop.engine import Engine, HeadlessRunner, LoggingListener
 from tiktok_desktop.logging_setup import REDACTOR, RedactingFilter, setup_logging
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.services.context import build_context, decide_mode
-from tiktok_desktop.services.vault import SERVICE, SessionOnlyBackend, Vault
 from tiktok_desktop.store import AccountsRepo, Database, PostsRepo, StoreError
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 

@@ -22,6 +22,7 @@ from tiktok_desktop.config import (
     SettingsStore,
     resolve_credentials,
 )
+from tiktok_desktop.credentials.vault import SERVICE, SessionOnlyBackend, Vault, VaultError
 from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.sandbox import SandboxServer
@@ -29,7 +30,6 @@ from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.posts import PostsService
-from tiktok_desktop.services.vault import SERVICE, SessionOnlyBackend, Vault, VaultError
 from tiktok_desktop.store import AccountsRepo, Database, PostsRepo
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi

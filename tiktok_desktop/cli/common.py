@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.bootstrap import AppContext
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.schedule import system_zone_name
 from tiktok_desktop.store import Account

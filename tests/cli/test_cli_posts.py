@@ -22,10 +22,11 @@ import pytest
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tiktok_desktop import cli, cli_posts
+from tiktok_desktop import cli
+from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.cli import posts as cli_posts
+from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, MUSIC_URL
 from tiktok_desktop.sandbox import SandboxControl
-from tiktok_desktop.services.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, MUSIC_URL
-from tiktok_desktop.services.context import AppContext
 from tiktok_desktop.services.schedule import (
     DAILY_POST_CAP,
     PENDING_INBOX_CAP,

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tiktok_desktop.services.compose import (
+from tiktok_desktop.domain.compose import (
     BRANDED_PRIVATE_HINT,
     DISCLOSURE_HINT,
     MAX_CAPTION_UNITS,

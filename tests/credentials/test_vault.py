@@ -7,7 +7,7 @@ import keyring.backend
 import keyring.backends.fail
 import pytest
 
-from tiktok_desktop.services.vault import (
+from tiktok_desktop.credentials.vault import (
     NoSecureBackend,
     SessionOnlyBackend,
     StoredTokens,

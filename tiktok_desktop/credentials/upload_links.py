@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 
-from tiktok_desktop.services.vault import Vault, VaultError
+from tiktok_desktop.credentials.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
 

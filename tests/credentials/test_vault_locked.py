@@ -8,9 +8,9 @@ import pytest
 
 from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
 from tiktok_desktop import paths
+from tiktok_desktop.bootstrap import decide_mode
 from tiktok_desktop.config import Settings, SettingsStore
-from tiktok_desktop.services.context import decide_mode
-from tiktok_desktop.services.vault import SERVICE, StoredTokens, Vault, VaultError
+from tiktok_desktop.credentials.vault import SERVICE, StoredTokens, Vault, VaultError
 
 
 @pytest.fixture

@@ -48,13 +48,13 @@ def build_command_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free)")
     serve.add_argument("--state-dir", help="folder for the emulator's state "
                        "(default: sandbox-server in the app's sandbox data folder)")
-    from tiktok_desktop import cli_accounts
+    from tiktok_desktop.cli import accounts as cli_accounts
 
     cli_accounts.add_parser(sub)
-    from tiktok_desktop import cli_posts
+    from tiktok_desktop.cli import posts as cli_posts
 
     cli_posts.add_parser(sub)
-    from tiktok_desktop import cli_run
+    from tiktok_desktop.cli import run as cli_run
 
     cli_run.add_parser(sub)
     return parser
@@ -91,15 +91,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "accounts":
-        from tiktok_desktop import cli_accounts
+        from tiktok_desktop.cli import accounts as cli_accounts
 
         return cli_accounts.run(args)
     if args.command == "posts":
-        from tiktok_desktop import cli_posts
+        from tiktok_desktop.cli import posts as cli_posts
 
         return cli_posts.run(args)
     if args.command == "run":
-        from tiktok_desktop import cli_run
+        from tiktok_desktop.cli import run as cli_run
 
         return cli_run.run(args)
     if args.command == "sandbox":

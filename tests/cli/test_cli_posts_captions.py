@@ -1,6 +1,6 @@
 """Captions the command line cannot trust (docs/bad-inputs.md): bytes that are not UTF-8 in
 argv or in a caption file, and no caption at all. In-process on the sandbox-mode context,
-with a real video and a real connected account, like tests/test_cli_posts.py."""
+with a real video and a real connected account, like tests/cli/test_cli_posts.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import pytest
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tiktok_desktop import cli, cli_posts
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop import cli
+from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.cli import posts as cli_posts
 from tiktok_desktop.store import Account
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")

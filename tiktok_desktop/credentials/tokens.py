@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from tiktok_desktop.credentials.vault import StoredTokens
 from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.sleep import Sleeper
 from tiktok_desktop.services.accounts import (
@@ -19,7 +20,6 @@ from tiktok_desktop.services.accounts import (
     NeedsReconnect,
     TransientAccountError,
 )
-from tiktok_desktop.services.vault import StoredTokens
 from tiktok_desktop.store import Account, AccountStatus, PostsRepo
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The same services and rules as the GUI's composer: fresh creator_info, the Direct Post UX
 rules (services/compose.py), the media checks (services/media.py) and the schedule checks
-(services/schedule.py). ``posts add`` lives in cli_posts_add.py.
+(services/schedule.py). ``posts add`` lives in posts_add.py.
 
 Exit codes: 0 done; 2 the command was refused as asked (bad input: fix the command);
 1 anything else (the account or TikTok stopped it, or something failed).
@@ -18,8 +18,10 @@ import sys
 import zoneinfo
 from typing import Any
 
-from tiktok_desktop import cli_posts_add, paths
-from tiktok_desktop.cli_posts_common import (
+from tiktok_desktop import paths
+from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
+from tiktok_desktop.cli import posts_add as cli_posts_add
+from tiktok_desktop.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     PRIVACY_WORDS,
@@ -30,7 +32,6 @@ from tiktok_desktop.cli_posts_common import (
     release_video,
 )
 from tiktok_desktop.logging_setup import setup_logging
-from tiktok_desktop.services.context import AppContext, build_context, decide_mode
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.store import Account, Post, PostState, StoreError

@@ -9,11 +9,11 @@ import threading
 import webbrowser
 
 from tiktok_desktop import paths
+from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
+from tiktok_desktop.credentials.vault import VaultError
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.services.accounts import AccountError, AccountsService
-from tiktok_desktop.services.context import AppContext, build_context, decide_mode
 from tiktok_desktop.services.loopback import LoopbackError
-from tiktok_desktop.services.vault import VaultError
 from tiktok_desktop.store import Account, StoreError
 from tiktok_desktop.tiktok import TikTokError
 

@@ -16,7 +16,8 @@ import re
 import sys
 from pathlib import Path
 
-from tiktok_desktop.cli_posts_common import (
+from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
@@ -28,9 +29,7 @@ from tiktok_desktop.cli_posts_common import (
     find_account,
     reconnect_message,
 )
-from tiktok_desktop.services import media
-from tiktok_desktop.services.accounts import AccountError, NeedsReconnect
-from tiktok_desktop.services.compose import (
+from tiktok_desktop.domain.compose import (
     BRANDED_PRIVATE_HINT,
     DISCLOSURE_HINT,
     MUSIC_URL,
@@ -38,7 +37,8 @@ from tiktok_desktop.services.compose import (
     PostForm,
     evaluate,
 )
-from tiktok_desktop.services.context import AppContext
+from tiktok_desktop.services import media
+from tiktok_desktop.services.accounts import AccountError, NeedsReconnect
 from tiktok_desktop.services.media import MediaError, MediaInfo
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.schedule import (

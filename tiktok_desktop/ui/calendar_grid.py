@@ -30,12 +30,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
+from tiktok_desktop.domain.lifecycle import Action, why_not
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
 from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
-    allowed_actions,
     local_date,
 )
 from tiktok_desktop.store import Post
@@ -254,7 +254,7 @@ class CalendarGrid(QAbstractScrollArea):
                 QApplication.startDragDistance():
             return
         self._press = None
-        why = allowed_actions(post).why_not_reschedule
+        why = why_not(post, Action.RESCHEDULE)
         if why:
             self.message.emit(why)
             return

@@ -52,7 +52,9 @@ from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
+from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.sandbox.cli import serve_forever_cli
 from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
@@ -251,6 +253,13 @@ class AppGraph:
         self.db.close()
         if self.sandbox_server is not None:
             self.sandbox_server.stop()
+
+
+def serve_sandbox(port: int, state_dir: str | None) -> int:
+    """``tiktok-desktop sandbox serve``: the emulator on its own, by default on the sandbox
+    profile's state (the same one the app's built-in sandbox uses)."""
+    state = state_dir or str(resolve_paths().for_profile(SANDBOX_PROFILE).sandbox_state_dir)
+    return serve_forever_cli(["--port", str(port), "--state-dir", state])
 
 
 def _external_app(http: httpx.Client, base: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ each test sees exactly what a user in a terminal would: stdout, stderr and the e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -23,10 +24,11 @@ import pytest
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory, VideoSpec
 from tiktok_desktop import cli
-from tiktok_desktop.bootstrap import AppGraph
+from tiktok_desktop.bootstrap import AppGraph, Runtime
 from tiktok_desktop.cli import posts as cli_posts
 from tiktok_desktop.credentials import reconnect_message
 from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, MUSIC_URL
+from tiktok_desktop.engine import Engine, EngineConfig
 from tiktok_desktop.sandbox import SandboxControl
 from tiktok_desktop.services.schedule import (
     DAILY_POST_CAP,
@@ -510,6 +512,43 @@ def test_posting_post_cannot_be_cancelled(graph: AppGraph, run: Run, account: Ac
     assert result.code == 1
     assert result.problems == ["This post is uploading and can no longer be changed: TikTok "
                                "Desktop is working on it, or it is done."]
+
+
+def test_check_again_asks_tiktok_about_an_unconfirmed_post(graph: AppGraph, run: Run,
+                                                           account: Account,
+                                                           control: SandboxControl,
+                                                           clip: Path) -> None:
+    """TikTok did not confirm in time: 'posts check' asks it once more, never sends it again."""
+    assert _add(run, clip, "--privacy", "only-me", "--now").code == 0
+    (post,) = graph.posts.list_posts()
+    def engine_with(config: EngineConfig) -> Engine:
+        return dataclasses.replace(graph, runtime=Runtime(engine_config=config)).engine()
+
+    # Two unanswered checks and the engine gives up asking: TikTok did not confirm.
+    engine = engine_with(EngineConfig(poll_delays=(0.0,), poll_max_checks=2))
+    try:
+        control.inject_fault("/v2/post/publish/status/fetch/", "status", count=2, status=503)
+        engine.run_once()
+    finally:
+        engine.stop()
+    # This one asks long enough for the sandbox to finish processing (3 s).
+    engine = engine_with(EngineConfig(poll_delays=(0.0, 1.0), poll_max_checks=20))
+    try:
+        assert graph.posts.get(post.id).state is PostState.UNCONFIRMED  # type: ignore[union-attr]
+        assert run("cancel", str(post.id)).code == 1  # TikTok may have it: it stays put
+        checked = run("check", str(post.id))
+        assert checked.code == 0, checked.err
+        assert "never sent twice" in checked.out
+        again = run("check", str(post.id))  # already being checked
+        assert again.code == 1
+        assert again.problems == ["Only a post TikTok has not confirmed can be checked again."]
+        engine.run_once()
+    finally:
+        engine.stop()
+    done = graph.posts.get(post.id)
+    assert done is not None and done.state is PostState.PUBLISHED
+    assert len(control.publishes()) == 1  # asked again, never sent again
+    assert run("check", "999").code == 2
 
 
 # --- the real entry point ---------------------------------------------------------------------

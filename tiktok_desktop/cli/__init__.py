@@ -103,15 +103,7 @@ def run_command(args: argparse.Namespace) -> int:
 
         return cli_run.run(args)
     if args.command == "sandbox":
-        from tiktok_desktop.sandbox.cli import serve_forever_cli
+        from tiktok_desktop.bootstrap import serve_sandbox
 
-        forwarded = ["--port", str(args.port)]
-        if args.state_dir:
-            forwarded += ["--state-dir", args.state_dir]
-        else:
-            from tiktok_desktop import paths
-
-            state = paths.resolve().for_profile(paths.SANDBOX_PROFILE).sandbox_state_dir
-            forwarded += ["--state-dir", str(state)]
-        return serve_forever_cli(forwarded)
+        return serve_sandbox(args.port, args.state_dir)
     raise AssertionError(f"unhandled command {args.command}")

@@ -227,6 +227,21 @@ class CalendarGrid(QAbstractScrollArea):
         """Where each shown post is painted, in viewport coordinates (for tests and tools)."""
         raise NotImplementedError
 
+    def _ensure(self) -> None:
+        """Lay out again if the posts, the range or the size changed since the last paint."""
+        raise NotImplementedError
+
+    def begin_paint(self) -> tuple[QPainter, QPalette, int, int]:
+        """A painter on the laid-out viewport with the base colour filled in: (painter,
+        palette, width, height). Colours come from the palette, so dark themes work."""
+        self._ensure()
+        pal = self.palette()
+        p = QPainter(self.viewport())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.viewport().width(), self.viewport().height()
+        p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
+        return p, pal, w, h
+
     # -- selection ---------------------------------------------------------------------------
 
     def select(self, post_id: int | None) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tiktok_desktop.bootstrap import AppContext
-from tiktok_desktop.services import autostart
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
+from tiktok_desktop.system import autostart
 from tiktok_desktop.ui.main_window import MainWindow
 
 

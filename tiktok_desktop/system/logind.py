@@ -97,9 +97,14 @@ class LogindSleepWatcher:
             return
         try:
             conn = open_dbus_connection(self._bus)
-            rule = MatchRule(type="signal", sender=LOGIND.bus_name, interface=LOGIND.interface,
+            on_bus = MatchRule(type="signal", sender=LOGIND.bus_name, interface=LOGIND.interface,
+                               member="PrepareForSleep", path=LOGIND.object_path)
+            Proxy(message_bus, conn, timeout=_CALL_TIMEOUT).AddMatch(on_bus)
+            # Here the signals arrive from logind's unique name (":1.4"), which jeepney's own
+            # matching would compare literally with the well-known one: match without it (the
+            # bus delivers only logind's signals, by the rule above).
+            rule = MatchRule(type="signal", interface=LOGIND.interface,
                              member="PrepareForSleep", path=LOGIND.object_path)
-            Proxy(message_bus, conn, timeout=_CALL_TIMEOUT).AddMatch(rule)
         except (OSError, RuntimeError, KeyError, TimeoutError) as exc:
             if self._fallback is None:
                 log.info("not watching for sleep: no system D-Bus (%s)", exc)

@@ -83,7 +83,8 @@ def unit_text(command: AppCommand, run_args: Sequence[str], log_file: Path) -> s
         "[Unit]",
         f"Description={APP_DISPLAY_NAME}: publishes scheduled TikTok posts in the background",
         # A removed app (apt remove, a deleted venv) leaves the unit inert, not failing.
-        f"ConditionFileIsExecutable={systemd_quote(command.executable)}",
+        # Conditions take the path verbatim (no quotes), specifiers expanded.
+        f"ConditionFileIsExecutable={command.executable.replace('%', '%%')}",
         # At most 5 failed starts in 10 minutes, then it stays failed (status shows it).
         "StartLimitIntervalSec=600",
         "StartLimitBurst=5",
@@ -226,10 +227,12 @@ class SystemdUserService:
             path.unlink(missing_ok=True)
         # Folders that only held our files (systemd/user/default.target.wants...).
         for folder in (self.wants_link.parent, self.config_dir, self.config_dir.parent):
+            if not folder.is_dir():
+                continue
             try:
                 folder.rmdir()
             except OSError:
-                break  # not empty (or not there): the user's own units live there
+                break  # not empty: the user's own units live there
 
     def lingering(self) -> bool:
         user = self._user or self._environ.get("USER") or _login_name()

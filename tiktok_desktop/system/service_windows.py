@@ -205,15 +205,15 @@ class ScheduledTaskService:
         return ServiceStatus(ServiceState.STOPPED, detail, lines, activity)
 
     def uninstall(self) -> bool:
-        present = self._tasks.exists(SERVICE_TASK) or bool(service_log_files(self.log_file))
-        if not present:
+        """Removes the service task, the wake-up task (see TaskWakeTimer) and the log."""
+        tasks = [t for t in (SERVICE_TASK, WAKE_TASK) if self._tasks.exists(t)]
+        if not tasks and not service_log_files(self.log_file):
             return False
-        if self._tasks.exists(SERVICE_TASK):
-            gone = self._tasks.delete(SERVICE_TASK)
+        for task in tasks:
+            gone = self._tasks.delete(task)
             if not gone.ok:
-                raise ServiceError(f"Task Scheduler did not remove the task: {gone.said()}")
-        TaskWakeTimer(runner=self._tasks.run, command=self._command,
-                      environ=self._environ).set_next_wake(None)
+                raise ServiceError(f"Task Scheduler did not remove the task {task!r}: "
+                                   f"{gone.said()}")
         for path in service_log_files(self.log_file):
             path.unlink(missing_ok=True)
         log.info("background service removed")

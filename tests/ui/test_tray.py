@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
-from tiktok_desktop.services import autostart
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
+from tiktok_desktop.system import autostart
 
 
 def test_close_hides_to_the_tray_and_explains_once(qtbot: QtBot, graph: AppGraph) -> None:

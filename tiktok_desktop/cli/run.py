@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -21,7 +22,12 @@ import httpx
 from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
 from tiktok_desktop.bootstrap import AppGraph, Runtime, build, decide_mode
 from tiktok_desktop.engine import HeadlessListener
-from tiktok_desktop.logging_setup import RedactingFilter, setup_logging
+from tiktok_desktop.logging_setup import (
+    PrivateRotatingFileHandler,
+    RedactingFilter,
+    setup_logging,
+)
+from tiktok_desktop.paths import ensure_private_dir, touch_private
 from tiktok_desktop.store import StoreError
 
 log = logging.getLogger("tiktok_desktop.run")
@@ -37,16 +43,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                      help="use a sandbox already running at URL (from 'tiktok-desktop sandbox "
                      "serve') instead of starting one; uses the sandbox profile's data")
     run.add_argument("--debug", action="store_true", help="log more detail")
+    run.add_argument("--log-file", metavar="PATH", type=Path,
+                     help="also write the log lines to PATH (rotated, private to you); the "
+                     "background service uses it, so its status can say what it last did")
 
 
-def _stdout_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
-    handler.setLevel(logging.DEBUG if debug else logging.INFO)
-    handler.addFilter(RedactingFilter())
-    handler._tiktok_desktop = True  # type: ignore[attr-defined]  # replaced on re-setup
+def _stdout_logging(debug: bool, log_file: Path | None = None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    if log_file is not None:
+        ensure_private_dir(log_file.parent)
+        handlers.append(PrivateRotatingFileHandler(touch_private(log_file), maxBytes=1_000_000,
+                                                   backupCount=1, encoding="utf-8"))
     root = logging.getLogger()
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+        handler.setLevel(logging.DEBUG if debug else logging.INFO)
+        handler.addFilter(RedactingFilter())
+        handler._tiktok_desktop = True  # type: ignore[attr-defined]  # replaced on re-setup
+        root.addHandler(handler)
     if debug:
         root.setLevel(logging.DEBUG)
 
@@ -63,7 +77,7 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
     profile = base.for_profile(paths.SANDBOX_PROFILE) if (args.sandbox or args.sandbox_url) \
         else base
     setup_logging(profile.log_dir)
-    _stdout_logging(args.debug)
+    _stdout_logging(args.debug, args.log_file)
     try:
         graph = _open(args, runtime)
     except StoreError as exc:

@@ -72,9 +72,11 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    # No rate limits or caps: the fuzzer should reach the parsers, not stop at a 429.
+    # No rate limits or caps: the fuzzer should reach the parsers, not stop at a 429. No media
+    # checks: the fuzzed uploads are random bytes and only their parsing is under test.
     options = SandboxOptions(rate_limits_enabled=False, daily_post_cap=1_000_000,
-                             pending_inbox_cap=1_000_000, store_upload_bytes=False)
+                             pending_inbox_cap=1_000_000, store_upload_bytes=False,
+                             media_checks=False)
     state = tmp_path_factory.mktemp("fuzz-sandbox")
     with SandboxServer(state, options, clock=FakeClock()) as server, \
             httpx.Client(base_url=server.base_url, timeout=10.0, trust_env=False) as http:

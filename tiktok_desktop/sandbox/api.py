@@ -9,7 +9,8 @@ Decisions where TikTok's docs are silent (strict on purpose):
 - video/list: ``max_count`` 1..20 (default 10), ``cursor`` a non-negative int (UTC ms, default
   now): videos created strictly before it, newest first. video/query: 1..20 string IDs.
   Only the caller's PUBLISH_COMPLETE posts with a post ID (public posts) are listed.
-- The sandbox does not decode video: duration/width/height are fixed plausible values.
+- duration/width/height are what processing read from the file (media.py); without media
+  checks, fixed plausible values. A post shows here only once moderation gave it an ID.
 """
 
 from __future__ import annotations
@@ -157,9 +158,9 @@ def video_object(publish: Publish, user: User, base_url: str) -> dict[str, Any]:
         "cover_image_url": f"{base_url}/__sandbox__/cover/{post_id}.svg",
         "share_url": link,
         "video_description": title[:150],
-        "duration": 15,
-        "height": 1920,
-        "width": 1080,
+        "duration": round(publish.duration) if publish.media_checked else 15,
+        "height": publish.height if publish.media_checked else 1920,
+        "width": publish.width if publish.media_checked else 1080,
         "title": title[:150],
         "embed_html": f'<blockquote class="tiktok-embed" cite="{link}"></blockquote>',
         "embed_link": link,

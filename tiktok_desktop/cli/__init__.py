@@ -78,6 +78,8 @@ def _prepare_display(self_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["sandbox", "serve"]:
+        return _serve_sandbox(argv[2:])
     if argv and argv[0] in SUBCOMMANDS:
         return run_command(build_command_parser().parse_args(argv))
     args = build_parser().parse_args(argv)
@@ -87,6 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     return run_gui(GuiOptions(video_paths=list(args.videos), self_test=args.self_test,
                               debug=args.debug, sandbox=args.sandbox,
                               screenshot=args.screenshot, hidden=args.hidden))
+
+
+def _serve_sandbox(rest: list[str]) -> int:
+    """'sandbox serve': every flag of the sandbox's own parser; the state folder defaults to
+    the sandbox profile's."""
+    from tiktok_desktop.sandbox.cli import serve_forever_cli
+
+    if not any(a == "--state-dir" or a.startswith("--state-dir=") for a in rest):
+        from tiktok_desktop import paths
+
+        state = paths.resolve().for_profile(paths.SANDBOX_PROFILE).sandbox_state_dir
+        rest = [*rest, "--state-dir", str(state)]
+    return serve_forever_cli(rest)
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -62,7 +63,15 @@ class _External:
     def __init__(self, url: str) -> None:
         base = url.rstrip("/")
         self.http = httpx.Client(trust_env=False, follow_redirects=False)
-        info = self.http.get(f"{base}/__sandbox__/info", timeout=10).json()
+        # The sandbox's control API wants the run's control token ('sandbox serve' prints it);
+        # from the environment, not the command line, where other users could read it.
+        token = os.environ.get("TIKTOK_SANDBOX_TOKEN", "")
+        answer = self.http.get(f"{base}/__sandbox__/info", timeout=10,
+                               headers={"X-Sandbox-Token": token})
+        if answer.status_code == 401:
+            raise ValueError("it wants its control token: set TIKTOK_SANDBOX_TOKEN to the "
+                             "token 'tiktok-desktop sandbox serve' printed")
+        info = answer.json()
         app = next(a for a in info["apps"] if a["client_key"] == info["default_client_key"])
         REDACTOR.add_secret(app["client_secret"])
         self.paths = paths.resolve().for_profile(paths.SANDBOX_PROFILE).ensure()

@@ -209,7 +209,7 @@ class SandboxControl:
                                  f"{', '.join(user.effective_privacy_options())}")
             publish.draft = "finished"
             publish.post_info = {"privacy_level": privacy_level}
-            publish.finished_at = self._state.unique_time(publish, self._state.now())
+            publish.finished_at = self._state.unique_time(publish, self._state.now(), posts)
             self._state.complete_post(publish, privacy_level, posts, publish.finished_at)
             self._state.save_publish(publish)
 

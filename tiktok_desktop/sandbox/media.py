@@ -64,6 +64,7 @@ class MediaVerdict:
     duration: float = 0.0
     width: int = 0
     height: int = 0
+    frames_decoded: int = 0  # the bound's proof: never more than DECODE_FRAMES
 
 
 def _fail(reason: str, detail: str, **facts: float) -> MediaVerdict:
@@ -122,8 +123,8 @@ def _check_open(path: Path, kind: str, limit: int) -> MediaVerdict:
         codec = video.codec_context.name
         if codec not in CODECS:
             return _fail("file_format_check_failed", f"video codec {codec}")
-        width, height = _decode_first_frames(container, video)
-        facts: dict[str, float] = {"width": width, "height": height}
+        width, height, frames = _decode_first_frames(container, video)
+        facts: dict[str, float] = {"width": width, "height": height, "frames_decoded": frames}
         if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
             return _fail("picture_size_check_failed", f"{width}x{height} px", **facts)
         tb = video.time_base or Fraction(1, 1000)
@@ -145,24 +146,27 @@ def _check_open(path: Path, kind: str, limit: int) -> MediaVerdict:
             return _fail("duration_check_failed",
                          f"{duration or 'over'} s against a maximum of {limit} s", **facts)
         return MediaVerdict(None, f"{kind} {codec} {width}x{height} {fps:.3f} fps "
-                            f"{duration:.3f} s", duration, width, height)
+                            f"{duration:.3f} s", duration, width, height, frames)
 
 
 def _decode_first_frames(container: av.container.InputContainer,
-                         video: av.video.stream.VideoStream) -> tuple[int, int]:
+                         video: av.video.stream.VideoStream) -> tuple[int, int, int]:
     """Decode up to DECODE_FRAMES frames (from at most DECODE_PACKETS packets): proves the
-    video decodes; returns the picture size. Raises ValueError when nothing decodes."""
+    video decodes; returns the picture size and the frames decoded. Raises ValueError when
+    nothing decodes."""
     frames = 0
     width, height = video.codec_context.width, video.codec_context.height
     for packets, packet in enumerate(container.demux(video), start=1):
         for frame in packet.decode():
             frames += 1
             width, height = frame.width, frame.height
+            if frames >= DECODE_FRAMES:
+                break
         if frames >= DECODE_FRAMES or packets >= DECODE_PACKETS:
             break
     if frames == 0:
         raise ValueError("no frame decoded")
-    return width, height
+    return width, height, frames
 
 
 def _scan(container: av.container.InputContainer, video: av.video.stream.VideoStream,

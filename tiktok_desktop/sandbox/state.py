@@ -453,14 +453,16 @@ class State:
         self.pipelines.pop(publish.publish_id, None)
         self.drop_bytes(publish)  # processing is over: nothing needs the bytes any more
 
-    def unique_time(self, publish: Publish, at: float) -> float:
-        """`at`, nudged so finish times (video/list cursors, in ms) stay unique per creator."""
+    def unique_time(self, publish: Publish, at: float, posts: int = 1) -> float:
+        """`at`, nudged so post times (video/list cursors, in ms) stay unique per creator: a
+        publish with n posts takes n consecutive ms (api._ms)."""
         taken = {
-            round(p.finished_at * 1000)
+            round(p.finished_at * 1000) + k
             for p in self.iter_publishes(publish.open_id)
             if p.finished_at is not None and p is not publish
+            for k in range(max(1, p.post_count))
         }
-        while round(at * 1000) in taken:
+        while any(round(at * 1000) + k in taken for k in range(posts)):
             at += 0.001
         return at
 

@@ -170,3 +170,18 @@ def test_serve_stops_cleanly_and_frees_the_folder(serve_process: Callable[..., t
     assert proc.wait(60) == 0
     assert find_owner(state) is None and not (state / OWNER_NAME).exists()
     SandboxServer(state).stop()  # free: takes and gives back the lock without serving
+
+
+def test_run_against_a_sandbox_without_its_token(make_server: Callable[..., SandboxServer],
+                                                 tmp_path: Path) -> None:
+    """`tiktok-desktop run --sandbox-url` needs TIKTOK_SANDBOX_TOKEN, and says so."""
+    server = make_server()
+    env = {k: v for k, v in os.environ.items() if k != "TIKTOK_SANDBOX_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tiktok_desktop", "run", "--once", "--sandbox-url",
+         server.base_url], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "set TIKTOK_SANDBOX_TOKEN to the token 'tiktok-desktop sandbox serve' printed" in \
+        done.stderr
+    assert "Traceback" not in done.stderr

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, unquote
 
-from . import api, oauth, pages, posting
+from . import access, api, oauth, pages, posting
 from .control import SandboxControl, control_routes
 from .faults import CallLog, Fault, Faults
 from .guard import RateLimiter
 from .models import App, Call, SandboxOptions, User, secret_hash
 from .oauth import SandboxAuthorizeError
-from .owner import TOKEN_HEADER, OwnerLock
+from .owner import OwnerLock
 from .state import State
 from .upload import DRAIN_LIMIT, handle_sink, handle_upload, stream_body
 from .wire import (
@@ -41,7 +41,6 @@ from .wire import (
     Response,
     html_response,
     json_response,
-    media_type,
     oauth_error_response,
     split_target,
     v2_error,
@@ -534,73 +533,13 @@ class SandboxServer:
                    '<rect width="90" height="160" fill="#161823"/></svg>')
         return Response(status=200, body=svg.encode("utf-8"), content_type="image/svg+xml")
 
-    # --- the control API's guard -------------------------------------------------------------
-
-    def _allowed_hosts(self) -> tuple[str, str]:
-        return f"127.0.0.1:{self.port}", f"localhost:{self.port}"
+    # --- the control API's guard (access.py) ----------------------------------------------
 
     def control_refusal(self, request: Request, page: bool = False) -> Response | None:
-        """Why a /__sandbox__/ request is refused (a response), or None to serve it.
-
-        Host must name this server (a forged Host is DNS rebinding: a web page talking to
-        us under its own name). The control API wants the run's token in X-Sandbox-Token
-        and JSON bodies (a form or text/plain POST is a browser's preflight-free CSRF);
-        the profile page's form wants the page token, same-origin, form-encoded.
-        """
-        host = (request.header("Host") or "").strip().lower()
-        if host not in self._allowed_hosts():
-            return json_response(403, {"error": "wrong_host", "error_description":
-                                       "The Host header must be 127.0.0.1:PORT or "
-                                       "localhost:PORT of this sandbox."}, "wrong_host")
-        if page:
-            origin = request.header("Origin")
-            if origin is not None and origin.strip().lower() not in (
-                    f"http://{h}" for h in self._allowed_hosts()):
-                return json_response(403, {"error": "cross_origin", "error_description":
-                                           "Page actions only come from this sandbox's "
-                                           "own pages."}, "cross_origin")
-            if media_type(request.header("Content-Type")) != "application/x-www-form-urlencoded":
-                return json_response(415, {"error": "unsupported_media_type",
-                                           "error_description": "Send the page's form."},
-                                     "unsupported_media_type")
-            return None
-        token = request.header(TOKEN_HEADER) or ""
-        if not secrets.compare_digest(token.encode("utf-8", "replace"),
-                                      self.control_token.encode("ascii")):
-            return json_response(401, {"error": "unauthorized", "error_description":
-                                       f"The control API needs this run's control token in "
-                                       f"the {TOKEN_HEADER} header."}, "unauthorized")
-        if request.method != "GET" and (
-                media_type(request.header("Content-Type")) != "application/json"):
-            return json_response(415, {"error": "unsupported_media_type", "error_description":
-                                       "Control requests carry a JSON body "
-                                       "(Content-Type: application/json)."},
-                                 "unsupported_media_type")
-        return None
+        return access.refusal(request, self.port, self.control_token, page)
 
     def _page_action(self, request: Request) -> Response:
-        """The profile page's draft buttons: finish or expire an inbox draft."""
-        form = parse_qs(request.body.decode("utf-8", "replace"))
-        token = form.get("page_token", [""])[0]
-        if not secrets.compare_digest(token.encode("utf-8", "replace"),
-                                      self.page_token.encode("ascii")):
-            return html_response(403, pages.render_error(
-                "forbidden", "This page is out of date: reload it and press the button again."))
-        publish_id = form.get("publish_id", [""])[0]
-        action = form.get("action", [""])[0]
-        try:
-            if action == "finish":
-                self.control.finish_draft(publish_id)
-            elif action == "expire":
-                self.control.expire_draft(publish_id)
-            else:
-                raise ValueError("unknown action")
-            publish = self.state.publishes[publish_id]
-        except (ValueError, KeyError) as error:
-            return html_response(400, pages.render_error("invalid_request", str(error)))
-        username = self.state.users[publish.open_id].username
-        return Response(status=303, headers=[("Location", f"/@{username}")],
-                        content_type="text/plain")
+        return access.page_action(self, request)
 
     def _ping(self) -> dict[str, Any]:
         return {"ok": True, "pid": os.getpid(), "state_dir": str(self.state_dir.resolve()),

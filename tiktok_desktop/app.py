@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
-from tiktok_desktop.bootstrap import AppGraph, Mode, build, decide_mode
+from tiktok_desktop.bootstrap import AppGraph, Mode, StartupError, build, decide_mode
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
@@ -87,7 +87,7 @@ def open_graph(mode: Mode, log_file: Path | None, interactive: bool) -> AppGraph
         Database.discard_damaged(exc.path)
         log.warning("damaged database set aside; its copy is %s", exc.backup)
         return build(mode, log_file=log_file)
-    except StoreError as exc:
+    except (StoreError, StartupError) as exc:
         if interactive:
             QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
         raise
@@ -116,7 +116,7 @@ def run_gui(options: GuiOptions) -> int:
     crash.install()
     try:
         graph = open_graph(mode, log_file, interactive=not check_run)
-    except StoreError as exc:
+    except (StoreError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if graph is None:

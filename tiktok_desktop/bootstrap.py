@@ -55,6 +55,7 @@ from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.sandbox.cli import serve_forever_cli
+from tiktok_desktop.sandbox.owner import TOKEN_HEADER, SandboxBusyError, find_owner
 from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
@@ -77,6 +78,13 @@ from tiktok_desktop.tiktok import (
 log = logging.getLogger(__name__)
 
 TIKTOK_WEB = "https://www.tiktok.com"
+# The control token of a sandbox run elsewhere ('sandbox serve' prints it): from the
+# environment, never the command line, where other users could read it.
+SANDBOX_TOKEN_ENV = "TIKTOK_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+
+class StartupError(Exception):
+    """The app cannot start as asked; the message says what to do."""
 
 
 # -- which TikTok --------------------------------------------------------------------------------
@@ -255,16 +263,23 @@ class AppGraph:
             self.sandbox_server.stop()
 
 
-def serve_sandbox(port: int, state_dir: str | None) -> int:
+def serve_sandbox(argv: list[str]) -> int:
     """``tiktok-desktop sandbox serve``: the emulator on its own, by default on the sandbox
-    profile's state (the same one the app's built-in sandbox uses)."""
-    state = state_dir or str(resolve_paths().for_profile(SANDBOX_PROFILE).sandbox_state_dir)
-    return serve_forever_cli(["--port", str(port), "--state-dir", state])
+    profile's state (the same one the app's built-in sandbox uses, which then talks to it)."""
+    if not any(a == "--state-dir" or a.startswith("--state-dir=") for a in argv):
+        state = resolve_paths().for_profile(SANDBOX_PROFILE).sandbox_state_dir
+        argv = [*argv, "--state-dir", str(state)]
+    return serve_forever_cli(argv)
 
 
-def _external_app(http: httpx.Client, base: str) -> tuple[str, str]:
+def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
     """The default app's client key and secret of a sandbox running at ``base``."""
-    info = http.get(f"{base}/__sandbox__/info", timeout=10).json()
+    answer = http.get(f"{base}/__sandbox__/info", timeout=10, headers={TOKEN_HEADER: token})
+    if answer.status_code == 401:
+        raise StartupError(
+            f"The sandbox at {base} wants its control token: set {SANDBOX_TOKEN_ENV} to the "
+            "token 'tiktok-desktop sandbox serve' printed, then start again.")
+    info = answer.json()
     app = next(a for a in info["apps"] if a["client_key"] == info["default_client_key"])
     return str(app["client_key"]), str(app["client_secret"])
 
@@ -274,8 +289,8 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
           runtime: Runtime | None = None) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
-    Store errors (damaged or newer database) propagate for the caller to show; so do
-    httpx errors, ValueError and KeyError when an external sandbox does not answer.
+    Store errors (damaged or newer database) and StartupError propagate for the caller to
+    show; so do httpx errors, ValueError and KeyError when an external sandbox does not answer.
     """
     runtime = runtime or Runtime()
     paths = mode.paths
@@ -284,17 +299,30 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     server: SandboxServer | None = None
     http = httpx.Client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     try:
-        if mode.kind is ModeKind.SANDBOX:
-            server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port,
-                                   clock=runtime.clock)
-            server.start()
+        owner = find_owner(paths.sandbox_state_dir) if mode.kind is ModeKind.SANDBOX \
+            else None
+        if owner is not None:
+            # Another process (the window, 'sandbox serve') runs this profile's sandbox: one
+            # owner per state, or rotated tokens would be undone by whoever writes last.
+            base = owner.base_url
+            key, secret = _external_app(http, base, owner.control_token)
+            log.info("sandbox mode: using the sandbox at %s (process %d)", base, owner.pid)
+        elif mode.kind is ModeKind.SANDBOX:
+            try:
+                server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port,
+                                       clock=runtime.clock)
+                server.start()
+            except SandboxBusyError as exc:  # its owner holds the lock but did not answer
+                server = None
+                raise StartupError(str(exc)) from None
             base = server.base_url
             key, secret = server.app.client_key, server.app.client_secret
             log.info("sandbox mode: built-in TikTok emulator at %s", base)
         elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
             base = mode.sandbox_url
-            key, secret = _external_app(http, base)
+            key, secret = _external_app(http, base, os.environ.get(SANDBOX_TOKEN_ENV, ""))
         if mode.sandbox:
+            REDACTOR.add_secret(secret)
             endpoints = Endpoints.single(base)
             creds = Credentials(key, secret, DEFAULT_REDIRECT_URI, {"client_key": "sandbox"})
             share_base = base

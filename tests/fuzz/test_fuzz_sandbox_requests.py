@@ -72,9 +72,11 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    # No rate limits or caps: the fuzzer should reach the parsers, not stop at a 429.
+    # No rate limits or caps: the fuzzer should reach the parsers, not stop at a 429. No media
+    # checks: the fuzzed uploads are random bytes and only their parsing is under test.
     options = SandboxOptions(rate_limits_enabled=False, daily_post_cap=1_000_000,
-                             pending_inbox_cap=1_000_000, store_upload_bytes=False)
+                             pending_inbox_cap=1_000_000, store_upload_bytes=False,
+                             media_checks=False)
     state = tmp_path_factory.mktemp("fuzz-sandbox")
     with SandboxServer(state, options, clock=FakeClock()) as server, \
             httpx.Client(base_url=server.base_url, timeout=10.0, trust_env=False) as http:
@@ -288,3 +290,45 @@ def test_every_answer_was_checked_against_a_live_server(world: World) -> None:
                        b' "log_id": "1"}}')
     with pytest.raises(AssertionError, match="server error"):
         assert_tiktok_shaped("GET", "/v2/user/info/", fake)
+
+
+CONTROL_PATHS = ["/__sandbox__/info", "/__sandbox__/ping", "/__sandbox__/inject_fault",
+                 "/__sandbox__/add_user", "/__sandbox__/configure", "/__sandbox__/revoke_tokens",
+                 "/__sandbox__/calls", "/__sandbox__/page/draft", "/__sandbox__/nothing"]
+
+
+@FUZZ
+@given(method=methods, path=st.sampled_from(CONTROL_PATHS),
+       host=st.one_of(st.just("right"), st.just("127.0.0.1"), header_value),
+       token=st.one_of(st.none(), st.just("near"), header_value),
+       content_type=st.one_of(st.none(), st.sampled_from(
+           ["application/json", "text/plain", "application/x-www-form-urlencoded"])),
+       body=json_bodies())
+@example(method="POST", path="/__sandbox__/inject_fault", host="right", token=None,
+         content_type="text/plain", body=b'{"path_prefix": "/", "kind": "status"}')
+def test_control_api_refuses_whoever_lacks_the_token(
+        world: World, method: str, path: str, host: str, token: str | None,
+        content_type: str | None, body: bytes) -> None:
+    """Whatever else a request gets right, without this run's control token (or with a forged
+    Host) the control API answers 401/403 and nothing happens; the page form, 403/415."""
+    server = world.server
+    users, options = len(server.users), dict(vars(server.options))
+    if token == "near":  # the real token, one character off
+        token = server.control_token[:-1] + ("A" if server.control_token[-1] != "A" else "B")
+    lines = [f"{method} {path} HTTP/1.1",
+             f"Host: {f'127.0.0.1:{server.port}' if host == 'right' else host}",
+             "Connection: close", f"Content-Length: {len(body)}"]
+    if token is not None:
+        lines.append(f"X-Sandbox-Token: {token}")
+    if content_type is not None:
+        lines.append(f"Content-Type: {content_type}")
+    raw = exchange(server.port, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+    response = parse_response(raw, head=method == "HEAD")
+    if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+        assert response.status == 405  # http.server refuses it before any route is looked at
+    elif path == "/__sandbox__/page/draft" and host == "right":
+        assert response.status in (400, 403, 404, 405, 415), response.status
+    else:
+        assert response.status in (401, 403), (response.status, response.body[:200])
+    assert server.faults.take("/v2/user/info/") is None
+    assert len(server.users) == users and dict(vars(server.options)) == options

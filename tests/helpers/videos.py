@@ -8,8 +8,11 @@ file take a private copy with ``copy_to``.
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import shutil
+import struct
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -221,3 +224,35 @@ def _encode_silence(out: av.container.OutputContainer, stream: av.audio.stream.A
         frame.pts = pts
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
+
+
+@functools.cache
+def video_bytes(spec: VideoSpec | None = None) -> bytes:
+    """A real small video as bytes (encoded once per spec and process), for tests that send
+    a video's bytes over HTTP themselves."""
+    buffer = io.BytesIO()
+    _encode_to(buffer, spec or VideoSpec())  # type: ignore[arg-type]  # PyAV takes any file
+    return buffer.getvalue()
+
+
+def padded_video(path: Path, size: int, spec: VideoSpec | None = None) -> Path:
+    """A real video of exactly ``size`` bytes: the encoded clip followed by an MP4 ``free``
+    box of random bytes (players and TikTok's processing skip it), so transfer tests can use
+    any size above the clip's own and still send a video that passes processing."""
+    spec = spec or VideoSpec()
+    if spec.container not in ("mp4", "mov"):
+        raise ValueError("only MP4/MOV files can carry a free box")
+    clip = video_bytes(spec)
+    pad = size - len(clip)
+    if pad < 16:
+        raise ValueError(f"a padded video needs at least {len(clip) + 16} bytes")
+    with path.open("wb") as f:
+        f.write(clip)
+        # 64-bit box size (size field 1): room for any padding; then random filler.
+        f.write(struct.pack(">I4sQ", 1, b"free", pad))
+        left = pad - 16
+        while left:
+            n = min(left, 1 << 20)
+            f.write(os.urandom(n))
+            left -= n
+    return path

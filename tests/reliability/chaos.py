@@ -124,7 +124,9 @@ class Chaos:
     def clear(self) -> None:
         self._explicit.clear()
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str, kind: str | None = None) -> Fault | None:
+        if kind is not None:  # the sandbox's conditional kinds: only the explicit ones
+            return self._explicit.take(path, kind)
         self._pending.kind = None  # handler threads serve many requests (keep-alive)
         explicit = self._explicit.take(path)
         if explicit is not None or not self.enabled:

@@ -92,7 +92,8 @@ class World:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.engine_child", "--sandbox-url",
              self.sandbox.base_url],
-            env=self.env, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
+            cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
         run = EngineRun(proc)
         run.pump(self.engine_log)
@@ -122,9 +123,13 @@ class World:
 
 def sandbox_options(processing_seconds: float, upload_url_lifetime: int) -> SandboxOptions:
     # Rate limits on (a request over TikTok's limit gets a real 429 and shows in the call log);
-    # the daily post cap off (a campaign posts far more than 15 a day per account).
+    # the daily post cap off (a campaign posts far more than 15 a day per account). No media
+    # checks: the campaign's videos are random bytes and what it judges is their transport
+    # (exactly once, every byte). The upload replies carry random bodies: the engine must go
+    # by status and Content-Range only, as TikTok documents.
     return SandboxOptions(processing_seconds=processing_seconds, rate_limits_enabled=True,
                           daily_post_cap=1_000_000, store_upload_bytes=False,
+                          media_checks=False, upload_reply_body="random",
                           upload_url_lifetime=upload_url_lifetime)
 
 

@@ -48,6 +48,14 @@ def http(server: SandboxServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
+def ctl(server: SandboxServer) -> Iterator[httpx.Client]:
+    """A client of the control API: this run's token on every request."""
+    with httpx.Client(base_url=server.base_url, timeout=10.0,
+                      headers={"X-Sandbox-Token": server.control_token}) as client:
+        yield client
+
+
+@pytest.fixture
 def creator(server: SandboxServer, http: httpx.Client) -> Tokens:
     """Tokens of the public sandbox_creator with every scope, via the audited app."""
     return connect(server, http)

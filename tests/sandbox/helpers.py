@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.videos import VideoSpec, video_bytes
 from tiktok_desktop.sandbox import App, SandboxServer
 
 REDIRECT = "http://127.0.0.1:53817/callback/"
@@ -194,11 +195,30 @@ def raw_request(port: int, head: bytes, body: bytes = b"", close_early: bool = F
         return b"".join(chunks)
 
 
-def publish_small(http: httpx.Client, tokens: Tokens, clock: FakeClock, size: int = 1000,
-                  processing: float = 3.0, **info: Any) -> tuple[str, dict[str, Any]]:
-    """Direct-post a small video end to end; returns (publish_id, final status data)."""
+def video(spec: VideoSpec | None = None) -> bytes:
+    """A real small video (1 s, 360x640, 30 fps H.264 MP4 unless `spec` says otherwise)."""
+    return video_bytes(spec)
+
+
+def control_headers(server: SandboxServer) -> dict[str, str]:
+    """What the control API wants besides a JSON body: this run's token."""
+    return {"X-Sandbox-Token": server.control_token}
+
+
+def publish_small(http: httpx.Client, tokens: Tokens, clock: FakeClock, processing: float = 3.0,
+                  moderation: float = 180.0, body: bytes | None = None,
+                  **info: Any) -> tuple[str, dict[str, Any]]:
+    """Direct-post a real small video end to end, waiting out processing and (a public post's)
+    moderation on the fake clock; returns (publish_id, final status data)."""
+    content = video() if body is None else body
+    size = len(content)
     data = ok_data(init_direct(http, tokens, size, **info))
-    upload = put_chunk(http, data["upload_url"], secrets.token_bytes(size), 0, size)
+    upload = put_chunk(http, data["upload_url"], content, 0, size)
     assert upload.status_code == 201, upload.text
     clock.advance(processing)
+    first = status(http, tokens, data["publish_id"])
+    if first["status"] != "PUBLISH_COMPLETE":
+        return data["publish_id"], first
+    assert first["publicaly_available_post_id"] == []  # IDs only after moderation
+    clock.advance(moderation)
     return data["publish_id"], status(http, tokens, data["publish_id"])

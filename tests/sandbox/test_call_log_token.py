@@ -38,7 +38,8 @@ def test_calls_carry_a_token_id_per_access_token(server: SandboxServer,
         ("/v2/post/publish/status/fetch/", 401, None),
         ("/v2/oauth/token/", 200, None),
     ]
-    logged = json.dumps(http.get("/__sandbox__/calls").json())
+    logged = json.dumps(http.get("/__sandbox__/calls",
+                                headers={"X-Sandbox-Token": server.control_token}).json())
     assert _short_hash(first.access_token) in logged
     for secret in (first.access_token, second.access_token, first.refresh_token):
         assert secret not in logged

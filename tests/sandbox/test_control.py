@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.videos import padded_video
 from tiktok_desktop.sandbox import SandboxServer, serve_forever_cli
 
 from .helpers import (
@@ -36,6 +37,7 @@ from .helpers import (
     raw_request,
     status,
     token_form,
+    video,
 )
 
 
@@ -46,8 +48,9 @@ def _user_info(http: httpx.Client, tokens: Tokens) -> httpx.Response:
 # --- control over HTTP --------------------------------------------------------------------------
 
 
-def test_http_control_consent_and_info(server: SandboxServer, http: httpx.Client) -> None:
-    info = http.get("/__sandbox__/info").json()
+def test_http_control_consent_and_info(server: SandboxServer, http: httpx.Client,
+                                       ctl: httpx.Client) -> None:
+    info = ctl.get("/__sandbox__/info").json()
     assert info["base_url"] == server.base_url
     assert info["default_client_key"] == server.app.client_key
     assert {u["username"] for u in info["users"]} >= {"sandbox_creator", "sandbox_private",
@@ -55,63 +58,69 @@ def test_http_control_consent_and_info(server: SandboxServer, http: httpx.Client
     _verifier, challenge = pkce()
     url = authorize_url(server, authorize_params(server.app, challenge))
     private = server.user("sandbox_private").open_id
-    approved = http.post("/__sandbox__/approve", json={"authorize_url": url, "open_id": private,
+    approved = ctl.post("/__sandbox__/approve", json={"authorize_url": url, "open_id": private,
                                                        "scopes": ["video.upload"]}).json()
     got = callback_params(approved["redirect_url"])
     assert got["scopes"] == "user.info.basic,video.upload" and got["code"]
-    denied = http.post("/__sandbox__/deny", json={"authorize_url": url}).json()
+    denied = ctl.post("/__sandbox__/deny", json={"authorize_url": url}).json()
     assert callback_params(denied["redirect_url"])["error"] == "access_denied"
-    bad = http.post("/__sandbox__/approve",
+    bad = ctl.post("/__sandbox__/approve",
                     json={"authorize_url": url.replace("code_challenge_method=S256", "")})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
 
 
-def test_http_control_tokens_and_creators(server: SandboxServer, http: httpx.Client) -> None:
+def test_http_control_tokens_and_creators(server: SandboxServer, http: httpx.Client,
+                                          ctl: httpx.Client) -> None:
     first = connect(server, http)
     second = connect(server, http)
-    assert http.post("/__sandbox__/expire_access_token",
+    assert ctl.post("/__sandbox__/expire_access_token",
                      json={"access_token": first.access_token}).status_code == 200
     assert error_of(_user_info(http, first)) == (401, "access_token_invalid")
     ok_data(_user_info(http, second))
-    http.post("/__sandbox__/expire_access_token", json={"open_id": second.open_id})
+    ctl.post("/__sandbox__/expire_access_token", json={"open_id": second.open_id})
     assert error_of(_user_info(http, second)) == (401, "access_token_invalid")
     refreshed = http.post("/v2/oauth/token/", data=token_form(
         server.app, grant_type="refresh_token", refresh_token=second.refresh_token))
     assert refreshed.status_code == 200  # expiry leaves the refresh token alive
-    http.post("/__sandbox__/revoke_tokens", json={"open_id": second.open_id})
+    ctl.post("/__sandbox__/revoke_tokens", json={"open_id": second.open_id})
     again = http.post("/v2/oauth/token/", data=token_form(
         server.app, grant_type="refresh_token", refresh_token=refreshed.json()["refresh_token"]))
     assert again.json()["error"] == "invalid_grant"
-    assert http.post("/__sandbox__/set_creator", json={
+    assert ctl.post("/__sandbox__/set_creator", json={
         "open_id": second.open_id, "is_private": True}).status_code == 200
     assert server.user("sandbox_creator").is_private
-    bad = http.post("/__sandbox__/set_creator", json={"open_id": second.open_id, "x": 1})
+    bad = ctl.post("/__sandbox__/set_creator", json={"open_id": second.open_id, "x": 1})
     assert bad.status_code == 400 and bad.json()["error"] == "ValueError"
-    added = http.post("/__sandbox__/add_user", json={"username": "newbie", "is_private": True})
+    added = ctl.post("/__sandbox__/add_user", json={"username": "newbie", "is_private": True})
     assert added.json()["username"] == "newbie" and server.user("newbie").is_private
 
 
 def test_http_control_publishes_received_calls(server: SandboxServer, http: httpx.Client,
-                                               creator: Tokens, clock: FakeClock) -> None:
-    http.post("/__sandbox__/clear_calls", json={})
+                                               ctl: httpx.Client, creator: Tokens,
+                                               clock: FakeClock) -> None:
+    ctl.post("/__sandbox__/clear_calls", json={})
     pid, _final = publish_small(http, creator, clock, title="from http")
-    publishes = http.get("/__sandbox__/publishes",
+    publishes = ctl.get("/__sandbox__/publishes",
                          params={"open_id": creator.open_id}).json()["publishes"]
     assert [p["publish_id"] for p in publishes] == [pid]
     assert publishes[0]["status"] == "PUBLISH_COMPLETE"
     assert publishes[0]["post_info"]["title"] == "from http"
-    received = http.get("/__sandbox__/received", params={"publish_id": pid}).json()
-    assert received["size"] == 1000 and received["complete"] and received["path"]
-    calls = http.get("/__sandbox__/calls").json()["calls"]
+    received = ctl.get("/__sandbox__/received", params={"publish_id": pid}).json()
+    clip = video()
+    assert received["size"] == len(clip) and received["complete"]
+    assert received["sha256"] == hashlib.sha256(clip).hexdigest()
+    assert received["path"] is None  # processing is over: the bytes are not kept
+    calls = ctl.get("/__sandbox__/calls").json()["calls"]
     assert [(c["method"], c["path"], c["status"]) for c in calls] == [
         ("POST", "/v2/post/publish/video/init/", 200),
         ("PUT", "/upload/video/", 201),
         ("POST", "/v2/post/publish/status/fetch/", 200),
+        ("POST", "/v2/post/publish/status/fetch/", 200),  # again after moderation
     ]
-    assert http.get("/__sandbox__/received", params={"publish_id": "x"}).status_code == 400
-    http.post("/__sandbox__/set_fail_reason", json={"publish_id": pid, "reason": "spam_risk"})
+    assert ctl.get("/__sandbox__/received", params={"publish_id": "x"}).status_code == 400
+    ctl.post("/__sandbox__/set_fail_reason", json={"publish_id": pid, "reason": "spam_risk"})
     assert status(http, creator, pid)["fail_reason"] == "spam_risk"
-    http.post("/__sandbox__/expire_upload_url", json={"publish_id": pid})
+    ctl.post("/__sandbox__/expire_upload_url", json={"publish_id": pid})
     assert put_chunk(http, ok_data(init_direct(http, creator))["upload_url"], b"v" * 1000, 0,
                      1000).status_code == 201
 
@@ -121,7 +130,8 @@ def test_advance_without_injected_clock(make_server: Callable[..., SandboxServer
     with httpx.Client(base_url=server.base_url) as http:
         tokens = connect(server, http)
         ok_data(_user_info(http, tokens))
-        assert http.post("/__sandbox__/advance", json={"seconds": 86400}).status_code == 200
+        assert http.post("/__sandbox__/advance", json={"seconds": 7200},
+                         headers={"X-Sandbox-Token": server.control_token}).status_code == 200
         assert error_of(_user_info(http, tokens)) == (401, "access_token_invalid")
     with pytest.raises(ValueError):
         server.control.advance(-1)
@@ -208,9 +218,10 @@ def test_slow_fault_still_processes(server: SandboxServer, creator: Tokens) -> N
     assert len(server.control.publishes()) == 1  # the client gave up; TikTok did not
 
 
-def test_faults_do_not_hit_control_paths(server: SandboxServer, http: httpx.Client) -> None:
+def test_faults_do_not_hit_control_paths(server: SandboxServer, http: httpx.Client,
+                                         ctl: httpx.Client) -> None:
     server.control.inject_fault("/", "status", status=500)
-    assert http.get("/__sandbox__/info").status_code == 200
+    assert ctl.get("/__sandbox__/info").status_code == 200
     assert http.get("/v2/nothing/").status_code == 500
     server.control.inject_fault("/", "status", status=500)
     server.control.clear_faults()
@@ -260,7 +271,7 @@ def test_call_log_and_secrets_never_logged(server: SandboxServer, http: httpx.Cl
 def test_restart_keeps_tokens_and_uploads(make_server: Callable[..., SandboxServer],
                                           tmp_path: Path, clock: FakeClock) -> None:
     size, chunk = 10_500_000, 5_242_880
-    video = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    video = padded_video(tmp_path / "clip.mp4", size).read_bytes()  # checked after the restart
     first = make_server(state_dir=tmp_path / "persist")
     with httpx.Client(base_url=first.base_url) as http:
         tokens = connect(first, http)
@@ -326,11 +337,13 @@ def test_index_and_profile_pages(server: SandboxServer, http: httpx.Client, crea
     assert http.get("/@nobody").status_code == 404
 
 
-def test_unknown_paths_are_json_404(http: httpx.Client) -> None:
+def test_unknown_paths_are_json_404(http: httpx.Client, ctl: httpx.Client) -> None:
     for path in ("/nothing", "/v2/", "/__sandbox__/nothing"):
-        response = http.get(path)
+        response = ctl.get(path)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+    # without the control token, nothing under /__sandbox__/ says what exists
+    assert http.get("/__sandbox__/nothing").status_code == 401
 
 
 # --- CLI ------------------------------------------------------------------------------------------
@@ -358,7 +371,9 @@ def test_serve_forever_cli(tmp_path: Path) -> None:
         assert out.ready.wait(10)
         banner = out.getvalue()
         base_url = banner.split("running at ", 1)[1].split()[0]
-        info = httpx.get(f"{base_url}/__sandbox__/info").json()
+        token = banner.split("Control token", 1)[1].split(": ", 1)[1].split()[0]
+        info = httpx.get(f"{base_url}/__sandbox__/info",
+                         headers={"X-Sandbox-Token": token}).json()
     finally:
         stop.set()
         thread.join(10)

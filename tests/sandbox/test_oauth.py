@@ -227,7 +227,8 @@ def test_code_exchange_response(server: SandboxServer, http: httpx.Client) -> No
     assert set(body) == {"open_id", "scope", "access_token", "expires_in", "refresh_token",
                          "refresh_expires_in", "token_type"}
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 86400 and body["refresh_expires_in"] == 31536000
+    # TikTok's current lifetimes (TIKTOK_API.md 2, the November 2026 pages): 2 h and 180 days
+    assert body["expires_in"] == 7200 and body["refresh_expires_in"] == 180 * 86400
     assert body["access_token"].startswith("act.") and len(body["access_token"]) > 40
     assert body["refresh_token"].startswith("rft.") and len(body["refresh_token"]) > 40
     assert body["scope"] == ALL
@@ -349,7 +350,7 @@ def test_refresh_rotates(server: SandboxServer, http: httpx.Client, creator: Tok
     assert body["refresh_token"] != creator.refresh_token
     assert body["access_token"] != creator.access_token
     assert body["scope"] == ALL and body["open_id"] == creator.open_id
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 86400
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 7200
     assert _user_info(http, body["access_token"]).status_code == 200
     # the old refresh token died
     assert _oauth_error(_refresh(http, server, creator.refresh_token))[:2] == (400, "invalid_grant")
@@ -360,7 +361,9 @@ def test_refresh_rotates(server: SandboxServer, http: httpx.Client, creator: Tok
 
 def test_expired_access_token_then_refresh(server: SandboxServer, http: httpx.Client,
                                            creator: Tokens, clock: FakeClock) -> None:
-    clock.advance(86400)
+    clock.advance(7199)
+    assert _user_info(http, creator.access_token).status_code == 200
+    clock.advance(1)  # 2 h
     response = _user_info(http, creator.access_token)
     assert (response.status_code, response.json()["error"]["code"]) == (
         401, "access_token_invalid")
@@ -369,8 +372,14 @@ def test_expired_access_token_then_refresh(server: SandboxServer, http: httpx.Cl
 
 def test_expired_refresh_token(server: SandboxServer, http: httpx.Client, creator: Tokens,
                                clock: FakeClock) -> None:
-    clock.advance(31536000)
+    clock.advance(180 * 86400)
     assert _oauth_error(_refresh(http, server, creator.refresh_token))[:2] == (400, "invalid_grant")
+
+
+def test_refresh_token_lives_180_days(server: SandboxServer, http: httpx.Client,
+                                      creator: Tokens, clock: FakeClock) -> None:
+    clock.advance(180 * 86400 - 1)
+    assert _refresh(http, server, creator.refresh_token).status_code == 200
 
 
 def test_refresh_needs_the_same_app(server: SandboxServer, http: httpx.Client,

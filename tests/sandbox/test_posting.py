@@ -25,6 +25,7 @@ from .helpers import (
     put_chunk,
     source_info,
     status,
+    video,
 )
 
 DIRECT = "/v2/post/publish/video/init/"
@@ -226,17 +227,27 @@ def test_daily_cap_option(make_server: Callable[..., SandboxServer]) -> None:
 
 def test_pending_inbox_shares(server: SandboxServer, http: httpx.Client, creator: Tokens,
                               clock: FakeClock) -> None:
-    shares = [ok_data(init_inbox(http, creator)) for _ in range(5)]
+    clip = video()
+    shares = [ok_data(init_inbox(http, creator, len(clip))) for _ in range(5)]
     clock.advance(60)
     assert error_of(init_inbox(http, creator)) == (403, "spam_risk_too_many_pending_share")
     # a share delivered to the inbox is still pending (the user has not posted it) ...
-    assert put_chunk(http, shares[1]["upload_url"], b"v" * 1000, 0, 1000).status_code == 201
+    assert put_chunk(http, shares[1]["upload_url"], clip, 0, len(clip)).status_code == 201
     # ... but a failed one is not
     server.control.set_fail_reason(shares[0]["publish_id"], "file_format_check_failed")
-    assert put_chunk(http, shares[0]["upload_url"], b"v" * 1000, 0, 1000).status_code == 201
+    assert put_chunk(http, shares[0]["upload_url"], clip, 0, len(clip)).status_code == 201
     clock.advance(3)
     assert status(http, creator, shares[1]["publish_id"])["status"] == "SEND_TO_USER_INBOX"
     assert status(http, creator, shares[0]["publish_id"])["status"] == "FAILED"
+    ok_data(init_inbox(http, creator))
+    assert error_of(init_inbox(http, creator)) == (403, "spam_risk_too_many_pending_share")
+    # nor one the creator finished in the TikTok app; an expired draft was never posted: it is
+    assert put_chunk(http, shares[2]["upload_url"], clip, 0, len(clip)).status_code == 201
+    assert put_chunk(http, shares[3]["upload_url"], clip, 0, len(clip)).status_code == 201
+    clock.advance(3)
+    server.control.expire_draft(shares[3]["publish_id"])
+    assert error_of(init_inbox(http, creator)) == (403, "spam_risk_too_many_pending_share")
+    server.control.finish_draft(shares[2]["publish_id"])
     ok_data(init_inbox(http, creator))
     assert error_of(init_inbox(http, creator)) == (403, "spam_risk_too_many_pending_share")
     clock.advance(24 * 3600)
@@ -283,17 +294,24 @@ def test_unaudited_client_five_creators_per_day(server: SandboxServer, http: htt
 
 def test_status_progression_direct(http: httpx.Client, creator: Tokens,
                                    clock: FakeClock) -> None:
-    data = ok_data(init_direct(http, creator, 1000))
+    clip = video()
+    data = ok_data(init_direct(http, creator, len(clip)))
     pid = data["publish_id"]
     assert status(http, creator, pid) == {
         "status": "PROCESSING_UPLOAD", "publicaly_available_post_id": [], "uploaded_bytes": 0}
-    assert put_chunk(http, data["upload_url"], b"v" * 1000, 0, 1000).status_code == 201
+    assert put_chunk(http, data["upload_url"], clip, 0, len(clip)).status_code == 201
     clock.advance(2.9)
     assert status(http, creator, pid)["status"] == "PROCESSING_UPLOAD"
-    assert status(http, creator, pid)["uploaded_bytes"] == 1000
+    assert status(http, creator, pid)["uploaded_bytes"] == len(clip)
     clock.advance(0.1)
     final = status(http, creator, pid)
+    # TikTok's moderation: complete first, the post's ID only later (default 180 s)
     assert final["status"] == "PUBLISH_COMPLETE" and "fail_reason" not in final
+    assert final["publicaly_available_post_id"] == []
+    clock.advance(179.9)
+    assert status(http, creator, pid)["publicaly_available_post_id"] == []
+    clock.advance(0.1)
+    final = status(http, creator, pid)
     (post_id,) = final["publicaly_available_post_id"]
     assert isinstance(post_id, int) and len(str(post_id)) == 19
     assert post_id < 2**63
@@ -302,14 +320,17 @@ def test_status_progression_direct(http: httpx.Client, creator: Tokens,
 @pytest.mark.parametrize("privacy", ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS"])
 def test_non_public_posts_get_no_post_id(http: httpx.Client, creator: Tokens, clock: FakeClock,
                                          privacy: str) -> None:
-    _pid, final = publish_small(http, creator, clock, privacy_level=privacy)
+    pid, final = publish_small(http, creator, clock, privacy_level=privacy)
     assert final["status"] == "PUBLISH_COMPLETE"
     assert final["publicaly_available_post_id"] == []
+    clock.advance(3600)  # not after moderation either: never
+    assert status(http, creator, pid)["publicaly_available_post_id"] == []
 
 
 def test_status_inbox(http: httpx.Client, creator: Tokens, clock: FakeClock) -> None:
-    data = ok_data(init_inbox(http, creator, 1000))
-    assert put_chunk(http, data["upload_url"], b"v" * 1000, 0, 1000).status_code == 201
+    clip = video()
+    data = ok_data(init_inbox(http, creator, len(clip)))
+    assert put_chunk(http, data["upload_url"], clip, 0, len(clip)).status_code == 201
     clock.advance(3)
     final = status(http, creator, data["publish_id"])
     assert final["status"] == "SEND_TO_USER_INBOX" and final["publicaly_available_post_id"] == []

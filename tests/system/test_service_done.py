@@ -29,13 +29,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.engine.conftest import connect_account, sha256_of, write_video
+from tests.engine.conftest import connect_account, sha256_of
 from tests.engine.file_keyring import ENV as KEYRING_ENV
 from tests.engine.file_keyring import FileKeyring
+from tests.helpers.videos import padded_video
 from tests.system.conftest import FakeRunner, ok
 from tests.system.user_manager import UserManager, unavailable
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import Runtime, accounts_service
+from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV, Runtime, accounts_service
 from tiktok_desktop.credentials import SERVICE, Vault
 from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
@@ -62,7 +63,7 @@ class World:
 
     def due_post(self, caption: str) -> Post:
         account = connect_account(self.accounts, self.sandbox)
-        video = write_video(self.tmp / "v.mp4", 200_000)
+        video = padded_video(self.tmp / "v.mp4", 200_000)  # a real clip: TikTok checks it
         return self.posts.create(NewPost(
             account_id=account.id, video_path=str(video), video_size=video.stat().st_size,
             video_sha256=sha256_of(video), caption=caption,
@@ -84,7 +85,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, isolated_home: Path) -> Iterator[World]:
     options = SandboxOptions(processing_seconds=0.0, rate_limits_enabled=False,
-                             daily_post_cap=100_000, store_upload_bytes=False)
+                             daily_post_cap=100_000)
     keyring_file = tmp_path / "keyring.json"
     home = tmp_path / "user"
     (home / ".config").mkdir(parents=True)
@@ -99,6 +100,9 @@ def world(tmp_path: Path, isolated_home: Path) -> Iterator[World]:
     profile.ensure()
     with SandboxServer(tmp_path / "sandbox", options) as sandbox, \
             httpx.Client(trust_env=False) as http:
+        # 'run --sandbox-url' needs the emulator's control token, from the environment (the
+        # service's manager passes its environment on, as a desktop session does).
+        session_env[SANDBOX_TOKEN_ENV] = sandbox.control_token
         db = Database.open(profile.db_file)
         endpoints = Endpoints.single(sandbox.base_url)
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from tiktok_support import ALL_SCOPES, REDIRECT_URI, START, Connect, FakeClock, RecordingSleeper
 
+from tests.helpers.videos import padded_video, video_bytes
 from tiktok_desktop.tiktok import (
     ChunkUploader,
     ClientCredentials,
@@ -119,11 +120,15 @@ def connect(sandbox: Any, oauth: OAuthClient) -> Connect:
 
 @pytest.fixture
 def video_file(tmp_path: Path) -> Callable[..., Path]:
-    """video_file(size, name="clip.mp4"): random bytes written in 1 MiB blocks (a transport
-    test needs no real video)."""
+    """video_file(size, name="clip.mp4"): a file of exactly `size` bytes: a real small video
+    padded with random bytes (tests.helpers.videos.padded_video) when `size` leaves room for
+    one, so it passes the sandbox's processing; else random bytes, for transport tests that
+    never reach processing."""
 
     def make(size: int, name: str = "clip.mp4") -> Path:
         path = tmp_path / name
+        if size >= len(video_bytes()) + 16:
+            return padded_video(path, size)
         with path.open("wb") as f:
             left = size
             while left:
@@ -133,6 +138,14 @@ def video_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    """A real small video (1 s, 360x640, 30 fps H.264 MP4) that TikTok's processing accepts."""
+    path = tmp_path / "real-clip.mp4"
+    path.write_bytes(video_bytes())
+    return path
 
 
 def sha256_of(path: Path) -> str:

@@ -339,9 +339,9 @@ def test_status_direct_public_post_gets_ids_and_shows_in_video_list(
 
 def test_video_list_pages_with_the_cursor(connect: Connect, api: TikTokApi,
                                           uploader: ChunkUploader, clock: FakeClock,
-                                          video_file: Callable[..., Path]) -> None:
+                                          clip: Path) -> None:
     tokens = connect()
-    video = video_file(1000)
+    video = clip
     for _ in range(3):
         _publish(api, uploader, tokens.access_token, video)
         clock.advance(60)
@@ -356,18 +356,18 @@ def test_video_list_pages_with_the_cursor(connect: Connect, api: TikTokApi,
 
 def test_status_self_only_post_gets_no_id(connect: Connect, api: TikTokApi,
                                           uploader: ChunkUploader, clock: FakeClock,
-                                          video_file: Callable[..., Path]) -> None:
+                                          clip: Path) -> None:
     tokens = connect()
-    publish_id = _publish(api, uploader, tokens.access_token, video_file(1000), "SELF_ONLY")
+    publish_id = _publish(api, uploader, tokens.access_token, clip, "SELF_ONLY")
     clock.advance(600)
     done = api.fetch_status(tokens.access_token, publish_id)
     assert done.is_complete and done.post_ids == ()
 
 
 def test_status_inbox_upload(connect: Connect, api: TikTokApi, uploader: ChunkUploader,
-                             clock: FakeClock, video_file: Callable[..., Path]) -> None:
+                             clock: FakeClock, clip: Path) -> None:
     tokens = connect()
-    publish_id = _publish(api, uploader, tokens.access_token, video_file(1000), inbox=True)
+    publish_id = _publish(api, uploader, tokens.access_token, clip, inbox=True)
     clock.advance(600)
     assert api.fetch_status(tokens.access_token, publish_id).in_inbox
 

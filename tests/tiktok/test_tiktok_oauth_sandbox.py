@@ -32,18 +32,18 @@ def test_connect_gives_tokens_with_expiry_counted_from_the_response(
     assert tokens.open_id == user("sandbox_creator").open_id
     assert tokens.scopes == frozenset(ALL_SCOPES)
     assert tokens.token_type == "Bearer"
-    assert tokens.access_expires_at == clock() + 86400
-    assert tokens.refresh_expires_at == clock() + 31536000
+    assert tokens.access_expires_at == clock() + 7200  # TikTok today: 2 h and 180 days
+    assert tokens.refresh_expires_at == clock() + 15552000
     assert tokens.access_token and tokens.refresh_token
     assert tokens.access_token not in repr(tokens)
 
 
-@pytest.mark.parametrize("sandbox_options", [
-    {"access_token_lifetime": 7200, "refresh_token_lifetime": 15552000}], indirect=True)
+@pytest.mark.parametrize("sandbox_options", [  # the older page's 24 h and 365 days
+    {"access_token_lifetime": 86400, "refresh_token_lifetime": 31536000}], indirect=True)
 def test_lifetimes_are_read_not_hard_coded(connect: Connect, clock: FakeClock) -> None:
     tokens = connect()
-    assert tokens.access_expires_at == clock() + 7200
-    assert tokens.refresh_expires_at == clock() + 15552000
+    assert tokens.access_expires_at == clock() + 86400
+    assert tokens.refresh_expires_at == clock() + 31536000
 
 
 def test_user_can_switch_scopes_off(connect: Connect) -> None:
@@ -117,8 +117,8 @@ def test_refresh_rotates_and_counts_expiry_from_its_own_response(
     assert second.refresh_token != first.refresh_token
     assert second.access_token != first.access_token
     assert second.open_id == first.open_id and second.scopes == first.scopes
-    assert second.access_expires_at == clock() + 86400
-    assert second.refresh_expires_at == clock() + 31536000
+    assert second.access_expires_at == clock() + 7200
+    assert second.refresh_expires_at == clock() + 15552000
     assert api.user_info(second.access_token).open_id == first.open_id
     with pytest.raises(OAuthError) as info:     # the old refresh token died with rotation
         oauth.refresh(first.refresh_token)

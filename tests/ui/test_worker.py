@@ -35,7 +35,7 @@ T0 = 1_800_000_000.0
 class Env:
     def __init__(self, tmp: Path) -> None:
         self.clock = FakeClock(T0)
-        self.sandbox = SandboxServer(tmp / "sandbox", SandboxOptions(store_upload_bytes=False),
+        self.sandbox = SandboxServer(tmp / "sandbox", SandboxOptions(),
                                      clock=self.clock)
         self.sandbox.start()
         self.http = httpx.Client(trust_env=False)

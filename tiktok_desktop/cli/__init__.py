@@ -82,6 +82,8 @@ def _prepare_display(self_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["sandbox", "serve"]:
+        return _serve_sandbox(argv[2:])
     if argv and argv[0] in SUBCOMMANDS:
         return run_command(build_command_parser().parse_args(argv))
     args = build_parser().parse_args(argv)
@@ -91,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     return run_gui(GuiOptions(video_paths=list(args.videos), self_test=args.self_test,
                               debug=args.debug, sandbox=args.sandbox,
                               screenshot=args.screenshot, hidden=args.hidden))
+
+
+def _serve_sandbox(rest: list[str]) -> int:
+    """'sandbox serve': every flag of the sandbox's own parser (its --help lists them)."""
+    from tiktok_desktop.bootstrap import serve_sandbox
+
+    return serve_sandbox(rest)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -110,8 +119,4 @@ def run_command(args: argparse.Namespace) -> int:
         from tiktok_desktop.cli import service as cli_service
 
         return cli_service.run(args)
-    if args.command == "sandbox":
-        from tiktok_desktop.bootstrap import serve_sandbox
-
-        return serve_sandbox(args.port, args.state_dir)
     raise AssertionError(f"unhandled command {args.command}")

@@ -9,7 +9,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
+from tiktok_desktop.bootstrap import AppGraph, StartupError, build, decide_mode
 from tiktok_desktop.config import Settings
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.services.accounts import AccountsService
@@ -53,7 +53,7 @@ def run_on_graph(args: argparse.Namespace, dispatch: Dispatch,
         setup_logging(mode.paths.log_dir)
         try:
             graph = build(mode)
-        except StoreError as exc:
+        except (StoreError, StartupError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAILED
     try:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
-from tiktok_desktop.bootstrap import AppGraph, Runtime, build, decide_mode
+from tiktok_desktop.bootstrap import AppGraph, Runtime, StartupError, build, decide_mode
 from tiktok_desktop.engine import HeadlessListener
 from tiktok_desktop.logging_setup import (
     PrivateRotatingFileHandler,
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
     _stdout_logging(args.debug, args.log_file)
     try:
         graph = _open(args, runtime)
-    except StoreError as exc:
+    except (StoreError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (httpx.HTTPError, ValueError, KeyError, StopIteration) as exc:

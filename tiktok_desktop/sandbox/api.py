@@ -9,7 +9,8 @@ Decisions where TikTok's docs are silent (strict on purpose):
 - video/list: ``max_count`` 1..20 (default 10), ``cursor`` a non-negative int (UTC ms, default
   now): videos created strictly before it, newest first. video/query: 1..20 string IDs.
   Only the caller's PUBLISH_COMPLETE posts with a post ID (public posts) are listed.
-- The sandbox does not decode video: duration/width/height are fixed plausible values.
+- duration/width/height are what processing read from the file (media.py); without media
+  checks, fixed plausible values. A post shows here only once moderation gave it an ID.
 """
 
 from __future__ import annotations
@@ -60,20 +61,28 @@ def _fields(request: Request, known: tuple[str, ...] | dict[str, str]) -> list[s
     return list(dict.fromkeys(fields))
 
 
-def _public_posts(state: State, open_id: str) -> list[Publish]:
+# One public post: the publish it came from and which of its IDs (an inbox draft can give
+# several posts).
+Post = tuple[Publish, int]
+
+
+def _public_posts(state: State, open_id: str) -> list[Post]:
     with state.lock:
         state.settle_all()
         posts = [
-            p
+            (p, index)
             for p in state.iter_publishes(open_id)
-            if p.status == "PUBLISH_COMPLETE" and p.post_ids
+            if p.status == "PUBLISH_COMPLETE"
+            for index in range(len(p.post_ids))
         ]
     return sorted(posts, key=_ms, reverse=True)
 
 
-def _ms(publish: Publish) -> int:
-    """A post's create time in UTC ms (the video/list cursor unit; unique per creator)."""
-    return round((publish.finished_at or publish.created_at) * 1000)
+def _ms(post: Post) -> int:
+    """A post's create time in UTC ms (the video/list cursor unit; unique per creator: the
+    k-th post of a publish is k ms after it, and State.unique_time keeps those ms free)."""
+    publish, index = post
+    return round((publish.finished_at or publish.created_at) * 1000) + index
 
 
 def handle_user_info(state: State, limiter: RateLimiter, request: Request,
@@ -147,19 +156,20 @@ def handle_creator_info(state: State, limiter: RateLimiter, request: Request) ->
     return v2_ok(data, request.now)
 
 
-def video_object(publish: Publish, user: User, base_url: str) -> dict[str, Any]:
-    post_id = str(publish.post_ids[0])
+def video_object(post: Post, user: User, base_url: str) -> dict[str, Any]:
+    publish, index = post
+    post_id = str(publish.post_ids[index])
     title = str(publish.post_info.get("title", ""))
     link = f"{base_url}/@{user.username}/video/{post_id}"
     return {
         "id": post_id,
-        "create_time": int(publish.finished_at or publish.created_at),
+        "create_time": _ms(post) // 1000,
         "cover_image_url": f"{base_url}/__sandbox__/cover/{post_id}.svg",
         "share_url": link,
         "video_description": title[:150],
-        "duration": 15,
-        "height": 1920,
-        "width": 1080,
+        "duration": round(publish.duration) if publish.media_checked else 15,
+        "height": publish.height if publish.media_checked else 1920,
+        "width": publish.width if publish.media_checked else 1080,
         "title": title[:150],
         "embed_html": f'<blockquote class="tiktok-embed" cite="{link}"></blockquote>',
         "embed_link": link,
@@ -224,6 +234,6 @@ def handle_video_query(state: State, limiter: RateLimiter, request: Request,
     videos = [
         {k: v for k, v in video_object(p, session.user, base_url).items() if k in fields}
         for p in _public_posts(state, session.user.open_id)
-        if str(p.post_ids[0]) in wanted
+        if str(p[0].post_ids[p[1]]) in wanted
     ]
     return v2_ok({"videos": videos, "cursor": 0, "has_more": False}, request.now)

@@ -1,6 +1,17 @@
 """The test/control interface: SandboxControl in Python and the same operations over HTTP.
 
-HTTP (JSON in, JSON out; never used by the client; errors are 400 ``{"error": ...}``):
+HTTP (JSON in, JSON out; never used by the client; errors are 400 ``{"error": ...}``). Every
+request needs the run's control token in ``X-Sandbox-Token`` (``SandboxServer.control_token``,
+printed by ``sandbox serve``, in the state folder's owner file), a Host header naming this
+server (127.0.0.1:PORT or localhost:PORT), and a POST body of type application/json; else 403
+(Host), 401 (token) or 415 (type) and nothing happens. Only the avatar and cover pictures and
+the benchmark sink (``PUT /__sandbox__/sink``, which keeps nothing) are open.
+    GET  /__sandbox__/ping               -> {"ok": true, "pid", "state_dir", "base_url"}
+    GET  /__sandbox__/options            -> the SandboxOptions in force
+    POST /__sandbox__/configure          {option: value, ...} (see SandboxControl.configure)
+    POST /__sandbox__/finish_moderation  {"publish_id"}
+    POST /__sandbox__/finish_draft       {"publish_id", "privacy_level"?, "posts"?}
+    POST /__sandbox__/expire_draft       {"publish_id", "forget"?}
     POST /__sandbox__/approve            {"authorize_url", "open_id"?, "scopes"?}
                                          -> {"redirect_url"}
     POST /__sandbox__/deny               {"authorize_url"} -> {"redirect_url"}
@@ -39,6 +50,7 @@ from .models import (
     PublishInfo,
     Received,
     User,
+    options_problem,
     secret_hash,
 )
 from .rules import redirect_uri_registration_error
@@ -54,6 +66,14 @@ _BOOL_FIELDS = frozenset({"is_private", "comment_disabled", "duet_disabled", "st
 _INT_FIELDS = frozenset({"max_video_post_duration_sec", "follower_count", "following_count",
                          "likes_count"})
 _STR_FIELDS = frozenset({"nickname", "username", "bio_description"})
+# SandboxOptions that may change while the server runs (the others shape its start).
+RUNTIME_OPTIONS = frozenset({
+    "access_token_lifetime", "refresh_token_lifetime", "auth_code_lifetime",
+    "upload_url_lifetime", "processing_seconds", "moderation_seconds", "media_checks",
+    "rate_limits_enabled", "daily_post_cap", "pending_inbox_cap", "unaudited_user_cap",
+    "progress_end", "upload_reply_body", "oauth_errors_http_200",
+})
+MAX_POSTS_PER_DRAFT = 20
 
 
 def _info(publish: Publish) -> PublishInfo:
@@ -73,6 +93,8 @@ def _info(publish: Publish) -> PublishInfo:
         created_at=publish.created_at,
         upload_completed_at=publish.upload_completed_at,
         finished_at=publish.finished_at,
+        moderation_due_at=publish.moderation_due_at,
+        draft=publish.draft,
     )
 
 
@@ -135,6 +157,83 @@ class SandboxControl:
             if publish.status != "PROCESSING_UPLOAD":
                 self._state.finish(publish, fail_reason=reason)
             self._state.save_publish(publish)
+
+    # --- options, moderation, inbox drafts -----------------------------------------------------
+
+    def configure(self, **options: Any) -> None:
+        """Change SandboxOptions while running (RUNTIME_OPTIONS; all or none are applied).
+
+        New token lifetimes apply to tokens issued from now on; a new moderation delay to posts
+        completed from now on (finish_moderation ends a running one).
+        """
+        unknown = sorted(set(options) - RUNTIME_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown or fixed option(s): {', '.join(unknown)}; "
+                             f"changeable: {', '.join(sorted(RUNTIME_OPTIONS))}")
+        with self._state.lock:
+            current = self._state.options
+            merged = dict(vars(current), **options)
+            problem = options_problem(merged)
+            if problem is not None:
+                raise ValueError(problem)
+            for name, value in options.items():
+                setattr(current, name, value)
+
+    def options(self) -> dict[str, Any]:
+        with self._state.lock:
+            return dict(vars(self._state.options))
+
+    def finish_moderation(self, publish_id: str) -> None:
+        """End moderation of a completed public post now: its IDs appear."""
+        with self._state.lock:
+            publish = self._publish(publish_id)
+            self._state.settle(publish)
+            if publish.moderation_due_at is None:
+                raise ValueError("the publish is not a public post waiting for moderation")
+            publish.moderation_due_at = min(publish.moderation_due_at, self._state.now())
+            self._state.settle(publish)
+
+    def finish_draft(self, publish_id: str, privacy_level: str = "PUBLIC_TO_EVERYONE",
+                     posts: int = 1) -> None:
+        """Play the creator finishing an inbox draft in the TikTok app (`posts` posts from it):
+        status/fetch then says PUBLISH_COMPLETE, and a public post gets its IDs after
+        moderation, as a Direct Post does."""
+        if isinstance(posts, bool) or not isinstance(posts, int) \
+                or not 1 <= posts <= MAX_POSTS_PER_DRAFT:
+            raise ValueError(f"posts must be 1 to {MAX_POSTS_PER_DRAFT}")
+        with self._state.lock:
+            publish = self._draft(publish_id)
+            user = self._state.users[publish.open_id]
+            if privacy_level not in user.effective_privacy_options():
+                raise ValueError(f"privacy_level must be one of the creator's options: "
+                                 f"{', '.join(user.effective_privacy_options())}")
+            publish.draft = "finished"
+            publish.post_info = {"privacy_level": privacy_level}
+            publish.finished_at = self._state.unique_time(publish, self._state.now(), posts)
+            self._state.complete_post(publish, privacy_level, posts, publish.finished_at)
+            self._state.save_publish(publish)
+
+    def expire_draft(self, publish_id: str, forget: bool = False) -> None:
+        """Play an inbox draft expiring unfinished. TikTok documents no status for this, so
+        status/fetch keeps saying SEND_TO_USER_INBOX; with `forget`, TikTok no longer knows
+        the publish_id (status/fetch: invalid_publish_id)."""
+        if not isinstance(forget, bool):
+            raise ValueError("forget must be true or false")
+        with self._state.lock:
+            publish = self._draft(publish_id)
+            publish.draft = "expired"
+            publish.forgotten = forget
+            self._state.save_publish(publish)
+
+    def _draft(self, publish_id: str) -> Publish:
+        publish = self._publish(publish_id)
+        self._state.settle(publish)
+        if publish.mode != "inbox":
+            raise ValueError("not an inbox share")
+        if publish.status != "SEND_TO_USER_INBOX" or publish.draft != "pending":
+            raise ValueError(f"the draft is not waiting in the inbox (status {publish.status}"
+                             f"{', draft ' + publish.draft if publish.draft else ''})")
+        return publish
 
     # --- tokens and creators -------------------------------------------------------------------
 
@@ -296,9 +395,8 @@ def _ok(payload: Any = None) -> Response:
     return json_response(200, {} if payload is None else payload)
 
 
-def control_routes(control: SandboxControl, info: Callable[[], dict[str, Any]]) -> dict[
-    tuple[str, str], Route
-]:
+def control_routes(control: SandboxControl, info: Callable[[], dict[str, Any]],
+                   ping: Callable[[], dict[str, Any]]) -> dict[tuple[str, str], Route]:
     def post(fn: Callable[[dict[str, Any]], Any]) -> Route:
         def route(request: Request) -> Response:
             return _ok(fn(_body(request)))
@@ -326,6 +424,10 @@ def control_routes(control: SandboxControl, info: Callable[[], dict[str, Any]]) 
         app = control.register_app(b["name"], list(b["redirect_uris"]),
                                    bool(b.get("audited", True)), b.get("scopes"))
         return app.to_json()
+
+    def draft_done(b: dict[str, Any]) -> None:
+        control.finish_draft(b["publish_id"], b.get("privacy_level", "PUBLIC_TO_EVERYONE"),
+                             b.get("posts", 1))
 
     def received(request: Request) -> Response:
         got = control.received(request.single("publish_id") or "")
@@ -361,4 +463,12 @@ def control_routes(control: SandboxControl, info: Callable[[], dict[str, Any]]) 
         ("GET", "/__sandbox__/calls"): lambda r: _ok(
             {"calls": [c.to_json() for c in control.calls()]}),
         ("GET", "/__sandbox__/info"): lambda r: _ok(info()),
+        ("GET", "/__sandbox__/ping"): lambda r: _ok(ping()),
+        ("GET", "/__sandbox__/options"): lambda r: _ok(control.options()),
+        ("POST", "/__sandbox__/configure"): post(lambda b: control.configure(**b)),
+        ("POST", "/__sandbox__/finish_moderation"): post(
+            lambda b: control.finish_moderation(b["publish_id"])),
+        ("POST", "/__sandbox__/finish_draft"): post(draft_done),
+        ("POST", "/__sandbox__/expire_draft"): post(
+            lambda b: control.expire_draft(b["publish_id"], b.get("forget", False))),
     }

@@ -9,14 +9,19 @@ from typing import Any
 
 from .models import Call
 
-__all__ = ["FAULT_KINDS", "CallLog", "Fault", "Faults"]
+__all__ = ["CONDITIONAL_KINDS", "FAULT_KINDS", "CallLog", "Fault", "Faults"]
 
-FAULT_KINDS = frozenset({"status", "rate_limit", "reset", "slow"})
-_PARAMS = {
+FAULT_KINDS = frozenset({"status", "rate_limit", "reset", "slow", "oauth_error_200",
+                         "lose_refresh_answer"})
+# Kinds that are used up only by a request they apply to (see Fault), not by any request.
+CONDITIONAL_KINDS = frozenset({"oauth_error_200", "lose_refresh_answer"})
+_PARAMS: dict[str, set[str]] = {
     "status": {"status", "body", "code", "after"},
     "rate_limit": {"after"},
     "reset": {"after_bytes"},
     "slow": {"delay"},
+    "oauth_error_200": set(),
+    "lose_refresh_answer": set(),
 }
 
 
@@ -34,6 +39,11 @@ class Fault:
       `after_bytes` >= the chunk length the chunk counts and only the answer is lost.
     - slow: wait `delay` seconds (default 1.0) before handling the request normally (the request
       is processed even if the client gave up waiting).
+    - oauth_error_200: the next `count` OAuth errors (token, revoke) come with HTTP 200 and the
+      error body, as reported against real TikTok; used up only by OAuth errors.
+    - lose_refresh_answer: the next `count` successful refreshes happen (the refresh token
+      rotates, the old one dies) but the connection drops before the answer: the client never
+      sees the new tokens. Used up only by successful refresh_token grants.
     """
 
     path_prefix: str
@@ -60,11 +70,14 @@ class Faults:
         with self._lock:
             self._armed.append(Fault(path_prefix, kind, count, dict(params)))
 
-    def take(self, path: str) -> Fault | None:
-        """The first armed fault matching `path`, consuming one of its uses."""
+    def take(self, path: str, kind: str | None = None) -> Fault | None:
+        """The first armed fault matching `path`, consuming one of its uses: of the given
+        conditional `kind`, or (None) of any other kind."""
         with self._lock:
             for fault in self._armed:
-                if path.startswith(fault.path_prefix):
+                wanted = (fault.kind == kind if kind is not None
+                          else fault.kind not in CONDITIONAL_KINDS)
+                if wanted and path.startswith(fault.path_prefix):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._armed.remove(fault)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,9 +18,11 @@ __all__ = [
     "ALL_SCOPES",
     "CANNOT_POST_CODES",
     "FAIL_REASONS",
+    "MAX_MODERATION_SECONDS",
     "PRIVACY_LEVELS",
     "PRIVATE_OPTIONS",
     "PUBLIC_OPTIONS",
+    "UPLOAD_REPLY_BODIES",
     "App",
     "Call",
     "CodeRecord",
@@ -30,6 +33,7 @@ __all__ = [
     "SandboxOptions",
     "TokenRecord",
     "User",
+    "options_problem",
     "secret_hash",
 ]
 
@@ -77,16 +81,28 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+UPLOAD_REPLY_BODIES = ("envelope", "empty", "random")
+# Longest moderation delay the control API accepts (TikTok: "sometimes hours").
+MAX_MODERATION_SECONDS = 7 * 86400.0
+
+
 @dataclass
 class SandboxOptions:
-    """Knobs of the emulator; defaults follow TIKTOK_API.md (older lifetimes page)."""
+    """Knobs of the emulator; defaults follow TIKTOK_API.md (lifetimes: the November 2026 pages)."""
 
-    access_token_lifetime: int = 86400
-    refresh_token_lifetime: int = 31536000
+    access_token_lifetime: int = 7200  # 2 h
+    refresh_token_lifetime: int = 180 * 86400  # 180 days
     auth_code_lifetime: int = 300
     upload_url_lifetime: int = 3600
     # Seconds between the last chunk and the final status.
     processing_seconds: float = 3.0
+    # Seconds from PUBLISH_COMPLETE until a public post's ID shows in status/fetch, video/list
+    # and video/query (TikTok's moderation; section 4.5). SELF_ONLY and other non-public posts
+    # never get one.
+    moderation_seconds: float = 180.0
+    # Decode what was received (PyAV: probe plus a few frames) and fail the publish with
+    # TikTok's fail_reason when it is not a video TikTok takes (section 5). Needs the bytes.
+    media_checks: bool = True
     rate_limits_enabled: bool = True
     # Direct posts per creator in any rolling 24 h (shared across apps, like TikTok's cap).
     daily_post_cap: int = 15
@@ -94,15 +110,68 @@ class SandboxOptions:
     pending_inbox_cap: int = 5
     # Distinct creators an unaudited client may post for in any rolling 24 h.
     unaudited_user_cap: int = 5
-    # True: keep received bytes under state_dir/videos; False: only count + sha256.
+    # True: keep received bytes under state_dir/videos (until the publish no longer needs
+    # them); False: only count + sha256 (then media_checks must be off).
     store_upload_bytes: bool = True
     # How the upload reply header `Content-Range: bytes 0-{X}/{TOTAL}` reports progress
     # (TIKTOK_API.md open question 8): "count" -> X = bytes received so far; "inclusive" ->
     # X = index of the last byte received (and `bytes */TOTAL` while nothing is received).
     # See upload.py. Clients should cope with both; tests can flip this.
     progress_end: Literal["count", "inclusive"] = "count"
+    # Body of the upload PUT's replies. TikTok documents only the status and Content-Range:
+    # "envelope" sends an informational v2 envelope, "empty" nothing, "random" random bytes
+    # (fault modes, so no client comes to depend on the body).
+    upload_reply_body: Literal["envelope", "empty", "random"] = "envelope"
+    # Fault mode: OAuth errors (token, revoke) answered with HTTP 200 and the error body, as
+    # reported against real TikTok.
+    oauth_errors_http_200: bool = False
     # Socket timeout for a stalled client (a chunk that stops arriving counts as dropped).
     socket_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        problem = options_problem(dataclasses.asdict(self))
+        if problem is not None:
+            raise ValueError(problem)
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def options_problem(values: dict[str, Any]) -> str | None:
+    """Why these SandboxOptions values are invalid (one plain sentence), or None."""
+    for name in ("access_token_lifetime", "refresh_token_lifetime", "auth_code_lifetime",
+                 "upload_url_lifetime"):
+        if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool)
+                               or not 1 <= values[name] <= 10 * 365 * 86400):
+            return f"{name} must be a whole number of seconds from 1 to 10 years."
+    for name in ("daily_post_cap", "pending_inbox_cap", "unaudited_user_cap"):
+        if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool)
+                               or values[name] < 0):
+            return f"{name} must be a whole number, 0 or more."
+    if "processing_seconds" in values and (not _number(values["processing_seconds"])
+                                           or values["processing_seconds"] < 0):
+        return "processing_seconds must be a number of seconds, 0 or more."
+    if "moderation_seconds" in values and (
+            not _number(values["moderation_seconds"])
+            or not 0 <= values["moderation_seconds"] <= MAX_MODERATION_SECONDS):
+        return "moderation_seconds must be a number of seconds from 0 to 7 days."
+    if "socket_timeout" in values and (not _number(values["socket_timeout"])
+                                       or values["socket_timeout"] <= 0):
+        return "socket_timeout must be a positive number of seconds."
+    for name in ("media_checks", "rate_limits_enabled", "store_upload_bytes",
+                 "oauth_errors_http_200"):
+        if name in values and not isinstance(values[name], bool):
+            return f"{name} must be true or false."
+    if "progress_end" in values and values["progress_end"] not in ("count", "inclusive"):
+        return "progress_end must be count or inclusive."
+    if "upload_reply_body" in values and values["upload_reply_body"] not in UPLOAD_REPLY_BODIES:
+        return "upload_reply_body must be envelope, empty or random."
+    if values.get("media_checks") and values.get("store_upload_bytes") is False:
+        return ("media_checks decode the received file, so store_upload_bytes must be on "
+                "(or turn media_checks off).")
+    return None
 
 
 @dataclass
@@ -243,6 +312,21 @@ class Publish:
     forced_fail_reason: str | None = None
     post_ids: list[int] = field(default_factory=list)
     finished_at: float | None = None
+    # The creator's max_video_post_duration_sec at init (the media check's duration limit).
+    max_duration_sec: int = 600
+    # TikTok's processing: the media check's verdict and what it read from the file.
+    media_checked: bool = False
+    media_fail_reason: str | None = None
+    duration: float = 0.0
+    width: int = 0
+    height: int = 0
+    # Moderation: a public post's IDs (post_count of them) appear at this time.
+    moderation_due_at: float | None = None
+    post_count: int = 0
+    # Inbox drafts: "pending" in the creator's inbox, "finished" (posted from the TikTok app)
+    # or "expired" (never finished); "forgotten": status/fetch no longer knows the publish_id.
+    draft: str | None = None
+    forgotten: bool = False
 
     @property
     def complete(self) -> bool:
@@ -293,6 +377,8 @@ class PublishInfo:
     created_at: float
     upload_completed_at: float | None
     finished_at: float | None
+    moderation_due_at: float | None = None
+    draft: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -12,10 +12,17 @@ Decisions where TikTok's docs are silent (strict on purpose):
   all apps. Pending inbox shares: inbox inits of the last 24 h that have not FAILED. The
   unaudited 5-creator cap (``reached_active_user_cap``) counts distinct creators with any init
   through that app in the last 24 h, and applies to both inits.
-- ``max_video_post_duration_sec`` is not enforced: the sandbox does not decode video.
+- ``max_video_post_duration_sec`` is enforced by processing (media.py): the creator's value at
+  init is the limit, and a longer video ends FAILED with ``duration_check_failed``.
 - status/fetch: ``fail_reason`` appears only when FAILED; ``publicaly_available_post_id`` is
-  always a list (empty until a public post is complete). An upload that never completes stays
-  PROCESSING_UPLOAD (as stuck uploads do on TikTok): clients must bound their polling.
+  always a list: PUBLISH_COMPLETE first arrives with ``[]`` and a public post's ID appears
+  ``moderation_seconds`` later (never for other privacy levels). An upload that never completes
+  stays PROCESSING_UPLOAD (as stuck uploads do on TikTok): clients must bound their polling.
+- Inbox drafts stay SEND_TO_USER_INBOX until the creator finishes them in the TikTok app
+  (control.finish_draft: PUBLISH_COMPLETE, then IDs as above). A draft that expires
+  unfinished keeps reporting SEND_TO_USER_INBOX: TikTok documents no status for it, so a
+  client learns nothing and must bound its wait; ``forget`` plays TikTok no longer knowing
+  the publish_id (``invalid_publish_id``; how long TikTok keeps one is unknown).
 """
 
 from __future__ import annotations
@@ -178,6 +185,7 @@ def handle_init(state: State, limiter: RateLimiter, request: Request, base_url: 
             created_at=now,
             upload_expires_at=now + state.options.upload_url_lifetime,
             forced_fail_reason=state.next_fail_reason,
+            max_duration_sec=session.user.max_video_post_duration_sec,
         )
         if state.next_fail_reason is not None:
             state.next_fail_reason = None
@@ -186,6 +194,7 @@ def handle_init(state: State, limiter: RateLimiter, request: Request, base_url: 
         state.by_upload_id[publish.upload_id] = publish.publish_id
         state.hashers[publish.publish_id] = hashlib.sha256()
         state.save_publish(publish)
+    state.sweep()
     upload_url = (
         f"{base_url}{UPLOAD_PATH}?upload_id={publish.upload_id}&upload_token={upload_token}"
     )
@@ -197,7 +206,7 @@ def _owned_publish(state: State, session: Session, body: dict[str, Any]) -> Publ
     if not isinstance(publish_id, str) or not publish_id:
         raise ApiError(400, "invalid_params", "publish_id is required.")
     publish = state.publishes.get(publish_id)
-    if publish is None:
+    if publish is None or publish.forgotten:
         raise ApiError(400, "invalid_publish_id", "The publish_id does not exist.")
     if publish.client_key != session.app.client_key or publish.open_id != session.user.open_id:
         raise ApiError(

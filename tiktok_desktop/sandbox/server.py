@@ -3,9 +3,9 @@
 One ``ThreadingHTTPServer`` on 127.0.0.1 serves both TikTok hosts' paths (www.tiktok.com's
 /v2/auth/authorize/ and open.tiktokapis.com's /v2/...), the upload URLs it hands out
 (``/upload/video/?upload_id=...&upload_token=...``), the HTML pages (``/``, ``/@username``) and
-the control interface under ``/__sandbox__/``. HTTP/1.1 keep-alive; every answer has a
-Content-Length. Nothing is logged above DEBUG for client errors, and never a secret (paths are
-logged without their query string).
+the control interface under ``/__sandbox__/`` (guarded: control token, Host, JSON; see
+control.py). HTTP/1.1 keep-alive; every answer has a Content-Length. Nothing is logged above
+DEBUG for client errors, and never a secret (paths are logged without their query string).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import secrets
 import socket
 import struct
 import threading
@@ -23,12 +25,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, unquote
 
-from . import api, oauth, pages, posting
+from . import access, api, oauth, pages, posting
 from .control import SandboxControl, control_routes
 from .faults import CallLog, Fault, Faults
 from .guard import RateLimiter
 from .models import App, Call, SandboxOptions, User, secret_hash
 from .oauth import SandboxAuthorizeError
+from .owner import OwnerLock
 from .state import State
 from .upload import DRAIN_LIMIT, handle_sink, handle_upload, stream_body
 from .wire import (
@@ -49,6 +52,11 @@ log = logging.getLogger("tiktok_desktop.sandbox")
 
 MAX_BODY = 1 << 20  # JSON and form bodies; uploads stream instead
 CONTROL_PREFIX = "/__sandbox__/"
+# Under CONTROL_PREFIX but open to anyone: pictures the pages and the app show, and the
+# benchmark sink (it keeps nothing).
+OPEN_CONTROL_PATHS = (CONTROL_PREFIX + "avatar/", CONTROL_PREFIX + "cover/",
+                      CONTROL_PREFIX + "sink")
+PAGE_ACTION_PATH = CONTROL_PREFIX + "page/draft"
 Route = Callable[[Request], Response]
 StreamRoute = Callable[[Request, "_Handler", int | None], Response | None]
 
@@ -169,10 +177,18 @@ class _Handler(BaseHTTPRequestHandler):
             now=sandbox.state.now(),
         )
         is_control = path.startswith(CONTROL_PREFIX) and path != CONTROL_PREFIX + "sink"
+        if is_control and not path.startswith(OPEN_CONTROL_PATHS):
+            refusal = sandbox.control_refusal(request, page=path == PAGE_ACTION_PATH)
+            if refusal is not None:
+                refusal.close = True  # the body (if any) is not read
+                self._write(refusal)
+                return
         fault = None if is_control else sandbox.faults.take(path)
         response: Response | None = None
         try:
             response = self._respond(request, fault)
+            if response is not None and _is_oauth(path):
+                response = self._oauth_fault_modes(request, response)
         except Exception:
             log.exception("sandbox handler failed for %s %s", request.method, path)
             response = self._error(request, 500, "internal_error", "Internal error.")
@@ -221,6 +237,22 @@ class _Handler(BaseHTTPRequestHandler):
             response = self._route(request)
         if response is not None and answer_fault and fault is not None:
             response = sandbox.fault_response(request, fault)
+        return response
+
+    def _oauth_fault_modes(self, request: Request, response: Response) -> Response | None:
+        """The OAuth fault modes (faults.Fault): errors with HTTP 200; a refresh's lost answer."""
+        sandbox = self.server.sandbox
+        if response.status >= 400 and response.error_code is not None and (
+                sandbox.options.oauth_errors_http_200
+                or sandbox.faults.take(request.path, "oauth_error_200") is not None):
+            response.status = 200
+        elif (response.status == 200 and response.error_code is None
+              and request.path == "/v2/oauth/token/"
+              and parse_qs(request.body.decode("utf-8", "replace")).get("grant_type")
+              == ["refresh_token"]
+              and sandbox.faults.take(request.path, "lose_refresh_answer") is not None):
+            self.drop()  # rotated server-side; the client never reads the new tokens
+            return None
         return response
 
     def _read_body(self, request: Request, drain_only: bool = False) -> bool:
@@ -320,7 +352,18 @@ class SandboxServer:
             raise ValueError("the sandbox only listens on the loopback interface")
         self.options = options or SandboxOptions()
         self.state_dir = Path(state_dir)
-        self.state = State(self.state_dir, self.options, clock)
+        # One owner per state folder, taken before the state is read (owner.py):
+        # SandboxBusyError names the running one.
+        self.owner_lock = OwnerLock(self.state_dir)
+        self.owner_lock.acquire()
+        try:
+            self.state = State(self.state_dir, self.options, clock)
+        except BaseException:
+            self.owner_lock.release()
+            raise
+        # Per run: the control API's token (control.py) and the profile pages' form token.
+        self.control_token = secrets.token_urlsafe(32)
+        self.page_token = secrets.token_urlsafe(24)
         self.faults = Faults()
         self.calls = CallLog()
         self.limiter = RateLimiter()
@@ -337,8 +380,13 @@ class SandboxServer:
     def start(self) -> None:
         if self._httpd is not None:
             raise RuntimeError("already started")
+        self.owner_lock.acquire()  # again after a stop
         self.stopping.clear()
-        self._httpd = _HTTPServer(self._address, self)
+        try:
+            self._httpd = _HTTPServer(self._address, self)
+        except BaseException:
+            self.owner_lock.release()
+            raise
         self._address = ("127.0.0.1", self._httpd.server_address[1])
         with self.state.lock:
             for user in self.state.users.values():
@@ -349,12 +397,17 @@ class SandboxServer:
             name="tiktok-sandbox", daemon=True,
         )
         self._thread.start()
+        self.owner_lock.publish(self.base_url, self.control_token)
         log.debug("sandbox listening on %s", self.base_url)
 
     def stop(self) -> None:
+        """Stop serving, save the state and give up the state folder (also when never
+        started)."""
         httpd, self._httpd = self._httpd, None
         if httpd is None:
+            self.owner_lock.release()
             return
+        self.owner_lock.unpublish()
         self.stopping.set()
         httpd.shutdown()
         with httpd.connections_lock:
@@ -364,7 +417,12 @@ class SandboxServer:
         httpd.server_close()  # joins the handler threads
         if self._thread is not None:
             self._thread.join()
-        self.state.save()
+        try:
+            self.state.media.close()
+            self.state.sweep()
+            self.state.save()
+        finally:
+            self.owner_lock.release()
         log.debug("sandbox stopped")
 
     def __enter__(self) -> SandboxServer:
@@ -434,7 +492,8 @@ class SandboxServer:
             ("POST", "/v2/video/query/"): lambda r: api.handle_video_query(s, lim, r, base),
             ("GET", "/"): lambda r: html_response(
                 200, pages.render_index(self.users, list(self.state.apps.values()))),
-            **control_routes(self.control, self._info),
+            ("POST", PAGE_ACTION_PATH): self._page_action,
+            **control_routes(self.control, self._info, self._ping),
         }
         self.stream_routes = {
             ("PUT", posting.UPLOAD_PATH): lambda r, c, reset: handle_upload(s, r, c, reset),
@@ -461,7 +520,8 @@ class SandboxServer:
             return response
         publishes = [p for p in self.control.publishes(user.open_id)]
         publishes.reverse()  # newest first
-        return html_response(200, pages.render_profile(user, publishes, self.base_url))
+        return html_response(200, pages.render_profile(user, publishes, self.base_url,
+                                                        self.page_token, PAGE_ACTION_PATH))
 
     def _svg(self, path: str) -> Response:
         key = path.rsplit("/", 1)[1].removesuffix(".svg")
@@ -472,6 +532,18 @@ class SandboxServer:
             svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="90" height="160">'
                    '<rect width="90" height="160" fill="#161823"/></svg>')
         return Response(status=200, body=svg.encode("utf-8"), content_type="image/svg+xml")
+
+    # --- the control API's guard (access.py) ----------------------------------------------
+
+    def control_refusal(self, request: Request, page: bool = False) -> Response | None:
+        return access.refusal(request, self.port, self.control_token, page)
+
+    def _page_action(self, request: Request) -> Response:
+        return access.page_action(self, request)
+
+    def _ping(self) -> dict[str, Any]:
+        return {"ok": True, "pid": os.getpid(), "state_dir": str(self.state_dir.resolve()),
+                "base_url": self.base_url}
 
     def _info(self) -> dict[str, Any]:
         return {

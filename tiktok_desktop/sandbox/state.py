@@ -6,7 +6,12 @@ Layout under ``state_dir``:
   dead tokens are pruned on every write.
 - ``videos/<upload_id>.json``: one small file per publish, rewritten when that publish changes
   (once per chunk at most), so an upload never rewrites ``state.json``.
-- ``videos/<upload_id>.bin``: the received bytes (only with ``store_upload_bytes``).
+- ``videos/<upload_id>.bin``: the received bytes (only with ``store_upload_bytes``), kept only
+  while a publish may still need them (see ``sweep``): until processing ends, or for an upload
+  that never completed, until its upload_url expires.
+
+The folder is 0700 and every file in it 0600 (client secrets, videos): older folders are
+tightened when loaded.
 
 Every access goes through ``State.lock`` (an RLock); the upload handler holds it only around its
 bookkeeping, never while streaming a body.
@@ -32,6 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .media import MediaChecker
 from .models import (
     ALL_SCOPES,
     App,
@@ -54,16 +60,38 @@ DEFAULT_REDIRECT_URIS = ["http://127.0.0.1:*/callback/", "http://localhost:*/cal
 _ALNUM = string.ascii_lowercase + string.digits
 _DAY = 86400.0
 _HASH_BLOCK = 1 << 20
+# How long a status read waits for a running media check before it answers PROCESSING_UPLOAD.
+MEDIA_WAIT = 10.0
 
 
 def _random_alnum(n: int, alphabet: str = _ALNUM) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
-def _atomic_write_json(path: Path, payload: Any) -> None:
+def private_dir(path: Path) -> None:
+    """Create `path` (and parents) and make it 0700: the state holds client secrets."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def open_private(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_TRUNC) -> int:
+    """os.open a file that only this user may read (0600, also when it already existed)."""
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o600)
+    return fd
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomically replace `path` with `data`, mode 0600."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
+    with os.fdopen(open_private(tmp), "wb") as f:
+        f.write(data)
     os.replace(tmp, path)
+
+
+def _atomic_write_json(path: Path, payload: Any) -> None:
+    write_private(path, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))
 
 
 PROGRESS_SAVE_INTERVAL = 1.0  # seconds
@@ -77,7 +105,9 @@ class State:
     ) -> None:
         self.dir = Path(state_dir)
         self.videos_dir = self.dir / "videos"
-        self.videos_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
+        private_dir(self.videos_dir)
+        self._tighten_files()
         self.options = options
         self.lock = threading.RLock()
         self._clock = clock or time.time
@@ -108,6 +138,9 @@ class State:
         self.idle = threading.Condition(self.lock)  # notified when a PUT leaves `busy`
         # control.set_fail_reason(None, ...): consumed by the next init.
         self.next_fail_reason: str | None = None
+        # Received files that may still be on disk (publish_ids), for sweep().
+        self.kept_bytes: set[str] = set()
+        self.media = MediaChecker()
         self.default_client_key = ""
         self.unaudited_client_key = ""
         if (self.dir / "state.json").exists():
@@ -115,6 +148,13 @@ class State:
         else:
             self._seed()
             self.save()
+
+    def _tighten_files(self) -> None:
+        """Folders written by older versions had 0644 files: make every file 0600."""
+        for folder in (self.dir, self.videos_dir):
+            for path in folder.iterdir():
+                if path.is_file() and path.stat().st_mode & 0o077:
+                    os.chmod(path, 0o600)
 
     # --- clock -----------------------------------------------------------------------------
 
@@ -181,8 +221,11 @@ class State:
             publish = Publish.from_json(json.loads(meta.read_text(encoding="utf-8")))
             self.publishes[publish.publish_id] = publish
             self.by_upload_id[publish.upload_id] = publish.publish_id
-            if not publish.complete:
+            if self.video_path(publish).exists():
+                self.kept_bytes.add(publish.publish_id)
+            if not publish.complete and self.now() < publish.upload_expires_at:
                 self._restore_hasher(publish)
+        self.sweep()
 
     def _restore_hasher(self, publish: Publish) -> None:
         """Rebuild the running hash of an unfinished upload from the bytes on disk."""
@@ -339,42 +382,126 @@ class State:
                 yield publish
 
     def settle(self, publish: Publish) -> None:
-        """Move a processed publish to its final status once processing_seconds have passed."""
-        if publish.status != "PROCESSING_UPLOAD" or publish.upload_completed_at is None:
-            return
-        done_at = publish.upload_completed_at + self.options.processing_seconds
-        if self.now() >= done_at:
-            self.finish(publish, fail_reason=publish.forced_fail_reason, at=done_at)
+        """Bring a publish up to date with the clock: processing ends processing_seconds after
+        the last chunk (with the media check's verdict), and a public post gets its ID once
+        moderation is over."""
+        if publish.status == "PROCESSING_UPLOAD" and publish.upload_completed_at is not None:
+            done_at = publish.upload_completed_at + self.options.processing_seconds
+            if self.now() >= done_at and self._media_settled(publish):
+                reason = publish.forced_fail_reason or publish.media_fail_reason
+                self.finish(publish, fail_reason=reason, at=done_at)
+        if (publish.moderation_due_at is not None and not publish.post_ids
+                and publish.status == "PUBLISH_COMPLETE"
+                and self.now() >= publish.moderation_due_at):
+            publish.post_ids = [self.new_post_id() for _ in range(publish.post_count)]
+            self.save_publish(publish)
+
+    def _media_settled(self, publish: Publish) -> bool:
+        """Whether TikTok's processing checks are done (running them if they were never
+        started, e.g. after a restart); waits for a running check up to MEDIA_WAIT."""
+        if not self.options.media_checks or publish.media_checked:
+            return True
+        path = self.video_path(publish)
+        if not self.media.pending(publish.publish_id):
+            if not path.exists():
+                # The bytes are gone (kept without store_upload_bytes in an earlier run).
+                publish.media_checked, publish.media_fail_reason = True, "internal"
+                return True
+            self.media.submit(publish.publish_id, path, publish.max_duration_sec)
+        try:
+            verdict = self.media.result(publish.publish_id, MEDIA_WAIT)
+        except TimeoutError:
+            return False  # a big file: still processing, as on TikTok
+        assert verdict is not None
+        publish.media_checked = True
+        publish.media_fail_reason = verdict.fail_reason
+        publish.duration = verdict.duration
+        publish.width, publish.height = verdict.width, verdict.height
+        return True
+
+    def upload_completed(self, publish: Publish) -> None:
+        """The last chunk is in: TikTok's processing (the media check) starts."""
+        if self.options.media_checks and self.options.store_upload_bytes:
+            self.media.submit(publish.publish_id, self.video_path(publish),
+                              publish.max_duration_sec)
+
+    @staticmethod
+    def new_post_id() -> int:
+        return 7_000_000_000_000_000_000 + secrets.randbelow(10**18)  # 19 digits, in int64
 
     def settle_all(self) -> None:
         for publish in self.publishes.values():
             self.settle(publish)
+        self.sweep()
 
     def finish(self, publish: Publish, fail_reason: str | None, at: float | None = None) -> None:
         finished = self.now() if at is None else at
-        # Keep finish times (video/list cursors, in ms) unique per creator so paging is exact.
-        taken = {
-            round(p.finished_at * 1000)
-            for p in self.iter_publishes(publish.open_id)
-            if p.finished_at is not None and p is not publish
-        }
-        while round(finished * 1000) in taken:
-            finished += 0.001
-        publish.finished_at = finished
+        publish.finished_at = self.unique_time(publish, finished)
         if fail_reason:
             publish.status = "FAILED"
             publish.fail_reason = fail_reason
             publish.post_ids = []
+            publish.moderation_due_at = None
         elif publish.mode == "inbox":
             publish.status = "SEND_TO_USER_INBOX"
+            publish.draft = "pending"
         else:
-            publish.status = "PUBLISH_COMPLETE"
-            # Post IDs only for public posts (section 4.5); 19 digits, within int64.
-            if publish.post_info.get("privacy_level") == "PUBLIC_TO_EVERYONE":
-                publish.post_ids = [7_000_000_000_000_000_000 + secrets.randbelow(10**18)]
+            self.complete_post(publish, str(publish.post_info.get("privacy_level")), 1,
+                               publish.finished_at)
         self.hashers.pop(publish.publish_id, None)
         self.save_publish(publish)  # with the final hash of what was received
         self.pipelines.pop(publish.publish_id, None)
+        self.drop_bytes(publish)  # processing is over: nothing needs the bytes any more
+
+    def unique_time(self, publish: Publish, at: float, posts: int = 1) -> float:
+        """`at`, nudged so post times (video/list cursors, in ms) stay unique per creator: a
+        publish with n posts takes n consecutive ms (api._ms)."""
+        taken = {
+            round(p.finished_at * 1000) + k
+            for p in self.iter_publishes(publish.open_id)
+            if p.finished_at is not None and p is not publish
+            for k in range(max(1, p.post_count))
+        }
+        while any(round(at * 1000) + k in taken for k in range(posts)):
+            at += 0.001
+        return at
+
+    def complete_post(self, publish: Publish, privacy_level: str, posts: int,
+                      at: float) -> None:
+        """PUBLISH_COMPLETE at `at`; a public post's IDs come after moderation (none for
+        others)."""
+        publish.status = "PUBLISH_COMPLETE"
+        publish.post_ids = []
+        if privacy_level == "PUBLIC_TO_EVERYONE":
+            publish.post_count = posts
+            publish.moderation_due_at = at + self.options.moderation_seconds
+            self.settle(publish)  # a zero delay gives the IDs at once
+
+    # --- what is kept on disk ------------------------------------------------------------------
+
+    def drop_bytes(self, publish: Publish) -> None:
+        """Delete the received file of a publish that no longer needs it."""
+        if publish.publish_id in self.kept_bytes:
+            self.kept_bytes.discard(publish.publish_id)
+            try:
+                self.video_path(publish).unlink(missing_ok=True)
+            except OSError as error:  # e.g. still open elsewhere on Windows: next sweep
+                log.debug("cannot delete %s yet: %s", self.video_path(publish).name, error)
+                self.kept_bytes.add(publish.publish_id)
+
+    def sweep(self) -> None:
+        """Delete received files that no publish needs: uploads that can no longer complete
+        (upload_url expired) and publishes whose processing is over."""
+        with self.lock:
+            now = self.now()
+            for publish_id in list(self.kept_bytes):
+                publish = self.publishes.get(publish_id)
+                if publish is None:
+                    self.kept_bytes.discard(publish_id)
+                elif publish_id not in self.busy and (
+                        publish.status != "PROCESSING_UPLOAD"
+                        or (not publish.complete and now >= publish.upload_expires_at)):
+                    self.drop_bytes(publish)
 
     def recent_publishes(self, open_id: str, mode: str, window: float = _DAY) -> list[Publish]:
         since = self.now() - window
@@ -389,10 +516,12 @@ class State:
         return len(self.recent_publishes(open_id, "direct"))
 
     def pending_inbox_shares(self, open_id: str) -> int:
-        """Inbox shares of the last 24 h that have not failed (none is ever posted by the user)."""
+        """Inbox shares of the last 24 h not yet posted: neither failed nor finished by the
+        creator (an expired draft was never posted, so it still counts)."""
         for publish in self.recent_publishes(open_id, "inbox"):
             self.settle(publish)
-        return sum(1 for p in self.recent_publishes(open_id, "inbox") if p.status != "FAILED")
+        return sum(1 for p in self.recent_publishes(open_id, "inbox")
+                   if p.status not in ("FAILED", "PUBLISH_COMPLETE"))
 
     def active_users(self, client_key: str) -> set[str]:
         since = self.now() - _DAY

@@ -7,7 +7,9 @@ FIRST-LAST/TOTAL`` (LAST inclusive, TOTAL = the init's video_size). Chunks go in
 is exactly ``FIRST = i*chunk_size``, ``LAST = FIRST+chunk_size-1`` except the final chunk,
 ``LAST = video_size-1``. No chunked transfer encoding.
 
-Replies (body: the v2 envelope, informational only):
+Replies (TikTok documents only the status and Content-Range; the body is the v2 envelope,
+informational only, or with ``SandboxOptions.upload_reply_body`` "empty" nothing and "random"
+random bytes, so no client comes to depend on it):
 - 206: chunk stored, more expected. 201: all bytes received, processing started.
 - 400: bad or missing headers, wrong content type, TOTAL != video_size, LAST not the planned end
   of this chunk, or Content-Length != LAST-FIRST+1.
@@ -41,13 +43,15 @@ and the same range can be replayed.
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from .models import Publish, secret_hash
 from .receive import BLOCK_SIZE, BlockPool, HashPipeline, receive
-from .state import State
+from .state import State, open_private
 from .wire import Request, Response, json_response, media_type, new_log_id
 
 __all__ = ["BLOCK_SIZE", "Connection", "handle_sink", "handle_upload", "progress_header",
@@ -128,6 +132,11 @@ def _reply(state: State, request: Request, status: int, code: str | None, messag
         "error": {"code": code or "ok", "message": message, "log_id": new_log_id(request.now)},
     }
     response = json_response(status, payload, error_code=code)
+    mode = state.options.upload_reply_body
+    if mode != "envelope":
+        # Fault modes: the status and Content-Range are all a client may rely on.
+        response.body = b"" if mode == "empty" else secrets.token_bytes(secrets.randbelow(64) + 1)
+        response.content_type = "application/octet-stream"
     if publish is not None:
         response.headers.append(progress_header(state, publish))
     return response
@@ -213,6 +222,7 @@ def handle_upload(state: State, request: Request, conn: Connection,
                 publish.upload_completed_at = state.now()
                 state.pipelines.pop(publish.publish_id, None)
                 state.save_publish(publish)
+                state.upload_completed(publish)
             else:
                 state.save_progress(publish)
             reply = _reply(state, request, 201 if complete else 206, None, "", publish)
@@ -238,7 +248,9 @@ def _take_chunk(state: State, request: Request, conn: Connection, publish: Publi
         if path is None:
             received = receive(conn.body_stream, length, pipeline, None, reset_after)
         else:
-            with path.open("r+b" if path.exists() else "wb") as out:
+            with state.lock:
+                state.kept_bytes.add(publish.publish_id)
+            with os.fdopen(open_private(path, os.O_RDWR | os.O_CREAT), "r+b") as out:
                 out.seek(first)
                 received = receive(conn.body_stream, length, pipeline, out, reset_after)
                 if received != length:

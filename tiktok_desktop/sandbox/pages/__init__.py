@@ -102,7 +102,19 @@ def _utc(at: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
 
 
-def _status_cell(p: PublishInfo, base_url: str, username: str) -> str:
+def _draft_buttons(p: PublishInfo, page_token: str, action: str) -> str:
+    """Buttons that play the creator in the TikTok app (a form: the page has no script)."""
+    hidden = (f'<input type="hidden" name="page_token" value="{escape(page_token)}">'
+              f'<input type="hidden" name="publish_id" value="{escape(p.publish_id)}">')
+    return (f'<form method="post" action="{escape(action)}" class="draft">{hidden}'
+            '<button type="submit" name="action" value="finish" class="primary small">'
+            "Finish in TikTok app</button> "
+            '<button type="submit" name="action" value="expire" class="secondary small">'
+            "Let it expire</button></form>")
+
+
+def _status_cell(p: PublishInfo, base_url: str, username: str, page_token: str,
+                 action: str) -> str:
     css = {"PUBLISH_COMPLETE": "ok", "SEND_TO_USER_INBOX": "ok", "FAILED": "bad"}.get(
         p.status, "wait"
     )
@@ -112,15 +124,26 @@ def _status_cell(p: PublishInfo, base_url: str, username: str) -> str:
     for post_id in p.post_ids:
         url = f"{base_url}/@{username}/video/{post_id}"
         cell += f'<br><a href="{escape(url)}">{post_id}</a>'
+    if p.status == "PUBLISH_COMPLETE" and not p.post_ids and p.moderation_due_at is not None:
+        cell += f'<br><span class="fine">in moderation until {_utc(p.moderation_due_at)}</span>'
     if p.finished_at is not None:
         cell += f"<br>{_utc(p.finished_at)}"
+    if p.draft == "pending":
+        cell += "<br>" + _draft_buttons(p, page_token, action)
+    elif p.draft == "expired":
+        cell += '<br><span class="fine">draft expired unfinished</span>'
+    elif p.draft == "finished":
+        cell += '<br><span class="fine">finished in the TikTok app</span>'
     return cell
 
 
-def _profile_row(p: PublishInfo, base_url: str, username: str) -> str:
+def _profile_row(p: PublishInfo, base_url: str, username: str, page_token: str,
+                 action: str) -> str:
     info = p.post_info
     caption = escape(str(info.get("title", ""))) or '<span class="fine">(none)</span>'
-    privacy = escape(str(info.get("privacy_level", "-"))) if p.mode == "direct" else "inbox"
+    privacy = escape(str(info.get("privacy_level", "-"))) if p.mode == "direct" else (
+        "inbox" + (f"<br>{escape(str(info['privacy_level']))}"
+                   if "privacy_level" in info else ""))
     if p.mode == "direct":
         interactions = "<br>".join(
             f"{name} {'off' if info.get(key) else 'on'}"
@@ -151,7 +174,7 @@ def _profile_row(p: PublishInfo, base_url: str, username: str) -> str:
         privacy,
         interactions,
         escape(disclosure),
-        _status_cell(p, base_url, username),
+        _status_cell(p, base_url, username, page_token, action),
         size,
         f'<span title="{escape(p.sha256)}">{escape(p.sha256[:12])}&hellip;</span>',
     ]
@@ -163,8 +186,9 @@ def _profile_row(p: PublishInfo, base_url: str, username: str) -> str:
     return f'      <tr id="{escape(p.publish_id)}">{tds}</tr>'
 
 
-def render_profile(user: User, publishes: Sequence[PublishInfo], base_url: str) -> str:
-    rows = [_profile_row(p, base_url, user.username) for p in publishes]
+def render_profile(user: User, publishes: Sequence[PublishInfo], base_url: str,
+                   page_token: str, action: str) -> str:
+    rows = [_profile_row(p, base_url, user.username, page_token, action) for p in publishes]
     if not rows:
         rows = ['      <tr><td colspan="9" class="empty">Nothing posted yet.</td></tr>']
     content = _template("profile.html").substitute(

@@ -130,6 +130,8 @@ def run_gui(options: GuiOptions) -> int:
     window = main_window(graph, engine)
     if engine is not None:
         engine.start()
+        # Woken from sleep: refresh tokens, publish what is due, apply the grace rule now.
+        graph.system.sleep_watcher.start(engine.engine.resumed)
     server.activated.connect(window.open_videos)
     if os.environ.get(FIRST_PAINT_ENV) == "1":
         _FirstPaintProbe(window)
@@ -148,6 +150,7 @@ def run_gui(options: GuiOptions) -> int:
         return app.exec()
     finally:
         if engine is not None:
+            graph.system.sleep_watcher.stop()
             engine.stop()  # a post mid-upload resumes from TikTok's progress next start
         server.close()
         graph.close()

@@ -66,6 +66,7 @@ from tiktok_desktop.store import AccountsRepo, Database, LeaseRepo, PostsRepo
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
+from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
 from tiktok_desktop.tiktok import (
     NO_RETRY,
     ChunkUploader,
@@ -220,6 +221,7 @@ class AppGraph:
     tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
     share_base: str
+    system: SystemParts  # this OS's service, start at login, keep-awake, sleep watch, wake
     sandbox_server: SandboxServer | None = None
     log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
@@ -247,11 +249,17 @@ class AppGraph:
         return self.settings.late_grace_minutes * 60.0
 
     def engine(self, listener: EngineListener | None = None) -> Engine:
-        """A publishing engine on this data (the GUI's worker thread or ``run`` drive it)."""
+        """A publishing engine on this data (the GUI's worker thread or ``run`` drive it),
+        keeping the computer awake around due posts and uploads and setting the OS's wake
+        timer where a user may."""
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
                              share_base=self.share_base)
-        return Engine(parts, listener)
+        engine = Engine(parts, listener)
+        awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
+                          uploading=lambda: engine.busy, clock=self.runtime.clock)
+        engine.set_power(awake, self.system.wake_timer)
+        return engine
 
     def headless_runner(self, engine: Engine) -> HeadlessRunner:
         return HeadlessRunner(engine, wait=self.runtime.wait)
@@ -286,7 +294,7 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
-          runtime: Runtime | None = None) -> AppGraph:
+          runtime: Runtime | None = None, system: SystemParts | None = None) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
@@ -367,6 +375,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,
         share_base=share_base,
+        system=system or for_this_os(),
         sandbox_server=server,
         log_file=log_file,
         problems=list(mode.settings_store.load_problems),

@@ -105,8 +105,10 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
         if args.once:
             engine.run_once()
         else:
+            graph.system.sleep_watcher.start(engine.resumed)
             runner.run()
     finally:
+        graph.system.sleep_watcher.stop()
         engine.stop(wait=True)
         graph.close()
         for sig, handler in previous.items():

@@ -19,7 +19,14 @@ from .auth import (
     new_state,
     parse_callback,
 )
-from .chunking import Chunk, ChunkPlan, content_type_for, plan_chunks
+from .chunking import (
+    Chunk,
+    ChunkPlan,
+    content_type_for,
+    content_type_for_container,
+    plan_chunks,
+    sniff_content_type,
+)
 from .endpoints import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT, Endpoints
 from .error_codes import (
     FAIL_REASONS,
@@ -37,6 +44,7 @@ from .errors import (
     AuthorizationDenied,
     CreatorCannotPost,
     ErrorFields,
+    InterceptedError,
     InvalidRequest,
     NetworkError,
     OAuthError,
@@ -59,6 +67,7 @@ from .errors import (
     UploadTaskNotFound,
     UploadUrlExpired,
     UrlOwnershipUnverified,
+    VideoFileChanged,
     VideoSizeError,
 )
 from .models import (
@@ -93,6 +102,7 @@ __all__ = [
     "Endpoints",
     "ErrorFields",
     "ErrorSpec",
+    "InterceptedError",
     "InvalidRequest",
     "NetworkError",
     "OAuthClient",
@@ -126,12 +136,14 @@ __all__ = [
     "UrlOwnershipUnverified",
     "UserInfo",
     "Video",
+    "VideoFileChanged",
     "VideoPage",
     "VideoSizeError",
     "build_authorize_url",
     "call_with_retry",
     "code_challenge",
     "content_type_for",
+    "content_type_for_container",
     "error_for_code",
     "error_for_status",
     "generate_code_verifier",
@@ -141,4 +153,5 @@ __all__ = [
     "parse_callback",
     "plan_chunks",
     "publish_failed",
+    "sniff_content_type",
 ]

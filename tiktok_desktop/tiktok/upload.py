@@ -83,6 +83,11 @@ _FRAME_SEARCH = 6
 # Blocks the hashing thread may lag behind the socket (memory: this many blocks at most).
 _HASH_QUEUE = 8
 
+_INTERCEPTED_UPLOAD = (
+    "Something on the network answered instead of TikTok's upload server (a Wi-Fi sign-in "
+    "page or a proxy): sign in to the network in a browser or check the proxy settings; the "
+    "upload resumes from where it stopped.")
+
 ProgressCallback = Callable[[int, int], None]
 CancelToken = threading.Event | Callable[[], bool] | None
 
@@ -396,6 +401,7 @@ class _Run:
             chunk = self.plan.chunk_containing(offset)
             target = Chunk(chunk.index, offset, chunk.last)
             wait: float | None = None
+            intercepted = False
             self._hash_up_to(f, offset)
             try:
                 response = self._put(f, target)
@@ -449,9 +455,12 @@ class _Run:
                     raise UploadTaskNotFound(http_status=404, code="upload_task_not_found")
                 elif status == 400:
                     raise UploadRejected(http_status=400, code="upload_bad_request")
-                elif status == 429 or status >= 500:
+                elif status == 429 or status >= 500 or 200 <= status < 400:
+                    # 2xx other than 201/206, or a redirect: not TikTok's upload server (a
+                    # captive portal or a proxy answered); like a 5xx, the range goes again.
                     failures += 1
                     reason = f"HTTP {status}"
+                    intercepted = status < 400
                     retry_after = parse_retry_after(response) if status == 429 else None
                     wait = retry_after if retry_after is not None \
                         else self.owner._delay(failures)
@@ -460,6 +469,9 @@ class _Run:
                         f"TikTok answered the upload with an unexpected HTTP {status}: the "
                         f"post has to be started again.", http_status=status)
             if failures >= self.owner.max_attempts:
+                if intercepted:
+                    raise UploadInterrupted(_INTERCEPTED_UPLOAD, offset=offset,
+                                            code="upload_intercepted")
                 raise UploadInterrupted(offset=offset, code="upload_retries_exhausted")
             self.retries += 1
             # INFO: retries are routine; the caller logs the final outcome.

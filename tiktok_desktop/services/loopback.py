@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from tiktok_desktop.tiktok import CallbackParams, parse_callback
+from tiktok_desktop.tiktok import CallbackParams, parse_callback_query
 from tiktok_desktop.tiktok import errors as tiktok_errors
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parts.path != receiver.template.path:
             self._not_found()
             return
-        status, page = receiver._accept(parse_callback(parts.query))
+        # The query as a query: `?` and `://` inside it are data (error_description=Why?).
+        status, page = receiver._accept(parse_callback_query(parts.query))
         self._send(status, page)
 
     def do_POST(self) -> None:

@@ -18,6 +18,7 @@ from .auth import (
     new_pkce,
     new_state,
     parse_callback,
+    parse_callback_query,
 )
 from .chunking import (
     Chunk,
@@ -151,6 +152,7 @@ __all__ = [
     "new_state",
     "oauth_error",
     "parse_callback",
+    "parse_callback_query",
     "plan_chunks",
     "publish_failed",
     "sniff_content_type",

@@ -259,6 +259,33 @@ def test_secret_in_chained_exception_is_masked(
     assert_clean(text)
 
 
+def test_control_characters_reach_the_log_only_as_escapes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A TikTok name or a caption with escape sequences, a forged line, a carriage return: in
+    the file, the tail and on the console they are visible escapes; a traceback keeps its
+    line breaks."""
+    log_file = setup_logging(tmp_path / "logs", console=True)
+    assert log_file is not None
+    log = logging.getLogger("tiktok_desktop.test")
+    name = "\x1b]0;owned\x07Mia\x1b[2J\u202egnp.exe"
+    log.info("connected %s", name)
+    log.info("caption %s", "fine\n2026-01-01 00:00:00 INFO    root: forged\rover\x00")
+    try:
+        raise ValueError("bad \x1b[31mred\x1b[0m")
+    except ValueError:
+        log.exception("failed for %s", name)
+    caplog.clear()
+    for text in (read_log(log_file), TAIL.text(), capsys.readouterr().err):
+        assert not any(ch in text for ch in "\x1b\x07\x00\r\u202e"), repr(text)
+        assert "connected \\x1b]0;owned\\x07Mia\\x1b[2J\\u202egnp.exe" in text
+        # The caption's newline did not start a line of its own.
+        assert "\n2026-01-01 00:00:00 INFO    root: forged" not in text
+        assert "caption fine\\n2026-01-01 00:00:00 INFO    root: forged\\rover\\x00" in text
+        assert "Traceback (most recent call last):\n" in text
+        assert "ValueError: bad \\x1b[31mred\\x1b[0m" in text
+
+
 def test_setup_logging_twice_does_not_duplicate_lines(tmp_path: Path) -> None:
     setup_logging(tmp_path / "logs")
     log_file = setup_logging(tmp_path / "logs")

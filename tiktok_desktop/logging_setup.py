@@ -2,6 +2,10 @@
 
 Every handler carries the redaction filter, so a token that slips into a message (an httpx
 error quoting a URL, a JSON body in a debug line) is masked before it is written anywhere.
+The same filter neutralises control characters: a TikTok name, a callback's error text or a
+caption can carry terminal escape sequences (run in the terminal of whoever reads the log) or a
+newline (a forged log line), so they are written as visible escapes (safetext.neutralise);
+tracebacks keep their line breaks.
 A bounded in-memory tail feeds the "View log" window and crash reports.
 """
 
@@ -17,6 +21,7 @@ import threading
 from pathlib import Path
 
 from tiktok_desktop.paths import ensure_private_dir, private_opener, touch_private
+from tiktok_desktop.safetext import neutralise
 
 MASK = "***"
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
@@ -74,7 +79,8 @@ REDACTOR = Redactor()
 
 
 class RedactingFilter(logging.Filter):
-    """Renders the record's message (and traceback) once, redacted, so no handler sees raw."""
+    """Renders the record's message (and traceback) once, redacted and with control characters
+    neutralised, so no handler sees raw text."""
 
     def __init__(self, redactor: Redactor = REDACTOR) -> None:
         super().__init__()
@@ -85,14 +91,16 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a bad %-format must not raise into the caller
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = self.redactor.redact(message)
+        record.msg = neutralise(self.redactor.redact(message))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redactor.redact(record.exc_text)
+            record.exc_text = neutralise(self.redactor.redact(record.exc_text),
+                                         keep_newlines=True)
         if record.stack_info:
-            record.stack_info = self.redactor.redact(record.stack_info)
+            record.stack_info = neutralise(self.redactor.redact(record.stack_info),
+                                           keep_newlines=True)
         return True
 
 

@@ -71,6 +71,20 @@ def test_other_oauth_error_is_explained() -> None:
             rx.wait()
 
 
+def test_escape_sequences_in_tiktoks_error_text_are_shown_escaped() -> None:
+    """The callback is whatever a local page sent: its text must not drive a terminal."""
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        _get(rx.redirect_uri, error="server_error\x1b[2J",
+             error_description="\x1b]0;pwned\x07Try again\r\nFAKE " + "x" * 1000, state="s")
+        with pytest.raises(AuthorizationDenied) as info:
+            rx.wait()
+    text = str(info.value)
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\n" not in text
+    assert text.startswith("TikTok could not authorize the app (server_error\\x1b[2J): "
+                           "\\x1b]0;pwned\\x07Try again\\r\\nFAKE xxx")
+    assert text.endswith("x\u2026.") and len(text) < 450
+
+
 def _raw_get(port: int, target: str) -> bytes:
     """GET ``target`` exactly as written (an HTTP library would escape the ``?`` in a value)."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:

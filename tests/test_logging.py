@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.other_user import OtherUserError, as_other_user, needs_root, shared_dir
 from tiktok_desktop import logging_setup
 from tiktok_desktop.logging_setup import (
     MASK,
@@ -362,3 +363,20 @@ def test_tail_is_the_module_singleton_used_by_setup(tmp_path: Path) -> None:
     assert logging_setup.TAIL in logging.getLogger().handlers
     logging.getLogger("tiktok_desktop.test").info("in the tail")
     assert TAIL.text().endswith("tiktok_desktop.test: in the tail")
+
+
+@needs_root
+def test_a_log_file_root_made_in_a_sudo_run_is_explained() -> None:
+    """Before: PermissionError from the file handler, before any window or message."""
+    with shared_dir() as folder:
+        logs = folder / "logs"
+        logs.mkdir()
+        (logs / "tiktok-desktop.log").write_text("root's lines\n")
+        os.chown(logs, 65534, 65534)  # the folder is the user's, the file root's
+        with pytest.raises(OtherUserError) as info:
+            as_other_user(setup_logging, logs)
+    assert info.value.kind == "PathsError"
+    assert info.value.text == (
+        f"TikTok Desktop may not use the log file {logs / 'tiktok-desktop.log'}: "
+        f"{logs / 'tiktok-desktop.log'} belongs to root, not to you (was the app run once "
+        f"with sudo?). Give it back with: sudo chown -R nobody {logs / 'tiktok-desktop.log'}")

@@ -20,7 +20,13 @@ import sys
 import threading
 from pathlib import Path
 
-from tiktok_desktop.paths import ensure_private_dir, private_opener, touch_private
+from tiktok_desktop.paths import (
+    PathsError,
+    ensure_private_dir,
+    explain_os_error,
+    private_opener,
+    touch_private,
+)
 from tiktok_desktop.safetext import neutralise
 
 MASK = "***"
@@ -139,7 +145,24 @@ TAIL = TailHandler()
 
 def setup_logging(log_dir: Path | None, *, console: bool = False,
                   level: int = logging.INFO) -> Path | None:
-    """Configure the root logger once; returns the log file path (None when file logging is off)."""
+    """Configure the root logger once; returns the log file path (None when file logging is off).
+
+    Raises PathsError (nothing configured yet) when the log file cannot be opened.
+    """
+    handlers: list[logging.Handler] = [TAIL]
+    log_file: Path | None = None
+    if log_dir is not None:
+        target = log_dir / "tiktok-desktop.log"
+        try:
+            ensure_private_dir(log_dir)
+            log_file = touch_private(target)
+            fh = PrivateRotatingFileHandler(
+                log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
+        except OSError as exc:  # e.g. a log folder root owns since a sudo run
+            raise PathsError(explain_os_error(target, exc, "the log file"), target) from None
+        fh.setFormatter(logging.Formatter(LOG_FORMAT))
+        handlers.append(fh)
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_tiktok_desktop", False):
@@ -147,16 +170,6 @@ def setup_logging(log_dir: Path | None, *, console: bool = False,
             h.close()
     root.setLevel(min(level, logging.INFO))
     redact = RedactingFilter()
-    handlers: list[logging.Handler] = [TAIL]
-    log_file: Path | None = None
-    if log_dir is not None:
-        ensure_private_dir(log_dir)
-        log_file = touch_private(log_dir / "tiktok-desktop.log")
-        fh = PrivateRotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-        )
-        fh.setFormatter(logging.Formatter(LOG_FORMAT))
-        handlers.append(fh)
     if console:
         ch = logging.StreamHandler(sys.stderr)
         ch.setFormatter(logging.Formatter("%(levelname)-7s %(name)s: %(message)s"))

@@ -67,6 +67,54 @@ def as_other_user(fn: Callable[..., Any], *args: Any, uid: int = NOBODY) -> Any:
     return value
 
 
+class OtherUserChild:
+    """``fn(ready, *args)`` run by ``uid`` in a forked child, alongside the test: the child
+    calls ``ready()`` once the test may go on (a socket is listening, say); ``result()`` waits
+    for its return value."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, uid: int = NOBODY) -> None:
+        ready_r, ready_w = os.pipe()
+        result_r, result_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            status = 0
+            try:
+                os.close(ready_r)
+                os.close(result_r)
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+                try:
+                    data = pickle.dumps(("ok", fn(lambda: os.write(ready_w, b"R"), *args)))
+                except BaseException as exc:
+                    data = pickle.dumps(("err", (type(exc).__name__, str(exc))))
+                os.write(ready_w, b"R")  # in case fn failed before it was ready
+                with os.fdopen(result_w, "wb") as out:
+                    out.write(data)
+            except BaseException:
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(ready_w)
+        os.close(result_w)
+        self._ready = ready_r
+        self._result = result_r
+
+    def wait_ready(self) -> None:
+        assert os.read(self._ready, 1) == b"R", "the other user's child died"
+
+    def result(self) -> Any:
+        with os.fdopen(self._result, "rb") as pipe:
+            data = pipe.read()
+        os.close(self._ready)
+        _, status = os.waitpid(self.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0 and data, "the other user's child failed"
+        kind, value = pickle.loads(data)  # noqa: S301 - our own child's data
+        if kind == "err":
+            raise OtherUserError(*value)
+        return value
+
+
 @contextmanager
 def shared_dir() -> Iterator[Path]:
     """A folder both users can reach (pytest's tmp_path is root's alone)."""

@@ -26,7 +26,7 @@ import keyring
 import pytest
 
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
+from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
 from tiktok_desktop.credentials.vault import SessionOnlyBackend
 
 # --- loopback only ---------------------------------------------------------------------------
@@ -112,8 +112,8 @@ def fail_on_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 # --- the app's services on a real SQLite file and the in-process sandbox ----------------------
 @pytest.fixture
-def ctx() -> Iterator[AppContext]:
+def graph() -> Iterator[AppGraph]:
     """Without credentials the app is in sandbox mode: nothing can reach a real TikTok."""
-    context = build_context(decide_mode(paths.resolve()))
+    context = build(decide_mode(paths.resolve()))
     yield context
     context.close()

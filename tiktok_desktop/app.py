@@ -1,4 +1,5 @@
-"""Composition root for the GUI: builds everything once, wires it, runs the event loop."""
+"""The GUI's entry: the Qt application, the object graph from bootstrap.py, the main window
+with the services it uses, the engine on its worker thread, and the event loop."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -15,13 +17,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
-from tiktok_desktop.bootstrap import AppContext, Mode, build_context, decide_mode
-from tiktok_desktop.engine import Engine
+from tiktok_desktop.bootstrap import AppGraph, Mode, build, decide_mode
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
+from tiktok_desktop.ui.window_deps import AppFacts, Preferences
 from tiktok_desktop.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,10 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
-def open_context(mode: Mode, log_file: Path | None, interactive: bool) -> AppContext | None:
+def open_graph(mode: Mode, log_file: Path | None, interactive: bool) -> AppGraph | None:
     """Open the data; on a damaged database, ask (or, headless, refuse) before going on."""
     try:
-        return build_context(mode, log_file=log_file)
+        return build(mode, log_file=log_file)
     except DatabaseCorrupt as exc:
         if not interactive:
             raise
@@ -84,7 +86,7 @@ def open_context(mode: Mode, log_file: Path | None, interactive: bool) -> AppCon
             return None
         Database.discard_damaged(exc.path)
         log.warning("damaged database set aside; its copy is %s", exc.backup)
-        return build_context(mode, log_file=log_file)
+        return build(mode, log_file=log_file)
     except StoreError as exc:
         if interactive:
             QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
@@ -113,20 +115,19 @@ def run_gui(options: GuiOptions) -> int:
     crash = CrashHandler(paths.log_dir, show_dialogs=not check_run)
     crash.install()
     try:
-        ctx = open_context(mode, log_file, interactive=not check_run)
+        graph = open_graph(mode, log_file, interactive=not check_run)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if ctx is None:
+    if graph is None:
         return 1
 
     server = InstanceServer(name, app)
     if not check_run:
         server.listen()
     # The publishing engine runs on its own thread; check runs only look, they never post.
-    engine = None if check_run else EngineWorker(
-        lambda listener: Engine.from_context(ctx, listener))
-    window = MainWindow(ctx, engine=engine)
+    engine = None if check_run else EngineWorker(graph.engine)
+    window = main_window(graph, engine)
     if engine is not None:
         engine.start()
     server.activated.connect(window.open_videos)
@@ -134,24 +135,34 @@ def run_gui(options: GuiOptions) -> int:
         _FirstPaintProbe(window)
     if not (options.hidden and window.tray.available):  # hidden needs a tray to come back
         window.show()
-    for problem in ctx.problems:
+    for problem in graph.problems:
         QMessageBox.warning(window, APP_DISPLAY_NAME, problem)
     if options.video_paths:
         QTimer.singleShot(0, lambda: window.open_videos(options.video_paths))
 
     if options.self_test:
-        return _self_test(app, window, ctx)
+        return _self_test(app, window, graph)
     if options.screenshot is not None:
-        return _screenshot(app, window, ctx, options.screenshot)
+        return _screenshot(app, window, graph, options.screenshot)
     try:
         return app.exec()
     finally:
         if engine is not None:
             engine.stop()  # a post mid-upload resumes from TikTok's progress next start
         server.close()
-        ctx.close()
+        graph.close()
         crash.uninstall()
         log.info("%s stopped", APP_DISPLAY_NAME)
+
+
+def main_window(graph: AppGraph, engine: EngineWorker | None = None,
+                **extra: Any) -> MainWindow:
+    """The main window on the graph's services (tests build it the same way)."""
+    prefs = Preferences(graph.settings_store, graph.settings, graph.app_vault,
+                        graph.credentials, graph.tester)
+    facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
+    return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
+                      prefs=prefs, facts=facts, engine=engine, **extra)
 
 
 class _FirstPaintProbe(QObject):
@@ -180,19 +191,19 @@ class _FirstPaintProbe(QObject):
         self.window.quit_app()
 
 
-def _self_test(app: QApplication, window: MainWindow, ctx: AppContext) -> int:
+def _self_test(app: QApplication, window: MainWindow, graph: AppGraph) -> int:
     """Start-up smoke test for packaging: the window shows and the database answers."""
     app.processEvents()
-    ok = window.isVisible() and ctx.db.schema_version > 0
-    ctx.db.conn().execute("SELECT COUNT(*) FROM posts").fetchone()
+    ok = window.isVisible() and graph.db.schema_version > 0
+    graph.db.conn().execute("SELECT COUNT(*) FROM posts").fetchone()
     window.close()
-    ctx.close()
+    graph.close()
     print(f"self-test {'ok' if ok else 'FAILED'}: {APP_DISPLAY_NAME} {__version__}, "
-          f"Qt platform {app.platformName()}, database {ctx.paths.db_file}")
+          f"Qt platform {app.platformName()}, database {graph.paths.db_file}")
     return 0 if ok else 1
 
 
-def _screenshot(app: QApplication, window: MainWindow, ctx: AppContext, target: Path) -> int:
+def _screenshot(app: QApplication, window: MainWindow, graph: AppGraph, target: Path) -> int:
     """Show the window as a user sees it, save the screen to ``target`` (PNG) and exit.
 
     CI runs the installed package this way under Xvfb. On X11 the whole screen is grabbed
@@ -218,7 +229,7 @@ def _screenshot(app: QApplication, window: MainWindow, ctx: AppContext, target: 
     QTimer.singleShot(10_000, app.quit)  # never hang a CI job on a window that never shows
     app.exec()
     window.close()
-    ctx.close()
+    graph.close()
     ok = result.get("ok") is True
     print(f"screenshot {'saved' if ok else 'FAILED'}: {target} ({result.get('size', 'none')}, "
           f"Qt platform {app.platformName()})")

@@ -1,15 +1,25 @@
-"""Everything the app built at start-up, handed to the UI and the CLI as one typed object.
+"""The one composition root: builds the object graph that the GUI (app.py), the CLI commands
+and the headless runner (``tiktok-desktop run``) use, from a Mode.
 
-Built only by the composition roots (app.py for the GUI, cli.py for commands). Decides
-between real TikTok and the built-in sandbox: without credentials (or when forced) the app
-starts the sandbox in-process, uses its registered app, and keeps its data in a separate
-profile so sandbox posts never mix with real ones.
+Nothing else constructs services, the engine or their parts; windows and commands receive the
+services they use. This is also the only module that knows the sandbox: without credentials
+(or when forced) the app starts the built-in TikTok emulator in-process, uses its registered
+app, and keeps its data in a separate profile so sandbox posts never mix with real ones; with
+``--sandbox-url`` it talks to an emulator running elsewhere (``tiktok-desktop sandbox serve``).
+
+Time, randomness and sleeping come from a Runtime, so tests and the fault campaign can run
+everything on their own clock.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
+import random
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,19 +32,75 @@ from tiktok_desktop.config import (
     SettingsStore,
     resolve_credentials,
 )
-from tiktok_desktop.credentials.vault import SERVICE, SessionOnlyBackend, Vault, VaultError
+from tiktok_desktop.credentials import (
+    SERVICE,
+    SessionOnlyBackend,
+    TokenSource,
+    UploadLinks,
+    Vault,
+    VaultError,
+)
+from tiktok_desktop.engine import (
+    Engine,
+    EngineConfig,
+    EngineListener,
+    EngineParts,
+    HeadlessRunner,
+)
+from tiktok_desktop.engine.ratelimit import RateLimits
+from tiktok_desktop.engine.runner import Waiter, event_wait
+from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
+from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.sandbox.cli import serve_forever_cli
+from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.posts import PostsService
-from tiktok_desktop.store import AccountsRepo, Database, PostsRepo
+from tiktok_desktop.store import AccountsRepo, Database, LeaseRepo, PostsRepo
+from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
-from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+from tiktok_desktop.store.ratelog import RateLog
+from tiktok_desktop.tiktok import (
+    NO_RETRY,
+    ChunkUploader,
+    ClientCredentials,
+    Endpoints,
+    OAuthClient,
+    TikTokApi,
+)
 
 log = logging.getLogger(__name__)
+
+TIKTOK_WEB = "https://www.tiktok.com"
+
+
+# -- which TikTok --------------------------------------------------------------------------------
+
+class ModeKind(enum.Enum):
+    TIKTOK = "TikTok"
+    SANDBOX = "the built-in sandbox"  # started in-process
+    EXTERNAL_SANDBOX = "a sandbox running elsewhere"  # ``sandbox serve``, by URL
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Which TikTok the app talks to, decided once at start-up (settings read once here)."""
+
+    kind: ModeKind
+    paths: AppPaths
+    credentials: Credentials  # the real TikTok app's, as configured (for Settings)
+    settings_store: SettingsStore  # shared by both profiles: credentials, window layout
+    settings: Settings
+    sandbox_url: str = ""  # EXTERNAL_SANDBOX only
+
+    @property
+    def sandbox(self) -> bool:
+        return self.kind is not ModeKind.TIKTOK
 
 
 def _credentials(settings: Settings, app_vault: Vault) -> Credentials:
@@ -48,54 +114,139 @@ def _credentials(settings: Settings, app_vault: Vault) -> Credentials:
     return resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
 
 
-@dataclass(frozen=True)
-class Mode:
-    """Which TikTok the app talks to, decided once at start-up (settings read once here)."""
-
-    paths: AppPaths
-    sandbox: bool
-    credentials: Credentials
-    settings_store: SettingsStore  # shared by both profiles: credentials, window layout
-    settings: Settings
-
-
-def decide_mode(base: AppPaths, *, force_sandbox: bool = False,
+def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str = "",
                 vault: Vault | None = None) -> Mode:
     """Real TikTok when a client key and secret are configured, else the sandbox."""
     store = SettingsStore(base.settings_file)
     settings = store.load()
     creds = _credentials(settings, vault or Vault(SERVICE))
-    sandbox = force_sandbox or not creds.configured
-    paths = base.for_profile(SANDBOX_PROFILE) if sandbox else base
-    return Mode(paths, sandbox, creds, store, settings)
+    if sandbox_url:
+        kind = ModeKind.EXTERNAL_SANDBOX
+    elif force_sandbox or not creds.configured:
+        kind = ModeKind.SANDBOX
+    else:
+        kind = ModeKind.TIKTOK
+    paths = base if kind is ModeKind.TIKTOK else base.for_profile(SANDBOX_PROFILE)
+    return Mode(kind, paths, creds, store, settings, sandbox_url.rstrip("/"))
 
+
+# -- time, randomness, sleeping ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the graph takes from the outside world instead of calling it directly."""
+
+    clock: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+    # The engine's sleeper, given its stop event (a stop must cut every sleep short).
+    sleeper: Callable[[threading.Event], Sleeper] = StopAwareSleeper
+    wait: Waiter = event_wait  # the headless runner's wait between ticks
+    engine_config: EngineConfig = field(default_factory=EngineConfig)
+
+
+# -- builders (the graph below uses them; tests build parts of it the same way) -------------------
+
+def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
+                 owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
+    return TokenSource(AccountsRepo(db), vault, oauth, LeaseRepo(db), owner=owner,
+                       clock=runtime.clock, sleeper=sleeper or time.sleep)
+
+
+def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTokApi,
+                     runtime: Runtime, *, redirect_uri: str,
+                     avatars: AvatarCache | None = None,
+                     connect_timeout: float | None = None) -> AccountsService:
+    extra = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+    return AccountsService(AccountsRepo(db), token_source(db, vault, oauth, runtime), oauth,
+                           api, redirect_uri=redirect_uri, clock=runtime.clock,
+                           avatars=avatars, **extra)
+
+
+def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
+                 endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
+                 share_base: str, config: EngineConfig | None = None) -> EngineParts:
+    """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
+    stop = threading.Event()
+    sleeper = runtime.sleeper(stop)
+    owner = new_owner()
+    return EngineParts(
+        posts=PostsRepo(db),
+        accounts=AccountsRepo(db),
+        tokens=token_source(db, vault, oauth, runtime, owner=owner, sleeper=sleeper),
+        # The engine decides about retries itself (with backoff, within the grace period).
+        api=TikTokApi(http, endpoints, clock=runtime.clock, sleeper=sleeper,
+                      read_retry=NO_RETRY),
+        uploader=ChunkUploader(http, sleeper=sleeper),
+        links=UploadLinks(vault),
+        # Budgets live in the database: a restart must not grant a fresh minute.
+        limits=RateLimits(runtime.clock, log=RateLog(db)),
+        check_video=library.verify,
+        owner=owner, stop=stop, sleeper=sleeper,
+        clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
+        grace=grace, config=config or runtime.engine_config, share_base=share_base,
+    )
+
+
+# -- the graph -----------------------------------------------------------------------------------
 
 @dataclass
-class AppContext:
+class AppGraph:
+    """What one run of the app is made of. Entry points take what they need from it and hand
+    windows and commands only the services they use; ``close()`` ends it all."""
+
+    mode: Mode
+    runtime: Runtime
     paths: AppPaths
     settings_store: SettingsStore
     settings: Settings
-    vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
-    app_vault: Vault  # the real TikTok app's client secret, whatever the profile
     db: Database
     http: httpx.Client
     endpoints: Endpoints
+    vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
+    app_vault: Vault  # the real TikTok app's client secret, whatever the profile
+    oauth: OAuthClient
     accounts: AccountsService
     posts: PostsService
     avatars: AvatarCache
+    tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
-    log_file: Path | None = None
+    share_base: str
     sandbox_server: SandboxServer | None = None
+    log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
 
     @property
     def sandbox(self) -> bool:
-        return self.sandbox_server is not None
+        return self.mode.sandbox
+
+    @property
+    def where(self) -> str:
+        """Which TikTok, in words for logs and terminals."""
+        if self.sandbox_server is not None:
+            return f"the built-in sandbox at {self.sandbox_server.base_url}"
+        if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
+            return f"the sandbox at {self.mode.sandbox_url}"
+        return "TikTok"
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
         return _credentials(self.settings, self.app_vault)
+
+    def grace_seconds(self) -> float:
+        """How late an overdue post may still go out, as Settings say now."""
+        return self.settings.late_grace_minutes * 60.0
+
+    def engine(self, listener: EngineListener | None = None) -> Engine:
+        """A publishing engine on this data (the GUI's worker thread or ``run`` drive it)."""
+        parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
+                             self.runtime, grace=self.grace_seconds,
+                             share_base=self.share_base)
+        return Engine(parts, listener)
+
+    def headless_runner(self, engine: Engine) -> HeadlessRunner:
+        return HeadlessRunner(engine, wait=self.runtime.wait)
 
     def close(self) -> None:
         self.http.close()
@@ -104,56 +255,92 @@ class AppContext:
             self.sandbox_server.stop()
 
 
-def build_context(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
-                  app_vault: Vault | None = None, sandbox_port: int = 0) -> AppContext:
+def serve_sandbox(port: int, state_dir: str | None) -> int:
+    """``tiktok-desktop sandbox serve``: the emulator on its own, by default on the sandbox
+    profile's state (the same one the app's built-in sandbox uses)."""
+    state = state_dir or str(resolve_paths().for_profile(SANDBOX_PROFILE).sandbox_state_dir)
+    return serve_forever_cli(["--port", str(port), "--state-dir", state])
+
+
+def _external_app(http: httpx.Client, base: str) -> tuple[str, str]:
+    """The default app's client key and secret of a sandbox running at ``base``."""
+    info = http.get(f"{base}/__sandbox__/info", timeout=10).json()
+    app = next(a for a in info["apps"] if a["client_key"] == info["default_client_key"])
+    return str(app["client_key"]), str(app["client_secret"])
+
+
+def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
+          app_vault: Vault | None = None, sandbox_port: int = 0,
+          runtime: Runtime | None = None) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
-    Store errors (damaged or newer database) propagate for the caller to show.
+    Store errors (damaged or newer database) propagate for the caller to show; so do
+    httpx errors, ValueError and KeyError when an external sandbox does not answer.
     """
+    runtime = runtime or Runtime()
     paths = mode.paths
     paths.ensure()
-    store, settings = mode.settings_store, mode.settings
-    db = Database.open(paths.db_file)
+    db = Database.open(paths.db_file, clock=runtime.clock)
     server: SandboxServer | None = None
-    if mode.sandbox:
-        server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port)
-        server.start()
-        endpoints = Endpoints.single(server.base_url)
-        creds = Credentials(server.app.client_key, server.app.client_secret,
-                            DEFAULT_REDIRECT_URI, {"client_key": "sandbox"})
-        log.info("sandbox mode: built-in TikTok emulator at %s", server.base_url)
-    else:
-        endpoints = Endpoints()
-        creds = mode.credentials
+    http = httpx.Client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
+    try:
+        if mode.kind is ModeKind.SANDBOX:
+            server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port,
+                                   clock=runtime.clock)
+            server.start()
+            base = server.base_url
+            key, secret = server.app.client_key, server.app.client_secret
+            log.info("sandbox mode: built-in TikTok emulator at %s", base)
+        elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
+            base = mode.sandbox_url
+            key, secret = _external_app(http, base)
+        if mode.sandbox:
+            endpoints = Endpoints.single(base)
+            creds = Credentials(key, secret, DEFAULT_REDIRECT_URI, {"client_key": "sandbox"})
+            share_base = base
+        else:
+            endpoints = Endpoints()
+            creds = mode.credentials
+            share_base = TIKTOK_WEB
+    except BaseException:
+        http.close()
+        db.close()
+        if server is not None:
+            server.stop()
+        raise
     REDACTOR.add_secret(creds.client_secret)
-    http = httpx.Client(follow_redirects=False, trust_env=not mode.sandbox)
     oauth = OAuthClient(http, ClientCredentials(creds.client_key, creds.client_secret),
-                        endpoints)
-    api = TikTokApi(http, endpoints)
+                        endpoints, clock=runtime.clock)
+    api = TikTokApi(http, endpoints, clock=runtime.clock)
     the_vault = vault or Vault(SERVICE + ("-sandbox" if mode.sandbox else ""))
     notes: list[str] = []
     if mode.sandbox and not the_vault.available():
         the_vault = Vault(the_vault.service, backend=SessionOnlyBackend())
         notes.append("No system keyring here: sandbox sign-ins last until the app quits.")
+    the_app_vault = app_vault or Vault(SERVICE)
     avatars = AvatarCache(paths.avatar_cache_dir, http)
-    return AppContext(
+    return AppGraph(
+        mode=mode,
+        runtime=runtime,
         paths=paths,
-        settings_store=store,
-        settings=settings,
-        vault=the_vault,
-        app_vault=app_vault or Vault(SERVICE),
+        settings_store=mode.settings_store,
+        settings=mode.settings,
         db=db,
         http=http,
         endpoints=endpoints,
-        accounts=AccountsService(AccountsRepo(db), the_vault, oauth, api,
-                                 redirect_uri=creds.redirect_uri, avatars=avatars),
+        vault=the_vault,
+        app_vault=the_app_vault,
+        oauth=oauth,
+        accounts=accounts_service(db, the_vault, oauth, api, runtime,
+                                  redirect_uri=creds.redirect_uri, avatars=avatars),
         posts=PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db),
-                           library=MediaLibrary(paths.media_dir)),
+                           clock=runtime.clock, library=MediaLibrary(paths.media_dir)),
         avatars=avatars,
+        tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,
-        log_file=log_file,
+        share_base=share_base,
         sandbox_server=server,
-        problems=list(store.load_problems),
+        log_file=log_file,
+        problems=list(mode.settings_store.load_problems),
         notes=notes,
     )
-

@@ -20,11 +20,21 @@ libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libx
 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1
 libxcb-shm0 libxcb-render0 libxcb-util1 libxcb-glx0 fonts-dejavu-core"
 required="$qt_libs"
+# pip builds two dev dependencies from source on Linux (every make target installs '.[dev]'):
+# dbus-python (python-dbusmock's) needs libdbus and GLib headers, PyGObject (its templates'
+# GLib main loop) needs GObject introspection and cairo headers; both need a C compiler.
+build_libs="gcc pkg-config libdbus-1-dev libglib2.0-dev libgirepository1.0-dev libcairo2-dev"
+required="$required $build_libs"
+if [ "$("$python" -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+  required="$required python$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev"
+fi
 # The real-world parts of the test suite: Chromium plays the browser, gnome-keyring the OS
 # keyring, curl the benchmark baseline. Missing ones make those tests skip, not fail.
 optional=""
 if [ "$what" = test ]; then
-  optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth"
+  # dbus-daemon: the private system bus of the logind tests; systemd: systemd-analyze and
+  # the background service's done-test in a systemd user instance (tests/system).
+  optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth systemd"
 fi
 # Installers (make deb): PyInstaller needs objdump (binutils), build_deb.sh needs
 # dpkg-shlibdeps (dpkg-dev). The optional ones validate what we ship (tests/packaging skips

@@ -130,6 +130,12 @@ Section "Uninstall"
   ; Only what the installer put there: never RMDir /r "$INSTDIR" itself, which could be a
   ; folder the user picked that holds other files. The user's data (schedule, settings,
   ; logs in %LOCALAPPDATA%\tiktok-desktop) and keyring entries stay, as with any update.
+  ; What the app registered for this user must go with it, or Windows would start a
+  ; program that is gone: the background service's and wake-up's Task Scheduler tasks
+  ; (removed by the app itself, which knows their names and its log) and start at login.
+  nsExec::Exec '"$INSTDIR\${CLI_EXE}" service uninstall'
+  Pop $0
+  DeleteRegValue HKCU "Software\Microsoft\Windows\CurrentVersion\Run" "${DISPLAY_NAME}"
   Delete "$INSTDIR\${GUI_EXE}"
   Delete "$INSTDIR\${CLI_EXE}"
   RMDir /r "$INSTDIR\_internal"

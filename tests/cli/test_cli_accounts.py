@@ -48,7 +48,8 @@ def test_connect_no_browser_then_list_and_disconnect() -> None:
 
 
 def test_unknown_account_is_a_clear_error() -> None:
+    """Exit code 2, as for every command refused as asked (the posts commands do the same)."""
     result = subprocess.run(_cli("refresh", "@nobody"), capture_output=True, text=True,
                             timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "No account matches '@nobody'" in result.stderr

@@ -1,11 +1,12 @@
 """``tiktok-desktop posts …`` in-process against the sandbox-mode context, with real videos.
 
-The command line is parsed by the real parser and run on the `ctx` fixture's services, so
+The command line is parsed by the real parser and run on the `graph` fixture's services, so
 each test sees exactly what a user in a terminal would: stdout, stderr and the exit code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -23,9 +24,11 @@ import pytest
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory, VideoSpec
 from tiktok_desktop import cli
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph, Runtime
 from tiktok_desktop.cli import posts as cli_posts
+from tiktok_desktop.credentials import reconnect_message
 from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, MUSIC_URL
+from tiktok_desktop.engine import Engine, EngineConfig
 from tiktok_desktop.sandbox import SandboxControl
 from tiktok_desktop.services.schedule import (
     DAILY_POST_CAP,
@@ -71,25 +74,25 @@ def clip(videos: VideoFactory, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def control(ctx: AppContext) -> SandboxControl:
-    assert ctx.sandbox_server is not None
-    return ctx.sandbox_server.control
+def control(graph: AppGraph) -> SandboxControl:
+    assert graph.sandbox_server is not None
+    return graph.sandbox_server.control
 
 
 @pytest.fixture
-def account(ctx: AppContext) -> Account:
+def account(graph: AppGraph) -> Account:
     """sandbox_creator (public account) connected through the consent page."""
-    attempt = ctx.accounts.start_connect()
+    attempt = graph.accounts.start_connect()
     play_consent(attempt.authorize_url)
-    return ctx.accounts.finish_connect(attempt).account
+    return graph.accounts.finish_connect(attempt).account
 
 
 @pytest.fixture
-def run(ctx: AppContext, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
+def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
     def invoke(*argv: str) -> Result:
         capsys.readouterr()
         args = cli.build_command_parser().parse_args(["posts", *argv])
-        code = cli_posts.run(args, ctx)
+        code = cli_posts.run(args, graph)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
@@ -108,8 +111,8 @@ def _add(run: Run, path: Path, *extra: str, at: dt.datetime | None = None) -> Re
     return run("add", str(path), "--account", "@sandbox_creator", *when, *extra)
 
 
-def _library_files(ctx: AppContext) -> list[Path]:
-    folder = ctx.paths.media_dir
+def _library_files(graph: AppGraph) -> list[Path]:
+    folder = graph.paths.media_dir
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
@@ -120,12 +123,12 @@ def _sha256(path: Path) -> str:
 # --- add: good paths --------------------------------------------------------------------------
 
 def test_add_at_a_time_stores_the_post_with_consent_and_a_library_copy(
-        ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+        graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     local = _future_local()
     result = _add(run, clip, "--privacy", "everyone", "--caption", "Hello #fyp @friend",
                   "--allow-comment", "--ai-generated", "--cover-ms", "1500", at=local)
     assert result.code == 0, result.err
-    (post,) = ctx.posts.list_posts()
+    (post,) = graph.posts.list_posts()
     expected = resolve_local(local, "Europe/Berlin").epoch
     assert result.out.splitlines()[0] == (
         f"Post {post.id} scheduled for {describe(expected, 'Europe/Berlin')} (Europe/Berlin) "
@@ -141,36 +144,36 @@ def test_add_at_a_time_stores_the_post_with_consent_and_a_library_copy(
     assert post.is_aigc and not post.disclose_commercial
     assert post.cover_time_ms == 1500
     assert post.mode is PostMode.DIRECT
-    assert post.consent_at is not None and abs(post.consent_at - ctx.posts.clock()) < 60
+    assert post.consent_at is not None and abs(post.consent_at - graph.posts.clock()) < 60
     # The video lives in the app's library now, named by its content.
     stored = Path(post.video_path)
-    assert stored.parent == ctx.paths.media_dir
+    assert stored.parent == graph.paths.media_dir
     assert post.video_sha256 == _sha256(clip) == stored.stem
     assert post.video_size == clip.stat().st_size
     assert post.video_meta["video_codec"] == "h264"
     assert post.video_meta["duration_ms"] == pytest.approx(3000, abs=100)
     assert post.video_meta["original_path"] == str(clip.absolute())
     # UX-01: creator_info was read afresh and kept beside the account.
-    assert ctx.accounts.get(account.id).creator_info_at is not None
+    assert graph.accounts.get(account.id).creator_info_at is not None
 
 
-def test_add_now_with_the_original_file(ctx: AppContext, run: Run, account: Account,
+def test_add_now_with_the_original_file(graph: AppGraph, run: Run, account: Account,
                                         clip: Path) -> None:
     result = _add(run, clip, "--now", "--privacy", "only-me", "--no-copy")
     assert result.code == 0, result.err
-    (post,) = ctx.posts.list_posts()
+    (post,) = graph.posts.list_posts()
     assert result.out.startswith(f"Post {post.id} is due now, ")
     assert "'tiktok-desktop run'" in result.out
-    assert post.due_at is not None and abs(post.due_at - ctx.posts.clock()) < 5
+    assert post.due_at is not None and abs(post.due_at - graph.posts.clock()) < 5
     assert post.privacy_level == "SELF_ONLY"
     assert post.video_path == str(clip) and post.video_sha256 == _sha256(clip)
-    assert _library_files(ctx) == []
+    assert _library_files(graph) == []
 
 
-def test_add_to_the_inbox(ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+def test_add_to_the_inbox(graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     result = _add(run, clip, "--inbox", "--caption", "draft")
     assert result.code == 0, result.err
-    (post,) = ctx.posts.list_posts()
+    (post,) = graph.posts.list_posts()
     assert post.mode is PostMode.INBOX and post.privacy_level is None
     assert "TikTok inbox" in result.out
     refused = _add(run, clip, "--inbox", "--privacy", "everyone", "--allow-duet")
@@ -181,7 +184,7 @@ def test_add_to_the_inbox(ctx: AppContext, run: Run, account: Account, clip: Pat
 
 
 def test_queue_set_show_and_add_to_the_next_free_slots(
-        ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+        graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     empty = _add(run, clip, "--queue", "--privacy", "everyone")
     assert empty.code == 2
     assert "has no queue slots" in empty.problems[0]
@@ -189,11 +192,11 @@ def test_queue_set_show_and_add_to_the_next_free_slots(
     saved = run("queue", "set", "--account", "@sandbox_creator", "Mon 09:00", "thursday 18:30",
                 "--zone", "Europe/Berlin")
     assert saved.code == 0, saved.err
-    zone_name, slots = ctx.posts.queue_slots(account.id)
+    zone_name, slots = graph.posts.queue_slots(account.id)
     assert zone_name == "Europe/Berlin"
     assert [s.label for s in slots] == ["Mon 09:00", "Thu 18:30"]
     assert "  Mon 09:00\n  Thu 18:30\nNext free times:" in saved.out
-    free = ctx.posts.next_queue_times(account.id, 3)
+    free = graph.posts.next_queue_times(account.id, 3)
     assert saved.out.count("\n  ") == 5  # two slots, three free times
     for epoch in free:
         assert describe(epoch, "Europe/Berlin") in saved.out
@@ -201,9 +204,9 @@ def test_queue_set_show_and_add_to_the_next_free_slots(
     first = _add(run, clip, "--queue", "--privacy", "everyone")
     second = _add(run, clip, "--queue", "--privacy", "friends")
     assert first.code == second.code == 0, first.err + second.err
-    dues = sorted(p.due_at or 0 for p in ctx.posts.list_posts())
+    dues = sorted(p.due_at or 0 for p in graph.posts.list_posts())
     assert dues == free[:2]  # the second post took the next slot, not the same one
-    assert len(_library_files(ctx)) == 1  # one video, one library file for both posts
+    assert len(_library_files(graph)) == 1  # one video, one library file for both posts
 
     shown = run("queue", "show", "--account", str(account.id))
     assert describe(free[2], "Europe/Berlin") in shown.out
@@ -215,82 +218,82 @@ def test_queue_set_show_and_add_to_the_next_free_slots(
     assert len(bad.problems) == 4
     assert bad.problems[0].startswith("Cannot read the slot 'Mon 9'")
     assert bad.problems[3].startswith("Unknown time zone 'Mars/Olympus'")
-    assert [s.label for s in ctx.posts.queue_slots(account.id)[1]] == ["Mon 09:00", "Thu 18:30"]
+    assert [s.label for s in graph.posts.queue_slots(account.id)[1]] == ["Mon 09:00", "Thu 18:30"]
 
     cleared = run("queue", "clear", "--account", "@sandbox_creator")
-    assert cleared.code == 0 and ctx.posts.queue_slots(account.id) == ("", [])
+    assert cleared.code == 0 and graph.posts.queue_slots(account.id) == ("", [])
 
 
 # --- add: refusals ----------------------------------------------------------------------------
 
-def _refused(ctx: AppContext, result: Result, code: int = 2) -> list[str]:
+def _refused(graph: AppGraph, result: Result, code: int = 2) -> list[str]:
     assert result.code == code, (result.out, result.err)
     assert result.out == ""
-    assert ctx.posts.list_posts() == []
-    assert _library_files(ctx) == []
+    assert graph.posts.list_posts() == []
+    assert _library_files(graph) == []
     return result.problems
 
 
-def test_privacy_has_no_default(ctx: AppContext, run: Run, account: Account,
+def test_privacy_has_no_default(graph: AppGraph, run: Run, account: Account,
                                 clip: Path) -> None:
-    assert _refused(ctx, _add(run, clip)) == [
+    assert _refused(graph, _add(run, clip)) == [
         "Choose who can view this video. Add --privacy everyone, friends or only-me."]
 
 
-def test_privacy_must_be_offered_by_the_creator(ctx: AppContext, run: Run,
+def test_privacy_must_be_offered_by_the_creator(graph: AppGraph, run: Run,
                                                 account: Account, clip: Path) -> None:
     # A public account offers no "followers" (TIKTOK_API.md 4.1).
-    assert _refused(ctx, _add(run, clip, "--privacy", "followers")) == [
+    assert _refused(graph, _add(run, clip, "--privacy", "followers")) == [
         "Sandbox Creator (@sandbox_creator) does not offer --privacy followers: choose "
         "everyone, friends or only-me."]
-    assert _refused(ctx, _add(run, clip, "--privacy", "public")) == [
+    assert _refused(graph, _add(run, clip, "--privacy", "public")) == [
         "--privacy 'public' is not a privacy choice: use everyone, friends, followers or "
         "only-me."]
 
 
-def test_privacy_options_are_read_fresh(ctx: AppContext, run: Run, account: Account,
+def test_privacy_options_are_read_fresh(graph: AppGraph, run: Run, account: Account,
                                         control: SandboxControl, clip: Path) -> None:
     # Stored creator_info still offers "everyone"; TikTok no longer does.
     control.set_creator(account.open_id, privacy_level_options=["SELF_ONLY"])
-    assert _refused(ctx, _add(run, clip, "--privacy", "everyone")) == [
+    assert _refused(graph, _add(run, clip, "--privacy", "everyone")) == [
         "Sandbox Creator (@sandbox_creator) does not offer --privacy everyone: choose only-me."]
 
 
-def test_branded_content_cannot_be_private(ctx: AppContext, run: Run, account: Account,
+def test_branded_content_cannot_be_private(graph: AppGraph, run: Run, account: Account,
                                            clip: Path) -> None:
-    problems = _refused(ctx, _add(run, clip, "--privacy", "only-me", "--branded-content"))
+    problems = _refused(graph, _add(run, clip, "--privacy", "only-me", "--branded-content"))
     assert problems == [f"{BRANDED_PRIVATE_HINT} Choose another --privacy or leave out "
                         "--branded-content."]
 
 
-def test_disclosure_needs_a_choice(ctx: AppContext, run: Run, account: Account,
+def test_disclosure_needs_a_choice(graph: AppGraph, run: Run, account: Account,
                                    clip: Path) -> None:
-    problems = _refused(ctx, _add(run, clip, "--privacy", "everyone", "--disclose"))
+    problems = _refused(graph, _add(run, clip, "--privacy", "everyone", "--disclose"))
     assert problems == [f"{DISCLOSURE_HINT} Add --your-brand, --branded-content or both."]
     ok = _add(run, clip, "--privacy", "everyone", "--your-brand", "--branded-content")
     assert ok.code == 0, ok.err
     assert "labeled as 'Paid partnership'" in ok.out
     assert "Branded Content Policy" in ok.out
-    (post,) = ctx.posts.list_posts()
+    (post,) = graph.posts.list_posts()
     assert post.disclose_commercial and post.brand_organic and post.brand_content
 
 
-def test_caption_limit_counts_utf16_units(ctx: AppContext, run: Run, account: Account,
+def test_caption_limit_counts_utf16_units(graph: AppGraph, run: Run, account: Account,
                                           clip: Path, tmp_path: Path) -> None:
     caption = tmp_path / "caption.txt"
     caption.write_text("😀" * 1101 + "\n", encoding="utf-8")  # 1101 chars, 2202 units
-    problems = _refused(ctx, _add(run, clip, "--privacy", "everyone", "--caption-file",
+    problems = _refused(graph, _add(run, clip, "--privacy", "everyone", "--caption-file",
                                   str(caption)))
     assert problems == ["The caption is 2 characters too long (TikTok counts 2202 of 2200)."]
     caption.write_text("😀" * 1100 + "\n", encoding="utf-8")
     ok = _add(run, clip, "--privacy", "everyone", "--caption-file", str(caption))
     assert ok.code == 0, ok.err
-    assert ctx.posts.list_posts()[0].caption == "😀" * 1100  # the editor's newline dropped
+    assert graph.posts.list_posts()[0].caption == "😀" * 1100  # the editor's newline dropped
 
 
-def test_past_time_and_dst_gap(ctx: AppContext, run: Run, account: Account,
+def test_past_time_and_dst_gap(graph: AppGraph, run: Run, account: Account,
                                clip: Path) -> None:
-    past = _refused(ctx, _add(run, clip, "--privacy", "everyone",
+    past = _refused(graph, _add(run, clip, "--privacy", "everyone",
                               at=dt.datetime(2020, 1, 6, 9, 0)))
     assert past == ["Mon 06 Jan 2020, 09:00 CET has already passed: pick a later time, or "
                     "use --now."]
@@ -298,22 +301,22 @@ def test_past_time_and_dst_gap(ctx: AppContext, run: Run, account: Account,
     year = dt.datetime.now(BERLIN).year + 1
     sunday = max(dt.date(year, 3, d) for d in range(25, 32)
                  if dt.date(year, 3, d).weekday() == 6)
-    gap = _refused(ctx, _add(run, clip, "--privacy", "everyone",
+    gap = _refused(graph, _add(run, clip, "--privacy", "everyone",
                              at=dt.datetime.combine(sunday, dt.time(2, 30))))
     assert gap == [f"02:30 does not exist on {sunday:%a %d %b %Y} in Europe/Berlin: the "
                    "clocks go forward then. Pick 03:30 (the same moment after the change) or "
                    "another time."]
     unreadable = run("add", str(clip), "--account", "1", "--at", "24.11.2026 9 Uhr",
                      "--privacy", "everyone")
-    assert _refused(ctx, unreadable) == [
+    assert _refused(graph, unreadable) == [
         "Cannot read --at '24.11.2026 9 Uhr': write the local date and time as "
         "'YYYY-MM-DD HH:MM', e.g. '2026-11-24 09:00'."]
 
 
-def test_daily_cap(ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+def test_daily_cap(graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     local = _future_local(days=3)
     due = resolve_local(local, "Europe/Berlin").epoch
-    repo = PostsRepo(ctx.db)
+    repo = PostsRepo(graph.db)
     for i in range(DAILY_POST_CAP):
         repo.create(NewPost(account_id=account.id, video_path="/v.mp4", video_size=1,
                             privacy_level="SELF_ONLY", due_at=due - 60 * i,
@@ -324,13 +327,13 @@ def test_daily_cap(ctx: AppContext, run: Run, account: Account, clip: Path) -> N
         f"Sandbox Creator (@sandbox_creator) already has {DAILY_POST_CAP} posts on "
         f"{local:%a %d %b}. TikTok allows about {DAILY_POST_CAP} a day per account: pick "
         "another day."]
-    assert len(ctx.posts.list_posts()) == DAILY_POST_CAP
+    assert len(graph.posts.list_posts()) == DAILY_POST_CAP
 
 
-def test_pending_inbox_cap(ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+def test_pending_inbox_cap(graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     local = _future_local(days=3)
     due = resolve_local(local, "Europe/Berlin").epoch
-    repo = PostsRepo(ctx.db)
+    repo = PostsRepo(graph.db)
     for i in range(PENDING_INBOX_CAP):
         repo.create(NewPost(account_id=account.id, video_path="/v.mp4", video_size=1,
                             mode=PostMode.INBOX, due_at=due + 3600 * i,
@@ -345,48 +348,48 @@ def test_pending_inbox_cap(ctx: AppContext, run: Run, account: Account, clip: Pa
     assert later.code == 0, later.err
 
 
-def test_bad_files(ctx: AppContext, run: Run, account: Account, tmp_path: Path) -> None:
+def test_bad_files(graph: AppGraph, run: Run, account: Account, tmp_path: Path) -> None:
     text = tmp_path / "notes.mp4"
     text.write_text("just some text\n" * 50)
-    (problem,) = _refused(ctx, _add(run, text, "--privacy", "everyone"))
+    (problem,) = _refused(graph, _add(run, text, "--privacy", "everyone"))
     assert "notes.mp4" in problem and "not a video" in problem
-    (missing,) = _refused(ctx, _add(run, tmp_path / "gone.mp4", "--privacy", "everyone"))
+    (missing,) = _refused(graph, _add(run, tmp_path / "gone.mp4", "--privacy", "everyone"))
     assert "gone.mp4" in missing
 
 
-def test_too_long_for_this_creator(ctx: AppContext, run: Run, account: Account,
+def test_too_long_for_this_creator(graph: AppGraph, run: Run, account: Account,
                                    control: SandboxControl, clip: Path) -> None:
     control.set_creator(account.open_id, max_video_post_duration_sec=2)
-    (problem,) = _refused(ctx, _add(run, clip, "--privacy", "everyone"))
+    (problem,) = _refused(graph, _add(run, clip, "--privacy", "everyone"))
     assert problem == ("The video is 0:03 long; this account can post videos up to 0:02. "
                        "Trim it and choose the shorter file.")
 
 
-def test_interaction_turned_off_by_the_creator(ctx: AppContext, run: Run, account: Account,
+def test_interaction_turned_off_by_the_creator(graph: AppGraph, run: Run, account: Account,
                                                control: SandboxControl, clip: Path) -> None:
     control.set_creator(account.open_id, duet_disabled=True)
-    (problem,) = _refused(ctx, _add(run, clip, "--privacy", "everyone", "--allow-duet"))
+    (problem,) = _refused(graph, _add(run, clip, "--privacy", "everyone", "--allow-duet"))
     assert problem == ("The creator turned duets off for this account in TikTok's privacy "
                        "settings. Leave out --allow-duet.")
 
 
-def test_creator_who_cannot_post_now(ctx: AppContext, run: Run, account: Account,
+def test_creator_who_cannot_post_now(graph: AppGraph, run: Run, account: Account,
                                      control: SandboxControl, clip: Path) -> None:
     control.set_creator(account.open_id, can_post="spam_risk_too_many_posts")
-    (problem,) = _refused(ctx, _add(run, clip, "--privacy", "everyone"), code=1)
+    (problem,) = _refused(graph, _add(run, clip, "--privacy", "everyone"), code=1)
     # TikTok's reason (UX-02), as the client words it.
     assert problem == ("This TikTok account has reached TikTok's daily posting limit: try "
                        "again in 24 hours.")
 
 
-def test_account_that_needs_reconnecting(ctx: AppContext, run: Run, account: Account,
+def test_account_that_needs_reconnecting(graph: AppGraph, run: Run, account: Account,
                                          control: SandboxControl, clip: Path) -> None:
     control.revoke_tokens(account.open_id)  # the user removed the app on TikTok
-    (problem,) = _refused(ctx, _add(run, clip, "--privacy", "everyone"), code=1)
-    assert problem == ("Sandbox Creator (@sandbox_creator) needs to be reconnected: run "
-                       "'tiktok-desktop accounts connect' and sign in to this account again. "
-                       "Its posts are kept.")
-    assert ctx.accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
+    (problem,) = _refused(graph, _add(run, clip, "--privacy", "everyone"), code=1)
+    # The one sentence every window and command uses for a lost sign-in.
+    assert problem == reconnect_message(graph.accounts.get(account.id))
+    assert "'tiktok-desktop accounts connect'" in problem
+    assert graph.accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
     # Known from now on, without asking TikTok again; bad input still counts as bad input.
     both = _add(run, clip, at=dt.datetime(2020, 1, 6, 9, 0))
     assert both.code == 2
@@ -397,11 +400,11 @@ def test_account_that_needs_reconnecting(ctx: AppContext, run: Run, account: Acc
         "Mon 06 Jan 2020, 09:00 CET has already passed: pick a later time, or use --now."]
 
 
-def test_every_problem_is_one_line(ctx: AppContext, run: Run, account: Account,
+def test_every_problem_is_one_line(graph: AppGraph, run: Run, account: Account,
                                    clip: Path) -> None:
     result = _add(run, clip, "--disclose", "--cover-ms", "9000", "--caption", "x" * 2300,
                   at=dt.datetime(2020, 1, 6, 9, 0))
-    problems = _refused(ctx, result)
+    problems = _refused(graph, result)
     assert problems == [
         "The caption is 100 characters too long (TikTok counts 2300 of 2200).",
         f"{DISCLOSURE_HINT} Add --your-brand, --branded-content or both.",
@@ -411,12 +414,12 @@ def test_every_problem_is_one_line(ctx: AppContext, run: Run, account: Account,
     ]
 
 
-def test_unknown_account_and_zone(ctx: AppContext, run: Run, account: Account,
+def test_unknown_account_and_zone(graph: AppGraph, run: Run, account: Account,
                                   clip: Path) -> None:
     nobody = run("add", str(clip), "--account", "@nobody", "--now", "--privacy", "everyone")
-    assert _refused(ctx, nobody) == [
+    assert _refused(graph, nobody) == [
         "No account matches '@nobody'; 'tiktok-desktop accounts list' shows them."]
-    zone = _refused(ctx, run("add", str(clip), "--account", "@sandbox_creator", "--at",
+    zone = _refused(graph, run("add", str(clip), "--account", "@sandbox_creator", "--at",
                              "2030-01-01 09:00", "--zone", "Berlin", "--privacy", "everyone"))
     assert zone == ["Unknown time zone 'Berlin': use an IANA name such as Europe/Berlin or "
                     "America/New_York."]
@@ -432,13 +435,13 @@ def test_time_is_required_by_the_parser(run: Run, clip: Path,
 
 # --- list, cancel, delete ---------------------------------------------------------------------
 
-def test_list_cancel_and_delete(ctx: AppContext, run: Run, account: Account,
+def test_list_cancel_and_delete(graph: AppGraph, run: Run, account: Account,
                                 clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "No posts yet" in run("list").out
     local = _future_local(days=4, hour=18)
     assert _add(run, clip, "--privacy", "friends", "--caption", "Line one\nline two",
                 at=local).code == 0
-    post = ctx.posts.list_posts()[0]
+    post = graph.posts.list_posts()[0]
     table = run("list").out.splitlines()
     assert table[0].split() == ["id", "due", "state", "account", "mode", "privacy", "caption"]
     row = table[1]
@@ -456,7 +459,7 @@ def test_list_cancel_and_delete(ctx: AppContext, run: Run, account: Account,
     cancelled = run("cancel", str(post.id))
     assert cancelled.code == 0, cancelled.err
     assert f"Post {post.id} is off the schedule" in cancelled.out
-    draft = ctx.posts.get(post.id)
+    draft = graph.posts.get(post.id)
     assert draft is not None and draft.state is PostState.DRAFT and draft.due_at is None
     assert (draft.caption, draft.video_path, draft.privacy_level) == (
         post.caption, post.video_path, post.privacy_level)
@@ -467,7 +470,7 @@ def test_list_cancel_and_delete(ctx: AppContext, run: Run, account: Account,
     # Without a terminal to ask in, deleting needs --yes.
     asked = run("delete", str(post.id))
     assert asked.code == 2 and "Add --yes" in asked.err
-    assert ctx.posts.get(post.id) is not None
+    assert graph.posts.get(post.id) is not None
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -475,12 +478,12 @@ def test_list_cancel_and_delete(ctx: AppContext, run: Run, account: Account,
 
     monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
     assert run("delete", str(post.id)).out.endswith("Nothing deleted.\n")
-    assert ctx.posts.get(post.id) is not None
+    assert graph.posts.get(post.id) is not None
     monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
     deleted = run("delete", str(post.id))
     assert deleted.code == 0 and f"Deleted post {post.id}" in deleted.out
-    assert ctx.posts.get(post.id) is None
-    assert _library_files(ctx) == []  # no post uses the copy any more
+    assert graph.posts.get(post.id) is None
+    assert _library_files(graph) == []  # no post uses the copy any more
     assert clip.exists()  # the user's original is never touched
 
     missing = run("delete", str(post.id), "--yes")
@@ -489,25 +492,63 @@ def test_list_cancel_and_delete(ctx: AppContext, run: Run, account: Account,
 
 
 def test_delete_keeps_a_library_file_another_post_uses(
-        ctx: AppContext, run: Run, account: Account, clip: Path) -> None:
+        graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
     assert _add(run, clip, "--privacy", "everyone").code == 0
     assert _add(run, clip, "--privacy", "only-me", at=_future_local(days=5)).code == 0
-    first, second = ctx.posts.list_posts()
+    first, second = graph.posts.list_posts()
     assert first.video_path == second.video_path
     assert run("delete", str(first.id), "--yes").code == 0
     assert Path(second.video_path).exists()
     assert run("delete", str(second.id), "--yes").code == 0
-    assert _library_files(ctx) == []
+    assert _library_files(graph) == []
 
 
-def test_posting_post_cannot_be_cancelled(ctx: AppContext, run: Run, account: Account,
+def test_posting_post_cannot_be_cancelled(graph: AppGraph, run: Run, account: Account,
                                           clip: Path) -> None:
     assert _add(run, clip, "--privacy", "everyone").code == 0
-    (post,) = ctx.posts.list_posts()
-    PostsRepo(ctx.db).transition(post.id, PostState.UPLOADING, "engine started")
+    (post,) = graph.posts.list_posts()
+    PostsRepo(graph.db).transition(post.id, PostState.UPLOADING, "engine started")
     result = run("cancel", str(post.id))
     assert result.code == 1
-    assert result.problems == [f"Post {post.id} is uploading and can no longer be changed."]
+    assert result.problems == ["This post is uploading and can no longer be changed: TikTok "
+                               "Desktop is working on it, or it is done."]
+
+
+def test_check_again_asks_tiktok_about_an_unconfirmed_post(graph: AppGraph, run: Run,
+                                                           account: Account,
+                                                           control: SandboxControl,
+                                                           clip: Path) -> None:
+    """TikTok did not confirm in time: 'posts check' asks it once more, never sends it again."""
+    assert _add(run, clip, "--privacy", "only-me", "--now").code == 0
+    (post,) = graph.posts.list_posts()
+    def engine_with(config: EngineConfig) -> Engine:
+        return dataclasses.replace(graph, runtime=Runtime(engine_config=config)).engine()
+
+    # Two unanswered checks and the engine gives up asking: TikTok did not confirm.
+    engine = engine_with(EngineConfig(poll_delays=(0.0,), poll_max_checks=2))
+    try:
+        control.inject_fault("/v2/post/publish/status/fetch/", "status", count=2, status=503)
+        engine.run_once()
+    finally:
+        engine.stop()
+    # This one asks long enough for the sandbox to finish processing (3 s).
+    engine = engine_with(EngineConfig(poll_delays=(0.0, 1.0), poll_max_checks=20))
+    try:
+        assert graph.posts.get(post.id).state is PostState.UNCONFIRMED  # type: ignore[union-attr]
+        assert run("cancel", str(post.id)).code == 1  # TikTok may have it: it stays put
+        checked = run("check", str(post.id))
+        assert checked.code == 0, checked.err
+        assert "never sent twice" in checked.out
+        again = run("check", str(post.id))  # already being checked
+        assert again.code == 1
+        assert again.problems == ["Only a post TikTok has not confirmed can be checked again."]
+        engine.run_once()
+    finally:
+        engine.stop()
+    done = graph.posts.get(post.id)
+    assert done is not None and done.state is PostState.PUBLISHED
+    assert len(control.publishes()) == 1  # asked again, never sent again
+    assert run("check", "999").code == 2
 
 
 # --- the real entry point ---------------------------------------------------------------------

@@ -82,13 +82,13 @@ def test_ux06_interactions_off_by_default_and_greyed_when_disabled() -> None:
 def test_ux07_disclosure_off_by_default_with_labels() -> None:
     assert PostForm().disclose is False
     off = evaluate(ready(), PUBLIC)
-    assert not off.your_brand_enabled and not off.branded_enabled and off.label_text == ""
-    on = evaluate(ready(disclose=True, your_brand=True), PUBLIC)
-    assert on.your_brand_enabled and on.branded_enabled
+    assert not off.brand_organic_enabled and not off.brand_content_enabled and off.label_text == ""
+    on = evaluate(ready(disclose=True, brand_organic=True), PUBLIC)
+    assert on.brand_organic_enabled and on.brand_content_enabled
     assert on.label_text == "Your video will be labeled as 'Promotional content'."
-    paid = evaluate(ready(disclose=True, branded_content=True), PUBLIC)
+    paid = evaluate(ready(disclose=True, brand_content=True), PUBLIC)
     assert paid.label_text == "Your video will be labeled as 'Paid partnership'."
-    both = evaluate(ready(disclose=True, your_brand=True, branded_content=True), PUBLIC)
+    both = evaluate(ready(disclose=True, brand_organic=True, brand_content=True), PUBLIC)
     assert both.label_text == "Your video will be labeled as 'Paid partnership'."
     assert both.publish_enabled
 
@@ -104,26 +104,26 @@ def test_ux08_disclosure_on_without_a_choice_disables_publish_with_tiktoks_text(
 def test_ux09_branded_content_cannot_be_private_either_way() -> None:
     # "Only me" chosen first: branded content is not offered.
     private_first = evaluate(ready(privacy_level="SELF_ONLY", disclose=True), PUBLIC)
-    assert not private_first.branded_enabled
-    assert private_first.branded_tooltip == BRANDED_PRIVATE_HINT
+    assert not private_first.brand_content_enabled
+    assert private_first.brand_content_tooltip == BRANDED_PRIVATE_HINT
     # Branded content first: "Only me" is disabled, with TikTok's hover text.
-    branded_first = evaluate(PostForm(disclose=True, branded_content=True), PUBLIC)
+    branded_first = evaluate(PostForm(disclose=True, brand_content=True), PUBLIC)
     only_me = next(c for c in branded_first.privacy_choices if c.value == "SELF_ONLY")
     assert not only_me.enabled and only_me.tooltip == BRANDED_PRIVATE_HINT
     assert all(c.enabled for c in branded_first.privacy_choices if c.value != "SELF_ONLY")
     # And the combination can never be published.
-    both = evaluate(ready(privacy_level="SELF_ONLY", disclose=True, branded_content=True),
+    both = evaluate(ready(privacy_level="SELF_ONLY", disclose=True, brand_content=True),
                     PUBLIC)
     assert not both.publish_enabled and BRANDED_PRIVATE_HINT in both.problems
 
 
 def test_ux10_declaration_always_there_with_the_right_links() -> None:
-    for form in (PostForm(), ready(disclose=True, your_brand=True)):
+    for form in (PostForm(), ready(disclose=True, brand_organic=True)):
         text = evaluate(form, PUBLIC).declaration_html
         assert text.startswith("By posting, you agree to TikTok's")
         assert MUSIC_URL in text and POLICY_URL not in text
-    for form in (ready(disclose=True, branded_content=True),
-                 ready(disclose=True, branded_content=True, your_brand=True)):
+    for form in (ready(disclose=True, brand_content=True),
+                 ready(disclose=True, brand_content=True, brand_organic=True)):
         text = evaluate(form, PUBLIC).declaration_html
         assert "Branded Content Policy" in text and POLICY_URL in text and MUSIC_URL in text
     assert evaluate(PostForm(mode=PostMode.INBOX), None).declaration_html
@@ -137,7 +137,7 @@ def test_ux13_processing_notice_and_inbox_notice() -> None:
 def test_inbox_mode_needs_no_privacy_or_creator_info() -> None:
     state = evaluate(PostForm(mode=PostMode.INBOX), None)
     assert state.publish_enabled
-    assert not state.comment_enabled and not state.your_brand_enabled
+    assert not state.comment_enabled and not state.brand_organic_enabled
 
 
 def test_direct_mode_without_the_scope_says_how_to_fix() -> None:

@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tiktok_desktop.bootstrap import AppContext
-from tiktok_desktop.ui.main_window import MainWindow
+from tiktok_desktop.app import main_window
+from tiktok_desktop.bootstrap import AppGraph
 
 CHROMEDRIVER = shutil.which("chromedriver")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -104,7 +104,7 @@ def driver(tmp_path: Path) -> Iterator[WebDriver]:
         proc.communicate(timeout=10)  # also closes the stdout pipe
 
 
-def test_connect_in_real_chromium(qtbot: QtBot, ctx: AppContext, driver: WebDriver) -> None:
+def test_connect_in_real_chromium(qtbot: QtBot, graph: AppGraph, driver: WebDriver) -> None:
     opened: list[str] = []
 
     def open_url(url: str) -> bool:
@@ -112,7 +112,7 @@ def test_connect_in_real_chromium(qtbot: QtBot, ctx: AppContext, driver: WebDriv
         driver.get(url)  # the "system browser" shows TikTok's consent page
         return True
 
-    window = MainWindow(ctx, open_url=open_url)
+    window = main_window(graph, open_url=open_url)
     qtbot.addWidget(window)
     window.show()
     qtbot.mouseClick(window.accounts_pane.add_button, Qt.MouseButton.LeftButton)

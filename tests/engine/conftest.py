@@ -3,6 +3,7 @@ clock shared by the server, the app and the engine's sleeper (sleeping moves the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -15,10 +16,12 @@ import httpx
 import pytest
 
 from tests.helpers.clock import FakeClock
-from tiktok_desktop.credentials.vault import Vault
+from tiktok_desktop.bootstrap import Runtime, accounts_service, engine_parts
+from tiktok_desktop.credentials import Vault
 from tiktok_desktop.engine import Engine, EngineConfig, Notice, NoticeKind
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.store import (
     Account,
     AccountsRepo,
@@ -29,6 +32,7 @@ from tiktok_desktop.store import (
     PostsRepo,
     PostState,
 )
+from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 
 T0 = 1_800_000_000.0
@@ -117,6 +121,12 @@ def endpoints(sandbox: SandboxServer) -> Endpoints:
     return Endpoints.single(sandbox.base_url)
 
 
+def runtime_for(clock: FakeClock) -> Runtime:
+    """One fake clock for everything: sleeping moves it; backoff jitter is the midpoint."""
+    return Runtime(clock=clock, monotonic=clock, rand=lambda: 0.5,
+                   sleeper=lambda _stop: clock.advance)
+
+
 def make_accounts(db: Database, sandbox: SandboxServer, http: httpx.Client,
                   clock: FakeClock) -> AccountsService:
     endpoints = Endpoints.single(sandbox.base_url)
@@ -124,9 +134,8 @@ def make_accounts(db: Database, sandbox: SandboxServer, http: httpx.Client,
                                                 sandbox.app.client_secret),
                         endpoints, clock=clock)
     api = TikTokApi(http, endpoints, clock=clock, sleeper=lambda _s: None)
-    return AccountsService(AccountsRepo(db), Vault(), oauth, api,
-                           redirect_uri="http://127.0.0.1:*/callback/", clock=clock,
-                           connect_timeout=30)
+    return accounts_service(db, Vault(), oauth, api, runtime_for(clock),
+                            redirect_uri="http://127.0.0.1:*/callback/", connect_timeout=30)
 
 
 @pytest.fixture
@@ -186,6 +195,12 @@ def posts(db: Database) -> PostsRepo:
 
 
 @pytest.fixture
+def service(db: Database, clock: FakeClock) -> PostsService:
+    """The posts use cases the GUI and the CLI call (post now, check again...)."""
+    return PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=clock)
+
+
+@pytest.fixture
 def schedule(posts: PostsRepo, clock: FakeClock) -> Callable[..., Post]:
     def make(account: Account, path: Path, *, due_in: float = -1, caption: str = "Hello",
              privacy: str | None = "PUBLIC_TO_EVERYONE", mode: PostMode = PostMode.DIRECT,
@@ -209,17 +224,19 @@ def recorder() -> Recorder:
 def make_engine(db: Database, accounts: AccountsService, http: httpx.Client,
                 endpoints: Endpoints, clock: FakeClock,
                 recorder: Recorder) -> Iterator[Callable[..., Engine]]:
+    """An engine as bootstrap builds it, on the fake clock. Keyword arguments replace its
+    parts (rand, monotonic...); ``grace`` is in seconds; ``listener`` and ``on_wake`` go to
+    the Engine itself."""
     engines: list[Engine] = []
 
-    def make(**kwargs: Any) -> Engine:
-        options: dict[str, Any] = {
-            "posts": PostsRepo(db), "accounts": accounts, "vault": accounts.vault,
-            "http": http, "endpoints": endpoints, "listener": recorder, "clock": clock,
-            "monotonic": clock, "sleeper": clock.advance, "rand": lambda: 0.5,
-            "grace": 7200.0, "config": EngineConfig(), "share_base": "https://www.tiktok.com",
-        }
-        options.update(kwargs)
-        engine = Engine(**options)
+    def make(*, listener: Any = None, on_wake: Callable[[], None] | None = None,
+             grace: float = 7200.0, database: Database | None = None, **parts: Any) -> Engine:
+        """``database``: another connection to the data (as a second process has)."""
+        built = engine_parts(database or db, accounts.tokens.vault, accounts.oauth, http,
+                             endpoints, runtime_for(clock), grace=lambda: grace,
+                             share_base="https://www.tiktok.com", config=EngineConfig())
+        engine = Engine(dataclasses.replace(built, **parts),
+                        recorder if listener is None else listener, on_wake=on_wake)
         engines.append(engine)
         return engine
 

@@ -112,8 +112,8 @@ def test_posts_of_an_account_the_user_disconnected_wait_for_a_reconnect(
     assert parked.state is PostState.NEEDS_RECONNECT
     assert parked.last_error_message == (
         "TikTok no longer accepts the sign-in for Sandbox Creator (@sandbox_creator). Reconnect "
-        "the account (Accounts → Reconnect); its scheduled posts are kept and go out once it "
-        "is back.")
+        "the account (Accounts → Reconnect, or 'tiktok-desktop accounts connect'); its "
+        "scheduled posts are kept and go out once it is back.")
     assert reread(posts, pending).state is PostState.SCHEDULED  # not due yet: untouched
     assert calls_to(sandbox, INIT) == []
     assert recorder.kinds() == [NoticeKind.NEEDS_RECONNECT]

@@ -15,11 +15,11 @@ from tests.engine.conftest import (
     Recorder,
     RequestCounter,
     calls_to,
-    make_accounts,
     sha256_of,
 )
 from tests.helpers.clock import FakeClock
 from tests.helpers.endpoints import INIT, UPLOAD
+from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.engine import Engine
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import (
@@ -72,9 +72,7 @@ def test_two_engines_on_one_database_never_publish_a_post_twice(
     batch = [schedule(a if i % 2 else b, video, caption=f"post {i}") for i in range(8)]
     other_db = Database.open(db_path, clock=clock)
     try:
-        engines = [make_engine(),
-                   make_engine(posts=PostsRepo(other_db),
-                               accounts=make_accounts(other_db, sandbox, http, clock))]
+        engines = [make_engine(), make_engine(database=other_db)]
         start = threading.Barrier(2)
 
         def run(engine: Engine) -> None:
@@ -111,7 +109,7 @@ def crash_then_resume(make_engine: Callable[..., Engine], crasher: CrashingRecor
     first.wait_idle()
     assert crasher.crashed.is_set()
     left = posts.get(post.id)
-    assert left is not None and left.state.is_active and left.lease_owner == first.owner
+    assert left is not None and left.state in lifecycle.ACTIVE and left.lease_owner == first.owner
     retire(first.owner)  # the process is gone: its lease may be taken over at once
     between()
     if between is not _no_pause:

@@ -23,7 +23,7 @@ def test_token_expired_overnight_is_refreshed_then_the_post_goes_out(
     clock: FakeClock, accounts: AccountsService,
 ) -> None:
     account = connect()
-    before = accounts.vault.tokens(account.open_id)
+    before = accounts.tokens.vault.tokens(account.open_id)
     assert before is not None
     clock.advance(26 * 3600)  # the 24 h access token died in the night
     post = schedule(account, video)
@@ -31,7 +31,7 @@ def test_token_expired_overnight_is_refreshed_then_the_post_goes_out(
     make_engine().run_once()
     assert reread(posts, post).state is PostState.PUBLISHED
     assert len(calls_to(sandbox, TOKEN)) == 1
-    after = accounts.vault.tokens(account.open_id)
+    after = accounts.tokens.vault.tokens(account.open_id)
     assert after is not None and after.access_token != before.access_token
     assert after.refresh_token != before.refresh_token  # rotated, and kept
     refreshed = accounts.get(account.id)

@@ -29,12 +29,13 @@ from tests.engine.file_keyring import ENV as KEYRING_ENV
 from tests.engine.file_keyring import FileKeyring
 from tests.helpers.process_lines import lines_of as read_lines
 from tiktok_desktop import paths
-from tiktok_desktop.credentials.vault import SERVICE, Vault
+from tiktok_desktop.bootstrap import Runtime, accounts_service
+from tiktok_desktop.credentials import SERVICE, Vault
+from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.store import (
     Account,
-    AccountsRepo,
     Database,
     NewPost,
     Post,
@@ -90,9 +91,9 @@ def world(tmp_path: Path) -> Iterator[World]:
         endpoints = Endpoints.single(sandbox.base_url)
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints)
-        accounts = AccountsService(
-            AccountsRepo(db), Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)),
-            oauth, TikTokApi(http, endpoints), redirect_uri="http://127.0.0.1:*/callback/")
+        accounts = accounts_service(
+            db, Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)), oauth,
+            TikTokApi(http, endpoints), Runtime(), redirect_uri="http://127.0.0.1:*/callback/")
         try:
             yield World(sandbox, db, PostsRepo(db), accounts, env, tmp_path)
         finally:
@@ -175,7 +176,7 @@ def test_engine_killed_at_random_points_still_publishes_every_post_exactly_once(
             batch.append(world.schedule(accounts[i % len(accounts)], video, f"crash post {i}"))
 
     def all_final() -> bool:
-        return all((world.posts.get(p.id) or p).state.is_final for p in batch)
+        return all((world.posts.get(p.id) or p).state in lifecycle.FINAL for p in batch)
 
     add_wave()
     kills = restarts = 0

@@ -12,18 +12,13 @@ import pytest
 from tests.engine.conftest import Recorder, calls_to
 from tests.helpers.clock import FakeClock
 from tests.helpers.endpoints import INIT, TOKEN, reread
-from tiktok_desktop.engine import (
-    Engine,
-    HeadlessRunner,
-    NoticeKind,
-    check_again,
-    post_now,
-    reschedule,
-)
+from tiktok_desktop.credentials import REFRESH_MARGIN
+from tiktok_desktop.engine import Engine, HeadlessRunner, NoticeKind
 from tiktok_desktop.engine.ratelimit import Budget, RateLimits, TokenBucket
 from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.services.accounts import REFRESH_MARGIN, AccountsService
-from tiktok_desktop.store import Account, Post, PostsRepo, PostState, StateConflict
+from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.posts import PostsService, ScheduleRefused
+from tiktok_desktop.store import Account, Post, PostsRepo, PostState
 
 
 def test_overdue_posts_at_start_go_out_late_within_grace_else_missed(
@@ -51,6 +46,7 @@ def test_overdue_posts_at_start_go_out_late_within_grace_else_missed(
 def test_missed_post_can_be_posted_now_or_rescheduled(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
     schedule: Callable[..., Post], video: Path, posts: PostsRepo, clock: FakeClock,
+    service: PostsService,
 ) -> None:
     account = connect()
     now_one = schedule(account, video, caption="now", due_in=-5 * 3600)
@@ -58,22 +54,23 @@ def test_missed_post_can_be_posted_now_or_rescheduled(
     engine = make_engine()
     engine.run_once()
     assert reread(posts, now_one).state is PostState.MISSED
-    post_now(posts, now_one.id, clock)
-    with pytest.raises(StateConflict, match="future"):
-        reschedule(posts, later_one.id, int(clock.now) - 1, clock=clock)
-    moved = reschedule(posts, later_one.id, int(clock.now) + 600, "Europe/Berlin", clock)
+    service.post_now(now_one.id)
+    with pytest.raises(ScheduleRefused, match="already passed"):
+        service.reschedule(later_one.id, int(clock.now) - 3600)
+    moved = service.reschedule(later_one.id, int(clock.now) + 600, "Europe/Berlin")
     assert moved.state is PostState.SCHEDULED and moved.due_tz == "Europe/Berlin"
+    assert moved.attempt_count == 0 and moved.last_error_code is None
     engine.run_once()
     assert reread(posts, now_one).state is PostState.PUBLISHED
     assert reread(posts, later_one).state is PostState.SCHEDULED
-    with pytest.raises(StateConflict, match="only missed, failed or held"):
-        post_now(posts, now_one.id, clock)
+    with pytest.raises(ScheduleRefused, match="published"):
+        service.post_now(now_one.id)
 
 
 def test_unconfirmed_post_is_only_ever_checked_again_never_resent(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
     schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
-    clock: FakeClock,
+    service: PostsService, clock: FakeClock,
 ) -> None:
     account = connect()
     post = schedule(account, video)
@@ -82,9 +79,13 @@ def test_unconfirmed_post_is_only_ever_checked_again_never_resent(
     engine = make_engine()
     engine.run_once()
     assert reread(posts, post).state is PostState.UNCONFIRMED
-    with pytest.raises(StateConflict, match="TikTok may already have this post"):
-        post_now(posts, post.id, clock)
-    check_again(posts, post.id, clock)
+    for refused in (service.post_now, service.unschedule,
+                    lambda post_id: service.reschedule(post_id, int(clock.now) + 600)):
+        with pytest.raises(ScheduleRefused, match="TikTok may already have this post"):
+            refused(post.id)
+    service.check_again(post.id)
+    with pytest.raises(ScheduleRefused, match="not confirmed can be checked again"):
+        service.check_again(post.id)  # once is enough: it is already being checked
     engine.run_once()
     assert reread(posts, post).state is PostState.PUBLISHED
     assert len(calls_to(sandbox, INIT)) == 1

@@ -208,16 +208,16 @@ def _codec_options(spec: VideoSpec) -> dict[str, str]:
 
 def _encode_silence(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
                     seconds: float) -> None:
-    ctx = stream.codec_context
-    samples = ctx.frame_size or 1024
-    total = int(ctx.sample_rate * seconds)
+    graph = stream.codec_context
+    samples = graph.frame_size or 1024
+    total = int(graph.sample_rate * seconds)
     layout = "stereo"
-    fmt = ctx.format.name if ctx.format is not None else "fltp"
+    fmt = graph.format.name if graph.format is not None else "fltp"
     for pts in range(0, total, samples):
         frame = av.AudioFrame(format=fmt, layout=layout, samples=samples)
         for plane in frame.planes:
             plane.update(bytes(plane.buffer_size))
-        frame.sample_rate = ctx.sample_rate
+        frame.sample_rate = graph.sample_rate
         frame.pts = pts
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))

@@ -163,3 +163,19 @@ def test_spec_reads_identity_from_the_package() -> None:
     assert tiktok_desktop.__version__ not in text
     assert tiktok_desktop.APP_ID not in text
     assert (ROOT / "packaging" / "pyinstaller" / "launch.py").is_file()
+
+
+@pytest.mark.parametrize(("platform", "wanted"), [
+    ("linux", {"tiktok_desktop.system.logind", "tiktok_desktop.system.service_linux",
+               "jeepney", "jeepney.io.blocking"}),
+    ("win32", {"tiktok_desktop.system.service_windows", "tiktok_desktop.system.windows_power"}),
+    ("darwin", {"tiktok_desktop.system.service_macos", "tiktok_desktop.system.caffeinate"}),
+])
+def test_each_os_bundles_its_system_modules(platform: str, wanted: set[str], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """for_this_os() imports them inside a function; on Linux that includes jeepney."""
+    (analysis,) = run_spec(platform, tmp_path, monkeypatch).of("Analysis")
+    hidden = set(analysis["hiddenimports"])
+    assert wanted <= hidden
+    others = {"logind", "windows_power", "caffeinate"} - {n.rsplit(".", 1)[-1] for n in wanted}
+    assert not {n for n in hidden if n.rsplit(".", 1)[-1] in others}

@@ -37,6 +37,7 @@ from tests.reliability.chaos import KINDS, Chaos
 from tests.reliability.timebase import Timebase
 from tests.reliability.verdict import SHORT_NAMES, Outcome, Peak, classify, peak_rates
 from tests.reliability.world import EngineRun, World, open_world, sandbox_options
+from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.store import Post
 
 # A post's state change ("post 7: uploading (upload)"), not a notice ("post 7: late: ...").
@@ -232,7 +233,7 @@ class Campaign:
     # -- the drive -----------------------------------------------------------------------------
 
     def _all_final(self, world: World, batch: list[Post]) -> bool:
-        return all((world.posts.get(p.id) or p).state.is_final for p in batch)
+        return all((world.posts.get(p.id) or p).state in lifecycle.FINAL for p in batch)
 
     def _kill_plan(self) -> tuple[float, float] | None:
         """(post lines, real seconds) until this run's SIGKILL, whichever comes first."""
@@ -261,7 +262,7 @@ class Campaign:
             d.spans.append((began, world.timebase.wall()))
             if self.progress is not None and time.monotonic() >= next_report:
                 next_report = time.monotonic() + 15
-                done = sum((world.posts.get(p.id) or p).state.is_final for p in batch)
+                done = sum((world.posts.get(p.id) or p).state in lifecycle.FINAL for p in batch)
                 print(f"[{time.monotonic() - started:6.0f} s] {done}/{len(batch)} final, "
                       f"{d.kills} kills, {sum(chaos.injected.values())} faults",
                       file=self.progress, flush=True)
@@ -326,7 +327,7 @@ class Campaign:
         lines = [f"campaign timed out after {self.config.timeout:.0f} s; not final:"]
         for post in batch:
             now = world.posts.get(post.id) or post
-            if not now.state.is_final:
+            if now.state not in lifecycle.FINAL:
                 events = [(e.state.value, e.detail[:70]) for e in world.posts.events(post.id)]
                 lines.append(f"  post {post.id} {now.state.value}: {events[-4:]}")
         return "\n".join(lines[:60])

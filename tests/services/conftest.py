@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from tests.helpers.clock import FakeClock
-from tiktok_desktop.credentials.vault import Vault
+from tiktok_desktop.bootstrap import Runtime, accounts_service
+from tiktok_desktop.credentials import Vault
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.store import AccountsRepo, Database
+from tiktok_desktop.store import Database
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 
 
@@ -42,6 +43,5 @@ def accounts(sandbox: SandboxServer, db: Database, clock: FakeClock) -> Iterator
                                                     sandbox.app.client_secret),
                             endpoints, clock=clock)
         api = TikTokApi(http, endpoints, clock=clock, sleeper=lambda _s: None)
-        yield AccountsService(AccountsRepo(db), Vault(), oauth, api,
-                              redirect_uri="http://127.0.0.1:*/callback/", clock=clock,
-                              connect_timeout=30)
+        yield accounts_service(db, Vault(), oauth, api, Runtime(clock=clock),
+                               redirect_uri="http://127.0.0.1:*/callback/", connect_timeout=30)

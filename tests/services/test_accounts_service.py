@@ -9,13 +9,9 @@ import pytest
 from tests.conftest import MemoryKeyring
 from tests.helpers.browser import play_consent
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.credentials import NeedsReconnect, TransientAccountError
 from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.services.accounts import (
-    AccountsService,
-    ConnectResult,
-    NeedsReconnect,
-    TransientAccountError,
-)
+from tiktok_desktop.services.accounts import AccountsService, ConnectResult
 from tiktok_desktop.services.loopback import AuthorizationDenied, LoopbackCancelled
 from tiktok_desktop.store import AccountStatus, NewPost, PostsRepo
 from tiktok_desktop.tiktok import AccessTokenInvalid
@@ -45,7 +41,7 @@ def test_connect_stores_account_and_tokens_apart(
     assert not result.reconnected
     assert account.creator_info is not None
     assert account.creator_info["privacy_level_options"]
-    stored = accounts.vault.tokens(account.open_id)
+    stored = accounts.tokens.vault.tokens(account.open_id)
     assert stored is not None and stored.access_token and stored.refresh_token
     assert account.access_expires_at == stored.access_expires_at
     assert ("tiktok-desktop", f"account:{account.open_id}") in memory_keyring.entries
@@ -93,19 +89,19 @@ def test_refresh_rotates_and_saves_the_new_refresh_token(
     accounts: AccountsService, clock: FakeClock
 ) -> None:
     account = connect(accounts).account
-    before = accounts.vault.tokens(account.open_id)
+    before = accounts.tokens.vault.tokens(account.open_id)
     assert before is not None
     # Still fresh: no refresh happens.
     assert accounts.access_token(account.id) == before.access_token
     clock.advance((before.access_expires_at or 0) - clock.now - 60)  # inside the margin
     token = accounts.access_token(account.id)
-    after = accounts.vault.tokens(account.open_id)
+    after = accounts.tokens.vault.tokens(account.open_id)
     assert after is not None
     assert token == after.access_token != before.access_token
     assert after.refresh_token != before.refresh_token
     assert accounts.get(account.id).access_expires_at == after.access_expires_at
     # The old refresh token died with the rotation: using it now is refused by TikTok.
-    accounts.vault.set_tokens(account.open_id, before)
+    accounts.tokens.vault.set_tokens(account.open_id, before)
     with pytest.raises(NeedsReconnect, match="Reconnect"):
         accounts.refresh(account.id)
     assert accounts.get(account.id).status is AccountStatus.NEEDS_RECONNECT
@@ -127,12 +123,12 @@ def test_transient_refresh_failure_is_not_a_disconnect(
     accounts: AccountsService, sandbox: SandboxServer
 ) -> None:
     account = connect(accounts).account
-    before = accounts.vault.tokens(account.open_id)
+    before = accounts.tokens.vault.tokens(account.open_id)
     sandbox.control.inject_fault("/v2/oauth/token/", "status", status=503)
     with pytest.raises(TransientAccountError):
         accounts.refresh(account.id)
     assert accounts.get(account.id).status is AccountStatus.CONNECTED
-    assert accounts.vault.tokens(account.open_id) == before
+    assert accounts.tokens.vault.tokens(account.open_id) == before
     accounts.refresh(account.id)  # works once TikTok is back
 
 
@@ -140,12 +136,12 @@ def test_disconnect_revokes_and_forgets_tokens(
     accounts: AccountsService, sandbox: SandboxServer
 ) -> None:
     account = connect(accounts).account
-    stored = accounts.vault.tokens(account.open_id)
+    stored = accounts.tokens.vault.tokens(account.open_id)
     assert stored is not None
     posts = PostsRepo(accounts.repo.db)
     post = posts.create(NewPost(account_id=account.id, video_path="/v.mp4", video_size=1))
     assert accounts.disconnect(account.id) is None
-    assert accounts.vault.tokens(account.open_id) is None
+    assert accounts.tokens.vault.tokens(account.open_id) is None
     assert accounts.get(account.id).status is AccountStatus.DISCONNECTED
     assert posts.get(post.id) is not None
     revokes = [c for c in sandbox.control.calls() if c.path == "/v2/oauth/revoke/"]
@@ -173,9 +169,9 @@ def test_fresh_creator_info_is_stored_and_cannot_post_is_reported(
 def test_fresh_creator_info_refreshes_a_token_tiktok_ended_early(
         accounts: AccountsService, sandbox: SandboxServer) -> None:
     account = connect(accounts).account
-    before = accounts.vault.tokens(account.open_id)
+    before = accounts.tokens.vault.tokens(account.open_id)
     assert before is not None
     sandbox.control.expire_access_token(open_id=account.open_id)
     assert accounts.fresh_creator_info(account.id).nickname
-    after = accounts.vault.tokens(account.open_id)
+    after = accounts.tokens.vault.tokens(account.open_id)
     assert after is not None and after.access_token != before.access_token

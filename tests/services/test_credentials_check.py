@@ -7,22 +7,22 @@ import socket
 import httpx
 import pytest
 
-from tiktok_desktop.bootstrap import AppContext
-from tiktok_desktop.services.credentials import check_credentials, check_settings
+from tiktok_desktop.bootstrap import AppGraph
+from tiktok_desktop.services.credentials import check_credentials
 from tiktok_desktop.tiktok import Endpoints
 
 
-def test_sandbox_credentials_pass(ctx: AppContext) -> None:
-    creds = ctx.credentials_in_use
-    result = check_credentials(ctx.http, ctx.endpoints, creds.client_key, creds.client_secret,
+def test_sandbox_credentials_pass(graph: AppGraph) -> None:
+    creds = graph.credentials_in_use
+    result = check_credentials(graph.http, graph.endpoints, creds.client_key, creds.client_secret,
                                "", target="the sandbox")
     assert result.ok
     assert "The sandbox accepted" in result.message
     assert "http://127.0.0.1:*/callback/" in result.message  # the default is what to register
 
 
-def test_wrong_secret_is_refused_with_the_fix(ctx: AppContext) -> None:
-    result = check_credentials(ctx.http, ctx.endpoints, ctx.credentials_in_use.client_key,
+def test_wrong_secret_is_refused_with_the_fix(graph: AppGraph) -> None:
+    result = check_credentials(graph.http, graph.endpoints, graph.credentials_in_use.client_key,
                                "wrong-secret-value", "http://127.0.0.1:*/callback/")
     assert not result.ok
     assert "did not accept this client key and secret" in result.message
@@ -61,21 +61,21 @@ def test_unreachable_server_says_what_to_do() -> None:
 
 
 def test_settings_check_in_sandbox_mode_with_empty_fields_checks_the_sandbox_app(
-        ctx: AppContext) -> None:
-    result = check_settings(ctx, "", "", "")
+        graph: AppGraph) -> None:
+    result = graph.tester("", "", "")
     assert result.ok
     assert result.message.startswith("The fields are empty, so the app uses its built-in sandbox")
     assert "The sandbox accepted" in result.message
 
 
-def test_settings_check_in_sandbox_mode_explains_why_a_real_key_fails(ctx: AppContext) -> None:
-    result = check_settings(ctx, "awrealkey123", "realsecret", "")
+def test_settings_check_in_sandbox_mode_explains_why_a_real_key_fails(graph: AppGraph) -> None:
+    result = graph.tester("awrealkey123", "realsecret", "")
     assert not result.ok
     assert "The sandbox did not accept" in result.message
     assert "restart the app to use and test your TikTok app" in result.message
 
 
-def test_settings_check_uses_the_saved_secret_when_the_field_is_empty(ctx: AppContext) -> None:
-    sandbox = ctx.credentials_in_use
-    ctx.app_vault.set_client_secret(sandbox.client_secret)
-    assert check_settings(ctx, sandbox.client_key, "", "").ok
+def test_settings_check_uses_the_saved_secret_when_the_field_is_empty(graph: AppGraph) -> None:
+    sandbox = graph.credentials_in_use
+    graph.app_vault.set_client_secret(sandbox.client_secret)
+    assert graph.tester(sandbox.client_key, "", "").ok

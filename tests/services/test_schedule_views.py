@@ -1,5 +1,6 @@
-"""The Qt-free decisions behind the schedule views: groups, filters, allowed actions, history
-text and calendar arithmetic in a zone with DST changes."""
+"""The Qt-free decisions behind the schedule views: groups, filters, history text and
+calendar arithmetic in a zone with DST changes (which actions a post allows is
+domain.lifecycle's, tested in tests/domain/test_lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import dataclasses
 import datetime as dt
 import zoneinfo
 
+from tests.helpers.posts import make_post
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule_views import (
     GROUP_STATES,
     DueIndex,
     PostFilter,
     StateGroup,
-    allowed_actions,
     day_bounds,
     event_detail,
     file_name,
@@ -22,22 +23,12 @@ from tiktok_desktop.services.schedule_views import (
     wall_minutes,
     week_start,
 )
-from tiktok_desktop.store import Post, PostEvent, PostMode, PostState
+from tiktok_desktop.store import PostEvent, PostState
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-def _post(post_id: int = 1, **changes: object) -> Post:
-    base = Post(
-        id=post_id, account_id=1, video_path="/videos/Clip One.MP4", video_size=1,
-        video_sha256="", video_meta={}, caption="Sourdough, day 3", privacy_level="SELF_ONLY",
-        allow_comment=False, allow_duet=False, allow_stitch=False, disclose_commercial=False,
-        brand_organic=False, brand_content=False, is_aigc=False, cover_time_ms=None,
-        mode=PostMode.DIRECT, due_at=1_800_000_000, due_tz="", state=PostState.SCHEDULED,
-        retry_state=None, attempt_count=0, next_attempt_at=None, publish_id=None,
-        bytes_uploaded=0, post_ids=(), share_url=None, last_error_code=None,
-        last_error_message=None, consent_at=1, published_at=None, created_at=0, updated_at=0)
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+_post = make_post
 
 
 def test_every_state_is_in_exactly_one_group() -> None:
@@ -66,25 +57,6 @@ def test_filter_by_account_group_and_text() -> None:
     assert video_name(copied) == "Holiday Reel.mp4"
     assert PostFilter(text="holiday").matches(copied)
     assert not PostFilter(text="3f9a").matches(copied)
-
-
-def test_allowed_actions_by_state() -> None:
-    scheduled = allowed_actions(_post())
-    assert (scheduled.edit, scheduled.reschedule, scheduled.post_now, scheduled.unschedule,
-            scheduled.delete, scheduled.open_on_tiktok) == (True, True, True, True, True, False)
-    draft = allowed_actions(_post(state=PostState.DRAFT, due_at=None, consent_at=None))
-    assert draft.edit and not draft.reschedule and not draft.unschedule
-    assert "consent" in draft.why_not_reschedule
-    # Unscheduled back to a draft, the consent is still there: it may go back on the list.
-    assert allowed_actions(_post(state=PostState.DRAFT, due_at=None)).reschedule
-    review = allowed_actions(_post(state=PostState.NEEDS_REVIEW))
-    assert review.edit and not review.reschedule and review.unschedule
-    failed = allowed_actions(_post(state=PostState.FAILED))
-    assert failed.reschedule and failed.post_now
-    busy = allowed_actions(_post(state=PostState.UPLOADING))
-    assert not (busy.edit or busy.reschedule or busy.unschedule or busy.delete)
-    done = allowed_actions(_post(state=PostState.PUBLISHED, share_url="https://t/1"))
-    assert done.open_on_tiktok and done.delete and not done.reschedule
 
 
 def test_event_detail_writes_dates() -> None:

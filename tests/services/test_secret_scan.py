@@ -48,7 +48,7 @@ def test_no_secret_reaches_sqlite_or_logs(
     account = accounts.finish_connect(attempt).account
 
     def remember_tokens() -> None:
-        stored = accounts.vault.tokens(account.open_id)
+        stored = accounts.tokens.vault.tokens(account.open_id)
         assert stored is not None
         secrets.update({stored.access_token, stored.refresh_token})
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.store import (
-    EDITABLE_STATES,
     AccountsRepo,
     Database,
     NewPost,
@@ -23,7 +23,7 @@ from tiktok_desktop.store import (
 )
 
 T0 = 1_767_225_600
-ACTIVE = [s for s in PostState if s.is_active]
+ACTIVE = sorted(lifecycle.ACTIVE)
 
 
 @pytest.fixture
@@ -231,8 +231,6 @@ def test_unknown_field_names_are_rejected(posts: PostsRepo, db: Database, acct: 
     for bad in ({"bogus": 1}, {"id": 5}, {"created_at": 0}, {"updated_at": 0},
                 {"caption = 'x', state": "failed"}):
         with pytest.raises(ValueError, match="not a post field"):
-            posts.update(p.id, **bad)
-        with pytest.raises(ValueError, match="not a post field"):
             posts.transition(p.id, PostState.FAILED, **bad)
     assert posts.get(p.id) == p
     assert len(posts.events(p.id)) == 1
@@ -242,39 +240,36 @@ def test_unknown_field_names_are_rejected(posts: PostsRepo, db: Database, acct: 
 
 
 @pytest.mark.parametrize("state", list(PostState))
-def test_update_only_in_editable_states(
+def test_edits_only_in_the_states_the_caller_expects(
     posts: PostsRepo, acct: int, clock: FakeClock, state: PostState
 ) -> None:
+    """The store does compare-and-set with the states it is handed (the services hand it
+    domain.lifecycle.EDITABLE), so an engine claim in between makes the edit fail cleanly."""
     p = in_state(posts, acct, state, due_at=T0 + 100)
     clock.now += 7
-    if state in EDITABLE_STATES:
-        q = posts.update(p.id, caption="edited", allow_comment=True)
-        assert (q.caption, q.allow_comment, q.state) == ("edited", True, state)
+    if state in lifecycle.EDITABLE:
+        q = posts.transition(p.id, PostState.SCHEDULED, "edited", expect=lifecycle.EDITABLE,
+                             caption="edited", allow_comment=True)
+        assert (q.caption, q.allow_comment, q.state) == ("edited", True, PostState.SCHEDULED)
         assert q.updated_at == T0 + 7
-        assert len(posts.events(p.id)) == 2  # editing is not a state change
     else:
-        with pytest.raises(StateConflict, match="can no longer be edited"):
-            posts.update(p.id, caption="edited")
+        with pytest.raises(StateConflict, match="expected one of"):
+            posts.transition(p.id, PostState.SCHEDULED, "edited", expect=lifecycle.EDITABLE,
+                             caption="edited")
         assert posts.get(p.id) == p
 
 
-def test_editable_states_exclude_every_active_state() -> None:
-    assert ACTIVE
-    assert not EDITABLE_STATES & set(ACTIVE)
-    assert {PostState.DRAFT, PostState.SCHEDULED} <= EDITABLE_STATES
-
-
-def test_update_cannot_change_state(posts: PostsRepo, acct: int) -> None:
+def test_checkpoint_cannot_change_state(posts: PostsRepo, acct: int) -> None:
     # State changes go through transition() so each one is logged in post_events.
     p = posts.create(new(acct))
     with pytest.raises(ValueError, match="state"):
-        posts.update(p.id, state=PostState.PUBLISHED)
+        posts.checkpoint(p.id, "engine", state=PostState.PUBLISHED)
     assert posts.get(p.id) == p
 
 
-def test_update_missing_post(posts: PostsRepo) -> None:
+def test_checkpoint_of_missing_post(posts: PostsRepo) -> None:
     with pytest.raises(StoreError, match="no post 5"):
-        posts.update(5, caption="x")
+        posts.checkpoint(5, "engine", bytes_uploaded=1)
 
 
 @pytest.mark.parametrize("state", ACTIVE)
@@ -283,18 +278,18 @@ def test_delete_refused_while_active(
 ) -> None:
     p = in_state(posts, acct, state)
     with pytest.raises(StateConflict, match="right now"):
-        posts.delete(p.id)
+        posts.delete(p.id, expect=lifecycle.DELETABLE)
     assert posts.get(p.id) == p
     assert len(posts.events(p.id)) == 2
 
 
-@pytest.mark.parametrize("state", [s for s in PostState if not s.is_active])
+@pytest.mark.parametrize("state", sorted(lifecycle.DELETABLE))
 def test_delete_allowed_otherwise_and_removes_history(
     posts: PostsRepo, db: Database, acct: int, state: PostState
 ) -> None:
     keep = posts.create(new(acct))
     p = in_state(posts, acct, state)
-    posts.delete(p.id)
+    assert posts.delete(p.id, expect=lifecycle.DELETABLE) == p
     assert posts.get(p.id) is None
     assert posts.events(p.id) == []
     assert posts.get(keep.id) == keep

@@ -1,4 +1,4 @@
-"""Fixtures for the UI tests: a real AppContext on a real SQLite file in the test's home."""
+"""Fixtures for the UI tests: a real AppGraph on a real SQLite file in the test's home."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import time
 
 import pytest
 
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
 
 
 @pytest.fixture
-def seeded(ctx: AppContext) -> AppContext:
+def seeded(graph: AppGraph) -> AppGraph:
     """Two accounts and posts in several states."""
-    accounts = AccountsRepo(ctx.db)
-    posts = PostsRepo(ctx.db)
+    accounts = AccountsRepo(graph.db)
+    posts = PostsRepo(graph.db)
     now = int(time.time())
     a = accounts.upsert_connected(
         open_id="open-a", display_name="Mia Chen", username="miacooks", avatar_url="",
@@ -35,4 +35,4 @@ def seeded(ctx: AppContext) -> AppContext:
     failed = posts.create(NewPost(account_id=b.id, video_path="/videos/f.mp4", video_size=10,
                                   due_at=now - 60), PostState.SCHEDULED)
     posts.transition(failed.id, PostState.FAILED, "boom", last_error_message="TikTok said no")
-    return ctx
+    return graph

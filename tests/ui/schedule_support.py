@@ -13,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.helpers.clock import FakeClock
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.store import (
     Account,
@@ -39,7 +39,7 @@ def berlin(*parts: int) -> int:
 
 @dataclass
 class World:
-    ctx: AppContext
+    graph: AppGraph
     clock: FakeClock
     service: PostsService
     repo: PostsRepo
@@ -70,9 +70,9 @@ class World:
         return post
 
 
-def make_world(ctx: AppContext, start: float = START) -> World:
+def make_world(graph: AppGraph, start: float = START) -> World:
     clock = FakeClock(start)
-    accounts = AccountsRepo(ctx.db)
+    accounts = AccountsRepo(graph.db)
     now = int(start)
     mia = accounts.upsert_connected(
         open_id="open-mia", display_name="Mia Chen", username="miacooks", avatar_url="",
@@ -82,9 +82,9 @@ def make_world(ctx: AppContext, start: float = START) -> World:
         open_id="open-studio", display_name="Studio North", username="", avatar_url="",
         granted_scopes=["video.publish"], access_expires_at=now + 3600,
         refresh_expires_at=now + 300 * 86400)
-    repo = PostsRepo(ctx.db)
-    service = PostsService(repo, accounts, QueueRepo(ctx.db), clock=clock)
-    return World(ctx, clock, service, repo, mia, studio)
+    repo = PostsRepo(graph.db)
+    service = PostsService(repo, accounts, QueueRepo(graph.db), clock=clock)
+    return World(graph, clock, service, repo, mia, studio)
 
 
 def url_mime(*paths: str) -> QMimeData:

@@ -7,13 +7,14 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.app import main_window
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import AccountStatus
 from tiktok_desktop.ui.main_window import MainWindow
 
 
-def _window(qtbot: QtBot, ctx: AppContext, opened: list[str]) -> MainWindow:
-    window = MainWindow(ctx, open_url=lambda url: opened.append(url) or False)
+def _window(qtbot: QtBot, graph: AppGraph, opened: list[str]) -> MainWindow:
+    window = main_window(graph, open_url=lambda url: opened.append(url) or False)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -30,15 +31,15 @@ def _connect_through_gui(qtbot: QtBot, window: MainWindow, **browser: object) ->
     assert not dialog.isVisible()
 
 
-def test_add_account_end_to_end(qtbot: QtBot, ctx: AppContext) -> None:
+def test_add_account_end_to_end(qtbot: QtBot, graph: AppGraph) -> None:
     opened: list[str] = []
-    window = _window(qtbot, ctx, opened)
+    window = _window(qtbot, graph, opened)
     _connect_through_gui(qtbot, window)
-    assert opened and opened[0].startswith(ctx.endpoints.auth_base)
+    assert opened and opened[0].startswith(graph.endpoints.auth_base)
     dialog = window.accounts_pane.dialog
     assert dialog is not None
     assert "Could not open a browser" in dialog.status.text()  # open_url said no
-    creator = ctx.sandbox_server.users[0] if ctx.sandbox_server else None
+    creator = graph.sandbox_server.users[0] if graph.sandbox_server else None
     assert creator is not None
     model = window.accounts_model
     assert model.rowCount() == 1
@@ -47,17 +48,17 @@ def test_add_account_end_to_end(qtbot: QtBot, ctx: AppContext) -> None:
     assert status.startswith("Connected\nuntil ")
     assert model.index(0, 2).data() == "Post, Inbox, Videos\nProfile, @name"
     # The picture was fetched during the connect and is drawn from the cache, not initials.
-    assert ctx.avatars.cached(creator.open_id) is not None
+    assert graph.avatars.cached(creator.open_id) is not None
     picture = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
-    account = ctx.accounts.list_accounts()[0]
+    account = graph.accounts.list_accounts()[0]
     assert picture.cacheKey() == window.pictures.picture(account).cacheKey()  # decoded once
     assert not picture.toImage().isNull()
     assert window.accounts_pane.view.isVisible()
     assert "Connected" in window.statusBar().currentMessage()
 
 
-def test_disconnect_from_the_pane(qtbot: QtBot, ctx: AppContext) -> None:
-    window = _window(qtbot, ctx, [])
+def test_disconnect_from_the_pane(qtbot: QtBot, graph: AppGraph) -> None:
+    window = _window(qtbot, graph, [])
     _connect_through_gui(qtbot, window)
     pane = window.accounts_pane
     pane.view.selectionModel().select(
@@ -69,13 +70,13 @@ def test_disconnect_from_the_pane(qtbot: QtBot, ctx: AppContext) -> None:
     with qtbot.waitSignal(pane.changed, timeout=10000):
         qtbot.mouseClick(pane.disconnect_button, Qt.MouseButton.LeftButton)
     assert "scheduled posts stay" in asked[0]
-    assert ctx.accounts.list_accounts()[0].status is AccountStatus.DISCONNECTED
+    assert graph.accounts.list_accounts()[0].status is AccountStatus.DISCONNECTED
     assert window.accounts_model.index(0, 1).data() == "Disconnected"
     assert window.accounts_model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole) is not None
 
 
-def test_cancel_stops_listening(qtbot: QtBot, ctx: AppContext) -> None:
-    window = _window(qtbot, ctx, [])
+def test_cancel_stops_listening(qtbot: QtBot, graph: AppGraph) -> None:
+    window = _window(qtbot, graph, [])
     qtbot.mouseClick(window.accounts_pane.add_button, Qt.MouseButton.LeftButton)
     dialog = window.accounts_pane.dialog
     assert dialog is not None and dialog.attempt is not None
@@ -93,4 +94,4 @@ def test_cancel_stops_listening(qtbot: QtBot, ctx: AppContext) -> None:
         return False
 
     qtbot.waitUntil(closed, timeout=5000)
-    assert ctx.accounts.list_accounts() == []
+    assert graph.accounts.list_accounts() == []

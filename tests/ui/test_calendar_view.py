@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule_views import PostFilter
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.calendar_grid import post_mime
@@ -22,8 +22,8 @@ from tiktok_desktop.ui.tasks import TaskRunner
 
 
 @pytest.fixture
-def world(ctx: AppContext) -> World:
-    return make_world(ctx)
+def world(graph: AppGraph) -> World:
+    return make_world(graph)
 
 
 @pytest.fixture

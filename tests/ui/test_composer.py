@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.app import main_window
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, POLICY_URL
 from tiktok_desktop.store import Account, PostState
 from tiktok_desktop.ui.composer import Composer
@@ -27,15 +28,15 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
 
 
 @pytest.fixture
-def account(ctx: AppContext) -> Account:
-    attempt = ctx.accounts.start_connect()
+def account(graph: AppGraph) -> Account:
+    attempt = graph.accounts.start_connect()
     play_consent(attempt.authorize_url)
-    return ctx.accounts.finish_connect(attempt).account
+    return graph.accounts.finish_connect(attempt).account
 
 
 @pytest.fixture
-def window(qtbot: QtBot, ctx: AppContext, account: Account) -> Iterator[MainWindow]:
-    win = MainWindow(ctx, open_url=lambda _u: False)
+def window(qtbot: QtBot, graph: AppGraph, account: Account) -> Iterator[MainWindow]:
+    win = main_window(graph, open_url=lambda _u: False)
     qtbot.addWidget(win)
     yield win
     for composer in list(win.composers):
@@ -54,16 +55,16 @@ def pick_privacy(composer: Composer, value: str) -> None:
 
 
 def test_checklist_defaults(qtbot: QtBot, window: MainWindow, videos: VideoFactory,
-                            ctx: AppContext) -> None:
+                            graph: AppGraph) -> None:
     c = open_ready(qtbot, window, videos.get())
-    assert ctx.sandbox_server is not None
-    creator = ctx.sandbox_server.users[0]
+    assert graph.sandbox_server is not None
+    creator = graph.sandbox_server.users[0]
     # UX-01: fresh creator_info names the account that will post.
     assert creator.nickname in c.creator_line.text()
     # UX-05: privacy only from the creator's options, nothing chosen.
     assert c.privacy.currentIndex() == -1
     assert [c.privacy.itemData(i) for i in range(c.privacy.count())] == list(
-        ctx.accounts.list_accounts()[0].creator_info["privacy_level_options"])  # type: ignore[index]
+        graph.accounts.list_accounts()[0].creator_info["privacy_level_options"])  # type: ignore[index]
     assert not c.publish.isEnabled() and "Choose who can view" in c.publish.toolTip()
     # UX-06: interactions unchecked by default.
     assert not (c.allow_comment.isChecked() or c.allow_duet.isChecked()
@@ -87,26 +88,26 @@ def test_disclosure_rules_in_the_form(qtbot: QtBot, window: MainWindow,
     assert c.disclosure_box.isVisibleTo(c)
     # UX-08: on with nothing chosen -> disabled with TikTok's text.
     assert not c.publish.isEnabled() and c.publish.toolTip() == DISCLOSURE_HINT
-    c.your_brand.setChecked(True)
+    c.brand_organic.setChecked(True)
     assert c.publish.isEnabled()
     assert c.label_line.text() == "Your video will be labeled as 'Promotional content'."
-    c.branded.setChecked(True)
+    c.brand_content.setChecked(True)
     assert c.label_line.text() == "Your video will be labeled as 'Paid partnership'."
     assert POLICY_URL in c.declaration.text()
     # UX-09: branded content chosen -> "Only me" is disabled with the hover text.
     only_me = c.privacy.findData("SELF_ONLY")
     item = c.privacy.model().item(only_me)  # type: ignore[attr-defined]
     assert not item.isEnabled() and item.toolTip() == BRANDED_PRIVATE_HINT
-    c.branded.setChecked(False)
+    c.brand_content.setChecked(False)
     pick_privacy(c, "SELF_ONLY")
-    assert not c.branded.isEnabled() and c.branded.toolTip() == BRANDED_PRIVATE_HINT
+    assert not c.brand_content.isEnabled() and c.brand_content.toolTip() == BRANDED_PRIVATE_HINT
 
 
 def test_interactions_greyed_when_the_creator_disabled_them(
-        qtbot: QtBot, window: MainWindow, videos: VideoFactory, ctx: AppContext,
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, graph: AppGraph,
         account: Account) -> None:
-    assert ctx.sandbox_server is not None
-    ctx.sandbox_server.control.set_creator(account.open_id, comment_disabled=True,
+    assert graph.sandbox_server is not None
+    graph.sandbox_server.control.set_creator(account.open_id, comment_disabled=True,
                                            stitch_disabled=True)
     c = open_ready(qtbot, window, videos.get())
     assert not c.allow_comment.isEnabled() and not c.allow_stitch.isEnabled()
@@ -115,9 +116,9 @@ def test_interactions_greyed_when_the_creator_disabled_them(
 
 
 def test_creator_who_cannot_post_blocks(qtbot: QtBot, window: MainWindow, videos: VideoFactory,
-                                        ctx: AppContext, account: Account) -> None:
-    assert ctx.sandbox_server is not None
-    ctx.sandbox_server.control.set_creator(account.open_id, can_post="spam_risk_too_many_posts")
+                                        graph: AppGraph, account: Account) -> None:
+    assert graph.sandbox_server is not None
+    graph.sandbox_server.control.set_creator(account.open_id, can_post="spam_risk_too_many_posts")
     c = open_ready(qtbot, window, videos.get())
     pick_privacy(c, "SELF_ONLY")
     assert not c.publish.isEnabled()
@@ -138,9 +139,9 @@ def test_video_problems_block_with_a_message(qtbot: QtBot, window: MainWindow,
 
 
 def test_too_long_for_this_creator(qtbot: QtBot, window: MainWindow, videos: VideoFactory,
-                                   ctx: AppContext, account: Account) -> None:
-    assert ctx.sandbox_server is not None
-    ctx.sandbox_server.control.set_creator(account.open_id, max_video_post_duration_sec=3)
+                                   graph: AppGraph, account: Account) -> None:
+    assert graph.sandbox_server is not None
+    graph.sandbox_server.control.set_creator(account.open_id, max_video_post_duration_sec=3)
     c = open_ready(qtbot, window, videos.get(seconds=4.0))
     pick_privacy(c, "SELF_ONLY")
     assert not c.publish.isEnabled() and "long" in c.problems.text()
@@ -156,7 +157,7 @@ def test_not_a_video_says_so(qtbot: QtBot, window: MainWindow, tmp_path: Path) -
 
 
 def test_schedule_keeps_a_copy_that_survives_the_original(
-        qtbot: QtBot, window: MainWindow, videos: VideoFactory, ctx: AppContext,
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, graph: AppGraph,
         tmp_path: Path) -> None:
     original = videos.copy_to(tmp_path / "mine", "clip.mp4")
     c = open_ready(qtbot, window, original)
@@ -174,7 +175,7 @@ def test_schedule_keeps_a_copy_that_survives_the_original(
     assert post.privacy_level == "PUBLIC_TO_EVERYONE" and post.consent_at
     assert not post.allow_duet and not post.disclose_commercial
     library_copy = Path(post.video_path)
-    assert library_copy.parent == ctx.paths.media_dir and len(post.video_sha256) == 64
+    assert library_copy.parent == graph.paths.media_dir and len(post.video_sha256) == 64
     original.unlink()
     assert library_copy.is_file()
     assert "Scheduled clip.mp4" in window.statusBar().currentMessage()
@@ -182,14 +183,14 @@ def test_schedule_keeps_a_copy_that_survives_the_original(
 
 
 def test_past_time_is_refused_before_saving(qtbot: QtBot, window: MainWindow,
-                                            videos: VideoFactory, ctx: AppContext) -> None:
+                                            videos: VideoFactory, graph: AppGraph) -> None:
     c = open_ready(qtbot, window, videos.get())
     pick_privacy(c, "SELF_ONLY")
     c.at_edit.setDateTime(c.at_edit.dateTime().fromSecsSinceEpoch(int(time.time()) - 7200))
     assert not c.publish.isEnabled() and "already passed" in c.publish.toolTip()
     c.when_now.setChecked(True)
     assert c.publish.isEnabled() and c.publish.text() == "Post now"
-    assert ctx.posts.list_posts() == []
+    assert graph.posts.list_posts() == []
 
 
 def test_dropping_real_files_opens_a_composer_per_video(
@@ -225,7 +226,7 @@ def test_dropping_a_folder_takes_the_videos_in_it(
 
 
 def test_queue_times_from_the_accounts_pane_feed_add_to_queue(
-        qtbot: QtBot, window: MainWindow, videos: VideoFactory, ctx: AppContext,
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, graph: AppGraph,
         account: Account) -> None:
     from PySide6.QtCore import QItemSelectionModel
 
@@ -240,7 +241,7 @@ def test_queue_times_from_the_accounts_pane_feed_add_to_queue(
     pane.queue_dialog.close()
     from tiktok_desktop.store.queue import Slot
 
-    ctx.posts.set_queue_slots(account.id, [Slot(d, 10 * 60) for d in range(7)])
+    graph.posts.set_queue_slots(account.id, [Slot(d, 10 * 60) for d in range(7)])
     c = open_ready(qtbot, window, videos.get())
     pick_privacy(c, "SELF_ONLY")
     c.when_queue.setChecked(True)
@@ -249,13 +250,13 @@ def test_queue_times_from_the_accounts_pane_feed_add_to_queue(
     with qtbot.waitSignal(c.posted, timeout=10000) as blocker:
         qtbot.mouseClick(c.publish, Qt.MouseButton.LeftButton)
     first = blocker.args[0]
-    assert first.due_at == ctx.posts.repo.get(first.id).due_at  # type: ignore[union-attr]
-    assert ctx.posts.next_queue_times(account.id)[0] > (first.due_at or 0)
+    assert first.due_at == graph.posts.repo.get(first.id).due_at  # type: ignore[union-attr]
+    assert graph.posts.next_queue_times(account.id)[0] > (first.due_at or 0)
 
 
 def test_without_an_account_the_form_says_only_what_to_do_first(
-        qtbot: QtBot, ctx: AppContext, videos: VideoFactory) -> None:
-    win = MainWindow(ctx, open_url=lambda _u: False)
+        qtbot: QtBot, graph: AppGraph, videos: VideoFactory) -> None:
+    win = main_window(graph, open_url=lambda _u: False)
     qtbot.addWidget(win)
     c = win.compose(str(videos.get()))
     qtbot.waitUntil(lambda: c.video is not None)

@@ -11,14 +11,14 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import MemoryKeyring
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
-from tiktok_desktop.ui.main_window import MainWindow
+from tiktok_desktop.app import main_window
+from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
 from tiktok_desktop.ui.models import ROW_ROLE
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 
 
-def test_empty_state_tells_the_user_what_to_do_first(qtbot: QtBot, ctx: AppContext) -> None:
-    window = MainWindow(ctx)
+def test_empty_state_tells_the_user_what_to_do_first(qtbot: QtBot, graph: AppGraph) -> None:
+    window = main_window(graph)
     qtbot.addWidget(window)
     window.show()
     assert window.accounts_pane.empty.isVisible()
@@ -31,8 +31,8 @@ def test_empty_state_tells_the_user_what_to_do_first(qtbot: QtBot, ctx: AppConte
     assert window.summary.text() == "0 scheduled · Sandbox: nothing reaches TikTok"
 
 
-def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppContext, tmp_path: Path) -> None:
-    window = MainWindow(seeded)
+def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppGraph, tmp_path: Path) -> None:
+    window = main_window(seeded)
     qtbot.addWidget(window)
     window.show()
     assert window.accounts_pane.view.isVisible()
@@ -50,10 +50,10 @@ def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppContext, tmp_path: 
     assert shot.stat().st_size > 5000
 
 
-def test_sandbox_mode_is_visible(qtbot: QtBot, ctx: AppContext) -> None:
-    assert ctx.sandbox  # no credentials configured in tests
-    assert "sandbox" in ctx.paths.data_dir.parts
-    window = MainWindow(ctx)
+def test_sandbox_mode_is_visible(qtbot: QtBot, graph: AppGraph) -> None:
+    assert graph.sandbox  # no credentials configured in tests
+    assert "sandbox" in graph.paths.data_dir.parts
+    window = main_window(graph)
     qtbot.addWidget(window)
     assert window.windowTitle().endswith("Sandbox")
     assert "Sandbox" in window.summary.text()
@@ -65,11 +65,11 @@ def test_real_credentials_leave_sandbox_mode(qtbot: QtBot,
     monkeypatch.setenv("TIKTOK_CLIENT_SECRET", "real-secret-value")
     mode = decide_mode(paths.resolve())
     assert not mode.sandbox
-    real = build_context(mode)
+    real = build(mode)
     try:
         assert real.sandbox_server is None
         assert real.endpoints.api_base == "https://open.tiktokapis.com"
-        window = MainWindow(real)
+        window = main_window(real)
         qtbot.addWidget(window)
         assert "Sandbox" not in window.windowTitle()
         assert "Sandbox" not in window.summary.text()
@@ -77,8 +77,8 @@ def test_real_credentials_leave_sandbox_mode(qtbot: QtBot,
         real.close()
 
 
-def test_menus_have_the_promised_entries(qtbot: QtBot, ctx: AppContext) -> None:
-    window = MainWindow(ctx)
+def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
+    window = main_window(graph)
     qtbot.addWidget(window)
     texts = [a.text().replace("&", "") for m in window.menuBar().actions()
              for a in m.menu().actions() if not a.isSeparator()]
@@ -86,9 +86,9 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, ctx: AppContext) -> None:
                      "About TikTok Desktop"]
 
 
-def test_videos_from_drop_or_second_launch(qtbot: QtBot, ctx: AppContext,
+def test_videos_from_drop_or_second_launch(qtbot: QtBot, graph: AppGraph,
                                            tmp_path: Path) -> None:
-    window = MainWindow(ctx)
+    window = main_window(graph)
     qtbot.addWidget(window)
     video = tmp_path / "clip.MP4"
     other = tmp_path / "notes.txt"
@@ -108,17 +108,17 @@ def test_videos_from_drop_or_second_launch(qtbot: QtBot, ctx: AppContext,
     assert blocker.args == [[str(video)]]
 
 
-def test_close_saves_layout(qtbot: QtBot, ctx: AppContext) -> None:
-    window = MainWindow(ctx)
+def test_close_saves_layout(qtbot: QtBot, graph: AppGraph) -> None:
+    window = main_window(graph)
     qtbot.addWidget(window)
     window.show()
     window.resize(900, 520)
     window.close()
-    saved = json.loads(ctx.settings_store.path.read_text())
+    saved = json.loads(graph.settings_store.path.read_text())
     assert saved["window_geometry"]
-    assert stat.S_IMODE(ctx.settings_store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(graph.settings_store.path.stat().st_mode) == 0o600
 
-    again = MainWindow(ctx)
+    again = main_window(graph)
     qtbot.addWidget(again)
     # The offscreen screen is 800 px wide: Qt fits a restored window onto the screen.
     screen = again.screen().availableGeometry().width()
@@ -127,20 +127,21 @@ def test_close_saves_layout(qtbot: QtBot, ctx: AppContext) -> None:
 
 
 def test_settings_dialog_keeps_secret_out_of_files(
-    qtbot: QtBot, ctx: AppContext, memory_keyring: MemoryKeyring
+    qtbot: QtBot, graph: AppGraph, memory_keyring: MemoryKeyring
 ) -> None:
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
+    dialog = SettingsDialog(graph.settings_store, graph.settings, graph.app_vault,
+                            graph.credentials())
     qtbot.addWidget(dialog)
     dialog.client_key.setText("  my-client-key ")
     dialog.client_secret.setText("super-secret-value-123")
     dialog.grace.setValue(30)
     dialog.save()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
-    text = ctx.settings_store.path.read_text()
+    text = graph.settings_store.path.read_text()
     assert "my-client-key" in text
     assert "super-secret-value-123" not in text
     assert memory_keyring.entries[("tiktok-desktop", "client-secret")] == "super-secret-value-123"
-    creds = ctx.credentials()
+    creds = graph.credentials()
     assert creds.configured
     assert creds.sources == {"client_key": "settings", "client_secret": "keyring",
                              "redirect_uri": "default"}
@@ -148,28 +149,28 @@ def test_settings_dialog_keeps_secret_out_of_files(
 
 
 def test_settings_dialog_rejects_a_non_loopback_redirect(
-    qtbot: QtBot, ctx: AppContext, monkeypatch: object
+    qtbot: QtBot, graph: AppGraph, monkeypatch: object
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning",  # type: ignore[attr-defined]
                         lambda _p, _t, text: shown.append(text))
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
+    dialog = SettingsDialog(graph.settings_store, graph.settings, graph.app_vault,
+                            graph.credentials())
     qtbot.addWidget(dialog)
     dialog.redirect_uri.setText("http://example.com:8080/callback/")
     dialog.save()
     assert shown and "must point at this computer" in shown[0]
-    assert not ctx.settings_store.path.exists()  # nothing saved
+    assert not graph.settings_store.path.exists()  # nothing saved
 
 
-def test_settings_test_button_checks_the_sandbox(qtbot: QtBot, ctx: AppContext) -> None:
-    from tiktok_desktop.services.credentials import check_settings
+def test_settings_test_button_checks_the_sandbox(qtbot: QtBot, graph: AppGraph) -> None:
     from tiktok_desktop.ui.tasks import TaskRunner
 
     runner = TaskRunner()
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials(),
-                            tester=lambda k, s, u: check_settings(ctx, k, s, u), runner=runner,
+    dialog = SettingsDialog(graph.settings_store, graph.settings, graph.app_vault,
+                            graph.credentials(), tester=graph.tester, runner=runner,
                             sandbox=True)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -179,17 +180,18 @@ def test_settings_test_button_checks_the_sandbox(qtbot: QtBot, ctx: AppContext) 
     assert "built-in sandbox" in dialog.test_result.text()
     assert dialog.test_button.isEnabled()
 
-    dialog.client_key.setText(ctx.credentials_in_use.client_key)
+    dialog.client_key.setText(graph.credentials_in_use.client_key)
     dialog.client_secret.setText("not-the-secret")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✘"))
     assert "did not accept this client key and secret" in dialog.test_result.text()
-    assert not ctx.settings_store.path.exists()  # testing saves nothing
+    assert not graph.settings_store.path.exists()  # testing saves nothing
     runner.shutdown()
 
 
-def test_settings_without_a_tester_has_no_test_button(qtbot: QtBot, ctx: AppContext) -> None:
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
+def test_settings_without_a_tester_has_no_test_button(qtbot: QtBot, graph: AppGraph) -> None:
+    dialog = SettingsDialog(graph.settings_store, graph.settings, graph.app_vault,
+                            graph.credentials())
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.test_button.isVisible()

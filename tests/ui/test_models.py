@@ -3,7 +3,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from pytestqt.modeltest import ModelTester
 
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.models import ROW_ROLE, SORT_ROLE, AccountsModel, PostsModel
 
@@ -13,7 +13,7 @@ def _cell(model: AccountsModel | PostsModel, row: int, col: int,
     return model.data(model.index(row, col), role)
 
 
-def test_accounts_model_passes_modeltester(qtmodeltester: ModelTester, seeded: AppContext) -> None:
+def test_accounts_model_passes_modeltester(qtmodeltester: ModelTester, seeded: AppGraph) -> None:
     model = AccountsModel()
     qtmodeltester.check(model)
     model.set_rows(seeded.accounts.list_accounts())
@@ -30,7 +30,7 @@ def test_accounts_model_passes_modeltester(qtmodeltester: ModelTester, seeded: A
     assert model.rowCount(model.index(0, 0)) == 0
 
 
-def test_posts_model_columns_and_sorting(qtmodeltester: ModelTester, seeded: AppContext) -> None:
+def test_posts_model_columns_and_sorting(qtmodeltester: ModelTester, seeded: AppGraph) -> None:
     accounts = {a.id: a.label for a in seeded.accounts.list_accounts()}
     model = PostsModel(lambda i: accounts[i])
     model.set_rows(seeded.posts.list_posts())
@@ -60,7 +60,7 @@ def test_posts_model_columns_and_sorting(qtmodeltester: ModelTester, seeded: App
 
 
 def test_accounts_model_status_permissions_and_pictures(qtmodeltester: ModelTester,
-                                                        seeded: AppContext) -> None:
+                                                        seeded: AppGraph) -> None:
     from tiktok_desktop.store import AccountStatus
     from tiktok_desktop.ui.avatars import SIZE, initials_picture
 

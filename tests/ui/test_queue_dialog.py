@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.clock import FakeClock
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.store import Account, AccountsRepo, NewPost, PostsRepo, PostState
@@ -29,15 +29,15 @@ def _at(day: int, hour: int, minute: int = 0, tz: zoneinfo.ZoneInfo = BERLIN) ->
 
 
 @pytest.fixture
-def account(ctx: AppContext) -> Account:
-    return AccountsRepo(ctx.db).upsert_connected(
+def account(graph: AppGraph) -> Account:
+    return AccountsRepo(graph.db).upsert_connected(
         open_id="open-q", display_name="Mia Chen", username="miacooks", avatar_url="",
         granted_scopes=["video.publish"], access_expires_at=None, refresh_expires_at=None)
 
 
 @pytest.fixture
-def service(ctx: AppContext) -> PostsService:
-    return PostsService(PostsRepo(ctx.db), AccountsRepo(ctx.db), QueueRepo(ctx.db),
+def service(graph: AppGraph) -> PostsService:
+    return PostsService(PostsRepo(graph.db), AccountsRepo(graph.db), QueueRepo(graph.db),
                         clock=FakeClock())
 
 

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
 from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule_views import StateGroup
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog
@@ -25,8 +25,8 @@ from tiktok_desktop.ui.tasks import TaskRunner
 
 
 @pytest.fixture
-def world(ctx: AppContext) -> World:
-    return make_world(ctx)
+def world(graph: AppGraph) -> World:
+    return make_world(graph)
 
 
 @pytest.fixture
@@ -146,17 +146,17 @@ def test_empty_state_until_there_are_posts(pane: SchedulePane, world: World) -> 
 def test_actions_follow_the_selected_posts_state(pane: SchedulePane, world: World,
                                                 posts: dict[str, int]) -> None:
     _refresh(pane, world)
-    assert not any(a.isEnabled() for a in pane.post_actions())  # nothing selected
+    assert not any(a.isEnabled() for a in pane.actions.all())  # nothing selected
 
     def enabled() -> set[str]:
-        return {a.text() for a in pane.post_actions() if a.isEnabled()}
+        return {a.text() for a in pane.actions.all() if a.isEnabled()}
 
     _select(pane, posts["soon"])
     assert enabled() == {"Edit…", "Reschedule…", "Post now", "Unschedule", "Delete…",
                          "History…"}
     _select(pane, posts["draft"])  # saved without consent: only the composer may schedule it
     assert enabled() == {"Edit…", "Delete…", "History…"}
-    assert "consent" in pane.act_reschedule.toolTip()
+    assert "consent" in pane.actions.act_reschedule.toolTip()
     _select(pane, posts["published"])
     assert enabled() == {"Delete…", "History…", "Open on TikTok"}
     _select(pane, posts["uploading"])
@@ -167,8 +167,8 @@ def test_reschedule_in_the_posts_zone(pane: SchedulePane, world: World, posts: d
                                       qtbot: QtBot) -> None:
     _refresh(pane, world)
     _select(pane, posts["soon"])
-    pane.act_reschedule.trigger()
-    dialog = pane.dialog
+    pane.actions.act_reschedule.trigger()
+    dialog = pane.actions.dialog
     assert isinstance(dialog, RescheduleDialog) and dialog.isVisible()
     assert dialog.zone.text() == "Europe/Berlin (CET)"
     assert dialog.wall_time() == dt.datetime(2027, 3, 24, 18, 0)  # its current time there
@@ -189,8 +189,8 @@ def test_reschedule_refusals_keep_the_dialog_open(pane: SchedulePane, world: Wor
                                                   posts: dict[str, int], qtbot: QtBot) -> None:
     _refresh(pane, world)
     _select(pane, posts["soon"])
-    pane.reschedule()
-    dialog = pane.dialog
+    pane.actions.reschedule()
+    dialog = pane.actions.dialog
     assert isinstance(dialog, RescheduleDialog)
     before = world.service.get(posts["soon"])
     with qtbot.assertNotEmitted(pane.changed):
@@ -211,14 +211,14 @@ def test_post_now_asks_then_reschedules_to_now(pane: SchedulePane, world: World,
                                                posts: dict[str, int], qtbot: QtBot) -> None:
     _refresh(pane, world)
     asked: list[str] = []
-    pane.confirm = lambda title, text: asked.append(text) is not None  # says no
+    pane.actions.confirm = lambda title, text: asked.append(text) is not None  # says no
     _select(pane, posts["later"])
-    pane.act_post_now.trigger()
+    pane.actions.act_post_now.trigger()
     assert asked and "tour.MOV" in asked[0] and "Studio North" in asked[0]
     assert world.service.get(posts["later"]).due_at == berlin(2027, 3, 30, 9, 0)  # type: ignore[union-attr]
-    pane.confirm = lambda title, text: True
+    pane.actions.confirm = lambda title, text: True
     with qtbot.waitSignal(pane.message) as blocker:
-        pane.act_post_now.trigger()
+        pane.actions.act_post_now.trigger()
     assert "goes out now" in blocker.args[0]
     assert world.service.get(posts["later"]).due_at == int(world.clock())  # type: ignore[union-attr]
 
@@ -228,7 +228,7 @@ def test_unschedule_makes_it_a_draft(pane: SchedulePane, world: World, posts: di
     _refresh(pane, world)
     _select(pane, posts["failed"])
     with qtbot.waitSignal(pane.changed):
-        pane.act_unschedule.trigger()
+        pane.actions.act_unschedule.trigger()
     post = world.service.get(posts["failed"])
     assert post is not None and post.state is PostState.DRAFT and post.due_at is None
     row = pane.proxy.row_of(post.id)
@@ -245,7 +245,7 @@ def test_a_refusal_from_the_service_is_shown(pane: SchedulePane, world: World,
     _select(pane, posts["soon"])
     # The engine picks the post up while the user looks at the list.
     world.repo.transition(posts["soon"], PostState.PREPARING, "engine took it")
-    pane.unschedule()
+    pane.actions.unschedule()
     assert "is preparing and can no longer be changed" in pane.notice_text()
     assert world.service.get(posts["soon"]).state is PostState.PREPARING  # type: ignore[union-attr]
     # The list now shows what the database says.
@@ -260,7 +260,7 @@ def test_delete_asks_first_and_the_delete_key_works(pane: SchedulePane, world: W
     qtmodeltester.check(pane.model, force_py=True)  # the removed row is checked
     asked: list[tuple[str, str]] = []
     answer = {"yes": False}
-    pane.confirm = lambda title, text: bool(asked.append((title, text))) or answer["yes"]
+    pane.actions.confirm = lambda title, text: bool(asked.append((title, text))) or answer["yes"]
     _select(pane, posts["published"])
     pane.view.setFocus()
     qtbot.keyClick(pane.view, Qt.Key.Key_Delete)
@@ -283,8 +283,8 @@ def test_history_lists_every_event(pane: SchedulePane, world: World, posts: dict
     world.service.reschedule(posts["soon"], berlin(2027, 3, 26, 10, 0))
     _refresh(pane, world)
     _select(pane, posts["soon"])
-    pane.act_history.trigger()
-    dialog = pane.dialog
+    pane.actions.act_history.trigger()
+    dialog = pane.actions.dialog
     assert isinstance(dialog, HistoryDialog) and dialog.isVisible()
     model = dialog.model
     assert isinstance(model, EventsModel)
@@ -299,7 +299,7 @@ def test_open_on_tiktok_and_edit(pane: SchedulePane, world: World, posts: dict[s
                                  opened: list[str], qtbot: QtBot) -> None:
     _refresh(pane, world)
     _select(pane, posts["published"])
-    pane.act_open.trigger()
+    pane.actions.act_open.trigger()
     assert opened == ["https://www.tiktok.com/@miacooks/video/7"]
     # Double-click: a post that can still change opens in the editor ...
     row = pane.proxy.row_of(posts["later"])
@@ -316,7 +316,7 @@ def test_open_on_tiktok_and_edit(pane: SchedulePane, world: World, posts: dict[s
     with qtbot.assertNotEmitted(pane.edit_requested):
         qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert isinstance(pane.dialog, HistoryDialog)
+    assert isinstance(pane.actions.dialog, HistoryDialog)
 
 
 def test_context_menu_offers_the_actions(pane: SchedulePane, world: World,
@@ -327,10 +327,10 @@ def test_context_menu_offers_the_actions(pane: SchedulePane, world: World,
     rect = pane.view.visualRect(pane.proxy.index(row, ScheduleModel.CAPTION))
     pane.view.selectRow(row)
     pane.view.customContextMenuRequested.emit(rect.center())
-    assert pane.menu is not None
-    texts = [a.text() for a in pane.menu.actions() if a.isEnabled()]
+    assert pane.actions.menu is not None
+    texts = [a.text() for a in pane.actions.menu.actions() if a.isEnabled()]
     assert texts == ["Edit…", "Reschedule…", "Post now", "Unschedule", "Delete…", "History…"]
-    pane.menu.close()
+    pane.actions.menu.close()
 
 
 def test_set_posts_keeps_selection_filter_and_sort(pane: SchedulePane, world: World,

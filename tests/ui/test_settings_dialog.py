@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.config import MAX_GRACE_MINUTES, SettingsStore
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 
@@ -19,15 +19,16 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return texts
 
 
-def dialog_for(qtbot: QtBot, ctx: AppContext) -> SettingsDialog:
-    dialog = SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials())
+def dialog_for(qtbot: QtBot, graph: AppGraph) -> SettingsDialog:
+    dialog = SettingsDialog(graph.settings_store, graph.settings, graph.app_vault,
+                            graph.credentials())
     qtbot.addWidget(dialog)
     return dialog
 
 
 def test_the_grace_field_offers_only_the_range_the_file_accepts(qtbot: QtBot,
-                                                                ctx: AppContext) -> None:
-    dialog = dialog_for(qtbot, ctx)
+                                                                graph: AppGraph) -> None:
+    dialog = dialog_for(qtbot, graph)
     assert (dialog.grace.minimum(), dialog.grace.maximum()) == (0, MAX_GRACE_MINUTES)
     dialog.grace.setValue(10**6)
     assert dialog.grace.value() == MAX_GRACE_MINUTES
@@ -39,27 +40,27 @@ def test_the_grace_field_offers_only_the_range_the_file_accepts(qtbot: QtBot,
     ("client_secret", "secret\u0000part", "\u201cClient secret\u201d must be the secret"),
 ])
 def test_values_the_file_would_refuse_are_refused_with_a_message(
-        qtbot: QtBot, ctx: AppContext, shown: list[str], field: str, text: str,
+        qtbot: QtBot, graph: AppGraph, shown: list[str], field: str, text: str,
         words: str) -> None:
-    dialog = dialog_for(qtbot, ctx)
+    dialog = dialog_for(qtbot, graph)
     getattr(dialog, field).setText(text)
     dialog.save()
     [message] = shown
     assert message.startswith(words) and message.endswith("Correct it and save again.")
     assert dialog.result() != SettingsDialog.DialogCode.Accepted
-    assert not ctx.settings_store.path.exists()  # nothing saved
-    assert ctx.settings.client_key == ""  # nor changed in memory
+    assert not graph.settings_store.path.exists()  # nothing saved
+    assert graph.settings.client_key == ""  # nor changed in memory
 
 
 def test_what_the_dialog_saves_loads_back_without_problems(qtbot: QtBot,
-                                                           ctx: AppContext) -> None:
-    dialog = dialog_for(qtbot, ctx)
+                                                           graph: AppGraph) -> None:
+    dialog = dialog_for(qtbot, graph)
     dialog.client_key.setText("ck-2")
     dialog.grace.setValue(MAX_GRACE_MINUTES)
     dialog.timezone.setCurrentIndex(dialog.timezone.findData("Pacific/Apia"))
     dialog.save()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
-    again = SettingsStore(ctx.settings_store.path)
+    again = SettingsStore(graph.settings_store.path)
     loaded = again.load()
     assert again.load_problems == []
     assert (loaded.client_key, loaded.late_grace_minutes, loaded.timezone) == (

@@ -7,21 +7,21 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from tiktok_desktop.bootstrap import AppContext
-from tiktok_desktop.services import autostart
+from tiktok_desktop.app import main_window
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
-from tiktok_desktop.ui.main_window import MainWindow
+from tiktok_desktop.system import autostart
 
 
-def test_close_hides_to_the_tray_and_explains_once(qtbot: QtBot, ctx: AppContext) -> None:
-    window = MainWindow(ctx)
+def test_close_hides_to_the_tray_and_explains_once(qtbot: QtBot, graph: AppGraph) -> None:
+    window = main_window(graph)
     qtbot.addWidget(window)
     window.tray.available = True  # offscreen Qt has no tray; pretend the desktop has one
     window.show()
     window.close()
     assert not window.isVisible() and not window._quitting
     assert window.tray.shown[0][0] == "TikTok Desktop is still running"
-    assert ctx.settings_store.load().tray_explained
+    assert graph.settings_store.load().tray_explained
     window.show()
     window.close()
     assert len(window.tray.shown) == 1  # said once only
@@ -30,15 +30,15 @@ def test_close_hides_to_the_tray_and_explains_once(qtbot: QtBot, ctx: AppContext
 
 
 def test_quit_really_quits_and_the_setting_turns_the_tray_off(
-        qtbot: QtBot, ctx: AppContext) -> None:
-    window = MainWindow(ctx)
+        qtbot: QtBot, graph: AppGraph) -> None:
+    window = main_window(graph)
     qtbot.addWidget(window)
     window.tray.available = True
-    ctx.settings.keep_running_in_tray = False
+    graph.settings.keep_running_in_tray = False
     window.show()
     window.close()
     assert not window.isVisible() and window.tray.shown == []
-    other = MainWindow(ctx)
+    other = main_window(graph)
     qtbot.addWidget(other)
     other.tray.available = True
     other.show()
@@ -46,15 +46,15 @@ def test_quit_really_quits_and_the_setting_turns_the_tray_off(
     assert other._quitting and not other.isVisible()
 
 
-def test_tray_shows_the_next_due_post(qtbot: QtBot, ctx: AppContext) -> None:
-    account = AccountsRepo(ctx.db).upsert_connected(
+def test_tray_shows_the_next_due_post(qtbot: QtBot, graph: AppGraph) -> None:
+    account = AccountsRepo(graph.db).upsert_connected(
         open_id="o", display_name="Mia", username="mia", avatar_url="", granted_scopes=[],
         access_expires_at=None, refresh_expires_at=None)
     due = int(time.time()) + 3600
-    PostsRepo(ctx.db).create(NewPost(account_id=account.id, video_path="/v/clip.mp4",
+    PostsRepo(graph.db).create(NewPost(account_id=account.id, video_path="/v/clip.mp4",
                                      video_size=1, due_at=due, due_tz="UTC"),
                              PostState.SCHEDULED)
-    window = MainWindow(ctx)
+    window = main_window(graph)
     qtbot.addWidget(window)
     text = window.tray.act_next.text()
     assert text.startswith("Next: ") and "clip.mp4 to Mia (@mia)" in text and "UTC" in text

@@ -11,8 +11,15 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.engine.conftest import connect_account, make_accounts, sha256_of, write_video
+from tests.engine.conftest import (
+    connect_account,
+    make_accounts,
+    runtime_for,
+    sha256_of,
+    write_video,
+)
 from tests.helpers.clock import FakeClock
+from tiktok_desktop.bootstrap import engine_parts
 from tiktok_desktop.engine import Engine, EngineListener, Notice, NoticeKind
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
@@ -39,10 +46,11 @@ class Env:
         self.video = write_video(tmp / "clip.mp4", 300_000)
 
     def engine(self, listener: EngineListener) -> Engine:
-        return Engine(posts=self.posts, accounts=self.accounts, vault=self.accounts.vault,
-                      http=self.http, endpoints=Endpoints.single(self.sandbox.base_url),
-                      listener=listener, clock=self.clock, monotonic=self.clock,
-                      sleeper=self.clock.advance, rand=lambda: 0.5)
+        parts = engine_parts(self.db, self.accounts.tokens.vault, self.accounts.oauth,
+                             self.http, Endpoints.single(self.sandbox.base_url),
+                             runtime_for(self.clock), grace=lambda: 7200.0,
+                             share_base="https://www.tiktok.com")
+        return Engine(parts, listener)
 
     def schedule(self, account: Account, due_in: float = -1) -> Post:
         return self.posts.create(NewPost(

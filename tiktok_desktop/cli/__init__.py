@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 
-SUBCOMMANDS = ("sandbox", "accounts", "posts", "run")
+SUBCOMMANDS = ("sandbox", "accounts", "posts", "run", "service")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_DISPLAY_NAME}: schedule TikTok video posts from your desktop.",
         epilog="Commands: 'tiktok-desktop accounts list|connect|disconnect|refresh' manages "
         "accounts from the terminal; 'tiktok-desktop posts add|list|cancel|delete|queue' "
-        "schedules posts; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
+        "schedules posts; 'tiktok-desktop service install|status|uninstall' posts while the "
+        "app is closed; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
         "emulator on its own. Each has --help.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -57,6 +58,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     from tiktok_desktop.cli import run as cli_run
 
     cli_run.add_parser(sub)
+    from tiktok_desktop.cli import service as cli_service
+
+    cli_service.add_parser(sub)
     return parser
 
 
@@ -102,16 +106,12 @@ def run_command(args: argparse.Namespace) -> int:
         from tiktok_desktop.cli import run as cli_run
 
         return cli_run.run(args)
+    if args.command == "service":
+        from tiktok_desktop.cli import service as cli_service
+
+        return cli_service.run(args)
     if args.command == "sandbox":
-        from tiktok_desktop.sandbox.cli import serve_forever_cli
+        from tiktok_desktop.bootstrap import serve_sandbox
 
-        forwarded = ["--port", str(args.port)]
-        if args.state_dir:
-            forwarded += ["--state-dir", args.state_dir]
-        else:
-            from tiktok_desktop import paths
-
-            state = paths.resolve().for_profile(paths.SANDBOX_PROFILE).sandbox_state_dir
-            forwarded += ["--state-dir", str(state)]
-        return serve_forever_cli(forwarded)
+        return serve_sandbox(args.port, args.state_dir)
     raise AssertionError(f"unhandled command {args.command}")

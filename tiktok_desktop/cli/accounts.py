@@ -8,13 +8,10 @@ import sys
 import threading
 import webbrowser
 
-from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
-from tiktok_desktop.credentials.vault import VaultError
-from tiktok_desktop.logging_setup import setup_logging
-from tiktok_desktop.services.accounts import AccountError, AccountsService
+from tiktok_desktop.bootstrap import AppGraph
+from tiktok_desktop.cli.common import EXIT_FAILED, find_account, run_on_graph
+from tiktok_desktop.credentials import AccountError, VaultError
 from tiktok_desktop.services.loopback import LoopbackError
-from tiktok_desktop.store import Account, StoreError
 from tiktok_desktop.tiktok import TikTokError
 
 
@@ -39,40 +36,20 @@ def _when(epoch: int | None) -> str:
     return dt.datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _find(service: AccountsService, key: str) -> Account:
-    for account in service.list_accounts():
-        if key in (str(account.id), account.open_id, f"@{account.username}", account.username):
-            return account
-    raise AccountError(f"No account matches {key!r}; 'tiktok-desktop accounts list' shows them.")
-
-
 def run(args: argparse.Namespace) -> int:
-    base = paths.resolve()
-    mode = decide_mode(base, force_sandbox=args.sandbox)
-    setup_logging(mode.paths.log_dir)
+    return run_on_graph(args, _guarded)
+
+
+def _guarded(graph: AppGraph, args: argparse.Namespace) -> int:
     try:
-        ctx = build_context(mode)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return _dispatch(ctx, args)
+        return _dispatch(graph, args)
     except (AccountError, LoopbackError, VaultError, TikTokError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
-        return 130
-    finally:
-        ctx.close()
+        return EXIT_FAILED
 
 
-def _dispatch(ctx: AppContext, args: argparse.Namespace) -> int:
-    service = ctx.accounts
-    if ctx.sandbox:
-        print("(sandbox mode: the built-in TikTok emulator, not real TikTok)", file=sys.stderr)
-    for note in ctx.notes:
-        print(f"note: {note}", file=sys.stderr)
+def _dispatch(graph: AppGraph, args: argparse.Namespace) -> int:
+    service = graph.accounts
     if args.action == "list":
         rows = service.list_accounts()
         if not rows:
@@ -100,10 +77,10 @@ def _dispatch(ctx: AppContext, args: argparse.Namespace) -> int:
         for warning in result.warnings:
             print(f"warning: {warning}")
         return 0
-    account = _find(service, args.account)
+    account = find_account(service, args.account)
     if args.action == "disconnect":
-        warning = service.disconnect(account.id)
-        print(warning or f"Disconnected {account.label}; its posts are kept, unsent.")
+        revoke_problem = service.disconnect(account.id)
+        print(revoke_problem or f"Disconnected {account.label}; its posts are kept, unsent.")
         return 0
     if args.action == "refresh":
         service.refresh(account.id)

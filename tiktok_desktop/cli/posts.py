@@ -18,8 +18,7 @@ import sys
 import zoneinfo
 from typing import Any
 
-from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppContext, build_context, decide_mode
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli import posts_add as cli_posts_add
 from tiktok_desktop.cli.common import (
     EXIT_FAILED,
@@ -29,12 +28,12 @@ from tiktok_desktop.cli.common import (
     app_zone,
     check_zone,
     find_account,
-    release_video,
+    run_on_graph,
 )
-from tiktok_desktop.logging_setup import setup_logging
+from tiktok_desktop.domain.lifecycle import ATTENTION
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.schedule import describe, system_zone_name
-from tiktok_desktop.store import Account, Post, PostState, StoreError
+from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.store.queue import Slot
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -51,7 +50,7 @@ QUEUE_PREVIEW = 3
 # --- parser -----------------------------------------------------------------------------------
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    posts = sub.add_parser("posts", help="schedule, list, cancel and delete posts",
+    posts = sub.add_parser("posts", help="schedule, list, cancel, check and delete posts",
                            description="Schedule TikTok posts from a terminal, with the same "
                            "checks as the app's composer.")
     posts.add_argument("--sandbox", action="store_true",
@@ -72,6 +71,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     delete = actions.add_parser("delete", help="delete a post and its history")
     delete.add_argument("post_id", type=int, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    check = actions.add_parser("check", help="ask TikTok again about a post it has not "
+                               "confirmed (it is never sent twice)")
+    check.add_argument("post_id", type=int, metavar="ID")
 
     queue = actions.add_parser("queue", help="an account's weekly posting times "
                                "(used by 'posts add --queue')")
@@ -93,53 +95,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 # --- entry ------------------------------------------------------------------------------------
 
-def run(args: argparse.Namespace, ctx: AppContext | None = None) -> int:
-    """Run a ``posts`` command; builds (and closes) the app context unless one is given."""
-    if ctx is not None:
-        return _guarded(ctx, args)
-    mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox)
-    setup_logging(mode.paths.log_dir)
-    try:
-        own = build_context(mode)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        return _guarded(own, args)
-    except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
-        return 130
-    finally:
-        own.close()
+def run(args: argparse.Namespace, graph: AppGraph | None = None) -> int:
+    """Run a ``posts`` command; opens (and closes) the app's data unless a graph is given."""
+    return run_on_graph(args, _dispatch, graph)
 
 
-def _guarded(ctx: AppContext, args: argparse.Namespace) -> int:
-    if ctx.sandbox:
-        print("(sandbox mode: the built-in TikTok emulator, not real TikTok)", file=sys.stderr)
-    for note in ctx.notes:
-        print(f"note: {note}", file=sys.stderr)
-    try:
-        return _dispatch(ctx, args)
-    except Refused as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
-        return exc.code
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-
-
-def _dispatch(ctx: AppContext, args: argparse.Namespace) -> int:
+def _dispatch(graph: AppGraph, args: argparse.Namespace) -> int:
     if args.action == "add":
-        return cli_posts_add.add(ctx, args)
+        return cli_posts_add.add(graph, args)
     if args.action == "list":
-        return _list(ctx, args)
+        return _list(graph, args)
     if args.action == "cancel":
-        return _cancel(ctx, args.post_id)
+        return _cancel(graph, args.post_id)
     if args.action == "delete":
-        return _delete(ctx, args.post_id, args.yes)
+        return _delete(graph, args.post_id, args.yes)
+    if args.action == "check":
+        return _check(graph, args.post_id)
     if args.action == "queue":
-        return _queue(ctx, args)
+        return _queue(graph, args)
     raise AssertionError(args.action)
 
 
@@ -203,13 +176,13 @@ def _one_line(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[:width - 1] + "…"
 
 
-def _list(ctx: AppContext, args: argparse.Namespace) -> int:
-    account_id = find_account(ctx, args.account).id if args.account else None
+def _list(graph: AppGraph, args: argparse.Namespace) -> int:
+    account_id = find_account(graph.accounts, args.account).id if args.account else None
     states = [PostState(s) for s in args.state] if args.state else None
-    posts = ctx.posts.repo.query(account_id=account_id, states=states)
-    labels = {a.id: a.label for a in ctx.accounts.list_accounts()}
+    posts = graph.posts.list_posts(account_id=account_id, states=states)
+    labels = {a.id: a.label for a in graph.accounts.list_accounts()}
     short = {a.id: f"@{a.username}" if a.username else a.label
-             for a in ctx.accounts.list_accounts()}
+             for a in graph.accounts.list_accounts()}
     if args.json:
         print(json.dumps([_post_json(p, labels) for p in posts], indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -227,28 +200,27 @@ def _list(ctx: AppContext, args: argparse.Namespace) -> int:
                 f"{_one_line(short.get(p.account_id, '?'), 24):<24} {p.mode.value:<6} "
                 f"{privacy:<9} {_one_line(p.caption, 40) or '-'}")
         print(line.rstrip())
-        if p.last_error_message and p.state in (PostState.FAILED, PostState.NEEDS_REVIEW,
-                                                PostState.NEEDS_RECONNECT, PostState.MISSED):
+        if p.last_error_message and p.state in ATTENTION:
             print(f"{'':>6}{p.last_error_message}")
     return EXIT_OK
 
 
 # --- cancel / delete --------------------------------------------------------------------------
 
-def _existing(ctx: AppContext, post_id: int) -> Post:
-    post = ctx.posts.get(post_id)
+def _existing(graph: AppGraph, post_id: int) -> Post:
+    post = graph.posts.get(post_id)
     if post is None:
         raise Refused(f"There is no post {post_id}; 'tiktok-desktop posts list' shows them.")
     return post
 
 
-def _cancel(ctx: AppContext, post_id: int) -> int:
-    post = _existing(ctx, post_id)
+def _cancel(graph: AppGraph, post_id: int) -> int:
+    post = _existing(graph, post_id)
     if post.state is PostState.DRAFT:
         print(f"Post {post_id} is a draft already: it is not scheduled.")
         return EXIT_OK
     try:
-        ctx.posts.unschedule(post_id)
+        graph.posts.unschedule(post_id)
     except ScheduleRefused as exc:
         raise Refused(*exc.problems, code=EXIT_FAILED) from None
     when = f" (was due {describe(post.due_at, post.due_tz)})" if post.due_at else ""
@@ -267,25 +239,35 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _delete(ctx: AppContext, post_id: int, yes: bool) -> int:
-    post = _existing(ctx, post_id)
+def _delete(graph: AppGraph, post_id: int, yes: bool) -> int:
+    post = _existing(graph, post_id)
     what = f"post {post_id}" + (f" ({_one_line(post.caption, 30)})" if post.caption else "")
     if not yes and not _confirm(f"Delete {what} and its history?"):
         print("Nothing deleted.")
         return EXIT_OK
     try:
-        ctx.posts.delete(post_id)
+        graph.posts.delete(post_id)  # the library copy goes with its last post
     except ScheduleRefused as exc:
         raise Refused(*exc.problems, code=EXIT_FAILED) from None
-    release_video(ctx, post.video_path)
     print(f"Deleted {what}.")
+    return EXIT_OK
+
+
+def _check(graph: AppGraph, post_id: int) -> int:
+    _existing(graph, post_id)
+    try:
+        graph.posts.check_again(post_id)
+    except ScheduleRefused as exc:
+        raise Refused(*exc.problems, code=EXIT_FAILED) from None
+    print(f"Post {post_id} will be checked with TikTok again as soon as TikTok Desktop is "
+          "running (the window, or 'tiktok-desktop run'); it is never sent twice.")
     return EXIT_OK
 
 
 # --- queue ------------------------------------------------------------------------------------
 
-def _queue(ctx: AppContext, args: argparse.Namespace) -> int:
-    account = find_account(ctx, args.account)
+def _queue(graph: AppGraph, args: argparse.Namespace) -> int:
+    account = find_account(graph.accounts, args.account)
     if args.queue_action == "set":
         problems: list[str] = []
         slots: list[Slot] = []
@@ -294,34 +276,35 @@ def _queue(ctx: AppContext, args: argparse.Namespace) -> int:
                 slots.append(parse_slot(text))
             except ValueError as exc:
                 problems.append(str(exc))
-        current_zone, _ = ctx.posts.queue_slots(account.id)
+        current_zone, _ = graph.posts.queue_slots(account.id)
         zone_name = current_zone if args.zone is None else args.zone.strip()
         if (bad := check_zone(zone_name)) is not None:
             problems.append(bad)
         if problems:
             raise Refused(*problems)
-        ctx.posts.set_queue_slots(account.id, slots, zone_name)
+        graph.posts.set_queue_slots(account.id, slots, zone_name)
         print(f"Saved {len(set(slots))} queue slot(s) for {account.label}.")
     elif args.queue_action == "clear":
-        ctx.posts.set_queue_slots(account.id, [], "")
+        graph.posts.set_queue_slots(account.id, [], "")
         print(f"Removed the queue slots of {account.label}.")
         return EXIT_OK
-    return _show_queue(ctx, account)
+    return _show_queue(graph, account)
 
 
-def _show_queue(ctx: AppContext, account: Account) -> int:
-    zone_name, slots = ctx.posts.queue_slots(account.id)
+def _show_queue(graph: AppGraph, account: Account) -> int:
+    zone_name, slots = graph.posts.queue_slots(account.id)
     if not slots:
         print(f"{account.label} has no queue slots. Add some with: tiktok-desktop posts queue "
               f'set --account {account.id} "Mon 09:00" "Wed 18:30"')
         return EXIT_OK
-    shown_zone = zone_name or f"{app_zone(ctx)}, the app's zone"
+    shown_zone = zone_name or f"{app_zone(graph.settings)}, the app's zone"
     print(f"Queue of {account.label} (times in {shown_zone}):")
     for slot in slots:
         print(f"  {slot.label}")
-    upcoming = ctx.posts.next_queue_times(account.id, QUEUE_PREVIEW, app_zone(ctx))
+    upcoming = graph.posts.next_queue_times(account.id, QUEUE_PREVIEW,
+                                            app_zone(graph.settings))
     if upcoming:
         print("Next free times:")
         for epoch in upcoming:
-            print(f"  {describe(epoch, zone_name or app_zone(ctx))}")
+            print(f"  {describe(epoch, zone_name or app_zone(graph.settings))}")
     return EXIT_OK

@@ -1,7 +1,7 @@
 """``tiktok-desktop posts add``: one post scheduled from a terminal, checked like the composer.
 
 The command line is the composer without a window: fresh creator_info (UX-01/02), the form
-rules of services/compose.py (no default privacy, options only from the creator's list,
+rules of domain/compose.py (no default privacy, options only from the creator's list,
 disclosure, caption length), the media checks against TikTok's limits and the creator's
 maximum duration (UX-03), and the schedule checks. Running the command is the user's express
 consent (UX-12), so the consent text (UX-10) is printed with the result and in --help.
@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,8 +27,8 @@ from tiktok_desktop.cli.common import (
     app_zone,
     check_zone,
     find_account,
-    reconnect_message,
 )
+from tiktok_desktop.credentials import AccountError, NeedsReconnect, reconnect_message
 from tiktok_desktop.domain.compose import (
     BRANDED_PRIVATE_HINT,
     DISCLOSURE_HINT,
@@ -38,15 +38,9 @@ from tiktok_desktop.domain.compose import (
     evaluate,
 )
 from tiktok_desktop.services import media
-from tiktok_desktop.services.accounts import AccountError, NeedsReconnect
 from tiktok_desktop.services.media import MediaError, MediaInfo
 from tiktok_desktop.services.posts import ScheduleRefused
-from tiktok_desktop.services.schedule import (
-    ScheduleError,
-    check_schedule,
-    describe,
-    resolve_local,
-)
+from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
 from tiktok_desktop.store import Account, AccountStatus, NewPost, PostMode
 from tiktok_desktop.tiktok import CreatorCannotPost, CreatorInfo, TikTokError
 
@@ -115,19 +109,19 @@ class _Problems:
             raise Refused(*(t for t, _ in self.lines), code=code)
 
 
-def add(ctx: AppContext, args: argparse.Namespace) -> int:
-    account = find_account(ctx, args.account)
+def add(graph: AppGraph, args: argparse.Namespace) -> int:
+    account = find_account(graph.accounts, args.account)
     mode = PostMode.INBOX if args.inbox else PostMode.DIRECT
     found = _Problems()
     caption = _caption(args, found)
     privacy = _privacy(args, found)
     info = _probe(args.file, found)
-    creator, creator_problem = _creator(ctx, account, found)
+    creator, creator_problem = _creator(graph, account, found)
     disclose = args.disclose or args.your_brand or args.branded_content
     form = PostForm(caption=caption, privacy_level=privacy, allow_comment=args.allow_comment,
                     allow_duet=args.allow_duet, allow_stitch=args.allow_stitch,
-                    disclose=disclose, your_brand=args.your_brand,
-                    branded_content=args.branded_content, is_aigc=args.ai_generated, mode=mode)
+                    disclose=disclose, brand_organic=args.your_brand,
+                    brand_content=args.branded_content, is_aigc=args.ai_generated, mode=mode)
     warnings: list[str] = []
     media_problems: list[str] = []
     if info is not None:
@@ -171,18 +165,18 @@ def add(ctx: AppContext, args: argparse.Namespace) -> int:
                    "reconnect it and keep 'video.upload' ticked.")
     if args.cover_ms is not None and mode is PostMode.DIRECT:
         _check_cover(args.cover_ms, info, found)
-    due_at, due_tz = _when(ctx, args, account, found, warnings)
-    if due_at is not None:
-        others = ctx.posts.repo.query(account_id=account.id)
+    due_at, due_tz = _when(graph, args, account, found, warnings)
+    new: NewPost | None = None
+    if info is not None and due_at is not None:
+        new = _new_post(graph, args, account, info, form, due_at, due_tz)
         # The account's status was judged above, in words for the terminal.
-        connected = dataclasses.replace(account, status=AccountStatus.CONNECTED)
-        for text in check_schedule(connected, due_at, mode, ctx.posts.clock(), others, due_tz):
+        for text in graph.posts.problems(new, account_checked=True):
             found.refuse(text.replace("choose Post now", "use --now"))
     for text in warnings:
         print(f"warning: {text}", file=sys.stderr)
     found.raise_if_any()
-    assert info is not None and due_at is not None  # a problem was reported otherwise
-    post_id = _store(ctx, args, account, info, form, due_at, due_tz)
+    assert new is not None and due_at is not None  # a problem was reported otherwise
+    post_id = _store(graph, new, keep_copy=not args.no_copy)
     who = creator.nickname if creator and creator.nickname else account.label
     when = f"{describe(due_at, due_tz)} ({due_tz})"
     print(f"Post {post_id} is due now, {when}, as {who}." if args.now
@@ -255,7 +249,7 @@ def _probe(path: str, found: _Problems) -> MediaInfo | None:
         return None
 
 
-def _creator(ctx: AppContext, account: Account,
+def _creator(graph: AppGraph, account: Account,
              found: _Problems) -> tuple[CreatorInfo | None, str | None]:
     """Fresh creator_info (UX-01), or TikTok's reason the creator cannot post (UX-02)."""
     if account.status is not AccountStatus.CONNECTED:
@@ -264,7 +258,7 @@ def _creator(ctx: AppContext, account: Account,
     if "video.publish" not in account.granted_scopes:
         return None, None  # no creator_info without it; evaluate() says what that means
     try:
-        return ctx.accounts.fresh_creator_info(account.id), None
+        return graph.accounts.fresh_creator_info(account.id), None
     except CreatorCannotPost as exc:
         return None, str(exc)
     except NeedsReconnect:
@@ -292,23 +286,23 @@ def _parse_at(text: str) -> dt.datetime | None:
     return None
 
 
-def _when(ctx: AppContext, args: argparse.Namespace, account: Account, found: _Problems,
+def _when(graph: AppGraph, args: argparse.Namespace, account: Account, found: _Problems,
           warnings: list[str]) -> tuple[int | None, str]:
     """(due epoch, zone name); None with a problem reported when no time can be used."""
     if args.zone is not None and (bad := check_zone(args.zone.strip())) is not None:
         found.refuse(bad)
         return None, ""
-    zone_name = app_zone(ctx, args.zone.strip() if args.zone is not None else None)
+    zone_name = app_zone(graph.settings, args.zone.strip() if args.zone is not None else None)
     if args.now:
-        return int(ctx.posts.clock()), zone_name
+        return int(graph.posts.clock()), zone_name
     if args.queue:
-        slot_zone, slots = ctx.posts.queue_slots(account.id)
+        slot_zone, slots = graph.posts.queue_slots(account.id)
         if not slots:
             found.refuse(f"{account.label} has no queue slots: add some with 'tiktok-desktop "
                          f"posts queue set --account {account.id} \"Mon 09:00\" …', or use "
                          "--at or --now.")
             return None, ""
-        times = ctx.posts.next_queue_times(account.id, 1, zone_name)
+        times = graph.posts.next_queue_times(account.id, 1, zone_name)
         if not times:
             found.refuse(f"Every queue slot of {account.label} is taken for the next year: "
                          "use --at instead.")
@@ -329,21 +323,24 @@ def _when(ctx: AppContext, args: argparse.Namespace, account: Account, found: _P
     return resolved.epoch, resolved.zone
 
 
-def _store(ctx: AppContext, args: argparse.Namespace, account: Account, info: MediaInfo,
-           form: PostForm, due_at: int, due_tz: str) -> int:
+def _new_post(graph: AppGraph, args: argparse.Namespace, account: Account, info: MediaInfo,
+              form: PostForm, due_at: int, due_tz: str) -> NewPost:
     direct = form.mode is PostMode.DIRECT
-    new = NewPost(
+    return NewPost(
         account_id=account.id, video_path=args.file, video_size=info.size_bytes,
         video_meta=info.to_meta(), caption=form.caption,
         privacy_level=form.privacy_level if direct else None,
         allow_comment=form.allow_comment, allow_duet=form.allow_duet,
         allow_stitch=form.allow_stitch, disclose_commercial=form.disclose,
-        brand_organic=form.disclose and form.your_brand,
-        brand_content=form.disclose and form.branded_content, is_aigc=form.is_aigc,
+        brand_organic=form.disclose and form.brand_organic,
+        brand_content=form.disclose and form.brand_content, is_aigc=form.is_aigc,
         cover_time_ms=args.cover_ms, mode=form.mode, due_at=due_at, due_tz=due_tz,
-        consent_at=int(ctx.posts.clock()),
+        consent_at=int(graph.posts.clock()),
     )
+
+
+def _store(graph: AppGraph, new: NewPost, *, keep_copy: bool) -> int:
     try:  # the same check, copy and store as the composer (services.posts)
-        return ctx.posts.schedule_video(new, keep_copy=not args.no_copy).id
+        return graph.posts.schedule_video(new, keep_copy=keep_copy).id
     except ScheduleRefused as exc:
         raise Refused(*exc.problems) from None

@@ -13,21 +13,22 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import httpx
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
-from tiktok_desktop.bootstrap import build_context, decide_mode
-from tiktok_desktop.config import DEFAULT_REDIRECT_URI, SettingsStore
-from tiktok_desktop.credentials.vault import SERVICE, SessionOnlyBackend, Vault
-from tiktok_desktop.engine import Engine, HeadlessRunner, LoggingListener
-from tiktok_desktop.logging_setup import REDACTOR, RedactingFilter, setup_logging
-from tiktok_desktop.services.accounts import AccountsService
-from tiktok_desktop.store import AccountsRepo, Database, PostsRepo, StoreError
-from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+from tiktok_desktop.bootstrap import AppGraph, Runtime, build, decide_mode
+from tiktok_desktop.engine import HeadlessListener
+from tiktok_desktop.logging_setup import (
+    PrivateRotatingFileHandler,
+    RedactingFilter,
+    setup_logging,
+)
+from tiktok_desktop.paths import ensure_private_dir, touch_private
+from tiktok_desktop.store import StoreError
 
 log = logging.getLogger("tiktok_desktop.run")
 
@@ -42,78 +43,51 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                      help="use a sandbox already running at URL (from 'tiktok-desktop sandbox "
                      "serve') instead of starting one; uses the sandbox profile's data")
     run.add_argument("--debug", action="store_true", help="log more detail")
+    run.add_argument("--log-file", metavar="PATH", type=Path,
+                     help="also write the log lines to PATH (rotated, private to you); the "
+                     "background service uses it, so its status can say what it last did")
 
 
-def _stdout_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
-    handler.setLevel(logging.DEBUG if debug else logging.INFO)
-    handler.addFilter(RedactingFilter())
-    handler._tiktok_desktop = True  # type: ignore[attr-defined]  # replaced on re-setup
+def _stdout_logging(debug: bool, log_file: Path | None = None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    if log_file is not None:
+        ensure_private_dir(log_file.parent)
+        handlers.append(PrivateRotatingFileHandler(touch_private(log_file), maxBytes=1_000_000,
+                                                   backupCount=1, encoding="utf-8"))
     root = logging.getLogger()
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+        handler.setLevel(logging.DEBUG if debug else logging.INFO)
+        handler.addFilter(RedactingFilter())
+        handler._tiktok_desktop = True  # type: ignore[attr-defined]  # replaced on re-setup
+        root.addHandler(handler)
     if debug:
         root.setLevel(logging.DEBUG)
 
 
-class _External:
-    """The engine's pieces for a sandbox running elsewhere (no AppContext: no window)."""
-
-    def __init__(self, url: str) -> None:
-        base = url.rstrip("/")
-        self.http = httpx.Client(trust_env=False, follow_redirects=False)
-        info = self.http.get(f"{base}/__sandbox__/info", timeout=10).json()
-        app = next(a for a in info["apps"] if a["client_key"] == info["default_client_key"])
-        REDACTOR.add_secret(app["client_secret"])
-        self.paths = paths.resolve().for_profile(paths.SANDBOX_PROFILE).ensure()
-        self.settings = SettingsStore(paths.resolve().settings_file).load()
-        self.db = Database.open(self.paths.db_file)
-        self.vault = Vault(SERVICE + "-sandbox")
-        if not self.vault.available():
-            log.info("no system keyring: sandbox sign-ins last until this process exits")
-            self.vault = Vault(self.vault.service, backend=SessionOnlyBackend())
-        endpoints = Endpoints.single(base)
-        oauth = OAuthClient(self.http, ClientCredentials(app["client_key"],
-                                                         app["client_secret"]), endpoints)
-        self.accounts = AccountsService(AccountsRepo(self.db), self.vault, oauth,
-                                        TikTokApi(self.http, endpoints),
-                                        redirect_uri=DEFAULT_REDIRECT_URI)
-        self.engine = Engine(posts=PostsRepo(self.db), accounts=self.accounts, vault=self.vault,
-                             http=self.http, endpoints=endpoints, listener=LoggingListener(),
-                             grace=lambda: self.settings.late_grace_minutes * 60.0,
-                             share_base=base)
-
-    def close(self) -> None:
-        self.http.close()
-        self.db.close()
+def _open(args: argparse.Namespace, runtime: Runtime | None) -> AppGraph:
+    mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox,
+                       sandbox_url=args.sandbox_url or "")
+    return build(mode, runtime=runtime)
 
 
-def _build(args: argparse.Namespace) -> tuple[Engine, Callable[[], None], str]:
-    if args.sandbox_url:
-        external = _External(args.sandbox_url)
-        return external.engine, external.close, f"the sandbox at {args.sandbox_url}"
-    mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox)
-    ctx = build_context(mode)
-    where = f"the built-in sandbox at {ctx.sandbox_server.base_url}" \
-        if ctx.sandbox_server is not None else "TikTok"
-    return Engine.from_context(ctx, LoggingListener()), ctx.close, where
-
-
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
+    """``runtime``: time, randomness and engine settings (the fault campaign injects its own)."""
     base = paths.resolve()
     profile = base.for_profile(paths.SANDBOX_PROFILE) if (args.sandbox or args.sandbox_url) \
         else base
     setup_logging(profile.log_dir)
-    _stdout_logging(args.debug)
+    _stdout_logging(args.debug, args.log_file)
     try:
-        engine, close, where = _build(args)
+        graph = _open(args, runtime)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (httpx.HTTPError, ValueError, KeyError, StopIteration) as exc:
         print(f"error: no sandbox answered at {args.sandbox_url} ({exc})", file=sys.stderr)
         return 2
-    runner = HeadlessRunner(engine)
+    engine = graph.engine(HeadlessListener())
+    runner = graph.headless_runner(engine)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -125,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, on_signal)
     log.info("%s %s engine running against %s (owner %s)%s", APP_DISPLAY_NAME, __version__,
-             where, engine.owner, "; publishing what is due, then exiting" if args.once
+             graph.where, engine.owner, "; publishing what is due, then exiting" if args.once
              else "; Ctrl-C stops it")
     try:
         if args.once:
@@ -134,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             runner.run()
     finally:
         engine.stop(wait=True)
-        close()
+        graph.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("engine stopped%s", " (interrupted)" if stopping.is_set() else "")

@@ -1,2 +1,35 @@
-"""Secrets and sign-ins below services and engine: the keyring vault, the token source, and
-TikTok's upload links (no Qt, no widgets)."""
+"""Secrets and sign-ins, below services and engine: the keyring vault, the one token source
+(refresh with a cross-process lease), and TikTok's upload links. No Qt, no widgets."""
+
+from tiktok_desktop.credentials.errors import (
+    AccountError,
+    NeedsReconnect,
+    TransientAccountError,
+    reconnect_message,
+)
+from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, TokenSource
+from tiktok_desktop.credentials.upload_links import UploadLinks
+from tiktok_desktop.credentials.vault import (
+    SERVICE,
+    NoSecureBackend,
+    SessionOnlyBackend,
+    StoredTokens,
+    Vault,
+    VaultError,
+)
+
+__all__ = [
+    "REFRESH_MARGIN",
+    "SERVICE",
+    "AccountError",
+    "NeedsReconnect",
+    "NoSecureBackend",
+    "SessionOnlyBackend",
+    "StoredTokens",
+    "TokenSource",
+    "TransientAccountError",
+    "UploadLinks",
+    "Vault",
+    "VaultError",
+    "reconnect_message",
+]

@@ -22,14 +22,12 @@ class UploadLinks:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
-    # Vault has no public API for other entries yet; its private helpers give the same
-    # backend checks and error messages as the token entries.
     def put(self, post_id: int, publish_id: str, url: str) -> None:
-        self.vault._set(_entry(post_id), json.dumps({"publish_id": publish_id, "url": url}))
+        self.vault.set_entry(_entry(post_id), json.dumps({"publish_id": publish_id, "url": url}))
 
     def get(self, post_id: int, publish_id: str) -> str | None:
         try:
-            text = self.vault._get(_entry(post_id))
+            text = self.vault.get_entry(_entry(post_id))
         except VaultError as exc:
             log.info("upload link for post %d unreadable: %s", post_id, exc)
             return None
@@ -46,6 +44,6 @@ class UploadLinks:
 
     def delete(self, post_id: int) -> None:
         try:
-            self.vault._delete(_entry(post_id))
+            self.vault.delete_entry(_entry(post_id))
         except VaultError as exc:  # a leftover entry is harmless: it names its publish_id
             log.info("could not remove the upload link of post %d: %s", post_id, exc)

@@ -105,16 +105,16 @@ class Vault:
             return False
         return True
 
-    # -- raw entries -------------------------------------------------------------------------
+    # -- named entries -----------------------------------------------------------------------
 
-    def _get(self, entry: str) -> str | None:
+    def get_entry(self, entry: str) -> str | None:
         self.check()
         try:
             return self.backend.get_password(self.service, entry)
         except keyring.errors.KeyringError as exc:
             raise VaultError(f"Reading from the system keyring failed: {exc}") from None
 
-    def _set(self, entry: str, value: str) -> None:
+    def set_entry(self, entry: str, value: str) -> None:
         self.check()
         try:
             self.backend.set_password(self.service, entry, value)
@@ -123,7 +123,8 @@ class Vault:
                 f"Saving to the system keyring failed: {exc}. Unlock your keyring and try again."
             ) from None
 
-    def _delete(self, entry: str) -> None:
+    def delete_entry(self, entry: str) -> None:
+        """Remove ``entry``; one that is already gone is fine."""
         self.check()
         try:
             self.backend.delete_password(self.service, entry)
@@ -135,13 +136,13 @@ class Vault:
     # -- the client secret -------------------------------------------------------------------
 
     def client_secret(self) -> str | None:
-        return self._get(_CLIENT_SECRET_ENTRY)
+        return self.get_entry(_CLIENT_SECRET_ENTRY)
 
     def set_client_secret(self, secret: str) -> None:
         if secret:
-            self._set(_CLIENT_SECRET_ENTRY, secret)
+            self.set_entry(_CLIENT_SECRET_ENTRY, secret)
         else:
-            self._delete(_CLIENT_SECRET_ENTRY)
+            self.delete_entry(_CLIENT_SECRET_ENTRY)
 
     # -- account tokens ----------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class Vault:
         return f"account:{open_id}"
 
     def tokens(self, open_id: str) -> StoredTokens | None:
-        text = self._get(self._account_entry(open_id))
+        text = self.get_entry(self._account_entry(open_id))
         if not text:
             return None
         try:
@@ -168,11 +169,11 @@ class Vault:
                     tokens.access_token, old.refresh_token, tokens.access_expires_at,
                     old.refresh_expires_at, tokens.scopes or old.scopes,
                 )
-        self._set(self._account_entry(open_id), tokens.to_json())
+        self.set_entry(self._account_entry(open_id), tokens.to_json())
         return tokens
 
     def delete_tokens(self, open_id: str) -> None:
-        self._delete(self._account_entry(open_id))
+        self.delete_entry(self._account_entry(open_id))
 
 
 class SessionOnlyBackend(keyring.backend.KeyringBackend):

@@ -99,8 +99,8 @@ class PostForm:
     allow_duet: bool = False
     allow_stitch: bool = False
     disclose: bool = False
-    your_brand: bool = False
-    branded_content: bool = False
+    brand_organic: bool = False
+    brand_content: bool = False
     is_aigc: bool = False
     mode: PostMode = PostMode.DIRECT
 
@@ -122,9 +122,9 @@ class FormState:
     duet_enabled: bool
     stitch_enabled: bool
     interaction_tooltips: dict[str, str]
-    your_brand_enabled: bool
-    branded_enabled: bool
-    branded_tooltip: str
+    brand_organic_enabled: bool
+    brand_content_enabled: bool
+    brand_content_tooltip: str
     label_text: str  # what TikTok will label the post, "" for none
     declaration_html: str
     notice: str
@@ -136,7 +136,7 @@ class FormState:
 
 def _declaration(form: PostForm) -> str:
     music = f'<a href="{MUSIC_URL}">Music Usage Confirmation</a>'
-    if form.disclose and form.branded_content:
+    if form.disclose and form.brand_content:
         policy = f'<a href="{POLICY_URL}">Branded Content Policy</a>'
         return f"By posting, you agree to TikTok's {policy} and {music}."
     return f"By posting, you agree to TikTok's {music}."
@@ -145,9 +145,9 @@ def _declaration(form: PostForm) -> str:
 def _label(form: PostForm) -> str:
     if not form.disclose:
         return ""
-    if form.branded_content:
+    if form.brand_content:
         return "Your video will be labeled as 'Paid partnership'."
-    if form.your_brand:
+    if form.brand_organic:
         return "Your video will be labeled as 'Promotional content'."
     return ""
 
@@ -164,7 +164,7 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
     """
     direct = form.mode is PostMode.DIRECT
     options = creator.privacy_level_options if creator else ()
-    branded = form.disclose and form.branded_content
+    branded = form.disclose and form.brand_content
     privacy_choices = tuple(
         PrivacyChoice(
             value=o, label=PRIVACY_LABELS.get(o, o.replace("_", " ").capitalize()),
@@ -203,7 +203,7 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
                         "'video.publish' ticked, or send the video to the TikTok inbox.")
     if direct:
         # Disclosure first: its hover text is TikTok's exact wording (UX-08).
-        if form.disclose and not (form.your_brand or form.branded_content):
+        if form.disclose and not (form.brand_organic or form.brand_content):
             problems.append(DISCLOSURE_HINT)
         if form.privacy_level is None:
             problems.append("Choose who can view this video.")
@@ -219,10 +219,10 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
         duet_enabled=interactions_open and "duet" not in tips,
         stitch_enabled=interactions_open and "stitch" not in tips,
         interaction_tooltips=tips,
-        your_brand_enabled=form.disclose and direct,
+        brand_organic_enabled=form.disclose and direct,
         # UX-09: with "Only me" chosen, branded content is not offered.
-        branded_enabled=form.disclose and direct and not private,
-        branded_tooltip=BRANDED_PRIVATE_HINT if private else "",
+        brand_content_enabled=form.disclose and direct and not private,
+        brand_content_tooltip=BRANDED_PRIVATE_HINT if private else "",
         label_text=_label(form) if direct else "",
         declaration_html=_declaration(form),
         notice=PROCESSING_NOTICE if direct else INBOX_NOTICE,

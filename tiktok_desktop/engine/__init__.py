@@ -1,18 +1,18 @@
 """Due-time scheduling and the publish state machine (no Qt: the GUI bridge is ui/worker.py).
 
-Entry points: Engine (scheduler.py), HeadlessRunner (runner.py), the listener protocol
-(listener.py) and the user actions for posts handed back (actions.py).
+Entry points: Engine (scheduler.py) built from EngineParts (parts.py) by the composition root,
+HeadlessRunner (runner.py), and the listener protocol (listener.py).
 """
 
-from tiktok_desktop.engine.actions import check_again, post_now, reschedule
 from tiktok_desktop.engine.config import DEFAULT_GRACE_SECONDS, EngineConfig
 from tiktok_desktop.engine.listener import (
     EngineListener,
-    LoggingListener,
+    HeadlessListener,
     Notice,
     NoticeKind,
     NullListener,
 )
+from tiktok_desktop.engine.parts import EngineParts, VideoCheck
 from tiktok_desktop.engine.runner import HeadlessRunner
 from tiktok_desktop.engine.scheduler import Engine
 
@@ -21,12 +21,11 @@ __all__ = [
     "Engine",
     "EngineConfig",
     "EngineListener",
+    "EngineParts",
+    "HeadlessListener",
     "HeadlessRunner",
-    "LoggingListener",
     "Notice",
     "NoticeKind",
     "NullListener",
-    "check_again",
-    "post_now",
-    "reschedule",
+    "VideoCheck",
 ]

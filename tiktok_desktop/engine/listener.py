@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,9 +58,9 @@ class NullListener:
         pass
 
 
-class LoggingListener:
-    """For the headless runner: notices go to the log (state changes are always logged by the
-    engine itself, see LoggedListener)."""
+class HeadlessListener:
+    """For ``tiktok-desktop run``: notices go to the log (state changes are logged by the
+    engine's Reporter for every listener)."""
 
     def post_changed(self, post: Post) -> None:
         pass
@@ -73,20 +74,33 @@ class LoggingListener:
         log.info("%s: %s: %s", where, notice.kind.value, notice.message)
 
 
-class LoggedListener:
-    """Wraps the caller's listener: every state change is logged (GUI and headless alike),
-    without captions or links (they are the user's, and a link is a credential)."""
+class Reporter:
+    """How the engine reports, whoever listens: every state change is logged (without
+    captions or links: they are the user's, and a link is a credential), and a lost sign-in
+    is told once per account until it is connected again, not once per post. Thread-safe."""
 
-    def __init__(self, inner: EngineListener) -> None:
-        self.inner = inner
+    def __init__(self, listener: EngineListener | None = None) -> None:
+        self.listener: EngineListener = listener or NullListener()
+        self._told_reconnect: set[int] = set()
+        self._lock = threading.Lock()
 
     def post_changed(self, post: Post) -> None:
         log.info("post %d: %s%s", post.id, post.state.value,
                  f" ({post.step.value})" if post.step else "")
-        self.inner.post_changed(post)
+        self.listener.post_changed(post)
 
     def upload_progress(self, post_id: int, sent: int, total: int) -> None:
-        self.inner.upload_progress(post_id, sent, total)
+        self.listener.upload_progress(post_id, sent, total)
 
     def notice(self, notice: Notice) -> None:
-        self.inner.notice(notice)
+        if notice.kind is NoticeKind.NEEDS_RECONNECT and notice.account_id is not None:
+            with self._lock:
+                if notice.account_id in self._told_reconnect:
+                    return
+                self._told_reconnect.add(notice.account_id)
+        self.listener.notice(notice)
+
+    def reconnected(self, account_id: int) -> None:
+        """The account works again: its next lost sign-in is news."""
+        with self._lock:
+            self._told_reconnect.discard(account_id)

@@ -12,46 +12,48 @@ Exactly once: init is called only while TikTok cannot have accepted an earlier p
 post (no publish_id, or only non-final chunks sent, or TikTok said FAILED, or TikTok reports
 part of the video while its upload link is dead). Everything that could have been accepted is
 decided by status/fetch, ending in published / in_inbox / failed / unconfirmed.
+
+This module decides the order and makes the TikTok calls; every commit goes through the
+post's PostLedger (ledger.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
+import math
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
-from tiktok_desktop.credentials.tokens import TokenKeeper
-from tiktok_desktop.credentials.upload_links import UploadLinks
-from tiktok_desktop.credentials.vault import VaultError
-from tiktok_desktop.domain.review import review_problems
-from tiktok_desktop.engine.config import EngineConfig
-from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind
-from tiktok_desktop.engine.ratelimit import Budget, RateLimits
-from tiktok_desktop.engine.sleep import EngineStopping, Sleeper
-from tiktok_desktop.engine.steps import Handled, PostSteps, human_duration, snippet
-from tiktok_desktop.services.accounts import (
-    AccountsService,
+from tiktok_desktop.credentials import (
+    AccountError,
+    NeedsReconnect,
+    TransientAccountError,
+    VaultError,
 )
-from tiktok_desktop.services.library import verify as video_problem
+from tiktok_desktop.domain.review import review_problems
+from tiktok_desktop.engine.ledger import Handled, PostLedger, human_duration, snippet
+from tiktok_desktop.engine.listener import NoticeKind, Reporter
+from tiktok_desktop.engine.parts import EngineParts
+from tiktok_desktop.engine.ratelimit import Budget
+from tiktok_desktop.engine.sleep import EngineStopping
 from tiktok_desktop.store import (
     AccountStatus,
     LeaseLost,
     Post,
     PostMode,
-    PostsRepo,
     PostState,
     PostStep,
 )
 from tiktok_desktop.tiktok import (
     NO_RETRY,
+    AccessTokenInvalid,
     ChunkPlan,
-    ChunkUploader,
     PostInfo,
+    PrivacyLevelMismatch,
     PublishIdError,
     PublishStatus,
-    TikTokApi,
+    RateLimited,
     TikTokError,
     UnsupportedContainer,
     UploadCancelled,
@@ -66,48 +68,36 @@ from tiktok_desktop.tiktok import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Publisher:
     """Shared by the engine's account jobs; each run() works on one claimed post."""
 
-    def __init__(self, *, posts: PostsRepo, accounts: AccountsService, tokens: TokenKeeper,
-                 api: TikTokApi, uploader: ChunkUploader, links: UploadLinks,
-                 limits: RateLimits, listener: EngineListener, notify: Callable[[Notice], None],
-                 clock: Callable[[], float], monotonic: Callable[[], float], sleeper: Sleeper,
-                 rand: Callable[[], float], config: EngineConfig, owner: str,
-                 stop: threading.Event, share_base: str) -> None:
-        self.posts = posts
-        self.accounts = accounts
-        self.tokens = tokens
-        self.api = api
-        self.uploader = uploader
-        self.links = links
-        self.limits = limits
-        self.listener = listener
-        self.notify = notify
-        self.clock = clock
-        self.monotonic = monotonic
-        self.sleeper = sleeper
-        self.rand = rand
-        self.config = config
-        self.owner = owner
-        self.stop = stop
-        self.share_base = share_base.rstrip("/")
+    def __init__(self, parts: EngineParts, reporter: Reporter) -> None:
+        self.parts = parts
+        self.reporter = reporter
 
     def run(self, post: Post) -> None:
         """Work on ``post`` (claimed by this engine) until it rests: a final state, a retry
         time, needs_review/needs_reconnect, or the engine stopping."""
-        _PostRun(self, post).execute()
-
-    def backoff(self, attempt: int) -> float:
-        c = self.config
-        base = min(c.retry_cap, c.retry_base * 2.0 ** max(0, attempt - 1))
-        return base * (1.0 + c.retry_jitter * (2.0 * self.rand() - 1.0))
+        _Run(self.parts, self.reporter, post).execute()
 
 
-class _PostRun(PostSteps):
-    """The order of the steps (see the module docstring)."""
+class _Run:
+    """One claimed post's run: the order of the steps and the TikTok calls they make."""
+
+    def __init__(self, parts: EngineParts, reporter: Reporter, post: Post) -> None:
+        self.parts = parts
+        self.reporter = reporter
+        self.ledger = PostLedger(parts, reporter, post)
+        self.token: str | None = None
+        self.refreshed = False
+        self._progress_at = -math.inf
+
+    @property
+    def post(self) -> Post:
+        return self.ledger.post
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -119,18 +109,19 @@ class _PostRun(PostSteps):
         except LeaseLost:
             log.info("post %d was taken over by another engine; leaving it", self.post.id)
         except EngineStopping:
-            self._release()
+            self.ledger.release()
         except Exception:
             log.exception("unexpected error while publishing post %d", self.post.id)
             with contextlib.suppress(Handled, LeaseLost):
-                self._retry("An unexpected error interrupted the post (details are in the log).",
-                            "app_error")
+                self.ledger.retry("An unexpected error interrupted the post (details are in the "
+                                  "log).", "app_error")
 
     def _go(self) -> None:
-        account = self.p.accounts.repo.get(self.post.account_id)
+        account = self.parts.accounts.get(self.post.account_id)
         if account is None:
-            self._fail("The TikTok account of this post was removed from the app.", "no_account")
-        self.account = account
+            self.ledger.fail("The TikTok account of this post was removed from the app.",
+                             "no_account")
+        self.ledger.account = account
         post = self.post
         if post.publish_id and post.step is not None and post.step.may_be_accepted:
             self._resume_accepted()
@@ -141,8 +132,9 @@ class _PostRun(PostSteps):
                 self._check_file()
                 self._upload(url, plan_chunks(post.video_size))
                 return
-            self._forget("TikTok's upload link for the unfinished upload is gone or expired, "
-                         "and TikTok never got the whole video: starting the upload again.")
+            self.ledger.forget_publish(
+                "TikTok's upload link for the unfinished upload is gone or expired, and TikTok "
+                "never got the whole video: starting the upload again.")
         self._fresh()
 
     # -- the fresh path ----------------------------------------------------------------------
@@ -152,39 +144,38 @@ class _PostRun(PostSteps):
         self._ensure_token()
         if post.mode is PostMode.DIRECT:
             self._budget(Budget.CREATOR_INFO)
-            info = self._call(lambda tok: self.p.api.creator_info(tok, retry=NO_RETRY))
-            self.p.accounts.repo.set_creator_info(post.account_id, info.to_dict())
+            info = self._call(lambda tok: self.parts.api.creator_info(tok, retry=NO_RETRY))
+            self.parts.accounts.set_creator_info(post.account_id, info.to_dict())
             problems = review_problems(post, info)
             if problems:
-                self._rest(PostState.NEEDS_REVIEW, " ".join(problems),
-                           NoticeKind.NEEDS_REVIEW, last_error_code="creator_settings_changed",
-                           last_error_message=" ".join(problems), step=None)
+                self.ledger.needs_review(" ".join(problems), "creator_settings_changed")
         self._check_file()
         try:
             plan = plan_chunks(post.video_size)
             content_type_for(post.video_path)
             post_info = self._post_info() if post.mode is PostMode.DIRECT else None
         except (VideoSizeError, UnsupportedContainer) as exc:
-            self._fail(exc.user_message, exc.code or "bad_video")
+            self.ledger.fail(exc.user_message, exc.code or "bad_video")
         except ValueError as exc:
-            self._fail(f"The post's settings are not valid for TikTok ({exc}). Open the post "
+            self.ledger.fail(f"The post's settings are not valid for TikTok ({exc}). Open the post "
                        "and check them.", "bad_post_info")
-        if self.p.stop.is_set():
+        if self.parts.stop.is_set():
             raise EngineStopping()  # do not start a publish the engine will not finish
         self._budget(Budget.INIT)
-        self._move(PostState.PREPARING, "Asking TikTok to start the upload.", step=PostStep.INIT,
-                   publish_id=None, bytes_uploaded=0, upload_expires_at=None)
+        self.ledger.move(PostState.PREPARING, "Asking TikTok to start the upload.",
+                         step=PostStep.INIT, publish_id=None, bytes_uploaded=0,
+                         upload_expires_at=None)
         if post_info is not None:
-            ticket = self._call(lambda tok: self.p.api.init_direct_post(tok, post_info, plan))
+            ticket = self._call(lambda tok: self.parts.api.init_direct_post(tok, post_info, plan))
         else:
-            ticket = self._call(lambda tok: self.p.api.init_inbox_upload(tok, plan))
-        expires = int(self.p.clock()) + self.p.config.upload_url_lifetime
+            ticket = self._call(lambda tok: self.parts.api.init_inbox_upload(tok, plan))
+        expires = int(self.parts.clock()) + self.parts.config.upload_url_lifetime
         try:
-            self.p.links.put(post.id, ticket.publish_id, ticket.upload_url)
+            self.parts.links.put(post.id, ticket.publish_id, ticket.upload_url)
         except VaultError as exc:  # the upload works; only a resume after a crash starts over
             log.info("post %d: upload link not kept in the keyring: %s", post.id, exc)
         single = plan.total_chunk_count == 1
-        self._move(PostState.UPLOADING,
+        self.ledger.move(PostState.UPLOADING,
                    f"TikTok is ready for the video (publish id {ticket.publish_id}).",
                    publish_id=ticket.publish_id, step=PostStep.FINAL if single else PostStep.UPLOAD,
                    upload_expires_at=expires, bytes_uploaded=0)
@@ -208,9 +199,9 @@ class _PostRun(PostSteps):
 
     def _check_file(self) -> None:
         post = self.post
-        problem = video_problem(post.video_path, post.video_size, post.video_sha256)
+        problem = self.parts.check_video(post.video_path, post.video_size, post.video_sha256)
         if problem is not None:
-            self._fail(problem, "video_file_changed")
+            self.ledger.fail(problem, "video_file_changed")
 
     # -- upload ------------------------------------------------------------------------------
 
@@ -218,9 +209,9 @@ class _PostRun(PostSteps):
         post = self.post
         if not post.publish_id or post.upload_expires_at is None:
             return None
-        if self.p.clock() >= post.upload_expires_at - self.p.config.upload_url_margin:
+        if self.parts.clock() >= post.upload_expires_at - self.parts.config.upload_url_margin:
             return None
-        return self.p.links.get(post.id, post.publish_id)
+        return self.parts.links.get(post.id, post.publish_id)
 
     def _upload(self, url: str, plan: ChunkPlan) -> None:
         post = self.post
@@ -228,10 +219,10 @@ class _PostRun(PostSteps):
         last_first = plan.chunk(plan.total_chunk_count - 1).first
         start = min(post.bytes_uploaded, size)
         if start >= last_first and post.step is not PostStep.FINAL:
-            self._move(PostState.UPLOADING, "Sending the last part of the video.",
+            self.ledger.move(PostState.UPLOADING, "Sending the last part of the video.",
                        step=PostStep.FINAL)
         elif post.state is not PostState.UPLOADING:
-            self._move(PostState.UPLOADING,
+            self.ledger.move(PostState.UPLOADING,
                        f"Resuming the upload at {start * 100 // size}%." if start else
                        "Uploading the video.")
 
@@ -239,61 +230,62 @@ class _PostRun(PostSteps):
             # Runs before the uploader sends its next PUT: the final-chunk mark is on disk
             # before the last chunk can leave.
             if last_first <= offset < size and self.post.step is not PostStep.FINAL:
-                self._move(PostState.UPLOADING, "Sending the last part of the video.",
+                self.ledger.move(PostState.UPLOADING, "Sending the last part of the video.",
                            step=PostStep.FINAL, bytes_uploaded=offset)
             else:
-                self._checkpoint(bytes_uploaded=offset)
+                self.ledger.checkpoint(bytes_uploaded=offset)
 
         try:
-            self.p.uploader.upload(url, post.video_path, plan=plan, start_offset=start,
+            self.parts.uploader.upload(url, post.video_path, plan=plan, start_offset=start,
                                    progress=self._progress, checkpoint=checkpoint,
-                                   cancel=self.p.stop)
+                                   cancel=self.parts.stop)
         except UploadCancelled:
             raise EngineStopping() from None
         except UploadInterrupted as exc:
-            self._retry(exc.user_message, exc.code or "upload_interrupted")
+            self.ledger.retry(exc.user_message, exc.code or "upload_interrupted")
         except (UploadUrlExpired, UploadTaskNotFound) as exc:
             if self.post.step is PostStep.FINAL:
                 self._reconcile()
                 return
-            self._retry(f"{exc.user_message}", exc.code or "upload_link_dead", publish_id=None,
-                        step=None, bytes_uploaded=0, upload_expires_at=None)
+            self.ledger.retry(exc.user_message, exc.code or "upload_link_dead",
+                              publish_id=None, step=None, bytes_uploaded=0,
+                              upload_expires_at=None)
         except (VideoSizeError, UnsupportedContainer, UploadRejected) as exc:
             # The chunk in flight was refused or cut short: TikTok does not have the video.
-            self._fail(exc.user_message, exc.code or "upload_rejected", step=None)
+            self.ledger.fail(exc.user_message, exc.code or "upload_rejected", step=None)
         except UploadError as exc:
             if self.post.step is PostStep.FINAL:
                 self._reconcile()
                 return
             if exc.code == "file_read_failed":
-                self._fail(exc.user_message, exc.code, step=None)
-            self._retry(exc.user_message, exc.code or "upload_failed")
-        self.p.links.delete(post.id)
-        self._move(PostState.PROCESSING, "TikTok has the whole video and is processing it; "
+                self.ledger.fail(exc.user_message, exc.code, step=None)
+            self.ledger.retry(exc.user_message, exc.code or "upload_failed")
+        self.parts.links.delete(post.id)
+        self.ledger.move(PostState.PROCESSING, "TikTok has the whole video and is processing it; "
                    "this can take a few minutes.", step=PostStep.POLL, bytes_uploaded=size,
                    upload_expires_at=None)
         self._poll()
 
     def _progress(self, sent: int, total: int) -> None:
-        now = self.p.monotonic()
-        if sent >= total or now - self._progress_at >= self.p.config.progress_interval:
+        now = self.parts.monotonic()
+        if sent >= total or now - self._progress_at >= self.parts.config.progress_interval:
             self._progress_at = now
-            self.p.listener.upload_progress(self.post.id, sent, total)
+            self.reporter.upload_progress(self.post.id, sent, total)
         # A slow chunk can outlast the lease: keep it alive while bytes flow.
-        if now - self._renewed_at >= self.p.config.lease_seconds / 4:
-            self._checkpoint()
+        if now - self.ledger.renewed_at >= self.parts.config.lease_seconds / 4:
+            self.ledger.checkpoint()
 
     # -- after the last chunk may have gone ----------------------------------------------------
 
     def _resume_accepted(self) -> None:
         if self.post.step is PostStep.POLL:
             if self.post.state is not PostState.PROCESSING:
-                self._move(PostState.PROCESSING, "Asking TikTok whether the post went out.")
+                self.ledger.move(PostState.PROCESSING, "Asking TikTok whether the post went out.")
             self._poll()
             return
         url = self._live_link()
-        if url is not None and video_problem(self.post.video_path, self.post.video_size,
-                                             self.post.video_sha256) is None:
+        if url is not None and self.parts.check_video(
+                self.post.video_path, self.post.video_size, self.post.video_sha256) is None:
             self._upload(url, plan_chunks(self.post.video_size))
             return
         self._reconcile()
@@ -306,22 +298,23 @@ class _PostRun(PostSteps):
             self._tiktok_failed(status)
         uploaded = status.uploaded_bytes
         if status.is_complete or status.in_inbox or uploaded is None or uploaded >= post.video_size:
-            self.p.links.delete(post.id)
-            self._move(PostState.PROCESSING, "TikTok has the whole video; waiting for it to "
+            self.parts.links.delete(post.id)
+            self.ledger.move(PostState.PROCESSING, "TikTok has the whole video; waiting for it to "
                        "finish processing.", step=PostStep.POLL, upload_expires_at=None)
             self._poll()
             return
         # TikTok lacks part of the video. That publish can never complete once its link is
         # dead and nothing is in flight any more; only then is a new init safe.
-        settled = (post.upload_expires_at or 0) + self.p.config.link_expiry_settle
-        now = self.p.clock()
+        settled = (post.upload_expires_at or 0) + self.parts.config.link_expiry_settle
+        now = self.parts.clock()
         if now >= settled:
             share = uploaded * 100 // max(1, post.video_size)
-            self._forget(f"TikTok received only {share}% of the video before its upload link "
-                         "expired, so it cannot publish that upload: starting again.")
+            self.ledger.forget_publish(
+                f"TikTok received only {share}% of the video before its upload link expired, "
+                "so it cannot publish that upload: starting again.")
             self._fresh()
             return
-        self._defer(settled - now, "TikTok has part of the video, but the link to send the "
+        self.ledger.defer(settled - now, "TikTok has part of the video, but the link to send the "
                     "rest is not usable any more; waiting until that link has certainly "
                     "expired before starting again.")
 
@@ -329,68 +322,71 @@ class _PostRun(PostSteps):
         publish_id = self.post.publish_id or ""
         self._budget_wait(Budget.STATUS)
         try:
-            return self._call(lambda tok: self.p.api.fetch_status(tok, publish_id,
+            return self._call(lambda tok: self.parts.api.fetch_status(tok, publish_id,
                                                                   retry=NO_RETRY),
                               handle=False)
         except PublishIdError as exc:
-            self._unconfirmed(exc.user_message)
+            self.ledger.unconfirmed(exc.user_message)
         except TikTokError as exc:
             self._fail_for(exc)
 
     def _poll(self) -> None:
-        cfg = self.p.config
-        started = self.p.clock()
+        cfg = self.parts.config
+        started = self.parts.clock()
         checks = 0
         publish_id = self.post.publish_id or ""
 
         def fetch(token: str) -> PublishStatus:
-            return self.p.api.fetch_status(token, publish_id, retry=NO_RETRY)
+            return self.parts.api.fetch_status(token, publish_id, retry=NO_RETRY)
 
         while True:
             delay = cfg.poll_delays[min(checks, len(cfg.poll_delays) - 1)]
             if delay > 0:
-                self._checkpoint(extra=delay)
-                self.p.sleeper(delay)
+                self.ledger.checkpoint(extra=delay)
+                self.parts.sleeper(delay)
             self._budget_wait(Budget.STATUS)
             checks += 1
             status: PublishStatus | None = None
             try:
                 status = self._call(fetch, handle=False)
             except PublishIdError as exc:
-                self._unconfirmed(exc.user_message)
+                self.ledger.unconfirmed(exc.user_message)
             except TikTokError as exc:
                 if not exc.retryable:
-                    self._unconfirmed(exc.user_message)
+                    self.ledger.unconfirmed(exc.user_message)
                 log.info("post %d: status check %d failed (%s); checking again", self.post.id,
                          checks, exc.code or type(exc).__name__)
             if status is not None:
                 if status.is_complete:
                     self._published(status)
                 if status.in_inbox:
-                    self._rest(PostState.IN_INBOX, "Sent to the TikTok inbox.", NoticeKind.IN_INBOX,
-                               message=f"“{snippet(self.post)}” is in the TikTok inbox of "
-                               f"{self._label()}: open TikTok on the phone to finish posting it.")
+                    self.ledger.rest(
+                        PostState.IN_INBOX, "Sent to the TikTok inbox.", NoticeKind.IN_INBOX,
+                        message=f"“{snippet(self.post)}” is in the TikTok inbox of "
+                        f"{self.ledger.label()}: open TikTok on the phone to finish posting it.")
                 if status.is_failed:
                     self._tiktok_failed(status)
-            if checks >= cfg.poll_max_checks or self.p.clock() - started >= cfg.poll_max_seconds:
-                self._unconfirmed(
+            waited = self.parts.clock() - started
+            if checks >= cfg.poll_max_checks or waited >= cfg.poll_max_seconds:
+                self.ledger.unconfirmed(
                     f"TikTok has not confirmed the post after "
-                    f"{human_duration(self.p.clock() - started)} of checking.")
+                    f"{human_duration(self.parts.clock() - started)} of checking.")
 
     def _published(self, status: PublishStatus) -> NoReturn:
         post = self.post
         username = self._username()
         share_url = None
         if status.post_ids and username:
-            share_url = f"{self.p.share_base}/@{username}/video/{status.post_ids[0]}"
+            base = self.parts.share_base.rstrip("/")
+            share_url = f"{base}/@{username}/video/{status.post_ids[0]}"
         detail = "Published on TikTok." + (f" Post id {status.post_ids[0]}." if status.post_ids
                                            else "")
         late = ""
-        if post.due_at is not None and self.p.clock() - post.due_at > 300:
-            late = f" ({human_duration(self.p.clock() - post.due_at)} after its time)"
-        self._rest(PostState.PUBLISHED, detail, NoticeKind.PUBLISHED,
-                   message=f"Posted “{snippet(post)}” to {self._label()}{late}.",
-                   published_at=int(self.p.clock()), post_ids=status.post_ids,
+        if post.due_at is not None and self.parts.clock() - post.due_at > 300:
+            late = f" ({human_duration(self.parts.clock() - post.due_at)} after its time)"
+        self.ledger.rest(PostState.PUBLISHED, detail, NoticeKind.PUBLISHED,
+                   message=f"Posted “{snippet(post)}” to {self.ledger.label()}{late}.",
+                   published_at=int(self.parts.clock()), post_ids=status.post_ids,
                    share_url=share_url, last_error_code=None, last_error_message=None,
                    next_attempt_at=None)
 
@@ -398,12 +394,82 @@ class _PostRun(PostSteps):
         post = self.post
         exc = status.error(post.publish_id)
         assert exc is not None
-        self.p.links.delete(post.id)
+        self.parts.links.delete(post.id)
         gone: dict[str, Any] = {"step": None, "upload_expires_at": None, "bytes_uploaded": 0}
         if exc.needs_reauth:
-            self.p.accounts.repo.set_status(post.account_id, AccountStatus.NEEDS_RECONNECT)
-            self._needs_reconnect(exc.user_message, publish_id=None, **gone)
+            self.parts.accounts.set_status(post.account_id, AccountStatus.NEEDS_RECONNECT)
+            self.ledger.needs_reconnect(exc.user_message, publish_id=None, **gone)
         if exc.retryable:
-            self._retry(exc.user_message, exc.code or "publish_failed", publish_id=None, **gone)
-        self._fail(exc.user_message, exc.code or "publish_failed", **gone)
+            self.ledger.retry(exc.user_message, exc.code or "publish_failed", publish_id=None,
+                              **gone)
+        self.ledger.fail(exc.user_message, exc.code or "publish_failed", **gone)
 
+
+    # -- tokens and calls --------------------------------------------------------------------
+
+    def _ensure_token(self) -> str:
+        if self.token is None:
+            self.token = self._token_call(lambda: self.parts.tokens.token(self.post.account_id))
+        return self.token
+
+    def _token_call(self, fn: Callable[[], str]) -> str:
+        try:
+            return fn()
+        except NeedsReconnect as exc:
+            self.ledger.needs_reconnect(str(exc))
+        except (TransientAccountError, VaultError) as exc:
+            self.ledger.retry(str(exc), "token_unavailable")
+        except AccountError as exc:
+            self.ledger.fail(str(exc), "no_account")
+
+    def _call(self, fn: Callable[[str], T], handle: bool = True) -> T:
+        """Run a TikTok call with the account's token; access_token_invalid -> one refresh,
+        then the same call once more. ``handle``: map other failures to the post's state."""
+        token = self._ensure_token()
+        try:
+            try:
+                return fn(token)
+            except AccessTokenInvalid:
+                if self.refreshed:
+                    raise
+                self.refreshed = True
+                log.info("post %d: TikTok refused the access token; refreshing once",
+                         self.post.id)
+                stale = token
+                self.token = self._token_call(
+                    lambda: self.parts.tokens.force_refresh(self.post.account_id, stale))
+                return fn(self.token)
+        except TikTokError as exc:
+            if not handle:
+                raise
+            self._fail_for(exc)
+
+    def _fail_for(self, exc: TikTokError) -> NoReturn:
+        code = exc.code or type(exc).__name__
+        if isinstance(exc, PrivacyLevelMismatch):
+            self.ledger.needs_review(exc.user_message, code)
+        if exc.retryable:
+            floor = exc.retry_after if isinstance(exc, RateLimited) else 0.0
+            self.ledger.retry(exc.user_message, code, floor)
+        if self.ledger.may_be_accepted():
+            self.ledger.unconfirmed(exc.user_message)
+        self.ledger.fail(exc.user_message, code)
+
+    def _budget(self, budget: Budget) -> None:
+        wait = self.parts.limits.try_take(self.post.account_id, budget)
+        if wait > 0:
+            self.ledger.defer(wait, "Waiting for TikTok's request limit for this account.")
+
+    def _budget_wait(self, budget: Budget) -> None:
+        while (wait := self.parts.limits.try_take(self.post.account_id, budget)) > 0:
+            self.ledger.checkpoint(extra=wait)
+            self.parts.sleeper(wait)
+
+    def _username(self) -> str:
+        account = self.parts.accounts.get(self.post.account_id) or self.ledger.account
+        if account is None:
+            return ""
+        if account.username:
+            return account.username
+        info = account.creator_info or {}
+        return str(info.get("username") or "")

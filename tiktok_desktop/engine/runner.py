@@ -15,14 +15,14 @@ log = logging.getLogger(__name__)
 Waiter = Callable[[threading.Event, float], object]
 
 
-def _event_wait(event: threading.Event, seconds: float) -> object:
+def event_wait(event: threading.Event, seconds: float) -> object:
     return event.wait(seconds)
 
 
 class HeadlessRunner:
     """Drives an Engine without Qt. ``wait`` is injectable so tests control time."""
 
-    def __init__(self, engine: Engine, wait: Waiter = _event_wait) -> None:
+    def __init__(self, engine: Engine, wait: Waiter = event_wait) -> None:
         self.engine = engine
         self._wait = wait
         self._wake = threading.Event()

@@ -16,110 +16,53 @@ grace window: goes out with a note; older: missed).
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from tiktok_desktop.credentials.tokens import TokenKeeper
-from tiktok_desktop.credentials.upload_links import UploadLinks
-from tiktok_desktop.credentials.vault import Vault, VaultError
-from tiktok_desktop.engine.config import DEFAULT_GRACE_SECONDS, EngineConfig
-from tiktok_desktop.engine.listener import (
-    EngineListener,
-    LoggedListener,
-    Notice,
-    NoticeKind,
-    NullListener,
-)
+from tiktok_desktop.credentials import AccountError, NeedsReconnect, VaultError
+from tiktok_desktop.engine.ledger import human_duration as duration
+from tiktok_desktop.engine.ledger import snippet
+from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind, Reporter
+from tiktok_desktop.engine.parts import EngineParts
 from tiktok_desktop.engine.publisher import Publisher
-from tiktok_desktop.engine.ratelimit import RateLimits
-from tiktok_desktop.engine.sleep import EngineStopping, Sleeper, StopAwareSleeper
-from tiktok_desktop.engine.steps import human_duration as duration
-from tiktok_desktop.engine.steps import snippet
-from tiktok_desktop.services.accounts import (
-    REFRESH_MARGIN,
-    AccountError,
-    AccountsService,
-    NeedsReconnect,
-)
-from tiktok_desktop.store import AccountStatus, Post, PostsRepo, PostState, StateConflict
-from tiktok_desktop.store.leases import new_owner, owner_is_dead, retire
-from tiktok_desktop.store.ratelog import RateLog
-from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, Endpoints, TikTokApi
-
-if TYPE_CHECKING:
-    from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.engine.sleep import EngineStopping
+from tiktok_desktop.store import AccountStatus, Post, PostState, StateConflict
+from tiktok_desktop.store.leases import owner_is_dead, retire
 
 log = logging.getLogger(__name__)
 
 _LATE_NOTE = "Posting "  # start of the event that says a post goes out late
 
 ACTIVE_WORK = (PostState.PREPARING, PostState.UPLOADING, PostState.PROCESSING)
-TIKTOK_WEB = "https://www.tiktok.com"
 
 
 class Engine:
     """Due-time scheduling and publishing. Thread-safe: tick() from one driver thread,
     wake()/stop() from anywhere; listener calls come from the engine's worker threads."""
 
-    def __init__(self, *, posts: PostsRepo, accounts: AccountsService, vault: Vault,
-                 http: httpx.Client, endpoints: Endpoints,
-                 listener: EngineListener | None = None,
-                 clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 sleeper: Sleeper | None = None,
-                 rand: Callable[[], float] = random.random,
-                 grace: float | Callable[[], float] = DEFAULT_GRACE_SECONDS,
-                 config: EngineConfig | None = None,
-                 share_base: str = TIKTOK_WEB,
+    def __init__(self, parts: EngineParts, listener: EngineListener | None = None,
                  on_wake: Callable[[], None] | None = None) -> None:
-        self.config = config or EngineConfig()
-        self.posts = posts
-        self.accounts = accounts
-        self.clock = clock
-        self.monotonic = monotonic
-        self.listener: EngineListener = LoggedListener(listener or NullListener())
-        self.owner = new_owner()
-        self._stop = threading.Event()
-        self.sleeper: Sleeper = sleeper or StopAwareSleeper(self._stop)
-        self._grace = grace if callable(grace) else (lambda: float(grace))
+        self.parts = parts
+        self.config = parts.config
+        self.posts = parts.posts
+        self.accounts = parts.accounts
+        self.clock = parts.clock
+        self.monotonic = parts.monotonic
+        self.owner = parts.owner
+        self.reporter = Reporter(listener)
+        self._stop = parts.stop
         self._on_wake = on_wake
-        self.tokens = TokenKeeper(accounts, posts, self.owner, clock, self.sleeper, self.config)
-        self.publisher = Publisher(
-            posts=posts, accounts=accounts, tokens=self.tokens,
-            api=TikTokApi(http, endpoints, clock=clock, sleeper=self.sleeper,
-                          read_retry=NO_RETRY),
-            uploader=ChunkUploader(http, sleeper=self.sleeper), links=UploadLinks(vault),
-            # Budgets live in the database: a restart must not grant a fresh minute.
-            limits=RateLimits(clock, log=RateLog(posts.db)), listener=self.listener,
-            notify=self._notify,
-            clock=clock, monotonic=monotonic, sleeper=self.sleeper, rand=rand,
-            config=self.config, owner=self.owner, stop=self._stop, share_base=share_base)
+        self.publisher = Publisher(parts, self.reporter)
         self._pool = ThreadPoolExecutor(max_workers=self.config.max_parallel_accounts,
                                         thread_name_prefix="engine")
         self._cond = threading.Condition()
         self._busy: set[int] = set()
         self._tick_lock = threading.Lock()
         self._refresh_after: dict[int, float] = {}
-        self._told_reconnect: set[int] = set()
         self._started = False
         self._clocks: tuple[float, float] | None = None
         self.clock_jumps = 0
-
-    @classmethod
-    def from_context(cls, ctx: AppContext, listener: EngineListener | None = None,
-                     **kwargs: Any) -> Engine:
-        """The engine on the app's services (grace from Settings.late_grace_minutes)."""
-        share = ctx.sandbox_server.base_url if ctx.sandbox_server is not None else TIKTOK_WEB
-        return cls(posts=ctx.posts.repo, accounts=ctx.accounts, vault=ctx.vault, http=ctx.http,
-                   endpoints=ctx.endpoints, listener=listener,
-                   grace=lambda: ctx.settings.late_grace_minutes * 60.0, share_base=share,
-                   **kwargs)
 
     # -- driver interface --------------------------------------------------------------------
 
@@ -213,10 +156,10 @@ class Engine:
     def _refresh_due_at(self) -> dict[int, float]:
         """Connected accounts -> when their token should be refreshed (after any backoff)."""
         out: dict[int, float] = {}
-        for account in self.accounts.repo.all():
-            if account.status is AccountStatus.CONNECTED and account.access_expires_at:
-                out[account.id] = max(float(account.access_expires_at - REFRESH_MARGIN),
-                                      self._refresh_after.get(account.id, 0.0))
+        for account in self.accounts.all():
+            due = self.parts.tokens.refresh_due_at(account)
+            if due is not None:
+                out[account.id] = max(due, self._refresh_after.get(account.id, 0.0))
         return out
 
     def _claimable(self, post: Post, now: float) -> tuple[bool, str | None]:
@@ -274,7 +217,7 @@ class Engine:
     # -- sweeps ------------------------------------------------------------------------------
 
     def _sweep_overdue(self, now: float, why: str) -> None:
-        grace = self._grace()
+        grace = self.parts.grace()
         for post in self.posts.query(states=[PostState.SCHEDULED], due_to=int(now)):
             assert post.due_at is not None
             late = now - post.due_at
@@ -291,8 +234,8 @@ class Engine:
                         post.id, PostState.SCHEDULED,
                         f"{_LATE_NOTE}{duration(late)} late: {why}.",
                         expect=[PostState.SCHEDULED])
-                    self.listener.post_changed(moved)
-                    self._notify(Notice(NoticeKind.LATE,
+                    self.reporter.post_changed(moved)
+                    self.reporter.notice(Notice(NoticeKind.LATE,
                                         f"“{snippet(post)}” is going out {duration(late)} late "
                                         f"({why}).", post.id, post.account_id))
             except StateConflict:
@@ -302,8 +245,8 @@ class Engine:
         moved = self.posts.transition(post.id, PostState.MISSED, message,
                                       expect=[post.state], last_error_code="missed",
                                       last_error_message=message)
-        self.listener.post_changed(moved)
-        self._notify(Notice(NoticeKind.MISSED, f"“{snippet(post)}”: {message}", post.id,
+        self.reporter.post_changed(moved)
+        self.reporter.notice(Notice(NoticeKind.MISSED, f"“{snippet(post)}”: {message}", post.id,
                             post.account_id))
 
     def _requeue_reconnected(self, now: float) -> None:
@@ -311,13 +254,13 @@ class Engine:
         waiting = self.posts.query(states=[PostState.NEEDS_RECONNECT])
         if not waiting:
             return
-        connected = {a.id for a in self.accounts.repo.all()
+        connected = {a.id for a in self.accounts.all()
                      if a.status is AccountStatus.CONNECTED}
-        grace = self._grace()
+        grace = self.parts.grace()
         for post in waiting:
             if post.account_id not in connected:
                 continue
-            self._told_reconnect.discard(post.account_id)
+            self.reporter.reconnected(post.account_id)
             try:
                 if post.publish_id and post.step is not None and post.step.may_be_accepted:
                     moved = self.posts.transition(
@@ -337,7 +280,7 @@ class Engine:
                         due_at=post.due_at if post.due_at is not None else int(now))
             except StateConflict:
                 continue
-            self.listener.post_changed(moved)
+            self.reporter.post_changed(moved)
 
     # -- account jobs ------------------------------------------------------------------------
 
@@ -349,7 +292,7 @@ class Engine:
                 post = self._claim_next(account_id)
                 if post is None:
                     break
-                self.listener.post_changed(post)
+                self.reporter.post_changed(post)
                 self.publisher.run(post)
         except EngineStopping:
             pass
@@ -368,9 +311,9 @@ class Engine:
         # issues shorter than the refresh margin must not make the engine spin.
         self._refresh_after[account_id] = now + self.config.refresh_retry
         try:
-            self.tokens.token(account_id)
+            self.parts.tokens.token(account_id)
         except NeedsReconnect as exc:
-            self._notify(Notice(NoticeKind.NEEDS_RECONNECT, str(exc), None, account_id))
+            self.reporter.notice(Notice(NoticeKind.NEEDS_RECONNECT, str(exc), None, account_id))
         except (AccountError, VaultError) as exc:
             log.info("account %d: token refresh failed, trying again later: %s", account_id, exc)
 
@@ -406,12 +349,3 @@ class Engine:
             if claimed is not None:
                 return claimed
         return None
-
-    def _notify(self, notice: Notice) -> None:
-        if notice.kind is NoticeKind.NEEDS_RECONNECT and notice.account_id is not None:
-            # One message per account until it is connected again, not one per post.
-            with self._cond:
-                if notice.account_id in self._told_reconnect:
-                    return
-                self._told_reconnect.add(notice.account_id)
-        self.listener.notice(notice)

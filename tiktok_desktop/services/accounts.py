@@ -1,9 +1,8 @@
 """Account use cases shared by the GUI and the CLI: connect, reconnect, refresh, disconnect.
 
-Tokens live only in the vault (OS keyring); the accounts table keeps profile data, granted
-scopes and expiry times. A rotated refresh token is saved before the new access token is
-used, a transient refresh failure never disconnects anyone, and only a definitive OAuth
-answer (invalid_grant) marks an account as needing a reconnect.
+Tokens are the token source's (credentials/tokens.py): it keeps them in the keyring and
+refreshes them once at a time across processes; the accounts table keeps profile data,
+granted scopes and expiry times.
 """
 
 from __future__ import annotations
@@ -14,7 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tiktok_desktop.credentials.vault import StoredTokens, Vault
+from tiktok_desktop.credentials import (
+    AccountError,
+    NeedsReconnect,
+    StoredTokens,
+    TokenSource,
+    TransientAccountError,
+)
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
@@ -24,7 +29,6 @@ from tiktok_desktop.tiktok import (
     OAuthError,
     TikTokApi,
     TikTokError,
-    TokenSet,
     new_pkce,
     new_state,
 )
@@ -42,21 +46,14 @@ SCOPE_FEATURES = {
     "video.list": "linking to published posts",
     "user.info.profile": "showing the @username",
 }
-# Refresh this long before the access token expires (TikTok's lifetimes are hours).
-REFRESH_MARGIN = 15 * 60
-
-
-class AccountError(Exception):
-    """Something the user must know about an account action; the message says what to do."""
-
-
-class NeedsReconnect(AccountError):
-    pass
-
-
-class TransientAccountError(AccountError):
-    """TikTok could not be reached or was busy: nothing changed, try again later."""
-
+__all__ = [
+    "AccountError",
+    "AccountsService",
+    "ConnectAttempt",
+    "ConnectResult",
+    "NeedsReconnect",
+    "TransientAccountError",
+]
 
 @dataclass(frozen=True)
 class ConnectAttempt:
@@ -86,16 +83,6 @@ class ConnectResult:
         ]
 
 
-def _stored(tokens: TokenSet) -> StoredTokens:
-    return StoredTokens(
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        access_expires_at=int(tokens.access_expires_at),
-        refresh_expires_at=int(tokens.refresh_expires_at),
-        scopes=tokens.scopes,
-    )
-
-
 def _user_fields(scopes: frozenset[str]) -> list[str]:
     """user/info fields the granted scopes allow (username needs user.info.profile)."""
     fields = ["open_id", "avatar_url", "display_name"]
@@ -108,7 +95,7 @@ class AccountsService:
     def __init__(
         self,
         repo: AccountsRepo,
-        vault: Vault,
+        tokens: TokenSource,
         oauth: OAuthClient,
         api: TikTokApi,
         *,
@@ -119,13 +106,12 @@ class AccountsService:
     ) -> None:
         self.repo = repo
         self.avatars = avatars
-        self.vault = vault
+        self.tokens = tokens
         self.oauth = oauth
         self.api = api
         self.redirect_uri = redirect_uri
         self.clock = clock
         self.connect_timeout = connect_timeout
-        self._refresh_lock = threading.Lock()  # one refresh at a time: rotation is one-shot
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -142,7 +128,7 @@ class AccountsService:
 
     def start_connect(self) -> ConnectAttempt:
         """Bind the loopback receiver and build the consent URL (open it in a browser)."""
-        self.vault.check()  # fail before the user authorizes, not after
+        self.tokens.check()  # fail before the user authorizes, not after
         pkce = new_pkce()
         state = new_state()
         receiver = LoopbackReceiver(self.redirect_uri, state, timeout=self.connect_timeout)
@@ -170,7 +156,7 @@ class AccountsService:
         creator = self._creator_info(tokens.access_token, granted)
         existing = self.repo.by_open_id(tokens.open_id)
         # Keyring first: an account row without tokens would look connected but be useless.
-        self.vault.set_tokens(tokens.open_id, _stored(tokens))
+        self.tokens.save(tokens.open_id, tokens)
         account = self.repo.upsert_connected(
             open_id=tokens.open_id,
             display_name=user.display_name or (creator.nickname if creator else ""),
@@ -220,56 +206,12 @@ class AccountsService:
     # -- tokens ------------------------------------------------------------------------------
 
     def access_token(self, account_id: int) -> str:
-        """A valid access token, refreshed first when it expires within REFRESH_MARGIN."""
-        account = self.get(account_id)
-        if account.status is not AccountStatus.CONNECTED:
-            raise NeedsReconnect(self._reconnect_message(account))
-        stored = self.vault.tokens(account.open_id)
-        if stored is None or not stored.refresh_token:
-            self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
-            raise NeedsReconnect(self._reconnect_message(account))
-        if (stored.access_expires_at or 0) - REFRESH_MARGIN > self.clock():
-            return stored.access_token
-        return self.refresh(account_id).access_token
+        """A valid access token, refreshed first when it is about to expire."""
+        return self.tokens.token(account_id)
 
     def refresh(self, account_id: int) -> StoredTokens:
-        """Refresh now. The rotated refresh token is in the keyring before this returns."""
-        with self._refresh_lock:
-            account = self.get(account_id)
-            stored = self.vault.tokens(account.open_id)
-            if stored is None or not stored.refresh_token:
-                self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
-                raise NeedsReconnect(self._reconnect_message(account))
-            try:
-                tokens = self.oauth.refresh(stored.refresh_token, stored.refresh_expires_at)
-            except OAuthError as exc:
-                if exc.code == "invalid_grant":
-                    self.repo.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
-                    log.info("refresh for account %s refused: needs reconnect", account.id)
-                    raise NeedsReconnect(self._reconnect_message(account)) from None
-                raise TransientAccountError(f"Refreshing the sign-in failed: {exc}") from None
-            except TikTokError as exc:
-                # Network, 5xx, 429: the stored refresh token is still good; try later.
-                log.info("refresh for account %s failed transiently: %r", account.id, exc)
-                raise TransientAccountError(
-                    f"Could not refresh the sign-in for {account.label} right now: {exc}"
-                ) from None
-            saved = self.vault.set_tokens(account.open_id, _stored(tokens))
-            self.repo.set_token_expiry(account.id, saved.access_expires_at,
-                                       saved.refresh_expires_at)
-            log.info("account %s token refreshed", account.id)
-            return saved
-
-    def next_refresh_at(self) -> int | None:
-        """When the engine should next wake to refresh a token (None: nothing to refresh)."""
-        times = [a.access_expires_at - REFRESH_MARGIN for a in self.repo.all()
-                 if a.status is AccountStatus.CONNECTED and a.access_expires_at]
-        return min(times) if times else None
-
-    @staticmethod
-    def _reconnect_message(account: Account) -> str:
-        return (f"TikTok no longer accepts the sign-in for {account.label}. Reconnect the "
-                "account (Accounts → Reconnect); its scheduled posts are kept.")
+        """Refresh the sign-in now (the rotated refresh token is kept before this returns)."""
+        return self.tokens.refresh(account_id)
 
     # -- other actions -----------------------------------------------------------------------
 
@@ -302,7 +244,7 @@ class AccountsService:
         """
         account = self.get(account_id)
         warning: str | None = None
-        stored = self.vault.tokens(account.open_id)
+        stored = self.tokens.stored(account.open_id)
         if stored is not None and stored.access_token:
             try:
                 self.oauth.revoke(stored.access_token)
@@ -311,7 +253,7 @@ class AccountsService:
             except TikTokError as exc:
                 warning = (f"TikTok could not be told about the disconnect ({exc}). Remove the "
                            "app under TikTok → Settings → Security → Manage app permissions.")
-        self.vault.delete_tokens(account.open_id)
+        self.tokens.forget(account.open_id)
         self.repo.set_status(account.id, AccountStatus.DISCONNECTED)
         log.info("account %s disconnected", account.id)
         return warning

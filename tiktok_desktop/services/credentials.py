@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from tiktok_desktop.bootstrap import AppContext
-from tiktok_desktop.config import DEFAULT_REDIRECT_URI
-from tiktok_desktop.credentials.vault import VaultError
+from tiktok_desktop.config import DEFAULT_REDIRECT_URI, Credentials
+from tiktok_desktop.credentials import Vault, VaultError
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.tiktok import (
     ClientCredentials,
@@ -28,7 +27,7 @@ from tiktok_desktop.tiktok import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CredentialCheck", "check_credentials", "check_settings"]
+__all__ = ["CredentialCheck", "CredentialsTester", "check_credentials"]
 
 
 @dataclass(frozen=True)
@@ -77,31 +76,44 @@ def check_credentials(http: httpx.Client, endpoints: Endpoints, client_key: str,
               "Login Kit settings.")
 
 
-def check_settings(ctx: AppContext, client_key: str, client_secret: str,
-                   redirect_uri: str) -> CredentialCheck:
+class CredentialsTester:
     """What the Settings dialog's Test runs: an empty secret field means the saved one.
 
-    In sandbox mode the check goes to the built-in sandbox (never to TikTok); with the key field
-    empty it checks the sandbox app's own credentials, which is what the app then uses.
+    In sandbox mode the check goes to the sandbox (never to TikTok); with the key field empty
+    it checks the sandbox app's own credentials, which is what the app then uses.
     """
-    secret = client_secret.strip()
-    if not secret and client_key.strip():
-        try:
-            secret = ctx.app_vault.client_secret() or ""
-        except VaultError as exc:
-            return CredentialCheck(False, str(exc))
-    if not ctx.sandbox:
-        return check_credentials(ctx.http, ctx.endpoints, client_key, secret, redirect_uri)
-    sandbox = ctx.credentials_in_use
-    if not client_key.strip():
-        result = check_credentials(ctx.http, ctx.endpoints, sandbox.client_key,
-                                   sandbox.client_secret, redirect_uri, target="the sandbox")
-        return CredentialCheck(result.ok, "The fields are empty, so the app uses its built-in "
-                                          "sandbox. " + result.message)
-    result = check_credentials(ctx.http, ctx.endpoints, client_key, secret, redirect_uri,
-                               target="the sandbox")
-    if not result.ok and client_key.strip() != sandbox.client_key:
-        return CredentialCheck(False, result.message + " The app runs in sandbox mode, so the "
-                               "check asked the built-in sandbox, which knows only its own app. "
-                               "Save, then restart the app to use and test your TikTok app.")
-    return result
+
+    def __init__(self, http: httpx.Client, endpoints: Endpoints, app_vault: Vault,
+                 in_use: Credentials, *, sandbox: bool) -> None:
+        self.http = http
+        self.endpoints = endpoints
+        self.app_vault = app_vault
+        self.in_use = in_use
+        self.sandbox = sandbox
+
+    def __call__(self, client_key: str, client_secret: str,
+                 redirect_uri: str) -> CredentialCheck:
+        secret = client_secret.strip()
+        if not secret and client_key.strip():
+            try:
+                secret = self.app_vault.client_secret() or ""
+            except VaultError as exc:
+                return CredentialCheck(False, str(exc))
+        if not self.sandbox:
+            return check_credentials(self.http, self.endpoints, client_key, secret,
+                                     redirect_uri)
+        sandbox = self.in_use
+        if not client_key.strip():
+            result = check_credentials(self.http, self.endpoints, sandbox.client_key,
+                                       sandbox.client_secret, redirect_uri,
+                                       target="the sandbox")
+            return CredentialCheck(result.ok, "The fields are empty, so the app uses its "
+                                              "built-in sandbox. " + result.message)
+        result = check_credentials(self.http, self.endpoints, client_key, secret, redirect_uri,
+                                   target="the sandbox")
+        if not result.ok and client_key.strip() != sandbox.client_key:
+            return CredentialCheck(False, result.message + " The app runs in sandbox mode, so "
+                                   "the check asked the built-in sandbox, which knows only its "
+                                   "own app. Save, then restart the app to use and test your "
+                                   "TikTok app.")
+        return result

@@ -5,24 +5,32 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from tiktok_desktop.domain.lifecycle import DELETABLE, EDITABLE, Action, why_not
 from tiktok_desktop.services.library import CancelFn, LibraryError, MediaLibrary, ProgressFn
 from tiktok_desktop.services.schedule import check_schedule, next_free_slots
 from tiktok_desktop.store import (
-    EDITABLE_STATES,
     AccountsRepo,
+    AccountStatus,
     NewPost,
     Post,
     PostsRepo,
     PostState,
-    StateConflict,
+    StoreError,
 )
 from tiktok_desktop.store.queue import QueueRepo, Slot
 
 log = logging.getLogger(__name__)
 
 __all__ = ["PostsService", "ScheduleRefused", "video_name"]
+
+
+# A post the user gives a new start (edit, reschedule, post now) starts with fresh tries.
+_FRESH_START: dict[str, Any] = {"attempt_count": 0, "next_attempt_at": None,
+                                "retry_state": None, "last_error_code": None,
+                                "last_error_message": None}
 
 
 class ScheduleRefused(Exception):
@@ -56,8 +64,10 @@ class PostsService:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def list_posts(self) -> list[Post]:
-        return self.repo.query()
+    def list_posts(self, *, account_id: int | None = None,
+                   states: Iterable[PostState] | None = None) -> list[Post]:
+        """Posts soonest first (undated last), optionally of one account and some states."""
+        return self.repo.query(account_id=account_id, states=states)
 
     def get(self, post_id: int) -> Post | None:
         return self.repo.get(post_id)
@@ -69,9 +79,13 @@ class PostsService:
     def counts(self) -> dict[PostState, int]:
         return self.repo.count_by_state()
 
-    def problems(self, new: NewPost, *, zone_name: str = "",
-                 editing: int | None = None) -> list[str]:
-        """What stops `new` from being scheduled at new.due_at (empty when it can be)."""
+    def problems(self, new: NewPost, *, zone_name: str = "", editing: int | None = None,
+                 account_checked: bool = False) -> list[str]:
+        """What stops `new` from being scheduled at new.due_at (empty when it can be).
+
+        ``account_checked``: the caller already told the user, in its own words, that the
+        account is not connected (the CLI does); only the time and the caps are checked.
+        """
         if self.accounts is None:
             raise RuntimeError("PostsService needs the accounts repository to schedule")
         account = self.accounts.get(new.account_id)
@@ -79,6 +93,8 @@ class PostsService:
             return ["That account no longer exists: pick another one."]
         if new.due_at is None:
             return ["Pick a date and time, or choose Post now."]
+        if account_checked:
+            account = dataclasses.replace(account, status=AccountStatus.CONNECTED)
         others = [p for p in self.repo.query(account_id=account.id) if p.id != editing]
         return check_schedule(account, new.due_at, new.mode, self.clock(), others,
                               zone_name or new.due_tz)
@@ -128,24 +144,23 @@ class PostsService:
 
     def edit(self, post_id: int, new: NewPost) -> Post:
         """Replace an editable post's content and time; it is scheduled again."""
-        old = self._editable(post_id)
+        old = self._may(post_id, Action.EDIT)
         problems = self.problems(new, editing=post_id)
         if problems:
             raise ScheduleRefused(problems)
         fields = {f.name: getattr(new, f.name) for f in dataclasses.fields(NewPost)}
         fields["consent_at"] = new.consent_at or int(self.clock())
         updated = self.repo.transition(post_id, PostState.SCHEDULED, "edited",
-                                       expect=EDITABLE_STATES, last_error_code=None,
-                                       last_error_message=None, **fields)
+                                       expect=EDITABLE, **_FRESH_START, **fields)
         if old.video_path != updated.video_path:
             self._release(old.video_path)
         self._changed()
         return updated
 
     def _release(self, path: str) -> None:
+        """The library copy goes with its last post (the user's originals are never touched)."""
         if self.library is not None:
-            self.library.release(path, lambda p: any(
-                post.video_path == p for post in self.repo.query()))
+            self.library.release(path, self.repo.video_in_use)
 
     def save_draft(self, new: NewPost) -> Post:
         post = self.repo.create(dataclasses.replace(new, consent_at=None), PostState.DRAFT,
@@ -153,53 +168,67 @@ class PostsService:
         self._changed()
         return post
 
-    def reschedule(self, post_id: int, due_at: int, zone_name: str = "") -> Post:
-        """Move an editable post to a new time (a missed or failed one is scheduled again)."""
-        post = self._editable(post_id)
+    def reschedule(self, post_id: int, due_at: int, zone_name: str = "", *,
+                   action: Action = Action.RESCHEDULE) -> Post:
+        """Move a post to a new time (a missed or failed one is scheduled again)."""
+        post = self._may(post_id, action)
         moved = NewPost(**{f.name: getattr(post, f.name) for f in dataclasses.fields(NewPost)
                            if f.name not in ("due_at", "due_tz")},
                         due_at=due_at, due_tz=zone_name or post.due_tz)
         problems = self.problems(moved, editing=post_id)
         if problems:
             raise ScheduleRefused(problems)
-        updated = self.repo.transition(post_id, PostState.SCHEDULED,
-                                       f"rescheduled to {due_at}", expect=EDITABLE_STATES,
-                                       due_at=due_at, due_tz=moved.due_tz,
-                                       last_error_code=None, last_error_message=None)
+        detail = "Posting now (asked by the user)." if action is Action.POST_NOW \
+            else f"rescheduled to {due_at}"
+        updated = self.repo.transition(post_id, PostState.SCHEDULED, detail, expect=EDITABLE,
+                                       due_at=due_at, due_tz=moved.due_tz, **_FRESH_START)
         self._changed()
         return updated
+
+    def post_now(self, post_id: int) -> Post:
+        """Send it as soon as the engine can: it becomes due now."""
+        return self.reschedule(post_id, int(self.clock()), action=Action.POST_NOW)
 
     def unschedule(self, post_id: int) -> Post:
         """Take a post off the schedule; it stays as a draft with everything the user typed."""
-        self._editable(post_id)
+        self._may(post_id, Action.UNSCHEDULE)
         updated = self.repo.transition(post_id, PostState.DRAFT, "unscheduled",
-                                       expect=EDITABLE_STATES, due_at=None)
+                                       expect=EDITABLE, due_at=None)
         self._changed()
         return updated
 
-    def delete(self, post_id: int) -> None:
-        """Remove a post and its history (not while the engine is working on it)."""
-        post = self.repo.get(post_id)
-        try:
-            self.repo.delete(post_id)
-        except StateConflict as exc:
-            raise ScheduleRefused([str(exc)]) from None
-        if post is not None:
-            self._release(post.video_path)  # the library copy goes with its last post
+    def check_again(self, post_id: int) -> Post:
+        """Ask TikTok once more about a post it did not confirm (status only: a post TikTok
+        may have is never sent again). The engine picks it up at once."""
+        self._may(post_id, Action.CHECK_AGAIN)
+        updated = self.repo.transition(post_id, PostState.RETRY_WAIT,
+                                       "Checking with TikTok again (asked by the user).",
+                                       expect=[PostState.UNCONFIRMED],
+                                       retry_state=PostState.PROCESSING,
+                                       next_attempt_at=int(self.clock()), attempt_count=0)
         self._changed()
+        return updated
 
-    def _editable(self, post_id: int) -> Post:
+    def delete(self, post_id: int) -> Post:
+        """Remove a post and its history (not while the engine is working on it); the
+        library copy of its video goes with its last post. Returns the removed post."""
+        self._may(post_id, Action.DELETE)
+        try:
+            post = self.repo.delete(post_id, expect=DELETABLE)
+        except StoreError as exc:  # the engine claimed it (or it went) meanwhile
+            raise ScheduleRefused([str(exc)]) from None
+        self._release(post.video_path)
+        self._changed()
+        return post
+
+    def _may(self, post_id: int, action: Action) -> Post:
+        """The post, if ``action`` may be done with it now (ScheduleRefused otherwise)."""
         post = self.repo.get(post_id)
         if post is None:
-            raise ScheduleRefused([f"There is no post {post_id}."])
-        if post.state not in EDITABLE_STATES:
-            raise ScheduleRefused([f"Post {post_id} is {post.state.value.replace('_', ' ')} "
-                                   "and can no longer be changed."])
-        if post.step is not None and post.step.may_be_accepted:
-            # Exactly once: TikTok may already have this video; only its status is asked.
-            raise ScheduleRefused([f"TikTok may already have post {post_id}, so it cannot be "
-                                   "changed or sent again. Its status is checked once the "
-                                   "account works again."])
+            raise ScheduleRefused([f"There is no post {post_id} (it may have been removed)."])
+        why = why_not(post, action)
+        if why is not None:
+            raise ScheduleRefused([why])
         return post
 
     def _changed(self) -> None:

@@ -15,17 +15,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from tiktok_desktop.domain.lifecycle import ATTENTION, DONE, UPCOMING
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, zone
-from tiktok_desktop.store import EDITABLE_STATES, Post, PostEvent, PostState
+from tiktok_desktop.store import Post, PostEvent, PostState
 
 __all__ = [
     "GROUP_STATES",
-    "Allowed",
     "DueIndex",
     "PostFilter",
     "StateGroup",
-    "allowed_actions",
     "day_bounds",
     "event_detail",
     "file_name",
@@ -49,15 +48,9 @@ class StateGroup(enum.Enum):
 
 
 GROUP_STATES: dict[StateGroup, frozenset[PostState]] = {
-    # Waiting for its time or being worked on: it will go out without the user.
-    StateGroup.UPCOMING: frozenset({PostState.SCHEDULED, PostState.PREPARING,
-                                    PostState.UPLOADING, PostState.PROCESSING,
-                                    PostState.RETRY_WAIT}),
-    # Stopped until the user does something (the same set the status bar counts).
-    StateGroup.ATTENTION: frozenset({PostState.NEEDS_REVIEW, PostState.NEEDS_RECONNECT,
-                                     PostState.FAILED, PostState.UNCONFIRMED,
-                                     PostState.MISSED}),
-    StateGroup.PUBLISHED: frozenset({PostState.PUBLISHED, PostState.IN_INBOX}),
+    StateGroup.UPCOMING: UPCOMING,
+    StateGroup.ATTENTION: ATTENTION,  # the same set the status bar counts
+    StateGroup.PUBLISHED: DONE,
     StateGroup.DRAFTS: frozenset({PostState.DRAFT}),
     StateGroup.ALL: frozenset(PostState),
 }
@@ -106,41 +99,6 @@ class PostFilter:
         if not needle:
             return True
         return needle in post.caption.casefold() or needle in video_name(post).casefold()
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """Which actions make sense for a post now, with why not for the ones that do not."""
-
-    edit: bool
-    reschedule: bool
-    post_now: bool
-    unschedule: bool
-    delete: bool
-    open_on_tiktok: bool
-    why_not_reschedule: str = ""
-
-
-def allowed_actions(post: Post) -> Allowed:
-    editable = post.state in EDITABLE_STATES
-    why = ""
-    if not editable:
-        why = "TikTok Desktop is working on this post or it is done: it can no longer move."
-    elif post.consent_at is None:
-        # A draft saved without the user's consent to TikTok's terms: the composer asks first.
-        why = "Open it with Edit to schedule it: TikTok needs your consent for each post."
-    elif post.state is PostState.NEEDS_REVIEW:
-        why = "Open it with Edit: its settings no longer match the account's TikTok settings."
-    movable = not why
-    return Allowed(
-        edit=editable,
-        reschedule=movable,
-        post_now=movable,
-        unschedule=editable and post.state is not PostState.DRAFT,
-        delete=not post.state.is_active,
-        open_on_tiktok=bool(post.share_url),
-        why_not_reschedule=why,
-    )
 
 
 def history(posts: PostsService, post_id: int) -> list[PostEvent]:

@@ -9,6 +9,7 @@ from tiktok_desktop.store.db import (
     MigrationFailed,
     StoreError,
 )
+from tiktok_desktop.store.leases import LeaseRepo
 from tiktok_desktop.store.models import (
     Account,
     AccountStatus,
@@ -19,10 +20,9 @@ from tiktok_desktop.store.models import (
     PostState,
     PostStep,
 )
-from tiktok_desktop.store.posts import EDITABLE_STATES, LeaseLost, PostsRepo, StateConflict
+from tiktok_desktop.store.posts import LeaseLost, PostsRepo, StateConflict
 
 __all__ = [
-    "EDITABLE_STATES",
     "Account",
     "AccountStatus",
     "AccountsRepo",
@@ -31,6 +31,7 @@ __all__ = [
     "DatabaseTooNew",
     "DatabaseUnavailable",
     "LeaseLost",
+    "LeaseRepo",
     "MigrationFailed",
     "NewPost",
     "Post",

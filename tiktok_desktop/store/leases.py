@@ -1,4 +1,7 @@
-"""Engine identities for leases, and telling a dead owner from a live one.
+"""Cross-process leases: who holds what, until when, and telling a dead holder from a live one.
+
+Two kinds share this module. Post claims live on the post's own row (store/posts.py); named
+leases (a token refresh, for example) live in the ``leases`` table and are taken here.
 
 An owner id is ``host:pid:random``. A lease normally ends when it expires; one held by a
 process that is provably gone (same host, that pid no longer runs) may be taken over at once,
@@ -13,8 +16,34 @@ import secrets
 import socket
 import threading
 
+from tiktok_desktop.store.db import Database
+
 _live: set[str] = set()  # owners of engines running in this process
 _live_lock = threading.Lock()
+
+
+class LeaseRepo:
+    """Named leases in the database, shared by every process on the same data."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def acquire(self, name: str, owner: str, until: int) -> bool:
+        """Take (or extend) the lease ``name``; False while someone else holds it."""
+        now = int(self.db.clock())
+        with self.db.transaction() as c:
+            cur = c.execute(
+                """INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+                   ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,
+                       expires_at = excluded.expires_at
+                   WHERE leases.owner = excluded.owner OR leases.expires_at <= ?""",
+                (name, owner, until, now),
+            )
+            return cur.rowcount == 1
+
+    def release(self, name: str, owner: str) -> None:
+        with self.db.transaction() as c:
+            c.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
 
 
 def new_owner() -> str:

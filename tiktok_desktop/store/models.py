@@ -34,15 +34,6 @@ class PostState(enum.StrEnum):
     FAILED = "failed"
     MISSED = "missed"  # overdue beyond the grace period when the app came back
 
-    @property
-    def is_final(self) -> bool:
-        return self in _FINAL
-
-    @property
-    def is_active(self) -> bool:
-        """The engine owns the post right now; the user may not edit it."""
-        return self in _ACTIVE
-
 
 class PostStep(enum.StrEnum):
     """How far a publish got at TikTok (the engine's resume point; see migrations.V2_ENGINE)."""
@@ -55,15 +46,6 @@ class PostStep(enum.StrEnum):
     @property
     def may_be_accepted(self) -> bool:
         return self in (PostStep.FINAL, PostStep.POLL)
-
-
-_FINAL = frozenset(
-    {PostState.PUBLISHED, PostState.IN_INBOX, PostState.FAILED, PostState.MISSED,
-     PostState.UNCONFIRMED}
-)
-_ACTIVE = frozenset(
-    {PostState.PREPARING, PostState.UPLOADING, PostState.PROCESSING, PostState.RETRY_WAIT}
-)
 
 
 @dataclass(frozen=True)

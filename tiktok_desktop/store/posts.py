@@ -27,12 +27,6 @@ _BOOL_FIELDS = {
 _SETTABLE = {f.name for f in dataclasses.fields(Post)} - {
     "id", "state", "created_at", "updated_at",
 }
-# What the user may still edit: the engine has not started on it, or it came back to them.
-EDITABLE_STATES = frozenset(
-    {PostState.DRAFT, PostState.SCHEDULED, PostState.NEEDS_REVIEW, PostState.FAILED,
-     PostState.MISSED, PostState.NEEDS_RECONNECT}
-)
-
 
 class StateConflict(StoreError):
     """The post was not in the expected state (someone else moved it first)."""
@@ -174,6 +168,12 @@ class PostsRepo:
         ).fetchone()
         return int(r[0]) if r and r[0] is not None else None
 
+    def video_in_use(self, path: str) -> bool:
+        """Does any post still use this video file (the library keeps it until none does)?"""
+        r = self.db.conn().execute("SELECT 1 FROM posts WHERE video_path = ? LIMIT 1",
+                                   (path,)).fetchone()
+        return r is not None
+
     def events(self, post_id: int) -> list[PostEvent]:
         rows = self.db.conn().execute(
             "SELECT * FROM post_events WHERE post_id = ? ORDER BY id", (post_id,)
@@ -204,21 +204,6 @@ class PostsRepo:
                             list(values.values()))
             post_id = int(cur.lastrowid or 0)
             self._event(c, post_id, state, detail or "created", now)
-        post = self.get(post_id)
-        assert post is not None
-        return post
-
-    def update(self, post_id: int, **fields: Any) -> Post:
-        """Edit a post the user still owns (see EDITABLE_STATES); state is unchanged."""
-        if "state" in fields:
-            raise ValueError("use transition() to change a post's state (it logs an event)")
-        with self.db.transaction() as c:
-            current = self._state(c, post_id)
-            if current not in EDITABLE_STATES:
-                raise StateConflict(
-                    f"This post is {current.value.replace('_', ' ')} and can no longer be edited."
-                )
-            self._set(c, post_id, fields)
         post = self.get(post_id)
         assert post is not None
         return post
@@ -324,32 +309,21 @@ class PostsRepo:
         if r is None or r[0] != owner:
             raise LeaseLost(f"post {post_id} is no longer held by this engine")
 
-    def acquire_lease(self, name: str, owner: str, until: int) -> bool:
-        """Take (or extend) the named cross-process lease; False while someone else holds it."""
-        now = self._now()
+    def delete(self, post_id: int, *, expect: Iterable[PostState]) -> Post:
+        """Remove the post and its history if it is in one of ``expect`` (compare-and-set:
+        the engine may have claimed it meanwhile); returns the row as it was."""
+        wanted = frozenset(expect)
         with self.db.transaction() as c:
-            cur = c.execute(
-                """INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
-                   ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,
-                       expires_at = excluded.expires_at
-                   WHERE leases.owner = excluded.owner OR leases.expires_at <= ?""",
-                (name, owner, until, now),
-            )
-            return cur.rowcount == 1
-
-    def release_lease(self, name: str, owner: str) -> None:
-        with self.db.transaction() as c:
-            c.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
-
-    def delete(self, post_id: int) -> None:
-        with self.db.transaction() as c:
-            current = self._state(c, post_id)
-            if current.is_active:
+            r = c.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
+            if r is None:
+                raise StoreError(f"There is no post {post_id} (it may have been removed).")
+            post = _row_to_post(r)
+            if post.state not in wanted:
                 raise StateConflict(
-                    f"This post is {current.value.replace('_', ' ')} right now; wait until it "
-                    "finishes or fails before removing it."
-                )
+                    f"This post is {post.state.value.replace('_', ' ')} right now; wait until "
+                    "it finishes or fails before removing it.")
             c.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+        return post
 
     # -- helpers -----------------------------------------------------------------------------
 

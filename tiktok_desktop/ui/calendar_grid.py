@@ -30,12 +30,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
+from tiktok_desktop.domain.lifecycle import Action, why_not
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
 from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
-    allowed_actions,
     local_date,
 )
 from tiktok_desktop.store import Post
@@ -227,6 +227,21 @@ class CalendarGrid(QAbstractScrollArea):
         """Where each shown post is painted, in viewport coordinates (for tests and tools)."""
         raise NotImplementedError
 
+    def _ensure(self) -> None:
+        """Lay out again if the posts, the range or the size changed since the last paint."""
+        raise NotImplementedError
+
+    def begin_paint(self) -> tuple[QPainter, QPalette, int, int]:
+        """A painter on the laid-out viewport with the base colour filled in: (painter,
+        palette, width, height). Colours come from the palette, so dark themes work."""
+        self._ensure()
+        pal = self.palette()
+        p = QPainter(self.viewport())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.viewport().width(), self.viewport().height()
+        p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
+        return p, pal, w, h
+
     # -- selection ---------------------------------------------------------------------------
 
     def select(self, post_id: int | None) -> None:
@@ -254,7 +269,7 @@ class CalendarGrid(QAbstractScrollArea):
                 QApplication.startDragDistance():
             return
         self._press = None
-        why = allowed_actions(post).why_not_reschedule
+        why = why_not(post, Action.RESCHEDULE)
         if why:
             self.message.emit(why)
             return

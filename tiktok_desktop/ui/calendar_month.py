@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QPaintEvent, QPalette
 from PySide6.QtWidgets import QWidget
 
 from tiktok_desktop.services.schedule_views import day_bounds, month_days, wall_minutes
@@ -134,12 +134,7 @@ class MonthView(CalendarGrid):
         return self.day_rect(day)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        self._ensure()
-        pal = self.palette()
-        p = QPainter(self.viewport())
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.viewport().width(), self.viewport().height()
-        p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
+        p, pal, w, _height = self.begin_paint()
         line = pal.color(QPalette.ColorRole.Mid)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         accent = pal.color(QPalette.ColorRole.Highlight)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -221,16 +221,11 @@ class WeekView(CalendarGrid):
     # -- painting ----------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        self._ensure()
-        pal = self.palette()
-        p = QPainter(self.viewport())
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.viewport().width(), self.viewport().height()
+        p, pal, w, h = self.begin_paint()
         col_w = self._col_w()
         days = self.days()
         today = self.state.today()
         scroll = self._scroll()
-        p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
         line = pal.color(QPalette.ColorRole.Mid)
         faint = QColor(line)
         faint.setAlpha(70)

@@ -128,10 +128,10 @@ class Composer(QDialog):
         self.disclosure_box = QFrame()
         inner = QVBoxLayout(self.disclosure_box)
         inner.setContentsMargins(22, 0, 0, 0)
-        self.your_brand = QCheckBox("Your brand")
+        self.brand_organic = QCheckBox("Your brand")
         brand_hint = QLabel("You are promoting yourself or your own business. The video will "
                             "be labeled as 'Promotional content'.")
-        self.branded = QCheckBox("Branded content")
+        self.brand_content = QCheckBox("Branded content")
         branded_hint = QLabel("You are promoting another brand or a third party. The video "
                               "will be labeled as 'Paid partnership'.")
         for hint in (brand_hint, branded_hint):
@@ -139,7 +139,8 @@ class Composer(QDialog):
             hint.setStyleSheet("color: palette(mid);")
         self.label_line = QLabel()
         self.label_line.setWordWrap(True)
-        for w in (self.your_brand, brand_hint, self.branded, branded_hint, self.label_line):
+        for w in (self.brand_organic, brand_hint, self.brand_content, branded_hint,
+                  self.label_line):
             inner.addWidget(w)
         disclosure.addWidget(self.disclosure_box)
         form.addRow("Disclosure:", disclosure)
@@ -224,8 +225,8 @@ class Composer(QDialog):
             self.allow_duet.setChecked(post.allow_duet)
             self.allow_stitch.setChecked(post.allow_stitch)
             self.disclose.setChecked(post.disclose_commercial)
-            self.your_brand.setChecked(post.brand_organic)
-            self.branded.setChecked(post.brand_content)
+            self.brand_organic.setChecked(post.brand_organic)
+            self.brand_content.setChecked(post.brand_content)
             self.aigc.setChecked(post.is_aigc)
             (self.inbox if post.mode is PostMode.INBOX else self.direct).setChecked(True)
             due_at = post.due_at
@@ -236,7 +237,7 @@ class Composer(QDialog):
         for signal in (self.account.currentIndexChanged,):
             signal.connect(self._account_changed)
         for box in (self.allow_comment, self.allow_duet, self.allow_stitch, self.disclose,
-                    self.your_brand, self.branded, self.aigc, self.direct, self.inbox,
+                    self.brand_organic, self.brand_content, self.aigc, self.direct, self.inbox,
                     self.when_now, self.when_at, self.when_queue):
             box.toggled.connect(self._update)
         self.privacy.currentIndexChanged.connect(self._update)
@@ -316,8 +317,8 @@ class Composer(QDialog):
             allow_duet=self.allow_duet.isChecked() and self.allow_duet.isEnabled(),
             allow_stitch=self.allow_stitch.isChecked() and self.allow_stitch.isEnabled(),
             disclose=self.disclose.isChecked(),
-            your_brand=self.your_brand.isChecked(),
-            branded_content=self.branded.isChecked(),
+            brand_organic=self.brand_organic.isChecked(),
+            brand_content=self.brand_content.isChecked(),
             is_aigc=self.aigc.isChecked(),
             mode=PostMode.INBOX if self.inbox.isChecked() else PostMode.DIRECT,
         )
@@ -350,9 +351,9 @@ class Composer(QDialog):
         direct = form.mode is PostMode.DIRECT
         self.disclose.setEnabled(direct)
         self.disclosure_box.setVisible(form.disclose and direct)
-        self.your_brand.setEnabled(state.your_brand_enabled)
-        self.branded.setEnabled(state.branded_enabled)
-        self.branded.setToolTip(state.branded_tooltip)
+        self.brand_organic.setEnabled(state.brand_organic_enabled)
+        self.brand_content.setEnabled(state.brand_content_enabled)
+        self.brand_content.setToolTip(state.brand_content_tooltip)
         self.label_line.setText(state.label_text)
         self.label_line.setVisible(bool(state.label_text))
         self.aigc.setEnabled(direct)
@@ -446,8 +447,8 @@ class Composer(QDialog):
             allow_comment=form.allow_comment, allow_duet=form.allow_duet,
             allow_stitch=form.allow_stitch,
             disclose_commercial=form.disclose and direct,
-            brand_organic=form.disclose and form.your_brand and direct,
-            brand_content=form.disclose and form.branded_content and direct,
+            brand_organic=form.disclose and form.brand_organic and direct,
+            brand_content=form.disclose and form.brand_content and direct,
             is_aigc=form.is_aigc and direct, cover_time_ms=self.preview.cover_ms(),
             mode=form.mode, due_at=self.due_at(), due_tz=self.deps.zone_name,
             consent_at=int(self.deps.now()),  # the click on Post/Schedule is the consent

@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QImage
 
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.config import Settings
 from tiktok_desktop.services import media
+from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.store import Account, NewPost, Post
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
@@ -43,21 +45,21 @@ def frame_loader(path: str) -> FrameLoader:
     return load
 
 
-def make_deps(ctx: AppContext, picture: Callable[[Account], object],
-              zone_name: str) -> ComposerDeps:
+def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings,
+              picture: Callable[[Account], object], zone_name: str) -> ComposerDeps:
     def submit(new: NewPost, editing: Post | None) -> Post:
-        return ctx.posts.schedule_video(new, keep_copy=ctx.settings.keep_video_copy,
-                                        editing=editing.id if editing else None)
+        return posts.schedule_video(new, keep_copy=settings.keep_video_copy,
+                                    editing=editing.id if editing else None)
 
     return ComposerDeps(
-        accounts=ctx.accounts.list_accounts,
-        creator_info=ctx.accounts.fresh_creator_info,
+        accounts=accounts.list_accounts,
+        creator_info=accounts.fresh_creator_info,
         probe=probe,
         duration_problems=duration_problems,
         frame=frame_loader,
         picture=picture,
         zone_name=zone_name,
-        queue_times=lambda account_id: ctx.posts.next_queue_times(account_id, 1, zone_name),
+        queue_times=lambda account_id: posts.next_queue_times(account_id, 1, zone_name),
         submit=submit,
-        now=ctx.posts.clock,
+        now=posts.clock,
     )

@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
-from tiktok_desktop.bootstrap import AppContext
+from tiktok_desktop.domain.lifecycle import ATTENTION
 from tiktok_desktop.engine.listener import Notice, NoticeKind
-from tiktok_desktop.services.credentials import check_settings
-from tiktok_desktop.services.posts import video_name
+from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
@@ -44,6 +45,7 @@ from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tray import Tray
+from tiktok_desktop.ui.window_deps import AppFacts, Preferences
 from tiktok_desktop.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -98,20 +100,25 @@ def _open_in_browser(url: str) -> bool:
 class MainWindow(QMainWindow):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+    def __init__(self, *, accounts: AccountsService, posts: PostsService,
+                 avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
+                 parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
                  engine: EngineWorker | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.accounts = accounts
+        self.posts = posts
+        self.prefs = prefs
+        self.facts = facts
         self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
-        title = APP_DISPLAY_NAME + (" — Sandbox" if ctx.sandbox else "")
+        title = APP_DISPLAY_NAME + (" — Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
         self.resize(1100, 640)
 
-        self.pictures = AccountPictures(ctx.avatars, self.runner, self.devicePixelRatioF(), self)
+        self.pictures = AccountPictures(avatars, self.runner, self.devicePixelRatioF(), self)
         self.accounts_model = AccountsModel(self.pictures.picture, self)
         self.pictures.changed.connect(self.accounts_model.refresh_pictures)
         empty = QLabel(ACCOUNTS_EMPTY)
@@ -123,13 +130,13 @@ class MainWindow(QMainWindow):
         accounts_view.setIconSize(QSize(SIZE, SIZE))
         accounts_view.verticalHeader().setDefaultSectionSize(SIZE + 12)
         self.accounts_pane = AccountsPane(
-            ctx.accounts, self.accounts_model, accounts_view, empty,
-            self.runner, open_url or _open_in_browser, sandbox=ctx.sandbox, notes=ctx.notes,
-            posts=ctx.posts, zone_name=ctx.settings.timezone)
+            accounts, self.accounts_model, accounts_view, empty,
+            self.runner, open_url or _open_in_browser, sandbox=facts.sandbox,
+            notes=facts.notes, posts=posts, zone_name=prefs.settings.timezone)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.zone_name = ctx.settings.timezone or system_zone_name()
-        self.schedule_pane = SchedulePane(ctx.posts, self.runner, zone_name=self.zone_name,
+        self.zone_name = prefs.settings.timezone or system_zone_name()
+        self.schedule_pane = SchedulePane(posts, self.runner, zone_name=self.zone_name,
                                           open_url=open_url or _open_in_browser)
         self.schedule_pane.edit_requested.connect(self.edit_post)
         self.schedule_pane.files_dropped.connect(self._files_dropped)
@@ -197,23 +204,23 @@ class MainWindow(QMainWindow):
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
         self.act_about.triggered.connect(
-            lambda: show_about(self, self.ctx.paths.data_dir, self.ctx.sandbox)
+            lambda: show_about(self, self.facts.data_dir, self.facts.sandbox)
         )
         help_menu.addAction(self.act_about)
 
     def open_settings(self) -> None:
-        ctx = self.ctx
-        SettingsDialog(ctx.settings_store, ctx.settings, ctx.app_vault, ctx.credentials(), self,
-                       tester=lambda key, secret, uri: check_settings(ctx, key, secret, uri),
-                       runner=self.runner, sandbox=ctx.sandbox).exec()
-        self.zone_name = ctx.settings.timezone or system_zone_name()
+        prefs = self.prefs
+        SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
+                       tester=prefs.tester, runner=self.runner,
+                       sandbox=self.facts.sandbox).exec()
+        self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
 
     def open_data_folder(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.data_dir)))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))
 
     def open_log(self) -> None:
-        LogDialog(self.ctx.log_file, self).exec()
+        LogDialog(self.facts.log_file, self).exec()
 
     # -- data --------------------------------------------------------------------------------
 
@@ -222,12 +229,12 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Reload both panes from the services."""
-        accounts = self.ctx.accounts.list_accounts()
+        accounts = self.accounts.list_accounts()
         # Looked up for every painted cell of the schedule: a dict, not a scan of the model.
         self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
         self.pictures.update(accounts)
-        posts = self.ctx.posts.list_posts()
+        posts = self.posts.list_posts()
         self.schedule_pane.set_posts(posts, self._account_labels)
         self._update_summary()
 
@@ -237,7 +244,7 @@ class MainWindow(QMainWindow):
         self._update_tray()
 
     def _update_tray(self) -> None:
-        soon = self.ctx.posts.next_scheduled()
+        soon = self.posts.next_scheduled()
         if soon is not None:
             self.tray.set_next(f"Next: {describe(soon.due_at or 0, soon.due_tz)} · "
                                f"{video_name(soon)} to {self._account_name(soon.account_id)}")
@@ -245,15 +252,13 @@ class MainWindow(QMainWindow):
             self.tray.set_next("Nothing scheduled")
 
     def _update_status(self) -> None:
-        counts = self.ctx.posts.counts()
+        counts = self.posts.counts()
         waiting = counts.get(PostState.SCHEDULED, 0)
-        attention = sum(counts.get(s, 0) for s in (
-            PostState.NEEDS_REVIEW, PostState.NEEDS_RECONNECT, PostState.FAILED,
-            PostState.UNCONFIRMED, PostState.MISSED))
+        attention = sum(counts.get(s, 0) for s in ATTENTION)
         parts = [f"{waiting} scheduled"]
         if attention:
             parts.append(f"{attention} need your attention")
-        if self.ctx.sandbox:
+        if self.facts.sandbox:
             parts.append("Sandbox: nothing reaches TikTok")
         self.summary.setText(" · ".join(parts))
 
@@ -289,7 +294,8 @@ class MainWindow(QMainWindow):
     def compose(self, path: str, *, due_at: int | None = None,
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
-        deps = make_deps(self.ctx, self.pictures.picture, self.zone_name)
+        deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
+                         self.zone_name)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)
@@ -299,7 +305,7 @@ class MainWindow(QMainWindow):
         return composer
 
     def _connect_engine(self, engine: EngineWorker) -> None:
-        self.ctx.posts.on_change.append(engine.wake)  # schedule edits wake it early
+        self.posts.on_change.append(engine.wake)  # schedule edits wake it early
         self.accounts_pane.changed.connect(engine.wake)  # a reconnect frees waiting posts
         engine.postChanged.connect(self._post_changed)
         engine.notice.connect(self._engine_notice)
@@ -329,12 +335,12 @@ class MainWindow(QMainWindow):
 
     def _upload_progress(self, post_id: int, sent: int, total: int) -> None:
         if total > 0:
-            post = self.ctx.posts.get(post_id)
+            post = self.posts.get(post_id)
             name = video_name(post) if post else f"post {post_id}"
             self.statusBar().showMessage(f"Uploading {name}: {sent * 100 // total}%", 5000)
 
     def edit_post(self, post_id: int) -> None:
-        post = self.ctx.posts.get(post_id)
+        post = self.posts.get(post_id)
         if post is not None:
             self.compose(post.video_path, post=post)
 
@@ -378,7 +384,7 @@ class MainWindow(QMainWindow):
     # -- geometry ----------------------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
-        s = self.ctx.settings
+        s = self.prefs.settings
         if s.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
         if s.window_state:
@@ -393,7 +399,7 @@ class MainWindow(QMainWindow):
             app.quit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        s = self.ctx.settings
+        s = self.prefs.settings
         if not self._quitting and self.tray.available and s.keep_running_in_tray:
             # Posts are published by this process: closing the window must not stop them.
             event.ignore()
@@ -412,7 +418,4 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _save_settings(self) -> None:
-        try:
-            self.ctx.settings_store.save(self.ctx.settings)
-        except OSError as exc:
-            log.error("could not save the settings: %s", exc)
+        self.prefs.save()

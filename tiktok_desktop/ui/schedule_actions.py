@@ -1,215 +1,222 @@
-"""What can be done with the selected post, as QActions (toolbar, context menu, Delete key)
-and the code that does it through PostsService.
+"""What can be done with the selected post: QActions for the toolbar, the context menu and the
+keyboard, and the code that does each through PostsService.
 
-A mixin of SchedulePane: it reads the pane's model, calendar and notice bar, and is kept
-apart so the pane's file holds the layout and this one the behaviour.
+Which action a post allows, and why not, is domain.lifecycle's decision; this class only shows
+it. It knows nothing of the pane's views: it reads the selected post id through a callable
+and reports what happened through signals (the pane updates its model and calendar).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTableView, QToolBar
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QToolBar, QWidget
 
+from tiktok_desktop.domain.lifecycle import Action, allowed
 from tiktok_desktop.services.posts import PostsService, ScheduleRefused, video_name
 from tiktok_desktop.services.schedule import describe
-from tiktok_desktop.services.schedule_views import allowed_actions, history
+from tiktok_desktop.services.schedule_views import history
 from tiktok_desktop.store import Post, StoreError
-from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog
-from tiktok_desktop.ui.schedule_filters import FilterBar
-from tiktok_desktop.ui.schedule_model import ScheduleModel
 
 log = logging.getLogger(__name__)
 
+_TIPS = {
+    Action.EDIT: "Open the post in the editor",
+    Action.RESCHEDULE: "Pick a new date and time",
+    Action.POST_NOW: "Send it to TikTok right away",
+    Action.UNSCHEDULE: "Take it off the schedule; it stays as a draft",
+    Action.DELETE: "Remove the post from the app",
+    Action.CHECK_AGAIN: "Ask TikTok again whether the post went out (it is never sent twice)",
+    Action.HISTORY: "Everything that happened to it",
+    Action.OPEN_ON_TIKTOK: "Open the published video in your browser",
+}
 
-class PostActions:
-    """Edit, Reschedule, Post now, Unschedule, Delete, History, Open on TikTok."""
 
-    posts: PostsService
-    open_url: Callable[[str], bool]
-    confirm: Callable[[str, str], bool]  # (title, text) -> go ahead? Tests replace it.
-    dialog: QDialog | None  # the last dialog opened (non-modal to the event loop: open())
-    menu: QMenu | None
-    toolbar: QToolBar
-    # The pane's parts and signals this code uses.
-    model: ScheduleModel
-    calendar: CalendarView
-    view: QTableView
-    filters: FilterBar
-    zone_name: str
-    _current: int | None
-    edit_requested: Any
-    changed: Any
-    message: Any
-    show_notice: Callable[..., None]
-    hide_notice: Callable[[], None]
-    current_post: Callable[[], Post | None]
-    select_post: Callable[[int | None], None]
-    _sync_selection: Callable[[], None]
-    _update_page: Callable[[], None]
+def ask(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text)
+    return answer == QMessageBox.StandardButton.Yes
 
-    def _build_actions(self) -> None:
-        def make(text: str, slot: Callable[[], object], tip: str,
+
+class PostActions(QObject):
+    """Edit, Reschedule, Post now, Unschedule, Delete, Check again, History, Open on TikTok."""
+
+    edit_requested = Signal(int)  # post id: open it in the composer
+    refreshed = Signal(object)  # the post as the database has it now (re-read, unchanged)
+    gone = Signal(int)  # post id: it was removed elsewhere meanwhile
+    applied = Signal(object, str)  # changed here: the post as stored now, a status line
+    removed = Signal(int, str)  # deleted here: post id, a status line
+    refused = Signal(str)  # why nothing changed, in the service's words
+    note = Signal(str)  # something to know that is not a refusal
+
+    def __init__(self, posts: PostsService, widget: QWidget, *,
+                 selected: Callable[[], int | None], zone_name: Callable[[], str],
+                 account_label: Callable[[int], str], open_url: Callable[[str], bool]) -> None:
+        super().__init__(widget)
+        self.posts = posts
+        self.widget = widget
+        self._selected = selected
+        self._zone_name = zone_name
+        self._account_label = account_label
+        self.open_url = open_url
+        # (title, text) -> go ahead? Tests replace it.
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask(widget, title, text)
+        self.dialog: QDialog | None = None  # the last dialog opened (for the window and tests)
+        self.menu: QMenu | None = None
+        self.by_action: dict[Action, QAction] = {}
+        self._build()
+
+    def _build(self) -> None:
+        def make(action: Action, text: str, slot: Callable[[], object],
                  shortcut: QKeySequence | None = None) -> QAction:
-            act = QAction(text, self)
-            act.setToolTip(tip)
+            act = QAction(text, self.widget)
+            act.setToolTip(_TIPS[action])
             act.triggered.connect(lambda _checked=False: slot())
             if shortcut is not None:
                 act.setShortcut(shortcut)
                 act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(act)
+            self.widget.addAction(act)
+            self.by_action[action] = act
             return act
 
-        self.act_edit = make("Edit…", self.edit, "Open the post in the editor")
-        self.act_reschedule = make("Reschedule…", self.reschedule, "Pick a new date and time")
-        self.act_post_now = make("Post now", self.post_now, "Send it to TikTok right away")
-        self.act_unschedule = make("Unschedule", self.unschedule,
-                                   "Take it off the schedule; it stays as a draft")
-        self.act_delete = make("Delete…", self.delete, "Remove the post from the app",
+        self.act_edit = make(Action.EDIT, "Edit…", self.edit)
+        self.act_reschedule = make(Action.RESCHEDULE, "Reschedule…", self.reschedule)
+        self.act_post_now = make(Action.POST_NOW, "Post now", self.post_now)
+        self.act_unschedule = make(Action.UNSCHEDULE, "Unschedule", self.unschedule)
+        self.act_check = make(Action.CHECK_AGAIN, "Check again", self.check_again)
+        self.act_delete = make(Action.DELETE, "Delete…", self.delete,
                                QKeySequence(QKeySequence.StandardKey.Delete))
-        self.act_history = make("History…", self.show_history, "Everything that happened to it")
-        self.act_open = make("Open on TikTok", self.open_on_tiktok,
-                             "Open the published video in your browser")
+        self.act_history = make(Action.HISTORY, "History…", self.show_history)
+        self.act_open = make(Action.OPEN_ON_TIKTOK, "Open on TikTok", self.open_on_tiktok)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setIconSize(QSize(16, 16))
-        for act in self.post_actions():
+        for act in self.all():
             self.toolbar.addAction(act)
             if act is self.act_delete:
                 self.toolbar.addSeparator()
 
-    def post_actions(self) -> list[QAction]:
-        return [self.act_edit, self.act_reschedule, self.act_post_now, self.act_unschedule,
-                self.act_delete, self.act_history, self.act_open]
+    def all(self) -> list[QAction]:
+        return list(self.by_action.values())
 
-    def _update_actions(self) -> None:
-        post = self.current_post()
+    def update(self, post: Post | None) -> None:
+        """Enable what ``post`` allows; a disabled action's tooltip says why not."""
         if post is None:
-            for act in self.post_actions():
+            for act in self.all():
                 act.setEnabled(False)
             return
-        allowed = allowed_actions(post)
-        self.act_edit.setEnabled(allowed.edit)
-        self.act_reschedule.setEnabled(allowed.reschedule)
-        self.act_post_now.setEnabled(allowed.post_now)
-        self.act_unschedule.setEnabled(allowed.unschedule)
-        self.act_delete.setEnabled(allowed.delete)
-        self.act_history.setEnabled(True)
-        self.act_open.setEnabled(allowed.open_on_tiktok)
-        why = allowed.why_not_reschedule
-        for act, tip in ((self.act_reschedule, "Pick a new date and time"),
-                         (self.act_post_now, "Send it to TikTok right away")):
-            act.setToolTip(why or tip)
+        can = allowed(post)
+        for action, act in self.by_action.items():
+            act.setEnabled(action in can)
+            act.setToolTip(can.why_not(action) or _TIPS[action])
 
-    def _context_menu(self, global_pos: QPoint) -> None:
-        if self.current_post() is None:
+    def context_menu(self, global_pos: QPoint) -> None:
+        if self._selected() is None:
             return
         if self.menu is None:  # one menu, reused: a new one per click would pile up
-            self.menu = QMenu(self)
-            for act in self.post_actions():
+            self.menu = QMenu(self.widget)
+            for act in self.all():
                 self.menu.addAction(act)
         self.menu.popup(global_pos)
 
-    # -- actions -----------------------------------------------------------------------------
+    # -- the actions -------------------------------------------------------------------------
 
-    def _fresh(self, post_id: int | None = None) -> Post | None:
-        """The post as the database has it now (the engine may have moved it meanwhile)."""
-        wanted = self._current if post_id is None else post_id
+    def _fresh(self) -> Post | None:
+        """The selected post as the database has it now (the engine may have moved it)."""
+        wanted = self._selected()
         if wanted is None:
             return None
         post = self.posts.get(wanted)
         if post is None:
-            self.show_notice("That post no longer exists.")
-            self._removed(wanted)
-        elif self.model.row_of(post.id) is not None:
-            self.model.put(post)
-            self.calendar.put_post(post)
-            self._update_actions()
+            self.gone.emit(wanted)
+            self.refused.emit("That post no longer exists.")
+        else:
+            self.refreshed.emit(post)
         return post
 
-    def activate(self, post_id: int | None = None) -> None:
-        """Double-click: edit a post that can still change, otherwise show its history."""
-        if post_id is not None:
-            self.select_post(post_id)
-        post = self.current_post()
+    def _allowed(self, action: Action) -> Post | None:
+        """The fresh post if ``action`` may be done with it; else say why not."""
+        post = self._fresh()
+        if post is None:
+            return None
+        why = allowed(post).why_not(action)
+        if why:
+            self.refused.emit(why)
+            return None
+        return post
+
+    def activate(self) -> None:
+        """Double-click or Enter: edit a post that can still change, else show its history."""
+        post = self._fresh()
         if post is None:
             return
-        if allowed_actions(post).edit:
-            self.edit()
+        if Action.EDIT in allowed(post):
+            self.edit_requested.emit(post.id)
         else:
             self.show_history()
 
     def edit(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.EDIT)
         if post is not None:
             self.edit_requested.emit(post.id)
 
     def reschedule(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.RESCHEDULE)
         if post is None:
             return
-        why = allowed_actions(post).why_not_reschedule
-        if why:
-            self.show_notice(why)
-            return
+        zone = self._zone_name()
         dialog = RescheduleDialog(
-            post, self.zone_name, lambda epoch, zone: self.posts.reschedule(post.id, epoch, zone),
-            clock=self.posts.clock, parent=self)
+            post, zone, lambda epoch, z: self.posts.reschedule(post.id, epoch, z),
+            clock=self.posts.clock, parent=self.widget)
         dialog.accepted.connect(lambda: self._rescheduled(dialog))
         self._open_dialog(dialog)
 
     def _rescheduled(self, dialog: RescheduleDialog) -> None:
         post = dialog.result_post
         assert post is not None and post.due_at is not None
-        self._applied(post, f"Rescheduled to {describe(post.due_at, self.zone_name)}.")
+        self.applied.emit(post, f"Rescheduled to {describe(post.due_at, self._zone_name())}.")
         if dialog.note:
-            self.show_notice(dialog.note, error=False)
+            self.note.emit(dialog.note)
 
-    def move_post(self, post_id: int, epoch: int) -> bool:
-        """Reschedule a post to `epoch` (a calendar drag); a refusal is shown, nothing moves.
+    def move(self, post: Post, epoch: int) -> bool:
+        """Reschedule ``post`` to ``epoch`` (a calendar drag); a refusal is said, nothing moves.
 
         The post keeps its own zone; one without a zone takes the zone the calendar shows,
         where the user just picked the time.
         """
-        row = self.model.row_of(post_id)
-        own_zone = self.model.post(row).due_tz if row is not None else ""
-        zone = "" if own_zone else self.zone_name
-        return self._run(lambda: self.posts.reschedule(post_id, epoch, zone),
-                         lambda p: f"Moved to {describe(epoch, self.zone_name)}.")
+        zone = "" if post.due_tz else self._zone_name()
+        return self._run(lambda: self.posts.reschedule(post.id, epoch, zone),
+                         lambda p: f"Moved to {describe(epoch, self._zone_name())}.")
 
     def post_now(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.POST_NOW)
         if post is None:
             return
-        why = allowed_actions(post).why_not_reschedule
-        if why:
-            self.show_notice(why)
-            return
-        account = self.model.account_label(post.account_id)
+        account = self._account_label(post.account_id)
         if not self.confirm("Post now", f"Post {video_name(post)} to {account} now?"
                             "\n\nIt goes to TikTok within a minute."):
             return
-        self._run(lambda: self.posts.reschedule(post.id, int(self.posts.clock())),
+        self._run(lambda: self.posts.post_now(post.id),
                   lambda p: f"{video_name(p)} goes out now.")
 
     def unschedule(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.UNSCHEDULE)
         if post is not None:
             self._run(lambda: self.posts.unschedule(post.id),
                       lambda p: f"{video_name(p)} is a draft again.")
 
+    def check_again(self) -> None:
+        post = self._allowed(Action.CHECK_AGAIN)
+        if post is not None:
+            self._run(lambda: self.posts.check_again(post.id),
+                      lambda p: f"Asking TikTok again about {video_name(p)}.")
+
     def delete(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.DELETE)
         if post is None:
-            return
-        if not allowed_actions(post).delete:
-            self.show_notice("TikTok Desktop is working on this post right now; wait until it "
-                             "finishes or fails before removing it.")
             return
         if not self.confirm("Delete post", f"Delete {video_name(post)} and its "
                             "history from TikTok Desktop?\n\nThe video file stays on your disk"
@@ -219,19 +226,16 @@ class PostActions:
         try:
             self.posts.delete(post.id)
         except (ScheduleRefused, StoreError) as exc:
-            self.show_notice(str(exc))
+            self.refused.emit(str(exc))
             return
-        self._removed(post.id)
-        self.hide_notice()
-        self.message.emit(f"Deleted {video_name(post)}.")
-        self.changed.emit()
+        self.removed.emit(post.id, f"Deleted {video_name(post)}.")
 
     def show_history(self) -> None:
         post = self._fresh()
         if post is None:
             return
-        self._open_dialog(HistoryDialog(post, history(self.posts, post.id), self.zone_name,
-                                        self))
+        self._open_dialog(HistoryDialog(post, history(self.posts, post.id), self._zone_name(),
+                                        self.widget))
 
     def _open_dialog(self, dialog: QDialog) -> None:
         """Window-modal, without a nested event loop; the previous one is freed."""
@@ -241,52 +245,17 @@ class PostActions:
         dialog.open()
 
     def open_on_tiktok(self) -> None:
-        post = self._fresh()
+        post = self._allowed(Action.OPEN_ON_TIKTOK)
         if post is None or not post.share_url:
             return
         if not self.open_url(post.share_url):
-            self.show_notice(f"Could not open a browser. The video is at {post.share_url}")
+            self.refused.emit(f"Could not open a browser. The video is at {post.share_url}")
 
     def _run(self, change: Callable[[], Post], done: Callable[[Post], str]) -> bool:
         try:
             post = change()
         except (ScheduleRefused, StoreError) as exc:
-            self.show_notice(str(exc))
+            self.refused.emit(str(exc))
             return False
-        self._applied(post, done(post))
+        self.applied.emit(post, done(post))
         return True
-
-    def put_post(self, post: Post) -> None:
-        """A post changed elsewhere (the engine): show it without reloading every post."""
-        self.model.put(post)
-        self.calendar.put_post(post)
-        self.filters.set_counts(self.model.posts())
-        self._sync_selection()
-        self._update_page()
-        self._update_actions()
-
-    def _applied(self, post: Post, text: str) -> None:
-        self.model.put(post)
-        header = self.view.horizontalHeader()
-        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        self.calendar.put_post(post)
-        self.filters.set_counts(self.model.posts())
-        self._sync_selection()
-        self._update_page()
-        self._update_actions()
-        self.hide_notice()
-        self.message.emit(text)
-        self.changed.emit()
-
-    def _removed(self, post_id: int) -> None:
-        self.model.remove(post_id)
-        self.calendar.remove_post(post_id)
-        if self._current == post_id:
-            self._current = None
-        self.filters.set_counts(self.model.posts())
-        self._update_page()
-        self._update_actions()
-
-    def _confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
-        return answer == QMessageBox.StandardButton.Yes

@@ -1,6 +1,6 @@
 """The schedule pane: every post as a list, a week or a month, filtered by account, state and
 text, with the actions a post allows (edit, reschedule, post now, unschedule, delete,
-history, open on TikTok).
+check again, history, open on TikTok).
 
 The pane changes posts only through PostsService; a refusal is shown in the pane's notice
 bar in the service's own words and nothing moves. After a change the affected row is updated
@@ -22,11 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -69,7 +67,7 @@ def _open_url(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
 
-class SchedulePane(PostActions, QWidget):
+class SchedulePane(QWidget):
     edit_requested = Signal(int)  # post id: open it in the composer
     files_dropped = Signal(list, object)  # local paths, due epoch of the slot (None: no slot)
     changed = Signal()  # a post was changed through the service (already shown here)
@@ -83,10 +81,6 @@ class SchedulePane(PostActions, QWidget):
         self.posts = posts
         self.runner = runner
         self.zone_name = zone_name
-        self.open_url = open_url or _open_url
-        self.confirm: Callable[[str, str], bool] = self._confirm  # (title, text) -> go ahead?
-        self.dialog: QDialog | None = None  # the last dialog opened (for the window and tests)
-        self.menu: QMenu | None = None
         self._current: int | None = None
         self._labels: dict[int, str] = {}
         self.setAcceptDrops(True)
@@ -100,7 +94,18 @@ class SchedulePane(PostActions, QWidget):
         self.filters = FilterBar()
         self.filters.changed.connect(self.apply_filters)
         self.calendar = CalendarView(zone_name, posts.clock, first_weekday)
-        self._build_actions()
+        self.actions = PostActions(posts, self, selected=lambda: self._current,
+                                   zone_name=lambda: self.zone_name,
+                                   account_label=self.model.account_label,
+                                   open_url=open_url or _open_url)
+        self.actions.edit_requested.connect(self.edit_requested)
+        self.actions.refreshed.connect(self._refreshed)
+        self.actions.gone.connect(self._removed)
+        self.actions.applied.connect(self._applied)
+        self.actions.removed.connect(self._deleted)
+        self.actions.refused.connect(self.show_notice)
+        self.actions.note.connect(lambda text: self.show_notice(text, error=False))
+        self.toolbar = self.actions.toolbar
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -129,11 +134,11 @@ class SchedulePane(PostActions, QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._list_current)
         self.view.doubleClicked.connect(lambda _index: self.activate())
         self.view.customContextMenuRequested.connect(
-            lambda pos: self._context_menu(self.view.viewport().mapToGlobal(pos)))
+            lambda pos: self.actions.context_menu(self.view.viewport().mapToGlobal(pos)))
         self.calendar.current_changed.connect(self._calendar_current)
         self.calendar.post_activated.connect(self.activate)
         self.calendar.context_requested.connect(
-            lambda post_id, pos: self._context_menu(pos))
+            lambda post_id, pos: self.actions.context_menu(pos))
         self.calendar.move_requested.connect(self.move_post)
         self.calendar.files_dropped.connect(self.files_dropped)
         self.calendar.message.connect(self.show_notice)
@@ -195,7 +200,7 @@ class SchedulePane(PostActions, QWidget):
             self._current = None
         self._sync_selection()
         self._update_page()
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def set_zone(self, zone_name: str) -> None:
         """Show and enter times in this zone ("" = the system's), e.g. after Settings."""
@@ -219,7 +224,7 @@ class SchedulePane(PostActions, QWidget):
             self.calendar.set_mode(mode)
             self.calendar.select(self._current)
             self.stack.setCurrentWidget(self.calendar)
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def current_filter(self) -> PostFilter:
         return self.filters.current()
@@ -234,7 +239,7 @@ class SchedulePane(PostActions, QWidget):
             self.select_post(None)  # no acting on a post the user cannot see
         self._sync_selection()
         self._update_page()
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def clear_filters(self) -> None:
         self.filters.clear()
@@ -274,18 +279,18 @@ class SchedulePane(PostActions, QWidget):
         self._current = post_id
         self._sync_selection()
         self.calendar.select(post_id)
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def _list_current(self) -> None:
         index = self.view.selectionModel().currentIndex()
         if index.isValid():
             self._current = self.proxy.post_at(index.row()).id
             self.calendar.select(self._current)
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def _calendar_current(self, post_id: int | None) -> None:
         self._current = post_id
-        self._update_actions()
+        self.actions.update(self.current_post())
 
     def _sync_selection(self) -> None:
         selection = self.view.selectionModel()
@@ -297,6 +302,63 @@ class SchedulePane(PostActions, QWidget):
         selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                                   | QItemSelectionModel.SelectionFlag.Rows)
         self.view.scrollTo(index)
+
+    # -- what the actions did ----------------------------------------------------------------
+
+    def activate(self, post_id: int | None = None) -> None:
+        """Double-click or Enter on a post (in the list or the calendar)."""
+        if post_id is not None:
+            self.select_post(post_id)
+        self.actions.activate()
+
+    def move_post(self, post_id: int, epoch: int) -> bool:
+        """A calendar drag: reschedule the post to ``epoch`` (a refusal is shown)."""
+        row = self.model.row_of(post_id)
+        post = self.model.post(row) if row is not None else self.posts.get(post_id)
+        return post is not None and self.actions.move(post, epoch)
+
+    def put_post(self, post: Post) -> None:
+        """A post changed elsewhere (the engine): show it without reloading every post."""
+        self.model.put(post)
+        self.calendar.put_post(post)
+        self.filters.set_counts(self.model.posts())
+        self._sync_selection()
+        self._update_page()
+        self.actions.update(self.current_post())
+
+    def _refreshed(self, post: Post) -> None:
+        if self.model.row_of(post.id) is not None:
+            self.model.put(post)
+            self.calendar.put_post(post)
+            self.actions.update(self.current_post())
+
+    def _applied(self, post: Post, text: str) -> None:
+        self.model.put(post)
+        header = self.view.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.calendar.put_post(post)
+        self.filters.set_counts(self.model.posts())
+        self._sync_selection()
+        self._update_page()
+        self.actions.update(self.current_post())
+        self.hide_notice()
+        self.message.emit(text)
+        self.changed.emit()
+
+    def _deleted(self, post_id: int, text: str) -> None:
+        self._removed(post_id)
+        self.hide_notice()
+        self.message.emit(text)
+        self.changed.emit()
+
+    def _removed(self, post_id: int) -> None:
+        self.model.remove(post_id)
+        self.calendar.remove_post(post_id)
+        if self._current == post_id:
+            self._current = None
+        self.filters.set_counts(self.model.posts())
+        self._update_page()
+        self.actions.update(self.current_post())
 
     # -- messages and drops ------------------------------------------------------------------
 

@@ -32,9 +32,9 @@ from tiktok_desktop.config import (
     SettingsStore,
 )
 from tiktok_desktop.credentials.vault import Vault, VaultError
-from tiktok_desktop.services import autostart
 from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
+from tiktok_desktop.system import autostart
 from tiktok_desktop.ui.tasks import TaskRunner
 
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.

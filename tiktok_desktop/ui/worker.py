@@ -12,10 +12,10 @@ slot or lambda connected to them may touch widgets.
 
 Usage (composition root)::
 
-    worker = EngineWorker(lambda listener: Engine.from_context(ctx, listener))
+    worker = EngineWorker(graph.engine)  # bootstrap.AppGraph: builds an Engine for a listener
     worker.postChanged.connect(model.refresh_post)
     worker.notice.connect(tray.show_notice)
-    ctx.posts.on_change.append(worker.wake)
+    posts_service.on_change.append(worker.wake)
     worker.start()
     ...
     worker.stop()  # on quit: uploads stop at the next block and resume on the next start

@@ -1,0 +1,40 @@
+"""Everything the engine works with, handed over ready-made by the composition root
+(tiktok_desktop/bootstrap.py), so the engine builds nothing itself and tests can swap any part.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tiktok_desktop.credentials import TokenSource, UploadLinks
+from tiktok_desktop.engine.config import EngineConfig
+from tiktok_desktop.engine.ratelimit import RateLimits
+from tiktok_desktop.engine.sleep import Sleeper
+from tiktok_desktop.store import AccountsRepo, PostsRepo
+from tiktok_desktop.tiktok import ChunkUploader, TikTokApi
+
+# (path, size, sha256) -> None when the file is still what was scheduled, else why not.
+VideoCheck = Callable[[str, int, str], str | None]
+
+
+@dataclass(frozen=True)
+class EngineParts:
+    posts: PostsRepo
+    accounts: AccountsRepo
+    tokens: TokenSource  # its sleeper is ``sleeper`` below, so a stop cuts a lease wait short
+    api: TikTokApi  # built with ``sleeper`` and no read retries: the engine retries itself
+    uploader: ChunkUploader
+    links: UploadLinks
+    limits: RateLimits  # per-account request budgets, kept in the database
+    check_video: VideoCheck
+    owner: str  # this engine's lease identity (store.leases.new_owner)
+    stop: threading.Event  # set to stop: sleeps, waits and uploads end at the next instant
+    sleeper: Sleeper  # interruptible by ``stop`` (engine.sleep.StopAwareSleeper)
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+    rand: Callable[[], float]  # backoff jitter
+    grace: Callable[[], float]  # how late a post may still go out (seconds; from Settings)
+    config: EngineConfig
+    share_base: str  # where published videos are linked (TikTok's web, or the sandbox)

@@ -1,0 +1,23 @@
+"""The errors whose messages are written for users: a window shows them inline as they are.
+
+Anything else reaching a window is a bug: the UI's task boundary (ui/tasks.py) logs it with
+its traceback and hands it to the crash handler instead of printing it as if it were advice.
+"""
+
+from __future__ import annotations
+
+from tiktok_desktop.credentials import AccountError, VaultError
+from tiktok_desktop.services.library import LibraryError
+from tiktok_desktop.services.loopback import LoopbackError
+from tiktok_desktop.services.media_open import MediaError
+from tiktok_desktop.services.posts import ScheduleRefused
+from tiktok_desktop.services.schedule import ScheduleError
+from tiktok_desktop.store import StoreError
+from tiktok_desktop.tiktok import TikTokError
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    AccountError, VaultError, LoopbackError, TikTokError, StoreError, ScheduleRefused,
+    ScheduleError, MediaError, LibraryError,
+    # The user's files and disk: a moved video, a full disk, a folder without permission.
+    OSError,
+)

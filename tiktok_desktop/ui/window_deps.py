@@ -1,0 +1,44 @@
+"""What the main window is given besides its services: its settings (and what the Settings
+dialog needs to edit them) and the facts the About box and the File menu show.
+
+app.py builds these from the composition root's graph; tests build them the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tiktok_desktop.config import Credentials, Settings, SettingsStore
+from tiktok_desktop.credentials import Vault
+from tiktok_desktop.services.credentials import CredentialCheck
+
+log = logging.getLogger(__name__)
+
+# (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
+Tester = Callable[[str, str, str], CredentialCheck]
+
+
+@dataclass(frozen=True)
+class Preferences:
+    store: SettingsStore
+    settings: Settings  # the live object: the window and the engine read it as it changes
+    app_vault: Vault  # the real TikTok app's client secret
+    credentials: Callable[[], Credentials]  # the real TikTok app's, as configured now
+    tester: Tester | None = None
+
+    def save(self) -> None:
+        try:
+            self.store.save(self.settings)
+        except OSError as exc:
+            log.error("could not save the settings: %s", exc)
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    data_dir: Path
+    log_file: Path | None
+    sandbox: bool
+    notes: list[str] = field(default_factory=list)  # said quietly (status bar, panes)

@@ -6,8 +6,11 @@ deleted the original. So by default the app adopts a copy into ``AppPaths.media_
 - Content-addressed names (``<sha256><original extension>``): adopting the same video twice, for
   two posts, reuses one file. Because files are shared, ``release`` asks the caller whether any
   post still references a file before removing it.
-- Same filesystem: a hard link (instant, no extra space; survives deleting the original). Else a
-  streamed copy with progress and cancel. Both are hashed in blocks; memory stays flat.
+- Same filesystem, and a file only the user can write: a hard link (instant, no extra space;
+  survives deleting the original). A file another user owns, or that group or others may
+  write (or any file where that cannot be told, e.g. on Windows), is copied: through a link
+  someone else could change the scheduled video after it was checked. Else a streamed copy
+  with progress and cancel. Both are hashed in blocks; memory stays flat.
 - Atomic: work happens in a ``.adopt-*.part`` file renamed into place, removed on error or cancel.
 - Copies are created 0600, inside the 0700 data dir. A hard link is the user's own file, so its
   mode is left alone (changing it would change the original); the 0700 folder keeps it private.
@@ -158,7 +161,12 @@ class MediaLibrary:
 
     def _link(self, src: Path, tmp: Path) -> bool:
         try:
-            if src.stat().st_dev != self.media_dir.stat().st_dev:
+            st = src.stat()
+            if st.st_dev != self.media_dir.stat().st_dev:
+                return False
+            if not only_we_can_write(st):
+                log.debug("%s may be written by others; copying instead of a hard link",
+                          src.name)
                 return False
             os.link(src, tmp)
         except OSError as exc:
@@ -231,6 +239,14 @@ def verify(path: str | os.PathLike[str], size: int, sha256: str, *,
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def only_we_can_write(st: os.stat_result) -> bool:
+    """True when no one but this user (and root) can change the file: ours, and not writable
+    by group or others. False where that cannot be told from the mode (not POSIX)."""
+    if os.name != "posix":
+        return False
+    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _check_source(src: Path) -> int:
     try:
         st = src.stat()

@@ -16,13 +16,17 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from tiktok_desktop.tiktok import CallbackParams, parse_callback
+from tiktok_desktop.safetext import neutralise
+from tiktok_desktop.tiktok import CallbackParams, parse_callback_query
 from tiktok_desktop.tiktok import errors as tiktok_errors
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 300.0
 MAX_REQUEST_LINE = 8192
+# TikTok's error text is shown as is, but only this much of it and never its control
+# characters: the callback is whatever any local page or program sent.
+MAX_DESCRIPTION = 300
 
 
 class LoopbackError(Exception):
@@ -48,7 +52,11 @@ class AuthorizationDenied(LoopbackError):
         if error == "access_denied":
             text = "You cancelled the TikTok authorization, so no account was connected."
         else:
-            text = f"TikTok could not authorize the app ({error}): {description or 'no details'}."
+            shown = neutralise(description[:MAX_DESCRIPTION]) or "no details"
+            if len(description) > MAX_DESCRIPTION:
+                shown += "…"
+            text = (f"TikTok could not authorize the app ({neutralise(error[:64])}): "
+                    f"{shown}.")
         super().__init__(text)
 
 
@@ -169,7 +177,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parts.path != receiver.template.path:
             self._not_found()
             return
-        status, page = receiver._accept(parse_callback(parts.query))
+        # The query as a query: `?` and `://` inside it are data (error_description=Why?).
+        status, page = receiver._accept(parse_callback_query(parts.query))
         self._send(status, page)
 
     def do_POST(self) -> None:

@@ -54,7 +54,7 @@ EXTENSION_FAMILY = {
 }
 _ISO_TOP_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}  # old QuickTime files
 _IMAGE_BRANDS = {"heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis"}
-_HEAD_BYTES = 4096
+HEAD_BYTES = 4096
 
 
 class MediaError(Exception):
@@ -121,7 +121,7 @@ def _read_head(path: Path) -> Sniff:
                          "download probably failed; create the video again and choose it.")
     try:
         with path.open("rb") as fh:
-            data = fh.read(_HEAD_BYTES)
+            data = fh.read(HEAD_BYTES)
     except FileNotFoundError:
         raise _missing(name) from None
     except PermissionError:

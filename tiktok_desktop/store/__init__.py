@@ -5,6 +5,7 @@ from tiktok_desktop.store.db import (
     Database,
     DatabaseCorrupt,
     DatabaseTooNew,
+    DatabaseUnavailable,
     MigrationFailed,
     StoreError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Database",
     "DatabaseCorrupt",
     "DatabaseTooNew",
+    "DatabaseUnavailable",
     "LeaseLost",
     "LeaseRepo",
     "MigrationFailed",

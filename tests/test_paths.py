@@ -39,8 +39,13 @@ def test_home_override_puts_every_dir_under_it(tmp_path: Path) -> None:
         config_dir=home / "config",
         cache_dir=home / "cache",
         log_dir=home / "logs",
+        namespace=p.namespace,
     )
     assert p.profile == ""
+    # A data folder of one's own keeps its keyring entries apart from other copies'.
+    assert len(p.namespace) == 12
+    assert resolve({"TIKTOK_DESKTOP_HOME": str(tmp_path / "other")}).namespace != p.namespace
+    assert p.for_profile("sandbox").namespace == p.namespace
     assert p.db_file == home / "data" / "tiktok-desktop.sqlite3"
     assert p.settings_file == home / "config" / "settings.json"
     assert p.log_file == home / "logs" / "tiktok-desktop.log"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import sys
 import tempfile
@@ -105,6 +106,10 @@ class AppPaths:
     cache_dir: Path
     log_dir: Path
     profile: str = ""
+    # "" for the platform's usual folders; for a data folder of one's own (TIKTOK_DESKTOP_HOME)
+    # a short fingerprint of it, so things kept outside the folder (keyring entries) stay
+    # apart per copy of the app.
+    namespace: str = ""
 
     @property
     def db_file(self) -> Path:
@@ -147,6 +152,7 @@ class AppPaths:
             cache_dir=self.cache_dir / profile,
             log_dir=self.log_dir,
             profile=profile,
+            namespace=self.namespace,
         )
 
     def ensure(self) -> AppPaths:
@@ -176,6 +182,7 @@ def resolve(environ: dict[str, str] | None = None) -> AppPaths:
             config_dir=base / "config",
             cache_dir=base / "cache",
             log_dir=base / "logs",
+            namespace=hashlib.sha256(str(base).encode("utf-8", "surrogatepass")).hexdigest()[:12],
         )
     dirs = platformdirs.PlatformDirs(appname=APP_NAME, appauthor=False)
     return AppPaths(

@@ -311,7 +311,7 @@ def _when(graph: AppGraph, args: argparse.Namespace, account: Account, found: _P
                      "'YYYY-MM-DD HH:MM', e.g. '2026-11-24 09:00'.")
         return None, ""
     try:
-        resolved = resolve_local(local, zone_name)
+        resolved = resolve_local(local, zone_name, now=graph.posts.clock())
     except ScheduleError as exc:
         found.refuse(str(exc))
         return None, ""

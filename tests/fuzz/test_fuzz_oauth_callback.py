@@ -28,12 +28,11 @@ from tests.fuzz.support import (
     target_text,
 )
 from tiktok_desktop.services.loopback import (
-    AuthorizationDenied,
     LoopbackReceiver,
-    StateMismatch,
 )
 from tiktok_desktop.tiktok import errors as tiktok_errors
 from tiktok_desktop.tiktok import new_state, parse_callback, parse_callback_query
+from tiktok_desktop.tiktok.errors import AuthorizationDenied, StateMismatch
 
 WILDCARD = "http://127.0.0.1:*/callback/"
 # Shaped like new_state() (32 URL-safe characters) but fixed, so every run is the same.

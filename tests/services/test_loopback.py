@@ -7,15 +7,14 @@ import httpx
 import pytest
 
 from tiktok_desktop.services.loopback import (
-    AuthorizationDenied,
     LoopbackCancelled,
     LoopbackError,
     LoopbackReceiver,
     LoopbackTimeout,
     PortInUse,
     RedirectTemplate,
-    StateMismatch,
 )
+from tiktok_desktop.tiktok.errors import AuthorizationDenied, StateMismatch
 
 WILDCARD = "http://127.0.0.1:*/callback/"
 
@@ -61,7 +60,7 @@ def test_denied_consent() -> None:
         assert "cancelled" in r.text
         with pytest.raises(AuthorizationDenied, match="You cancelled") as info:
             rx.wait()
-    assert info.value.error == "access_denied"
+    assert info.value.code == "access_denied"
 
 
 def test_other_oauth_error_is_explained() -> None:
@@ -112,7 +111,7 @@ def test_question_marks_and_urls_inside_the_query_keep_the_state(query: str,
         if outcome == "denied":
             with pytest.raises(AuthorizationDenied) as info:
                 rx.wait()
-            assert info.value.description.startswith("Why?")
+            assert (info.value.detail or "").startswith("Why?")
         else:
             assert rx.wait().code == "c0de"
 

@@ -38,6 +38,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
+from tiktok_desktop.services.videofile import (
+    VideoFileError,
+    check_video_file,
+    quoted,
+    unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +58,11 @@ _SAFE_EXT = re.compile(r"\.[a-z0-9]{1,10}")
 SPACE_MARGIN = 50 * 1024 * 1024
 
 
-class LibraryError(Exception):
+class LibraryError(VideoFileError):
     """The video could not be adopted or hashed. ``str(err)`` is a plain message for the user.
 
     ``code``: missing, not_a_file, empty, unreadable, no_space, changed, failed, cancelled.
     """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class AdoptCancelled(LibraryError):
@@ -100,7 +101,7 @@ class MediaLibrary:
             else:
                 done, digest = self._copy(src, tmp, size, progress, cancel)
             if done != size:
-                raise LibraryError("changed", f"{_q(src.name)} changed while it was being "
+                raise LibraryError("changed", f"{quoted(src.name)} changed while it was being "
                                    "copied (is it still downloading or exporting?). Wait until "
                                    "it is finished and choose it again.")
             final = self.media_dir / f"{digest}{_safe_ext(src)}"
@@ -200,7 +201,7 @@ class MediaLibrary:
                         if exc.errno == errno.ENOSPC:
                             raise _no_space(src.name, size, 0) from None
                         raise LibraryError("failed", f"Could not save a copy of "
-                                           f"{_q(src.name)}: {exc.strerror}.") from None
+                                           f"{quoted(src.name)}: {exc.strerror}.") from None
                     done += len(chunk)
                 os.fsync(dst.fileno())  # the rename must never expose a half-written file
         return done, digest.hexdigest()
@@ -211,7 +212,7 @@ def verify(path: str | os.PathLike[str], size: int, sha256: str, *,
     """Due-time re-check: is the file still the video that was scheduled? None if so, else a
     plain message. An empty ``sha256`` (not recorded) skips the content check."""
     p = Path(path)
-    name = _q(p.name)
+    name = quoted(p.name)
     try:
         st = p.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -248,20 +249,7 @@ def only_we_can_write(st: os.stat_result) -> bool:
 
 
 def _check_source(src: Path) -> int:
-    try:
-        st = src.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise LibraryError("missing", f"{_q(src.name)} is not there any more; it was moved, "
-                           "renamed or deleted. Choose the video again.") from None
-    except OSError as exc:
-        raise _read_error(src.name, exc) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise LibraryError("not_a_file", f"{_q(src.name)} is not a video file. "
-                           "Choose the video file itself.")
-    if st.st_size == 0:
-        raise LibraryError("empty", f"{_q(src.name)} is empty (0 bytes). Choose the video "
-                           "again once it has been exported.")
-    return st.st_size
+    return check_video_file(src, LibraryError).st_size
 
 
 def _hash_file(path: Path, block_size: int, progress: ProgressFn | None,
@@ -336,17 +324,13 @@ def _safe_ext(src: Path) -> str:
 
 
 def _read_error(name: str, exc: OSError) -> LibraryError:
-    if isinstance(exc, PermissionError):
-        return LibraryError("unreadable", f"This app is not allowed to read {_q(name)}. Check "
-                            "the file's permissions and choose it again.")
-    return LibraryError("unreadable", f"{_q(name)} could not be read: {exc.strerror}. Check "
-                        "that the drive is connected and choose it again.")
+    return unreadable(name, LibraryError, exc)
 
 
 def _no_space(name: str, size: int, free: int) -> LibraryError:
     have = f" (only {_fmt_size(free)} free)" if free else ""
     return LibraryError("no_space", f"There is not enough disk space to keep a copy of "
-                        f"{_q(name)}: it needs {_fmt_size(size)}{have}. Free some space, or "
+                        f"{quoted(name)}: it needs {_fmt_size(size)}{have}. Free some space, or "
                         "turn off \u201ckeep a copy\u201d to post the original file.")
 
 
@@ -358,5 +342,4 @@ def _fmt_size(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def _q(name: str) -> str:
-    return f"\u201c{name}\u201d"
+

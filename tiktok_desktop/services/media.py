@@ -44,11 +44,11 @@ from tiktok_desktop.services.media_open import (
     fmt_duration,
     normal_rotation,
     open_video,
-    quoted,
     rate,
     sniff,
     us_to_ms,
 )
+from tiktok_desktop.services.videofile import quoted
 
 __all__ = [
     "Frame", "MediaError", "MediaInfo", "Problem", "accepted_container", "container_of",

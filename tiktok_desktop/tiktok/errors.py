@@ -115,7 +115,8 @@ class OAuthError(TikTokError):
 
 
 class AuthorizationDenied(OAuthError):
-    """The user pressed Cancel on TikTok's consent page (``access_denied``)."""
+    """The consent page sent the browser back without a code: the user pressed Cancel
+    (``access_denied``), or TikTok refused the request (the callback's ``error``)."""
 
 
 class StateMismatch(OAuthError):

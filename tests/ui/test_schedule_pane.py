@@ -170,7 +170,7 @@ def test_reschedule_in_the_posts_zone(pane: SchedulePane, world: World, posts: d
     pane.actions.act_reschedule.trigger()
     dialog = pane.actions.dialog
     assert isinstance(dialog, RescheduleDialog) and dialog.isVisible()
-    assert dialog.zone.text() == "Europe/Berlin (CET)"
+    assert dialog.when.zone_label.text() == "Wednesday · Europe/Berlin (CET)"
     assert dialog.wall_time() == dt.datetime(2027, 3, 24, 18, 0)  # its current time there
     dialog.set_wall_time(dt.datetime(2027, 4, 2, 7, 45))
     with qtbot.waitSignal(pane.changed):

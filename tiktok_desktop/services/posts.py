@@ -122,6 +122,8 @@ class PostsService:
         problems = self.problems(new, editing=editing)
         if problems:
             raise ScheduleRefused(problems)
+        if editing is not None:
+            new = self._same_video(editing, new)
         adopted: str | None = None
         if self.library is not None and not (
                 self.library.contains(new.video_path) and new.video_sha256):
@@ -141,6 +143,19 @@ class PostsService:
             if adopted is not None:
                 self._release(adopted)
             raise
+
+    def _same_video(self, post_id: int, new: NewPost) -> NewPost:
+        """An edit that keeps the post's video keeps what is known about it: the library
+        copy's fingerprint (no second copy) and the name of the file the user chose."""
+        old = self.repo.get(post_id)
+        if old is None or old.video_path != new.video_path:
+            return new
+        meta = dict(new.video_meta)
+        original = old.video_meta.get("original_path")
+        if isinstance(original, str) and original:
+            meta["original_path"] = original
+        return dataclasses.replace(new, video_sha256=new.video_sha256 or old.video_sha256,
+                                   video_meta=meta)
 
     def edit(self, post_id: int, new: NewPost) -> Post:
         """Replace an editable post's content and time; it is scheduled again."""

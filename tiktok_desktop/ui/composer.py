@@ -7,17 +7,15 @@ TaskRunner, so the window never freezes.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -37,6 +35,7 @@ from tiktok_desktop.tiktok import CreatorInfo
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.widgets.caption import CaptionEdit
 from tiktok_desktop.ui.widgets.preview import FrameLoader, VideoPreview
+from tiktok_desktop.ui.widgets.when import WhenEdit
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +84,9 @@ class Composer(QDialog):
         self.creator_problem: str | None = None
         self.state: FormState | None = None
         self._creator_for: int | None = None
+        # An edit keeps the zone the post was scheduled in (as Reschedule does); a new post
+        # takes the zone Settings shows times in.
+        self.zone_name = post.due_tz if post is not None and post.due_tz else deps.zone_name
         self.setWindowTitle("Edit post" if post else "New post")
         self.setMinimumWidth(860)
         outer = QHBoxLayout(self)
@@ -165,15 +167,9 @@ class Composer(QDialog):
         self.when_now = QRadioButton("Post now")
         at_row = QHBoxLayout()
         self.when_at = QRadioButton("At")
-        self.at_edit = QDateTimeEdit()
-        self.at_edit.setCalendarPopup(True)
-        self.at_edit.setDisplayFormat("ddd d MMM yyyy, HH:mm")
-        self.zone_label = QLabel(self.deps.zone_name)
-        self.zone_label.setStyleSheet("color: palette(mid);")
+        self.at_edit = WhenEdit(self.zone_name)
         at_row.addWidget(self.when_at)
-        at_row.addWidget(self.at_edit)
-        at_row.addWidget(self.zone_label)
-        at_row.addStretch(1)
+        at_row.addWidget(self.at_edit, 1)
         self.when_queue = QRadioButton("Add to queue")
         self.whens = QButtonGroup(self)
         for b in (self.when_now, self.when_at, self.when_queue):
@@ -182,6 +178,7 @@ class Composer(QDialog):
         wl.addLayout(at_row)
         wl.addWidget(self.when_queue)
         self.when_note = QLabel()
+        self.when_note.setObjectName("whenNote")
         self.when_note.setWordWrap(True)
         wl.addWidget(self.when_note)
         right.addWidget(when)
@@ -231,7 +228,7 @@ class Composer(QDialog):
             (self.inbox if post.mode is PostMode.INBOX else self.direct).setChecked(True)
             due_at = post.due_at
         start = due_at if due_at is not None else int(self.deps.now()) + 3600
-        self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(start, self._qzone()))
+        self.at_edit.set_epoch(start)
         self.when_at.setChecked(True)
         self._wanted_privacy = post.privacy_level if post else None
         for signal in (self.account.currentIndexChanged,):
@@ -241,7 +238,7 @@ class Composer(QDialog):
                     self.when_now, self.when_at, self.when_queue):
             box.toggled.connect(self._update)
         self.privacy.currentIndexChanged.connect(self._update)
-        self.at_edit.dateTimeChanged.connect(self._update)
+        self.at_edit.changed.connect(self._update)
         self.caption.changed.connect(self._update)
         self.runner.submit(lambda: self.deps.probe(video_path), self._probed,
                            self._probe_failed, owner=self)
@@ -252,9 +249,6 @@ class Composer(QDialog):
             if self.account.itemData(i).id == account_id:
                 return i
         return -1
-
-    def _qzone(self) -> QTimeZone:
-        return QTimeZone(self.deps.zone_name.encode())
 
     def selected_account(self) -> Account | None:
         data = self.account.currentData()
@@ -331,16 +325,21 @@ class Composer(QDialog):
         limit = self.creator.max_video_post_duration_sec if self.creator else None
         return self.video.problems + self.deps.duration_problems(self.video, limit)
 
-    def _update(self) -> None:
+    def _evaluate(self) -> tuple[PostForm, FormState]:
         account = self.selected_account()
         form = self.form()
-        state = evaluate(form, self.creator, creator_problem=self.creator_problem,
-                         media_problems=self._media_problems(),
-                         # Without an account the creator problem already says what to do.
-                         direct_allowed=account is None
-                         or "video.publish" in account.granted_scopes)
+        return form, evaluate(form, self.creator, creator_problem=self.creator_problem,
+                              media_problems=self._media_problems(),
+                              # Without an account the creator problem already says what to do.
+                              direct_allowed=account is None
+                              or "video.publish" in account.granted_scopes)
+
+    def _update(self) -> None:
+        form, state = self._evaluate()
+        if self._sync_privacy(state):
+            # The choices arrived and the post's saved choice is shown now: judge that.
+            form, state = self._evaluate()
         self.state = state
-        self._sync_privacy(state)
         for box, enabled, key in ((self.allow_comment, state.comment_enabled, "comment"),
                                   (self.allow_duet, state.duet_enabled, "duet"),
                                   (self.allow_stitch, state.stitch_enabled, "stitch")):
@@ -370,9 +369,10 @@ class Composer(QDialog):
             self._when()] if direct else {NOW: "Send now", AT: "Schedule",
                                           QUEUE: "Add to queue"}[self._when()])
 
-    def _sync_privacy(self, state: FormState) -> None:
-        current = self.privacy.currentData() if self.privacy.currentIndex() >= 0 \
-            else self._wanted_privacy
+    def _sync_privacy(self, state: FormState) -> bool:
+        """Offer the state's privacy choices; True when the chosen value changed."""
+        before = self.privacy.currentData() if self.privacy.currentIndex() >= 0 else None
+        current = before if before is not None else self._wanted_privacy
         values = [c.value for c in state.privacy_choices]
         if [self.privacy.itemData(i) for i in range(self.privacy.count())] != values:
             self.privacy.blockSignals(True)
@@ -389,6 +389,8 @@ class Composer(QDialog):
                 item.setEnabled(choice.enabled)
                 item.setToolTip(choice.tooltip)
         self.privacy.setEnabled(self.direct.isChecked() and bool(values))
+        after = self.privacy.currentData() if self.privacy.currentIndex() >= 0 else None
+        return after != before
 
     def _when(self) -> str:
         if self.when_now.isChecked():
@@ -406,10 +408,11 @@ class Composer(QDialog):
         when = self._when()
         if when == AT:
             try:
-                resolved = resolve_local(self._at_wall(), self.deps.zone_name)
+                resolved = resolve_local(self.at_edit.wall(), self.zone_name)
             except ScheduleError as exc:
                 return str(exc)
-            self.when_note.setText(resolved.note)
+            self.when_note.setText(" ".join(filter(None, (resolved.note,
+                                                          self._other_zone(resolved.epoch)))))
             if resolved.epoch < self.deps.now() - 60:
                 return "That time has already passed: pick a later time, or choose Post now."
         elif when == QUEUE and account is not None:
@@ -421,9 +424,13 @@ class Composer(QDialog):
             self.when_note.setText(f"Next free queue time: {next_time}")
         return None
 
-    def _at_wall(self) -> dt.datetime:
-        d, t = self.at_edit.date(), self.at_edit.time()
-        return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+    def _other_zone(self, epoch: int) -> str:
+        """Where an edited post's zone is not the one the schedule shows, say both."""
+        shown = self.deps.zone_name
+        if self.zone_name == shown or not self.zone_name:
+            return ""
+        return (f"It was scheduled in {self.zone_name}; the schedule shows "
+                f"{describe(epoch, shown)} ({shown or 'your time zone'}).")
 
     # -- submit ------------------------------------------------------------------------------
 
@@ -434,7 +441,7 @@ class Composer(QDialog):
         account = self.selected_account()
         if when == QUEUE and account is not None:
             return self.deps.queue_times(account.id)[0]
-        return resolve_local(self._at_wall(), self.deps.zone_name).epoch
+        return resolve_local(self.at_edit.wall(), self.zone_name).epoch
 
     def new_post(self) -> NewPost:
         account, video, form = self.selected_account(), self.video, self.form()
@@ -450,7 +457,7 @@ class Composer(QDialog):
             brand_organic=form.disclose and form.brand_organic and direct,
             brand_content=form.disclose and form.brand_content and direct,
             is_aigc=form.is_aigc and direct, cover_time_ms=self.preview.cover_ms(),
-            mode=form.mode, due_at=self.due_at(), due_tz=self.deps.zone_name,
+            mode=form.mode, due_at=self.due_at(), due_tz=self.zone_name,
             consent_at=int(self.deps.now()),  # the click on Post/Schedule is the consent
         )
 

@@ -6,7 +6,7 @@ import collections
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -105,7 +105,19 @@ CAPTION_MIN_WIDTH = 180
 
 class ScheduleTable(QTableView):
     """The caption column takes the room left over, but never less than a readable width
-    (a narrow window scrolls sideways instead of squeezing captions to nothing)."""
+    (a narrow window scrolls sideways instead of squeezing captions to nothing).
+
+    Enter opens the selected post; Tab leaves the table (arrows move between rows)."""
+
+    open_requested = Signal()  # Enter or Return on the current row
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.currentIndex().isValid():
+            event.accept()
+            self.open_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -126,6 +138,9 @@ def build_table(proxy: ScheduleProxy) -> ScheduleTable:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    # Tab goes on to the next control: cell by cell it would change the selected post, and
+    # Delete would then act on a post the user did not mean.
+    view.setTabKeyNavigation(False)
     view.setIconSize(THUMB_SIZE)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)

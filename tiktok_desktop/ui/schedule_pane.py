@@ -133,6 +133,7 @@ class SchedulePane(QWidget):
 
         self.view.selectionModel().currentRowChanged.connect(self._list_current)
         self.view.doubleClicked.connect(lambda _index: self.activate())
+        self.view.open_requested.connect(self.activate)
         self.view.customContextMenuRequested.connect(
             lambda pos: self.actions.context_menu(self.view.viewport().mapToGlobal(pos)))
         self.calendar.current_changed.connect(self._calendar_current)

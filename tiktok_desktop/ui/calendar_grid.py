@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -291,6 +292,14 @@ class CalendarGrid(QAbstractScrollArea):
             self.activated.emit(hit.post.id)
         elif hit.day is not None and hit.more is None:
             self.more_requested.emit(hit.day)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.state.selected is not None:
+            event.accept()
+            self.activated.emit(self.state.selected)  # Enter opens it, as a double-click
+            return
+        super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         hit = self.hit(event.pos())

@@ -11,7 +11,15 @@ import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
+from tests.ui.schedule_support import (
+    BERLIN,
+    World,
+    berlin,
+    drop,
+    make_world,
+    url_mime,
+    week_slot,
+)
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule_views import PostFilter
 from tiktok_desktop.store import PostState
@@ -65,13 +73,7 @@ def _minute(calendar: CalendarView, rect: QRectF) -> int:
 
 
 def _slot(calendar: CalendarView, day: dt.date, minute: int) -> QPoint:
-    """A point inside the week's slot for `day` at `minute` (scrolled into view first)."""
-    week = calendar.week
-    week.scroll_to_minute(max(0, minute - 60))
-    col_w = (week.viewport().width() - GUTTER) / 7
-    x = GUTTER + week.days().index(day) * col_w + col_w / 2
-    y = HEADER_H + minute / 60 * HOUR_H - week.verticalScrollBar().value() + 2
-    return QPoint(int(x), int(y))
+    return week_slot(calendar, day, minute)
 
 
 def test_week_places_posts_by_wall_clock_across_spring_forward(

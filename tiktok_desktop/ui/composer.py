@@ -78,6 +78,7 @@ class Composer(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.deps, self.runner, self.editing = deps, runner, post
+        self.video_path = video_path
         self.video: VideoFacts | None = None
         self.video_error: str | None = None
         self.creator: CreatorInfo | None = None

@@ -346,6 +346,8 @@ class MainWindow(QMainWindow):
             self.compose(post.video_path, post=post)
 
     def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
+        """Files or folders dropped on the schedule (on a calendar slot: with its time)."""
+        paths = _expand_folders(paths)  # a folder's videos keep the slot's time too
         videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
         if len(videos) < len(paths):
             self.open_videos([p for p in paths if p not in videos])  # says what was refused

@@ -44,7 +44,7 @@ def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppGraph, tmp_path: Pa
     names = [window.schedule_pane.proxy.data(view_model.index(r, 0), ROW_ROLE).video_path
              for r in range(4)]
     assert names == ["/videos/f.mp4", "/videos/soon.mp4", "/videos/late.mp4", "/videos/draft.mov"]
-    assert window.summary.text().startswith("2 scheduled · 1 need your attention")
+    assert window.summary.text().startswith("2 scheduled · 1 needs your attention")
     shot = tmp_path / "main.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 5000

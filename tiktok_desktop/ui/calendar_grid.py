@@ -38,10 +38,10 @@ from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
     local_date,
+    state_text,
 )
-from tiktok_desktop.store import Post
-from tiktok_desktop.ui.models import POST_STATE_TEXT
-from tiktok_desktop.ui.schedule_model import STATE_COLOURS
+from tiktok_desktop.store import AccountStatus, Post
+from tiktok_desktop.ui.schedule_model import post_colour
 
 POST_MIME = "application/x-tiktok-desktop-post"
 SNAP_MINUTES = 15
@@ -72,6 +72,7 @@ class CalendarState:
                  first_weekday: int = 0) -> None:
         self.index = DueIndex()
         self.labels: dict[int, str] = {}
+        self.statuses: dict[int, AccountStatus] = {}  # an account left out is connected
         self.filter = PostFilter()
         self.zone_name = zone_name
         self.tz: dt.tzinfo = zone(zone_name)
@@ -92,6 +93,9 @@ class CalendarState:
 
     def label(self, account_id: int) -> str:
         return self.labels.get(account_id, f"account {account_id}")
+
+    def status(self, account_id: int) -> AccountStatus:
+        return self.statuses.get(account_id, AccountStatus.CONNECTED)
 
     def visible(self, start: int, end: int) -> list[Post]:
         wanted = self.filter
@@ -130,7 +134,7 @@ def tooltip_text(post: Post, state: CalendarState) -> str:
     assert post.due_at is not None
     when = dt.datetime.fromtimestamp(post.due_at, state.tz)
     lines = [f"{when:%a %d %b %Y, %H:%M} {when.tzname()}", state.label(post.account_id),
-             POST_STATE_TEXT[post.state], video_name(post)]
+             state_text(post, state.status(post.account_id)), video_name(post)]
     if post.caption.strip():
         caption = post.caption.strip()
         lines.append(caption if len(caption) <= 200 else caption[:199] + "…")
@@ -140,9 +144,10 @@ def tooltip_text(post: Post, state: CalendarState) -> str:
 
 
 def paint_post(p: QPainter, rect: QRectF, post: Post, palette: QPalette, *, lines: Iterable[str],
-               selected: bool, radius: float = 4.0) -> None:
+               selected: bool, radius: float = 4.0,
+               account: AccountStatus = AccountStatus.CONNECTED) -> None:
     """A post as a tinted rounded box with a stripe in its state's colour."""
-    colour = QColor(STATE_COLOURS[post.state])
+    colour = QColor(post_colour(post, account))
     tint = QColor(colour)
     tint.setAlpha(48)
     path = QPainterPath()
@@ -270,7 +275,7 @@ class CalendarGrid(QAbstractScrollArea):
                 QApplication.startDragDistance():
             return
         self._press = None
-        why = why_not(post, Action.RESCHEDULE)
+        why = why_not(post, Action.RESCHEDULE, self.state.status(post.account_id))
         if why:
             self.message.emit(why)
             return

@@ -175,6 +175,7 @@ class MonthView(CalendarGrid):
             caption = chip_caption(post)
             p.setPen(text)
             paint_post(p, rect, post, pal, selected=post.id == self.state.selected, radius=3,
+                       account=self.state.status(post.account_id),
                        lines=(f"{minute // 60:02d}:{minute % 60:02d} {caption}".rstrip(),))
         link = QColor(pal.color(QPalette.ColorRole.Link))
         for rect, count, _day in self._more:

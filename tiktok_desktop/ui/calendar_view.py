@@ -32,7 +32,7 @@ from tiktok_desktop.services.schedule_views import (
     wall_minutes,
     week_start,
 )
-from tiktok_desktop.store import Post
+from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_grid import (
     SNAP_MINUTES,
     CalendarGrid,
@@ -274,6 +274,7 @@ class WeekView(CalendarGrid):
             caption = chip_caption(post)
             p.setPen(pal.color(QPalette.ColorRole.Text))
             paint_post(p, rect, post, pal, selected=post.id == self.state.selected,
+                       account=self.state.status(post.account_id),
                        lines=(f"{when:%H:%M} {caption}".rstrip(),
                               self.state.label(post.account_id)))
         for rect, count, _span in self._more:
@@ -380,9 +381,11 @@ class CalendarView(QWidget):
         assert isinstance(grid, WeekView | MonthView)
         return grid
 
-    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str]) -> None:
+    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
         self.state.index = DueIndex(posts)
         self.state.labels = dict(account_labels)
+        self.state.statuses = dict(statuses or {})
         if self.state.selected is not None and self.state.index.get(self.state.selected) is None:
             self.state.selected = None
         self._invalidate()

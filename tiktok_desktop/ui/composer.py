@@ -214,7 +214,10 @@ class Composer(QDialog):
 
     def _fill(self, video_path: str, due_at: int | None, post: Post | None) -> None:
         for account in self.deps.accounts():
-            if account.status is not AccountStatus.DISCONNECTED:
+            # A disconnected account is offered only for the post that is on it already: an
+            # edit must not move a post to another account behind the user's back.
+            if account.status is not AccountStatus.DISCONNECTED or (
+                    post is not None and account.id == post.account_id):
                 self.account.addItem(self.deps.picture(account), account.label, account)
         if post is not None:
             self.account.setCurrentIndex(max(0, self._account_index(post.account_id)))
@@ -270,7 +273,15 @@ class Composer(QDialog):
         account = self.selected_account()
         self.creator, self.creator_problem = None, None
         if account is None:
-            self.creator_problem = "Connect a TikTok account first (Accounts > Add account)."
+            self.creator_problem = "Connect a TikTok account first: Accounts → Add account…"
+            self._update()
+            return
+        if account.status is not AccountStatus.CONNECTED:
+            what = "was disconnected" if account.status is AccountStatus.DISCONNECTED \
+                else "needs to be reconnected"
+            self.creator_problem = (f"{account.label} {what}: reconnect it (select it, then "
+                                    "Accounts → Reconnect), or choose another account.")
+            self.creator_line.setText("")
             self._update()
             return
         self.direct.setEnabled("video.publish" in account.granted_scopes)
@@ -419,8 +430,8 @@ class Composer(QDialog):
         elif when == QUEUE and account is not None:
             times = self.deps.queue_times(account.id)
             if not times:
-                return ("This account has no queue times yet: set them under Accounts > "
-                        "Queue times, or pick a time.")
+                return ("This account has no queue times yet: set them with Accounts → "
+                        "Queue times…, or pick a time.")
             next_time = describe(times[0], self.deps.zone_name)
             self.when_note.setText(f"Next free queue time: {next_time}")
         return None

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
-from tiktok_desktop.domain.lifecycle import ATTENTION
+from tiktok_desktop.domain.lifecycle import ATTENTION, waits_for_reconnect
+from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice, NoticeKind
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
+from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
@@ -236,7 +238,8 @@ class MainWindow(QMainWindow):
         self.accounts_pane.set_accounts(accounts)
         self.pictures.update(accounts)
         posts = self.posts.list_posts()
-        self.schedule_pane.set_posts(posts, self._account_labels)
+        self.schedule_pane.set_posts(posts, self._account_labels,
+                                     {a.id: a.status for a in accounts})
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -247,18 +250,23 @@ class MainWindow(QMainWindow):
     def _update_tray(self) -> None:
         soon = self.posts.next_scheduled()
         if soon is not None:
+            waiting = waits_for_reconnect(soon, self.posts.account_status(soon.account_id))
             self.tray.set_next(f"Next: {describe(soon.due_at or 0, soon.due_tz)} · "
-                               f"{video_name(soon)} to {self._account_name(soon.account_id)}")
+                               f"{video_name(soon)} to {self._account_name(soon.account_id)}"
+                               + (f" ({WAITING_FOR_RECONNECT.lower()})" if waiting else ""))
         else:
             self.tray.set_next("Nothing scheduled")
 
     def _update_status(self) -> None:
         counts = self.posts.counts()
-        waiting = counts.get(PostState.SCHEDULED, 0)
+        waiting = self.posts.waiting_for_reconnect()
+        scheduled = counts.get(PostState.SCHEDULED, 0) - waiting.get(PostState.SCHEDULED, 0)
         attention = sum(counts.get(s, 0) for s in ATTENTION)
-        parts = [f"{waiting} scheduled"]
+        parts = [f"{scheduled} scheduled"]
+        if waiting:
+            parts.append(f"{sum(waiting.values())} {WAITING_FOR_RECONNECT.lower()}")
         if attention:
-            parts.append(f"{attention} need your attention")
+            parts.append(f"{attention} {plural(attention, 'needs', 'need')} your attention")
         if self.facts.sandbox:
             parts.append("Sandbox: nothing reaches TikTok")
         self.summary.setText(" · ".join(parts))

@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor
 
 from tiktok_desktop.services.accounts import SCOPE_FEATURES
 from tiktok_desktop.services.posts import video_name
-from tiktok_desktop.store import Account, AccountStatus, Post, PostState
+from tiktok_desktop.services.schedule_views import POST_STATE_TEXT
+from tiktok_desktop.store import Account, AccountStatus, Post
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -210,21 +211,6 @@ def _two_lines(a: Account) -> str:
     return f"{name}\n@{a.username}" if a.username else name
 
 
-POST_STATE_TEXT = {
-    PostState.DRAFT: "Draft",
-    PostState.SCHEDULED: "Scheduled",
-    PostState.PREPARING: "Preparing",
-    PostState.UPLOADING: "Uploading",
-    PostState.PROCESSING: "Processing on TikTok",
-    PostState.PUBLISHED: "Published",
-    PostState.IN_INBOX: "In TikTok inbox",
-    PostState.UNCONFIRMED: "Unconfirmed: check TikTok",
-    PostState.NEEDS_REVIEW: "Needs your review",
-    PostState.NEEDS_RECONNECT: "Account needs reconnect",
-    PostState.RETRY_WAIT: "Waiting to retry",
-    PostState.FAILED: "Failed",
-    PostState.MISSED: "Missed",
-}
 
 PRIVACY_TEXT = {
     "PUBLIC_TO_EVERYONE": "Everyone",

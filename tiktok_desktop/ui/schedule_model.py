@@ -21,16 +21,19 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap, QPolygonF
 
+from tiktok_desktop.domain.lifecycle import waits_for_reconnect
 from tiktok_desktop.services.media import thumbnail
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.schedule_views import (
+    POST_STATE_TEXT,
     PostFilter,
     event_detail,
     file_name,
+    state_text,
 )
-from tiktok_desktop.store import Post, PostEvent, PostState
-from tiktok_desktop.ui.models import POST_STATE_TEXT, Column, PostsModel, RowsModel
+from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
+from tiktok_desktop.ui.models import Column, PostsModel, RowsModel
 from tiktok_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,15 @@ STATE_COLOURS: dict[PostState, str] = {
     PostState.FAILED: "#c0213b",
     PostState.MISSED: "#c0213b",
 }
+
+
+
+def post_colour(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> str:
+    """The post's state colour; one waiting for its account's reconnect looks like one."""
+    if waits_for_reconnect(post, account):
+        return STATE_COLOURS[PostState.NEEDS_RECONNECT]
+    return STATE_COLOURS[post.state]
+
 
 THUMB_SIZE = QSize(30, 40)  # portrait 3:4: most TikTok videos are 9:16, a crop reads best
 
@@ -195,6 +207,7 @@ class ScheduleModel(PostsModel):
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
                  parent: QObject | None = None) -> None:
         self._labels: dict[int, str] = {}
+        self._statuses: dict[int, AccountStatus] = {}
         super().__init__(self._label, parent)
         self.zone_name = ""
         self._tz = zone("")
@@ -205,6 +218,7 @@ class ScheduleModel(PostsModel):
         base = list(self.columns)
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
+        base[-1] = Column[Post]("State", self._state_text, tooltip=base[-1].tooltip)
         self.columns = (
             Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
                          tooltip=lambda p: p.video_path),
@@ -220,6 +234,12 @@ class ScheduleModel(PostsModel):
 
     def _label(self, account_id: int) -> str:
         return self._labels.get(account_id, f"account {account_id}")
+
+    def account_status(self, account_id: int) -> AccountStatus:
+        return self._statuses.get(account_id, AccountStatus.CONNECTED)
+
+    def _state_text(self, p: Post) -> str:
+        return state_text(p, self.account_status(p.account_id))
 
     def _due_text(self, p: Post) -> str:
         return when_text(p.due_at, self._tz) if p.due_at is not None else "Not scheduled"
@@ -239,7 +259,7 @@ class ScheduleModel(PostsModel):
             if column == self.THUMB and self.thumbnails is not None:
                 return self.thumbnails.pixmap(item.video_path)
             if column == self.STATE:
-                colour = STATE_COLOURS[item.state]
+                colour = post_colour(item, self.account_status(item.account_id))
                 if colour not in self._dots:
                     self._dots[colour] = _dot(colour)
                 return self._dots[colour]
@@ -253,9 +273,12 @@ class ScheduleModel(PostsModel):
         return self._label(account_id)
 
     def set_posts(self, posts: Sequence[Post], labels: dict[int, str],
-                  sort_by: tuple[int, Qt.SortOrder] | None = None) -> None:
-        """Swap the rows in, sorted first (sorting after the reset would re-filter twice)."""
+                  sort_by: tuple[int, Qt.SortOrder] | None = None,
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
+        """Swap the rows in, sorted first (sorting after the reset would re-filter twice).
+        ``statuses``: each account's status (an account left out counts as connected)."""
         self._labels = dict(labels)
+        self._statuses = dict(statuses or {})
         rows = list(posts)
         if sort_by is not None and 0 <= sort_by[0] < len(self.columns):
             rows.sort(key=self.columns[sort_by[0]].sort,

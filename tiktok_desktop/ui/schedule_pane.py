@@ -37,7 +37,7 @@ from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.services.schedule_views import (
     PostFilter,
 )
-from tiktok_desktop.store import Post
+from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_actions import PostActions
 from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
@@ -97,6 +97,7 @@ class SchedulePane(QWidget):
         self.actions = PostActions(posts, self, selected=lambda: self._current,
                                    zone_name=lambda: self.zone_name,
                                    account_label=self.model.account_label,
+                                   account_status=self.model.account_status,
                                    open_url=open_url or _open_url)
         self.actions.edit_requested.connect(self.edit_requested)
         self.actions.refreshed.connect(self._refreshed)
@@ -186,13 +187,17 @@ class SchedulePane(QWidget):
 
     # -- data from the window ----------------------------------------------------------------
 
-    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str]) -> None:
-        """Show these posts (the window's refresh()); filters and the selection are kept."""
+    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
+        """Show these posts (the window's refresh()); filters and the selection are kept.
+        ``statuses``: each account's status (a post of an account that is not connected
+        waits for its reconnect)."""
         self._labels = dict(account_labels)
         header = self.view.horizontalHeader()
         self.model.set_posts(posts, account_labels,
-                             sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()))
-        self.calendar.set_posts(posts, account_labels)
+                             sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()),
+                             statuses=statuses)
+        self.calendar.set_posts(posts, account_labels, statuses)
         self.filters.set_accounts(
             {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
                                                                           for p in posts}})

@@ -95,3 +95,57 @@ def test_cancel_stops_listening(qtbot: QtBot, graph: AppGraph) -> None:
 
     qtbot.waitUntil(closed, timeout=5000)
     assert graph.accounts.list_accounts() == []
+
+
+def _select_first(window: MainWindow) -> None:
+    pane = window.accounts_pane
+    pane.view.selectionModel().select(
+        pane.view.model().index(0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_reconnect_that_signs_in_another_user_says_which_came_back(
+        qtbot: QtBot, graph: AppGraph) -> None:
+    window = _window(qtbot, graph, [])
+    _connect_through_gui(qtbot, window)
+    assert graph.sandbox_server is not None
+    creator, other = graph.sandbox_server.users[:2]
+    _select_first(window)
+    pane = window.accounts_pane
+    qtbot.mouseClick(pane.reconnect_button, Qt.MouseButton.LeftButton)
+    dialog = pane.dialog
+    assert dialog is not None and dialog.windowTitle() == f"Reconnect {creator.nickname} " \
+        f"(@{creator.username})"
+    assert f"Sign in as {creator.nickname}" in dialog.hint.text()
+    with qtbot.waitSignal(dialog.connected, timeout=20000):
+        page = play_consent(dialog.url.text(), user=other.open_id)  # the browser's choice
+    said = f"Connected {other.nickname} (@{other.username}), not {creator.nickname} " \
+        f"(@{creator.username})."
+    assert window.statusBar().currentMessage() == said
+    assert said in page.text.replace("&#x27;", "'")
+    assert pane.note is not None and pane.note.isVisible()
+    assert pane.note.windowTitle().endswith("was not reconnected")
+    assert "is still not connected" in pane.note.text() and "Reconnect again" in pane.note.text()
+    pane.note.close()
+    assert window.accounts_model.rowCount() == 2
+
+
+def test_a_locked_keyring_at_connect_is_not_called_connected(
+        qtbot: QtBot, graph: AppGraph) -> None:
+    import keyring
+
+    from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
+
+    lockable = LockableKeyring()
+    keyring.set_keyring(lockable)
+    window = _window(qtbot, graph, [])
+    qtbot.mouseClick(window.accounts_pane.add_button, Qt.MouseButton.LeftButton)
+    dialog = window.accounts_pane.dialog
+    assert dialog is not None
+    lockable.locked = True  # the unlock prompt was dismissed while the browser was open
+    qtbot.waitUntil(lambda: dialog.attempt is not None and dialog.attempt.receiver.waiting())
+    page = play_consent(dialog.url.text())
+    assert "<h1>Not connected</h1>" in page.text and LOCKED in page.text
+    qtbot.waitUntil(dialog.retry_button.isVisible)
+    assert LOCKED in dialog.status.text() and "!." not in dialog.status.text()
+    assert dialog.isVisible() and graph.accounts.list_accounts() == []

@@ -47,6 +47,7 @@ class AccountsPane(QWidget):
         self.open_url = open_url
         self.sandbox = sandbox
         self.dialog: ConnectDialog | None = None
+        self.note: QMessageBox | None = None  # what a connect left to say (for tests too)
         self.confirm: Callable[[str], bool] = self._confirm
 
         layout = QVBoxLayout(self)
@@ -63,9 +64,9 @@ class AccountsPane(QWidget):
         # Two rows of buttons keep the pane narrow enough for the schedule beside it.
         row = QGridLayout()
         self.add_button = QPushButton("Add account…")
-        self.add_button.clicked.connect(self.add_account)
+        self.add_button.clicked.connect(lambda _checked=False: self.add_account())
         self.reconnect_button = QPushButton("Reconnect")
-        self.reconnect_button.clicked.connect(self.add_account)
+        self.reconnect_button.clicked.connect(self.reconnect)
         self.refresh_button = QPushButton("Refresh info")
         self.refresh_button.clicked.connect(self.refresh_info)
         self.disconnect_button = QPushButton("Disconnect…")
@@ -109,22 +110,35 @@ class AccountsPane(QWidget):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def add_account(self) -> ConnectDialog:
+    def add_account(self, reconnecting: Account | None = None) -> ConnectDialog:
         self.dialog = ConnectDialog(self.accounts, self.runner, self.open_url,
-                                    sandbox=self.sandbox, parent=self)
+                                    sandbox=self.sandbox, reconnecting=reconnecting,
+                                    parent=self)
         self.dialog.connected.connect(self._connected)
         self.dialog.start()
         self.dialog.open()
         return self.dialog
 
+    def reconnect(self) -> ConnectDialog | None:
+        """Sign the selected account in again (the browser may pick someone else: said)."""
+        account = self.selected()
+        if account is None:
+            return None
+        return self.add_account(reconnecting=account)
+
     def _connected(self, result: ConnectResult) -> None:
-        verb = "Reconnected" if result.reconnected else "Connected"
-        self.message.emit(f"{verb} {result.account.label}.")
+        self.message.emit(result.headline)
         self.changed.emit()
-        if result.warnings:
-            box = QMessageBox(QMessageBox.Icon.Information, "Some permissions were not given",
-                              "\n\n".join(result.warnings), parent=self)
-            box.open()
+        notes = ([result.other_account_advice] if result.other_account else []) \
+            + result.warnings
+        if notes:
+            title = (f"{result.asked_for.label} was not reconnected"
+                     if result.other_account and result.asked_for is not None
+                     else "Some permissions were not given")
+            self.note = QMessageBox(QMessageBox.Icon.Warning if result.other_account
+                                    else QMessageBox.Icon.Information, title,
+                                    "\n\n".join(notes), parent=self)
+            self.note.open()
 
     def edit_queue(self) -> None:
         account = self.selected()

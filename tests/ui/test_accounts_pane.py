@@ -11,6 +11,7 @@ from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import AccountStatus
 from tiktok_desktop.ui.main_window import MainWindow
+from tiktok_desktop.ui.models import ROW_ROLE
 
 
 def _window(qtbot: QtBot, graph: AppGraph, opened: list[str]) -> MainWindow:
@@ -149,3 +150,26 @@ def test_a_locked_keyring_at_connect_is_not_called_connected(
     qtbot.waitUntil(dialog.retry_button.isVisible)
     assert LOCKED in dialog.status.text() and "!." not in dialog.status.text()
     assert dialog.isVisible() and graph.accounts.list_accounts() == []
+
+
+def test_each_account_shows_its_own_coloured_picture(qtbot: QtBot, graph: AppGraph) -> None:
+    """The sandbox's pictures are SVG; Qt's decoder knows no hsl(), which made every account
+    a black "S" (all the seeded nicknames start with "Sandbox")."""
+    assert graph.sandbox_server is not None
+    first, second = graph.sandbox_server.users[:2]
+    window = _window(qtbot, graph, [])
+    _connect_through_gui(qtbot, window)
+    _connect_through_gui(qtbot, window, user=second.open_id)
+    model = window.accounts_model
+    assert model.rowCount() == 2
+    images = {}
+    for row in range(2):
+        index = model.index(row, 0)
+        account = index.data(ROW_ROLE)
+        assert graph.avatars.cached(account.open_id) is not None  # the sandbox's, not initials
+        image = index.data(Qt.ItemDataRole.DecorationRole).toImage()
+        # Inside the circle, left of the letters: the account's colour, not black.
+        colour = image.pixelColor(image.width() // 8, image.height() // 2)
+        assert colour.alpha() > 200 and colour.lightness() > 60, colour.name()
+        images[account.open_id] = image
+    assert images[first.open_id] != images[second.open_id]

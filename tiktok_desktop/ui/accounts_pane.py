@@ -23,6 +23,7 @@ from tiktok_desktop.ui.connect_dialog import ConnectDialog
 from tiktok_desktop.ui.models import ROW_ROLE, AccountsModel
 from tiktok_desktop.ui.queue_dialog import QueueDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class AccountsPane(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        title = "<b>Accounts</b>" + (" <span style='color:#c0213b'>· Sandbox</span>"
+        sandbox_colour = tone_colour(self.palette(), Tone.ERROR).name()
+        title = "<b>Accounts</b>" + (f" <span style='color:{sandbox_colour}'>· Sandbox</span>"
                                      if sandbox else "")
         layout.addWidget(QLabel(title))
         for note in notes:

@@ -33,6 +33,7 @@ from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_lo
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
 from tiktok_desktop.tiktok import CreatorInfo
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.caption import CaptionEdit
 from tiktok_desktop.ui.widgets.preview import FrameLoader, VideoPreview
 from tiktok_desktop.ui.widgets.when import WhenEdit
@@ -139,7 +140,7 @@ class Composer(QDialog):
                               "will be labeled as 'Paid partnership'.")
         for hint in (brand_hint, branded_hint):
             hint.setWordWrap(True)
-            hint.setStyleSheet("color: palette(mid);")
+            set_tone(hint, Tone.MUTED)
         self.label_line = QLabel()
         self.label_line.setWordWrap(True)
         for w in (self.brand_organic, brand_hint, self.brand_content, branded_hint,
@@ -180,18 +181,20 @@ class Composer(QDialog):
         wl.addWidget(self.when_queue)
         self.when_note = QLabel()
         self.when_note.setObjectName("whenNote")
+        set_tone(self.when_note, Tone.MUTED)
         self.when_note.setWordWrap(True)
         wl.addWidget(self.when_note)
         right.addWidget(when)
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: palette(mid);")
+        self.notice.setObjectName("notice")
+        set_tone(self.notice, Tone.MUTED)
         right.addWidget(self.notice)
         self.problems = QLabel()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #c0213b;")
+        set_tone(self.problems, Tone.ERROR)
         right.addWidget(self.problems)
         self.declaration = QLabel()
         self.declaration.setObjectName("declaration")

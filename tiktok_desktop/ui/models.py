@@ -13,12 +13,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from tiktok_desktop.services.accounts import SCOPE_FEATURES
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule_views import POST_STATE_TEXT
 from tiktok_desktop.store import Account, AccountStatus, Post
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -195,8 +196,8 @@ class AccountsModel(RowsModel[Account]):
             return self.picture(item)
         if (role == Qt.ItemDataRole.ForegroundRole and column == 1
                 and item.status is not AccountStatus.CONNECTED):
-            return QColor("#c0213b") if item.status is AccountStatus.NEEDS_RECONNECT \
-                else QColor("#6e6e73")
+            tone = Tone.ERROR if item.status is AccountStatus.NEEDS_RECONNECT else Tone.MUTED
+            return tone_colour(QGuiApplication.palette(), tone, QPalette.ColorRole.Text)
         return None
 
     def refresh_pictures(self) -> None:

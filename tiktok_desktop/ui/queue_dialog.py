@@ -24,6 +24,7 @@ from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule import describe, next_free_slots, system_zone_name
 from tiktok_desktop.store import Account, PostState, StoreError
 from tiktok_desktop.store.queue import Slot
+from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.when import TIME_FORMAT, WallEdit
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class QueueDialog(QDialog):
 
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c0213b")
+        set_tone(self.problem, Tone.ERROR)
         layout.addWidget(self.problem)
         self.preview = QLabel()
         self.preview.setWordWrap(True)

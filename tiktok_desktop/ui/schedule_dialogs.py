@@ -22,9 +22,8 @@ from tiktok_desktop.services.posts import ScheduleRefused, video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local
 from tiktok_desktop.store import Post, PostEvent, StoreError
 from tiktok_desktop.ui.schedule_model import EventsModel
+from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.when import WhenEdit
-
-ERROR_STYLE = "color: #c0213b;"
 
 
 class RescheduleDialog(QDialog):
@@ -53,7 +52,7 @@ class RescheduleDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("rescheduleError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error, Tone.ERROR)
         self.error.hide()
 
         form = QFormLayout()

@@ -48,6 +48,7 @@ from tiktok_desktop.ui.schedule_model import (
     media_thumbnail,
 )
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 log = logging.getLogger(__name__)
 
@@ -370,7 +371,7 @@ class SchedulePane(QWidget):
 
     def show_notice(self, text: str, error: bool = True) -> None:
         self.notice.setText(text)
-        colour = "#c0213b" if error else "palette(text)"
+        colour = tone_colour(self.palette(), Tone.ERROR if error else Tone.NORMAL).name()
         self.notice_bar.setStyleSheet(
             f"#noticeBar {{ border: 1px solid {colour}; border-radius: 4px; }}"
             f"#notice {{ color: {colour}; }}")

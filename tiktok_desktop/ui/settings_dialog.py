@@ -34,6 +34,7 @@ from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.system import autostart
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, set_tone
 
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
 Tester = Callable[[str, str, str], CredentialCheck]
@@ -161,7 +162,7 @@ class SettingsDialog(QDialog):
         if template:
             note = QLabel(template.format(var=var))
             note.setWordWrap(True)
-            note.setStyleSheet("color: palette(mid);")
+            set_tone(note, Tone.MUTED)
             form.addRow("", note)
 
     def test(self) -> None:
@@ -181,8 +182,7 @@ class SettingsDialog(QDialog):
         self._show_result(("✔ " if result.ok else "✘ ") + result.message, result.ok)
 
     def _show_result(self, text: str, ok: bool | None) -> None:
-        colour = {True: "#1a7f37", False: "#c0213b", None: "palette(mid)"}[ok]
-        self.test_result.setStyleSheet(f"color: {colour};")
+        set_tone(self.test_result, {True: Tone.OK, False: Tone.ERROR, None: Tone.MUTED}[ok])
         self.test_result.setText(text)
         self.test_result.setVisible(True)
         self.adjustSize()  # a long verdict wraps onto more lines: let the dialog grow

@@ -19,6 +19,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDateTimeEdit, QHBoxLayout, QLabel, QWidget
 
 from tiktok_desktop.services.schedule import ScheduleError, zone
+from tiktok_desktop.ui.tones import Tone, set_tone
 
 DATE_FORMAT = "d MMM yyyy"
 TIME_FORMAT = "HH:mm"
@@ -86,6 +87,7 @@ class WhenEdit(QWidget):
         self.time.setAccessibleName("Time")
         self.zone_label = QLabel()
         self.zone_label.setObjectName("zoneLabel")
+        set_tone(self.zone_label, Tone.MUTED)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.date)

@@ -17,6 +17,7 @@ from tiktok_desktop.ui.calendar_grid import (
     chip_caption,
     paint_post,
 )
+from tiktok_desktop.ui.tones import grid_colour
 
 HEADER_H = 24  # weekday names
 DAY_NUMBER_H = 22
@@ -135,7 +136,7 @@ class MonthView(CalendarGrid):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p, pal, w, _height = self.begin_paint()
-        line = pal.color(QPalette.ColorRole.Mid)
+        line = grid_colour(pal)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         accent = pal.color(QPalette.ColorRole.Highlight)
         text = pal.color(QPalette.ColorRole.Text)

@@ -42,6 +42,7 @@ from tiktok_desktop.ui.calendar_grid import (
     paint_post,
 )
 from tiktok_desktop.ui.calendar_month import MonthView
+from tiktok_desktop.ui.tones import grid_colour
 
 __all__ = ["CalendarView", "MonthView", "WeekView"]
 
@@ -226,7 +227,7 @@ class WeekView(CalendarGrid):
         days = self.days()
         today = self.state.today()
         scroll = self._scroll()
-        line = pal.color(QPalette.ColorRole.Mid)
+        line = grid_colour(pal)
         faint = QColor(line)
         faint.setAlpha(70)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)

@@ -36,6 +36,7 @@ from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.caption import CaptionEdit
 from tiktok_desktop.ui.widgets.preview import FrameLoader, VideoPreview
+from tiktok_desktop.ui.widgets.reserved import ReservedLabel
 from tiktok_desktop.ui.widgets.when import WhenEdit
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class Composer(QDialog):
         form.addRow("Post to:", self.account)
         self.creator_line = QLabel()
         self.creator_line.setWordWrap(True)
+        self.creator_line.setMinimumHeight(self.fontMetrics().lineSpacing())
         form.addRow("", self.creator_line)
         self.caption = CaptionEdit()
         form.addRow("Caption:", self.caption)
@@ -143,6 +145,7 @@ class Composer(QDialog):
             set_tone(hint, Tone.MUTED)
         self.label_line = QLabel()
         self.label_line.setWordWrap(True)
+        _keep_room(self.label_line)
         for w in (self.brand_organic, brand_hint, self.brand_content, branded_hint,
                   self.label_line):
             inner.addWidget(w)
@@ -179,21 +182,22 @@ class Composer(QDialog):
         wl.addWidget(self.when_now)
         wl.addLayout(at_row)
         wl.addWidget(self.when_queue)
-        self.when_note = QLabel()
+        # Notes about the time (a DST change, another zone, the next queue time): room for
+        # two lines always, so choosing a time does not move the form.
+        self.when_note = ReservedLabel(2)
         self.when_note.setObjectName("whenNote")
         set_tone(self.when_note, Tone.MUTED)
-        self.when_note.setWordWrap(True)
         wl.addWidget(self.when_note)
         right.addWidget(when)
 
-        self.notice = QLabel()
-        self.notice.setWordWrap(True)
+        # The notice and the problems change as the user works: fixed room for each, so no
+        # control moves under the mouse (everything said is in their tooltips).
+        self.notice = ReservedLabel(3)
         self.notice.setObjectName("notice")
         set_tone(self.notice, Tone.MUTED)
         right.addWidget(self.notice)
-        self.problems = QLabel()
+        self.problems = ReservedLabel(3, bullet="• ")
         self.problems.setObjectName("problems")
-        self.problems.setWordWrap(True)
         set_tone(self.problems, Tone.ERROR)
         right.addWidget(self.problems)
         self.declaration = QLabel()
@@ -202,6 +206,7 @@ class Composer(QDialog):
         self.declaration.setOpenExternalLinks(True)
         self.declaration.setTextFormat(Qt.TextFormat.RichText)
         right.addWidget(self.declaration)
+        right.addStretch(1)  # spare height goes here: the controls above stay where they are
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel = QPushButton("Cancel")
@@ -372,12 +377,11 @@ class Composer(QDialog):
         self.label_line.setVisible(bool(state.label_text))
         self.aigc.setEnabled(direct)
         warnings = self.video.warnings if self.video else ()
-        self.notice.setText("\n".join((state.notice, *warnings)))
+        self.notice.set_items((state.notice, *warnings))
         self.declaration.setText(state.declaration_html)
         when_problem = self._when_problem()
         problems = list(state.problems) + ([when_problem] if when_problem else [])
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
-        self.problems.setVisible(bool(problems))
+        self.problems.set_items(problems)
         self.publish.setEnabled(not problems)
         self.publish.setToolTip(problems[0] if problems else "")
         self.publish.setText({NOW: "Post now", AT: "Schedule", QUEUE: "Add to queue"}[
@@ -413,12 +417,12 @@ class Composer(QDialog):
         return QUEUE if self.when_queue.isChecked() else AT
 
     def _when_problem(self) -> str | None:
-        problem = self._check_when()
-        self.when_note.setVisible(bool(self.when_note.text()))
+        notes: list[str] = []
+        problem = self._check_when(notes)
+        self.when_note.set_items(notes)
         return problem
 
-    def _check_when(self) -> str | None:
-        self.when_note.setText("")
+    def _check_when(self, notes: list[str]) -> str | None:
         account = self.selected_account()
         when = self._when()
         if when == AT:
@@ -426,8 +430,7 @@ class Composer(QDialog):
                 resolved = resolve_local(self.at_edit.wall(), self.zone_name)
             except ScheduleError as exc:
                 return str(exc)
-            self.when_note.setText(" ".join(filter(None, (resolved.note,
-                                                          self._other_zone(resolved.epoch)))))
+            notes.extend((resolved.note, self._other_zone(resolved.epoch)))
             if resolved.epoch < self.deps.now() - 60:
                 return "That time has already passed: pick a later time, or choose Post now."
         elif when == QUEUE and account is not None:
@@ -436,7 +439,7 @@ class Composer(QDialog):
                 return ("This account has no queue times yet: set them with Accounts → "
                         "Queue times…, or pick a time.")
             next_time = describe(times[0], self.deps.zone_name)
-            self.when_note.setText(f"Next free queue time: {next_time}")
+            notes.append(f"Next free queue time: {next_time}")
         return None
 
     def _other_zone(self, epoch: int) -> str:
@@ -482,7 +485,7 @@ class Composer(QDialog):
         try:
             new = self.new_post()
         except ScheduleError as exc:
-            self.problems.setText(f"• {exc}")
+            self.problems.set_items([str(exc)])
             return
         self.publish.setEnabled(False)
         self.publish.setText("Saving…")
@@ -496,14 +499,15 @@ class Composer(QDialog):
 
     def _refused(self, exc: BaseException) -> None:
         problems = getattr(exc, "problems", None) or [str(exc)]
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
-        self.problems.setVisible(True)
-        self._update_buttons_after_refusal(problems)
-
-    def _update_buttons_after_refusal(self, problems: list[str]) -> None:
         self._update()
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
-        self.problems.setVisible(True)
+        self.problems.set_items(problems)
+
+
+def _keep_room(widget: QWidget) -> None:
+    """Hidden, the widget still takes its room (the controls around it stay put)."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
 
 
 def _html(text: str) -> str:

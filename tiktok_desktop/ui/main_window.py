@@ -53,6 +53,8 @@ from tiktok_desktop.ui.worker import EngineWorker
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v"}
+DEFAULT_SIZE = QSize(1100, 640)
+ACCOUNTS_WIDTH = 300  # the accounts pane's share of a new window
 
 ACCOUNTS_EMPTY = (
     "<h3>No TikTok accounts yet</h3>"
@@ -119,7 +121,7 @@ class MainWindow(QMainWindow):
         title = APP_DISPLAY_NAME + (" — Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
-        self.resize(1100, 640)
+        self.resize(DEFAULT_SIZE)
 
         self.pictures = AccountPictures(avatars, self.runner, self.devicePixelRatioF(), self)
         self.accounts_model = AccountsModel(self.pictures.picture, self)
@@ -151,9 +153,13 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.accounts_pane)
         splitter.addWidget(self.schedule_pane)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([420, 680])
+        # The accounts keep their width; the schedule gets what the window gains or loses.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setCollapsible(1, False)
+        splitter.setSizes([ACCOUNTS_WIDTH, DEFAULT_SIZE.width() - ACCOUNTS_WIDTH])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         # The summary stays on the right; transient messages use the left of the status bar.
         self.summary = QLabel()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,8 +70,20 @@ def post_colour(post: Post, account: AccountStatus = AccountStatus.CONNECTED) ->
 THUMB_SIZE = QSize(30, 40)  # portrait 3:4: most TikTok videos are 9:16, a crop reads best
 
 
-def when_text(epoch: int, tz: dt.tzinfo) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz).strftime("%a %d %b %Y, %H:%M")
+def when_text(epoch: int, tz: dt.tzinfo, this_year: int | None = None) -> str:
+    """"Fri 04 Dec 2026, 08:42"; without the year when it is ``this_year`` (narrower: the
+    list keeps its State column in view)."""
+    when = dt.datetime.fromtimestamp(epoch, tz)
+    if when.year == this_year:
+        return when.strftime("%a %d %b, %H:%M")
+    return when.strftime("%a %d %b %Y, %H:%M")
+
+
+def short_name(label: str) -> str:
+    """"Mia Chen (@miacooks)" -> "Mia Chen": the list's account column (the full label is
+    in its tooltip and the account filter)."""
+    name, sep, rest = label.rpartition(" (@")
+    return name if sep and rest.endswith(")") and name else label
 
 
 # -- thumbnails ----------------------------------------------------------------------------------
@@ -205,8 +218,11 @@ class ScheduleModel(PostsModel):
     THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE = range(7)
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._labels: dict[int, str] = {}
+        self._clock = clock
+        self._this_year: int | None = None
         self._statuses: dict[int, AccountStatus] = {}
         super().__init__(self._label, parent)
         self.zone_name = ""
@@ -219,6 +235,8 @@ class ScheduleModel(PostsModel):
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
         base[-1] = Column[Post]("State", self._state_text, tooltip=base[-1].tooltip)
+        base[1] = Column[Post]("Account", lambda p: short_name(self._label(p.account_id)),
+                               tooltip=lambda p: self._label(p.account_id))
         self.columns = (
             Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
                          tooltip=lambda p: p.video_path),
@@ -242,7 +260,9 @@ class ScheduleModel(PostsModel):
         return state_text(p, self.account_status(p.account_id))
 
     def _due_text(self, p: Post) -> str:
-        return when_text(p.due_at, self._tz) if p.due_at is not None else "Not scheduled"
+        if p.due_at is None:
+            return "Not scheduled"
+        return when_text(p.due_at, self._tz, self._this_year)
 
     def _due_tooltip(self, p: Post) -> str:
         if p.due_at is None:
@@ -279,6 +299,7 @@ class ScheduleModel(PostsModel):
         ``statuses``: each account's status (an account left out counts as connected)."""
         self._labels = dict(labels)
         self._statuses = dict(statuses or {})
+        self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
         rows = list(posts)
         if sort_by is not None and 0 <= sort_by[0] < len(self.columns):
             rows.sort(key=self.columns[sort_by[0]].sort,
@@ -288,9 +309,25 @@ class ScheduleModel(PostsModel):
     def set_zone(self, zone_name: str) -> None:
         self._tz = zone(zone_name)
         self.zone_name = zone_name
+        self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
         if self._rows:
             self.dataChanged.emit(self.index(0, self.DUE),
                                   self.index(len(self._rows) - 1, self.DUE))
+
+    def shows_year(self, post: Post) -> bool:
+        """The post's due time is written with its year (it is not this year's)."""
+        if post.due_at is None:
+            return False
+        return dt.datetime.fromtimestamp(post.due_at, self._tz).year != self._this_year
+
+    def years_shown(self) -> bool:
+        """Whether some due time falls outside this year (the Due column then needs room
+        for the year). Epoch bounds, not a date per row: 100k rows take milliseconds."""
+        if self._this_year is None:
+            return True
+        start = dt.datetime(self._this_year, 1, 1, tzinfo=self._tz).timestamp()
+        end = dt.datetime(self._this_year + 1, 1, 1, tzinfo=self._tz).timestamp()
+        return any(p.due_at is not None and not start <= p.due_at < end for p in self._rows)
 
     def post(self, row: int) -> Post:
         return self._rows[row]

@@ -46,6 +46,7 @@ from tiktok_desktop.ui.schedule_model import (
     ScheduleProxy,
     ThumbnailLoader,
     media_thumbnail,
+    short_name,
 )
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, tone_colour
@@ -88,7 +89,7 @@ class SchedulePane(QWidget):
 
         self.thumbnails = ThumbnailLoader(runner, thumbnailer, ratio=self.devicePixelRatioF(),
                                           parent=self)
-        self.model = ScheduleModel(self.thumbnails, self)
+        self.model = ScheduleModel(self.thumbnails, self, clock=posts.clock)
         self.model.set_zone(zone_name)
         self.proxy = ScheduleProxy(self.model, self)
         self.view = build_table(self.proxy)
@@ -199,6 +200,8 @@ class SchedulePane(QWidget):
                              sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()),
                              statuses=statuses)
         self.calendar.set_posts(posts, account_labels, statuses)
+        self.view.fit_due(self.model.years_shown())
+        self.view.fit_accounts(short_name(label) for label in account_labels.values())
         self.filters.set_accounts(
             {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
                                                                           for p in posts}})
@@ -327,6 +330,7 @@ class SchedulePane(QWidget):
     def put_post(self, post: Post) -> None:
         """A post changed elsewhere (the engine): show it without reloading every post."""
         self.model.put(post)
+        self._fit_due(post)
         self.calendar.put_post(post)
         self.filters.set_counts(self.model.posts())
         self._sync_selection()
@@ -339,8 +343,13 @@ class SchedulePane(QWidget):
             self.calendar.put_post(post)
             self.actions.update(self.current_post())
 
+    def _fit_due(self, post: Post) -> None:
+        if self.model.shows_year(post):
+            self.view.fit_due(True)  # a due time in another year: room for the year
+
     def _applied(self, post: Post, text: str) -> None:
         self.model.put(post)
+        self._fit_due(post)
         header = self.view.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.calendar.put_post(post)

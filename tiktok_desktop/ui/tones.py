@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-__all__ = ["Tone", "is_dark", "set_tone", "tone_colour"]
+__all__ = ["Tone", "grid_colour", "is_dark", "set_tone", "tone_colour"]
 
 
 class Tone(enum.Enum):
@@ -53,6 +53,13 @@ def tone_colour(palette: QPalette, tone: Tone,
                                    else QPalette.ColorRole.Window)
         return _mix(text, background, MUTED_SHARE)
     return text
+
+
+def grid_colour(palette: QPalette) -> QColor:
+    """Lines of a grid drawn on the Base colour (a calendar's hours and days): faint but
+    visible in both palettes (Qt's Mid is the background's own colour in dark ones)."""
+    return _mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base),
+                0.22)
 
 
 class _Keeper(QObject):

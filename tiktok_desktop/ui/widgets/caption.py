@@ -45,7 +45,9 @@ class CaptionEdit(QWidget):
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("Describe your video. #hashtags and @mentions work.")
         self.edit.setTabChangesFocus(True)
-        self.edit.setMinimumHeight(90)
+        # A fixed height (about six lines; it scrolls beyond): a caption growing or the form
+        # changing below it never moves the controls.
+        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 6 + 12)
         self.highlighter = _Highlighter(self.edit.document(), self.edit.palette())
         self.counter = QLabel()
         self.counter.setObjectName("captionCounter")

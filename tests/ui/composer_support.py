@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
@@ -47,8 +47,13 @@ def pick_privacy(composer: Composer, value: str) -> None:
 
 
 def click(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton,
-                     pos=pos if pos is not None else widget.rect().center())
+    """A left click: on a check box or radio button, on its box (a wide one's centre may
+    be past its text, where a click does nothing); elsewhere in the middle."""
+    if pos is None:
+        checkable = isinstance(widget, QAbstractButton) and widget.isCheckable() \
+            and not isinstance(widget, QPushButton)
+        pos = QPoint(8, widget.height() // 2) if checkable else widget.rect().center()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
 
 
 def show_active(qtbot: QtBot, widget: QWidget) -> None:

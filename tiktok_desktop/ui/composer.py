@@ -42,6 +42,10 @@ from tiktok_desktop.ui.widgets.when import WhenEdit
 log = logging.getLogger(__name__)
 
 NOW, AT, QUEUE = "now", "at", "queue"
+# The main button's words: posting directly or to the inbox, then when.
+PUBLISH_TEXT = {True: {NOW: "Post now", AT: "Schedule", QUEUE: "Add to queue"},
+                False: {NOW: "Send now", AT: "Schedule", QUEUE: "Add to queue"}}
+PUBLISH_TEXTS = {t for texts in PUBLISH_TEXT.values() for t in texts.values()} | {"Saving…"}
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,8 @@ class Composer(QDialog):
         self.account.setMinimumWidth(260)
         form.addRow("Post to:", self.account)
         self.creator_line = QLabel()
-        self.creator_line.setWordWrap(True)
-        self.creator_line.setMinimumHeight(self.fontMetrics().lineSpacing())
+        # One line, always there (empty, "Checking…", "Posting as …"): the form stays put.
+        self.creator_line.setFixedHeight(self.fontMetrics().lineSpacing() + 4)
         form.addRow("", self.creator_line)
         self.caption = CaptionEdit()
         form.addRow("Caption:", self.caption)
@@ -191,15 +195,12 @@ class Composer(QDialog):
         right.addWidget(when)
 
         # The notice and the problems change as the user works: fixed room for each, so no
-        # control moves under the mouse (everything said is in their tooltips).
+        # control moves under the mouse (everything said is in their tooltips). The problems
+        # sit by the button they keep disabled.
         self.notice = ReservedLabel(3)
         self.notice.setObjectName("notice")
         set_tone(self.notice, Tone.MUTED)
         right.addWidget(self.notice)
-        self.problems = ReservedLabel(3, bullet="• ")
-        self.problems.setObjectName("problems")
-        set_tone(self.problems, Tone.ERROR)
-        right.addWidget(self.problems)
         self.declaration = QLabel()
         self.declaration.setObjectName("declaration")
         self.declaration.setWordWrap(True)
@@ -207,12 +208,21 @@ class Composer(QDialog):
         self.declaration.setTextFormat(Qt.TextFormat.RichText)
         right.addWidget(self.declaration)
         right.addStretch(1)  # spare height goes here: the controls above stay where they are
+        self.problems = ReservedLabel(2, bullet="• ")
+        self.problems.setObjectName("problems")
+        set_tone(self.problems, Tone.ERROR)
+        right.addWidget(self.problems)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.reject)
         self.publish = QPushButton("Schedule")
         self.publish.setDefault(True)
+        # As wide as its longest text: "Schedule" becoming "Add to queue" moves nothing.
+        self.publish.setMinimumWidth(max(
+            self.publish.fontMetrics().horizontalAdvance(t) for t in PUBLISH_TEXTS)
+            + self.publish.sizeHint().width()
+            - self.publish.fontMetrics().horizontalAdvance("Schedule"))
         self.publish.clicked.connect(self.submit)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.publish)
@@ -384,9 +394,7 @@ class Composer(QDialog):
         self.problems.set_items(problems)
         self.publish.setEnabled(not problems)
         self.publish.setToolTip(problems[0] if problems else "")
-        self.publish.setText({NOW: "Post now", AT: "Schedule", QUEUE: "Add to queue"}[
-            self._when()] if direct else {NOW: "Send now", AT: "Schedule",
-                                          QUEUE: "Add to queue"}[self._when()])
+        self.publish.setText(PUBLISH_TEXT[direct][self._when()])
 
     def _sync_privacy(self, state: FormState) -> bool:
         """Offer the state's privacy choices; True when the chosen value changed."""

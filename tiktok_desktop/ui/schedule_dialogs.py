@@ -23,6 +23,7 @@ from tiktok_desktop.services.schedule import ScheduleError, resolve_local
 from tiktok_desktop.store import Post, PostEvent, StoreError
 from tiktok_desktop.ui.schedule_model import EventsModel
 from tiktok_desktop.ui.tones import Tone, set_tone
+from tiktok_desktop.ui.widgets.reserved import grow_to_fit
 from tiktok_desktop.ui.widgets.when import WhenEdit
 
 
@@ -96,6 +97,7 @@ class RescheduleDialog(QDialog):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        grow_to_fit(self)  # the fields keep their room; the dialog grows for the message
 
 
 class HistoryDialog(QDialog):

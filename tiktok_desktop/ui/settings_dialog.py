@@ -6,6 +6,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +36,7 @@ from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.system import autostart
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
+from tiktok_desktop.ui.widgets.reserved import grow_to_fit
 
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
 Tester = Callable[[str, str, str], CredentialCheck]
@@ -48,6 +50,8 @@ _SOURCE_NOTE = {
 
 
 class SettingsDialog(QDialog):
+    tested = Signal(object)  # the CredentialCheck shown
+
     def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
                  credentials: Credentials, parent: QWidget | None = None, *,
                  tester: Tester | None = None, runner: TaskRunner | None = None,
@@ -180,12 +184,13 @@ class SettingsDialog(QDialog):
     def _tested(self, result: CredentialCheck) -> None:
         self.test_button.setEnabled(True)
         self._show_result(("✔ " if result.ok else "✘ ") + result.message, result.ok)
+        self.tested.emit(result)
 
     def _show_result(self, text: str, ok: bool | None) -> None:
         set_tone(self.test_result, {True: Tone.OK, False: Tone.ERROR, None: Tone.MUTED}[ok])
         self.test_result.setText(text)
         self.test_result.setVisible(True)
-        self.adjustSize()  # a long verdict wraps onto more lines: let the dialog grow
+        grow_to_fit(self)  # a long verdict wraps onto more lines: the dialog grows for it
 
     def save(self) -> None:
         redirect = self.redirect_uri.text().strip()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QSizePolicy, QWidget
 
 
 class ReservedLabel(QLabel):
@@ -52,18 +52,51 @@ class ReservedLabel(QLabel):
             self._reserve()
             self._fit()
 
-    def _fit(self) -> None:
-        """Show as many items as fit in the reserved lines; say how many more there are."""
-        items = self._items
+    def _fits(self, text: str) -> bool:
         width = max(1, self.contentsRect().width())
-        room = self.contentsRect().height()
-        for shown in range(len(items), -1, -1):
-            lines = [self.bullet + i for i in items[:shown]]
-            if shown < len(items):
-                lines.append(f"…and {len(items) - shown} more (point here to read them all)")
-            text = "\n".join(lines)
-            needed = self.fontMetrics().boundingRect(
-                QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
-            if needed <= room or shown == 0:
-                super().setText(text)
+        needed = self.fontMetrics().boundingRect(
+            QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
+        return needed <= self.contentsRect().height()
+
+    def _fit(self) -> None:
+        """Show as many items as fit in the reserved lines and say how many more there are;
+        the first one is always shown, shortened if it must be."""
+        items = [self.bullet + i for i in self._items]
+        for shown in range(len(items), 0, -1):
+            more = len(items) - shown
+            lines = items[:shown] + ([f"…and {more} more (point here to read them all)"]
+                                     if more else [])
+            if self._fits("\n".join(lines)):
+                super().setText("\n".join(lines))
                 return
+        if not items:
+            super().setText("")
+            return
+        tail = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+        first = items[0]
+        while first and not self._fits(first + "…" + tail):
+            first = first[:max(0, len(first) - max(1, len(first) // 10))].rstrip()
+        super().setText(first + "…" + tail)
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make a dialog tall enough for its word-wrapped texts at its width, now: Qt sizes a
+    window from its layout's minimum, which ignores height-for-width, so a message that wraps
+    onto more lines squeezed (clipped) the fields around it."""
+    layout = window.layout()
+    if layout is None:
+        return
+    # A text changed inside a group box reaches the window's layout only once queued layout
+    # requests ran: forget every cached size now instead.
+    for child in window.findChildren(QWidget):
+        child.updateGeometry()
+    for inner in window.findChildren(QLayout):
+        inner.invalidate()
+    layout.invalidate()
+    layout.activate()
+    needed = (layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth()
+              else layout.totalMinimumSize().height())
+    if window.minimumHeight() < needed:
+        window.setMinimumHeight(needed)
+    if window.height() < needed:
+        window.resize(window.width(), needed)
+

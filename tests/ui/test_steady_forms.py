@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QRect
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
@@ -42,6 +42,9 @@ def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
 
 
 def _places(composer: Composer, widgets: list[QWidget]) -> list[QRect]:
+    """Where the widgets are once the layout has caught up (what the user then sees)."""
+    for _ in range(3):  # a layout pass may ask for another (the window grows, then its form)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     return [QRect(w.mapTo(composer, w.rect().topLeft()), w.size()) for w in widgets]
 
 

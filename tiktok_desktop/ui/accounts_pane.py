@@ -63,7 +63,6 @@ class AccountsPane(QWidget):
             layout.addWidget(label)
         layout.addWidget(empty)
         layout.addWidget(view)
-        # Two rows of buttons keep the pane narrow enough for the schedule beside it.
         row = QGridLayout()
         self.add_button = QPushButton("Add account…")
         self.add_button.clicked.connect(lambda _checked=False: self.add_account())
@@ -79,9 +78,11 @@ class AccountsPane(QWidget):
         self.queue_button.setVisible(posts is not None)
         buttons = (self.add_button, self.reconnect_button, self.refresh_button,
                    self.disconnect_button, self.queue_button)
+        # Two a row: the pane stays narrow (the schedule needs the width), and the same
+        # actions are in the Accounts menu with their shortcuts.
         for i, b in enumerate(buttons):
-            row.addWidget(b, i // 3, i % 3)
-        row.setColumnStretch(3, 1)
+            row.addWidget(b, i // 2, i % 2)
+        row.setColumnStretch(2, 1)
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()

@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +34,7 @@ from tiktok_desktop.domain.compose import FormState, PostForm, evaluate
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
 from tiktok_desktop.tiktok import CreatorInfo
+from tiktok_desktop.ui.screen_fit import FRAME, available, fit_on_screen
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.caption import CaptionEdit
@@ -42,6 +45,7 @@ from tiktok_desktop.ui.widgets.when import WhenEdit
 log = logging.getLogger(__name__)
 
 NOW, AT, QUEUE = "now", "at", "queue"
+FORM_WIDTH = 840  # room for the preview and a caption line, where the screen has it
 # The main button's words: posting directly or to the inbox, then when.
 PUBLISH_TEXT = {True: {NOW: "Post now", AT: "Schedule", QUEUE: "Add to queue"},
                 False: {NOW: "Send now", AT: "Schedule", QUEUE: "Add to queue"}}
@@ -95,13 +99,24 @@ class Composer(QDialog):
         # takes the zone Settings shows times in.
         self.zone_name = post.due_tz if post is not None and post.due_tz else deps.zone_name
         self.setWindowTitle("Edit post" if post else "New post")
-        self.setMinimumWidth(860)
-        outer = QHBoxLayout(self)
+        # The form scrolls only on a screen too small for it (e.g. 960x540 at a scale of 2);
+        # what the post's consent and the buttons need stays below it, always in view.
+        self.content = QWidget()
+        outer = QHBoxLayout(self.content)
+        outer.setContentsMargins(0, 0, 0, 0)
         self.preview = VideoPreview(runner)
         outer.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
         outer.addLayout(right, 1)
         self._build_form(right)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.scroll, 1)
+        self._build_bottom(layout)
+        self.content.installEventFilter(self)
         self._fill(video_path, due_at, post)
 
     # -- layout ------------------------------------------------------------------------------
@@ -201,17 +216,19 @@ class Composer(QDialog):
         self.notice.setObjectName("notice")
         set_tone(self.notice, Tone.MUTED)
         right.addWidget(self.notice)
+        right.addStretch(1)  # spare height goes here: the controls above stay where they are
+
+    def _build_bottom(self, bottom: QVBoxLayout) -> None:
         self.declaration = QLabel()
         self.declaration.setObjectName("declaration")
         self.declaration.setWordWrap(True)
         self.declaration.setOpenExternalLinks(True)
         self.declaration.setTextFormat(Qt.TextFormat.RichText)
-        right.addWidget(self.declaration)
-        right.addStretch(1)  # spare height goes here: the controls above stay where they are
+        bottom.addWidget(self.declaration)
         self.problems = ReservedLabel(2, bullet="• ")
         self.problems.setObjectName("problems")
         set_tone(self.problems, Tone.ERROR)
-        right.addWidget(self.problems)
+        bottom.addWidget(self.problems)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel = QPushButton("Cancel")
@@ -226,7 +243,50 @@ class Composer(QDialog):
         self.publish.clicked.connect(self.submit)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.publish)
-        right.addLayout(buttons)
+        bottom.addLayout(buttons)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and not self.isVisible():
+            self._fit_scroll()  # before Qt sizes the new window from its layout
+        super().setVisible(visible)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_on_screen(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.isVisible():
+            fit_on_screen(self)  # grown for the disclosure choices: still all on screen
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.content and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_scroll()  # e.g. the disclosure choices opened: room for them
+        return super().eventFilter(watched, event)
+
+    def _fit_scroll(self) -> None:
+        """The whole form without scrolling where the screen has room for it; else as much
+        as fits, and the form scrolls."""
+        width = max(FORM_WIDTH, self.content.sizeHint().width())
+        form = self.content.layout()
+        # The height its wrapped texts need at that width (not at the narrowest one).
+        wanted = QSize(width, form.totalHeightForWidth(width) if form.hasHeightForWidth()
+                       else self.content.sizeHint().height())
+        margins = self.layout().contentsMargins()
+        bottom = self.layout().sizeHint().height() - self.scroll.sizeHint().height()
+        room = available(self).size() - FRAME - QSize(
+            margins.left() + margins.right(), bottom)
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        fits = wanted.height() <= room.height()
+        # Where it fits, no scroll bar at all: one that came and went while the form grew
+        # would move every control by its width.
+        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits \
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.scroll.setVerticalScrollBarPolicy(policy)
+        self.scroll.setHorizontalScrollBarPolicy(policy)
+        self.scroll.setMinimumSize(
+            min(wanted.width() + (0 if fits else bar), room.width()),
+            min(wanted.height(), room.height()))
 
     # -- filling -----------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.schedule_pane import SchedulePane
+from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tray import Tray
@@ -406,6 +407,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        # The default size, or one saved on a bigger screen or at another scale, may not
+        # fit this screen: the title bar must stay on it.
+        fit_on_screen(self)
 
     def quit_app(self) -> None:
         """Quit for real (File > Quit, the tray's Quit), not just hide the window."""

@@ -44,14 +44,14 @@ class FilterBar(QWidget):
         # Long account names must not make the pane wider than the window gives it.
         self.account_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.account_box.setMinimumContentsLength(12)
+        self.account_box.setMinimumContentsLength(10)
         self.account_box.addItem("All accounts", None)
         self.account_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.group_box = QComboBox()
         self.group_box.setObjectName("stateFilter")
         self.group_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.group_box.setMinimumContentsLength(13)
+        self.group_box.setMinimumContentsLength(10)
         for group in StateGroup:
             self.group_box.addItem(group.value, group)
         self.group_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -59,7 +59,7 @@ class FilterBar(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search caption or file")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(120)
+        self.search.setMinimumWidth(100)
         # Typing filters once the user pauses: each pass over 100k posts costs ~0.1 s.
         self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
         self.search_timer.timeout.connect(self.changed)

@@ -55,7 +55,7 @@ def test_sandbox_mode_is_visible(qtbot: QtBot, graph: AppGraph) -> None:
     assert "sandbox" in graph.paths.data_dir.parts
     window = main_window(graph)
     qtbot.addWidget(window)
-    assert window.windowTitle().endswith("Sandbox")
+    assert window.windowTitle() == "Sandbox — TikTok Desktop"
     assert "Sandbox" in window.summary.text()
 
 
@@ -83,7 +83,10 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
     texts = [a.text().replace("&", "") for m in window.menuBar().actions()
              for a in m.menu().actions() if not a.isSeparator()]
     assert texts == ["Add videos…", "Settings…", "Open data folder", "View log", "Quit",
-                     "About TikTok Desktop"]
+                     "Add account…", "Reconnect", "Refresh info", "Disconnect…",
+                     "Queue times…", "About TikTok Desktop"]
+    assert [m.text().replace("&", "") for m in window.menuBar().actions()] == [
+        "File", "Accounts", "Help"]
 
 
 def test_videos_from_drop_or_second_launch(qtbot: QtBot, graph: AppGraph,

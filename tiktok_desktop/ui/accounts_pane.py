@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -63,19 +64,28 @@ class AccountsPane(QWidget):
             layout.addWidget(label)
         layout.addWidget(empty)
         layout.addWidget(view)
+        # One QAction per command (the window's Accounts menu shows them with their
+        # shortcuts); the buttons here trigger the same actions and follow their state.
+        self.act_add = self._action("&Add account…", "Ctrl+Shift+A", self.add_account,
+                                    "Connect a TikTok account in your browser")
+        self.act_reconnect = self._action("&Reconnect", "Ctrl+Shift+R", self.reconnect,
+                                          "Sign the selected account in again")
+        self.act_refresh = self._action("Refresh &info", "F5", self.refresh_info,
+                                        "Read the selected account's name, picture and "
+                                        "settings from TikTok again")
+        self.act_disconnect = self._action("&Disconnect…", "Ctrl+Shift+D", self.disconnect,
+                                           "Stop posting to the selected account and forget "
+                                           "its sign-in")
+        self.act_queue = self._action("&Queue times…", "Ctrl+Shift+T", self.edit_queue,
+                                      "Weekly times that 'Add to queue' fills, for the "
+                                      "selected account")
+        self.act_queue.setVisible(posts is not None)
         row = QGridLayout()
-        self.add_button = QPushButton("Add account…")
-        self.add_button.clicked.connect(lambda _checked=False: self.add_account())
-        self.reconnect_button = QPushButton("Reconnect")
-        self.reconnect_button.clicked.connect(self.reconnect)
-        self.refresh_button = QPushButton("Refresh info")
-        self.refresh_button.clicked.connect(self.refresh_info)
-        self.disconnect_button = QPushButton("Disconnect…")
-        self.disconnect_button.clicked.connect(self.disconnect)
-        self.queue_button = QPushButton("Queue times…")
-        self.queue_button.setToolTip("Weekly times that 'Add to queue' fills, for this account")
-        self.queue_button.clicked.connect(self.edit_queue)
-        self.queue_button.setVisible(posts is not None)
+        self.add_button = self._button(self.act_add)
+        self.reconnect_button = self._button(self.act_reconnect)
+        self.refresh_button = self._button(self.act_refresh)
+        self.disconnect_button = self._button(self.act_disconnect)
+        self.queue_button = self._button(self.act_queue)
         buttons = (self.add_button, self.reconnect_button, self.refresh_button,
                    self.disconnect_button, self.queue_button)
         # Two a row: the pane stays narrow (the schedule needs the width), and the same
@@ -86,6 +96,34 @@ class AccountsPane(QWidget):
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
+
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object],
+                tip: str) -> QAction:
+        action = QAction(text, self)
+        keys = QKeySequence(shortcut)
+        action.setShortcut(keys)
+        action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    @staticmethod
+    def _button(action: QAction) -> QPushButton:
+        button = QPushButton(action.text().replace("&", ""))
+        button.setToolTip(action.toolTip())
+        button.clicked.connect(action.trigger)
+
+        def follow() -> None:
+            button.setEnabled(action.isEnabled())
+            button.setVisible(action.isVisible())
+
+        action.changed.connect(follow)
+        follow()
+        return button
+
+    def actions_for_menu(self) -> list[QAction]:
+        return [self.act_add, self.act_reconnect, self.act_refresh, self.act_disconnect,
+                self.act_queue]
 
     def set_accounts(self, accounts: list[Account]) -> None:
         self.model.set_rows(accounts)
@@ -104,12 +142,12 @@ class AccountsPane(QWidget):
 
     def _update_buttons(self) -> None:
         account = self.selected()
-        self.reconnect_button.setEnabled(account is not None)
+        self.act_reconnect.setEnabled(account is not None)
         live = account is not None and account.status is AccountStatus.CONNECTED
-        self.refresh_button.setEnabled(live)
-        self.disconnect_button.setEnabled(
+        self.act_refresh.setEnabled(live)
+        self.act_disconnect.setEnabled(
             account is not None and account.status is not AccountStatus.DISCONNECTED)
-        self.queue_button.setEnabled(account is not None)
+        self.act_queue.setEnabled(account is not None)
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -31,11 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop.domain.compose import FormState, PostForm, evaluate
+from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
+from tiktok_desktop.services.schedule_views import file_name
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
 from tiktok_desktop.tiktok import CreatorInfo
 from tiktok_desktop.ui.screen_fit import FRAME, available, fit_on_screen
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.caption import CaptionEdit
 from tiktok_desktop.ui.widgets.preview import FrameLoader, VideoPreview
@@ -98,7 +101,9 @@ class Composer(QDialog):
         # An edit keeps the zone the post was scheduled in (as Reschedule does); a new post
         # takes the zone Settings shows times in.
         self.zone_name = post.due_tz if post is not None and post.due_tz else deps.zone_name
-        self.setWindowTitle("Edit post" if post else "New post")
+        # Titled by the video: several composers open at once are told apart in the taskbar.
+        self.setWindowTitle(window_title(video_name(post) if post else file_name(video_path),
+                                         "Edit post" if post else "New post"))
         # The form scrolls only on a screen too small for it (e.g. 960x540 at a scale of 2);
         # what the post's consent and the buttons need stays below it, always in view.
         self.content = QWidget()

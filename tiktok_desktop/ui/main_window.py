@@ -47,6 +47,7 @@ from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
 from tiktok_desktop.ui.worker import EngineWorker
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
-        title = APP_DISPLAY_NAME + (" — Sandbox" if facts.sandbox else "")
+        title = window_title("Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
         self.resize(DEFAULT_SIZE)
@@ -209,6 +210,12 @@ class MainWindow(QMainWindow):
         act_quit.setMenuRole(QAction.MenuRole.QuitRole)
         act_quit.triggered.connect(self.quit_app)
         file_menu.addAction(act_quit)
+
+        accounts_menu = self.menuBar().addMenu("&Accounts")
+        for action in self.accounts_pane.actions_for_menu():
+            accounts_menu.addAction(action)
+            if action is self.accounts_pane.act_add:
+                accounts_menu.addSeparator()
 
         help_menu = self.menuBar().addMenu("&Help")
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)

@@ -79,6 +79,11 @@ def when_text(epoch: int, tz: dt.tzinfo, this_year: int | None = None) -> str:
     return when.strftime("%a %d %b %Y, %H:%M")
 
 
+def moment_text(epoch: int, tz: dt.tzinfo) -> str:
+    """"Fri 04 Dec 2026, 08:42:07": a history's steps are seconds apart."""
+    return dt.datetime.fromtimestamp(epoch, tz).strftime("%a %d %b %Y, %H:%M:%S")
+
+
 def short_name(label: str) -> str:
     """"Mia Chen (@miacooks)" -> "Mia Chen": the list's account column (the full label is
     in its tooltip and the account filter)."""
@@ -420,7 +425,7 @@ class EventsModel(RowsModel[PostEvent]):
         super().__init__(parent)
         tz = zone(zone_name)
         self.columns = (
-            Column[PostEvent]("When", lambda e: when_text(e.at, tz), sort=lambda e: e.at),
+            Column[PostEvent]("When", lambda e: moment_text(e.at, tz), sort=lambda e: e.at),
             Column[PostEvent]("State", lambda e: POST_STATE_TEXT[e.state]),
             Column[PostEvent]("What happened", lambda e: event_detail(e, zone_name)),
         )

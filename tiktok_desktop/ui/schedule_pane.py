@@ -57,8 +57,16 @@ ViewMode = Literal["list", "week", "month"]
 
 EMPTY_HTML = (
     "<h3>Nothing scheduled</h3>"
-    "<p>Connect an account, then drag videos onto this window to schedule them. "
+    "<p>Drag videos onto this window, or choose <b>File → Add videos…</b>, to schedule them. "
     "Each video is posted at its due time while the app is running.</p>"
+    "<p>Drop videos on a day or an hour in the <b>Week</b> or <b>Month</b> view to schedule "
+    "them for then.</p>"
+)
+# Before any account is connected, that comes first.
+NO_ACCOUNT_HTML = (
+    "<h3>Nothing scheduled</h3>"
+    "<p>Connect the TikTok account to post to with <b>Accounts → Add account…</b>, then drag "
+    "videos onto this window to schedule them.</p>"
     "<p>Drop videos on a day or an hour in the <b>Week</b> or <b>Month</b> view to schedule "
     "them for then.</p>"
 )
@@ -85,6 +93,7 @@ class SchedulePane(QWidget):
         self.zone_name = zone_name
         self._current: int | None = None
         self._labels: dict[int, str] = {}
+        self._connected = False  # some account can post: the empty list says what is next
         self.setAcceptDrops(True)
 
         self.thumbnails = ThumbnailLoader(runner, thumbnailer, ratio=self.devicePixelRatioF(),
@@ -115,7 +124,7 @@ class SchedulePane(QWidget):
         layout.addLayout(self._build_top_row())
         layout.addWidget(self.toolbar)
         layout.addWidget(self._build_notice())
-        self.empty = QLabel(EMPTY_HTML)
+        self.empty = QLabel(NO_ACCOUNT_HTML)
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -195,6 +204,8 @@ class SchedulePane(QWidget):
         ``statuses``: each account's status (a post of an account that is not connected
         waits for its reconnect)."""
         self._labels = dict(account_labels)
+        self._connected = any(status is AccountStatus.CONNECTED for status in statuses.values()) \
+            if statuses is not None else bool(account_labels)
         header = self.view.horizontalHeader()
         self.model.set_posts(posts, account_labels,
                              sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()),
@@ -263,7 +274,8 @@ class SchedulePane(QWidget):
         if self.proxy.rowCount() > 0:
             self.stack.setCurrentWidget(self.view)
             return
-        self.empty.setText(NO_MATCH_HTML if has_posts else EMPTY_HTML)
+        self.empty.setText(NO_MATCH_HTML if has_posts
+                           else EMPTY_HTML if self._connected else NO_ACCOUNT_HTML)
         self.show_all_button.setVisible(has_posts)
         self.stack.setCurrentWidget(self.empty_page)
 

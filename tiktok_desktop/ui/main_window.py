@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.domain.lifecycle import ATTENTION, waits_for_reconnect
 from tiktok_desktop.domain.words import plural
-from tiktok_desktop.engine.listener import Notice, NoticeKind
+from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.posts import PostsService, video_name
@@ -43,6 +43,7 @@ from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
+from tiktok_desktop.ui.notices import NoticeGatherer
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self.windowIcon(), title, self)
         self.tray.show_requested.connect(self.show_and_raise)
         self.tray.quit_requested.connect(self.quit_app)
+        self.notices = NoticeGatherer(self.tray.notify, self)
         self.videos_opened.connect(self.compose_many)
         # Engine updates arrive in bursts (every step of every post): summary at most 4x/s.
         self._summary_soon = QTimer(self)
@@ -335,19 +337,8 @@ class MainWindow(QMainWindow):
         engine.uploadProgress.connect(self._upload_progress)
 
     def _engine_notice(self, notice: Notice) -> None:
-        titles = {
-            NoticeKind.PUBLISHED: "Posted to TikTok",
-            NoticeKind.IN_INBOX: "Sent to the TikTok inbox",
-            NoticeKind.FAILED: "A post failed", NoticeKind.UNCONFIRMED: "Check TikTok",
-            NoticeKind.NEEDS_RECONNECT: "Reconnect an account",
-            NoticeKind.NEEDS_REVIEW: "A post needs your review",
-            NoticeKind.MISSED: "A post was missed", NoticeKind.LATE: "Posting late",
-        }
-        bad = notice.kind in (NoticeKind.FAILED, NoticeKind.NEEDS_RECONNECT,
-                              NoticeKind.NEEDS_REVIEW, NoticeKind.MISSED,
-                              NoticeKind.UNCONFIRMED)
-        self.tray.notify(titles.get(notice.kind, APP_DISPLAY_NAME), notice.message,
-                         "warning" if bad else "info")
+        # The tray shows one message at a time: notices within a second become one.
+        self.notices.add(notice)
         self.statusBar().showMessage(notice.message, 15000)
         self._summary_soon.start()
 

@@ -118,3 +118,15 @@ def test_the_week(qtbot: QtBot, world: Scene, palette: str, shots: Path) -> None
     scheduled = [p for p in world.posts if p.due_at is not None]
     window.schedule_pane.calendar.show_post(scheduled[1])
     _save(window, shots, f"week-{palette}")
+
+
+def test_the_quit_question(qtbot: QtBot, world: Scene, palette: str, shots: Path) -> None:
+    window = world.window
+    window.tray.available = True
+    window.quit_app()
+    box = window.quit_question
+    assert box is not None
+    qtbot.waitExposed(box)
+    _save(box, shots, f"quit-question-{palette}")
+    box.reject()
+    assert not window._quitting

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -92,6 +93,8 @@ class Composer(QDialog):
         super().__init__(parent)
         self.deps, self.runner, self.editing = deps, runner, post
         self.video_path = video_path
+        self._leaving = False  # set once the user chose to discard (or the app closes it)
+        self.discard_question: QMessageBox | None = None
         self.video: VideoFacts | None = None
         self.video_error: str | None = None
         self.creator: CreatorInfo | None = None
@@ -330,6 +333,7 @@ class Composer(QDialog):
         self.runner.submit(lambda: self.deps.probe(video_path), self._probed,
                            self._probe_failed, owner=self)
         self._account_changed()
+        self._as_opened = self._snapshot()
 
     def _account_index(self, account_id: int) -> int:
         for i in range(self.account.count()):
@@ -551,6 +555,52 @@ class Composer(QDialog):
             mode=form.mode, due_at=self.due_at(), due_tz=self.zone_name,
             consent_at=int(self.deps.now()),  # the click on Post/Schedule is the consent
         )
+
+    # -- leaving -----------------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[object, ...]:
+        """What the user can change, to tell whether they did."""
+        privacy = self.privacy.currentData() if self.privacy.currentIndex() >= 0 \
+            else self._wanted_privacy
+        return (self.account.currentIndex(), self.caption.text(), privacy,
+                *(box.isChecked() for box in (
+                    self.allow_comment, self.allow_duet, self.allow_stitch, self.disclose,
+                    self.brand_organic, self.brand_content, self.aigc, self.inbox)),
+                self._when(), self.at_edit.wall(), self.preview.cover_ms())
+
+    def has_changes(self) -> bool:
+        return self._snapshot() != self._as_opened
+
+    def reject(self) -> None:
+        """Cancel, Esc or the window's close button: what was typed is not thrown away
+        without asking."""
+        if self._leaving or not self.has_changes():
+            super().reject()
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Discard this post?")
+        box.setText("Discard what you typed and chose for "
+                    f"{self.windowTitle().split(' — ')[0]}?")
+        box.setInformativeText("It is not saved anywhere yet." if self.editing is None
+                               else "The post keeps what it had before you opened it.")
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(lambda _r: self._discard_answered(box.clickedButton() is discard))
+        self.discard_question = box
+        box.open()
+
+    def _discard_answered(self, discard: bool) -> None:
+        if discard:
+            self._leaving = True
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not event.spontaneous():
+            self._leaving = True  # closed by the app itself (it quits): nothing to ask
+        super().closeEvent(event)
 
     def submit(self) -> None:
         if not self.publish.isEnabled():

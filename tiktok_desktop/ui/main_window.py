@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTableView,
     QWidget,
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
-from tiktok_desktop.domain.lifecycle import ATTENTION, waits_for_reconnect
+from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
 from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
@@ -44,6 +45,7 @@ from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
+from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
@@ -170,6 +172,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.summary)
         self.composers: list[Composer] = []
         self._quitting = False
+        self.quit_question: QMessageBox | None = None  # the last one asked (tests look at it)
         self.tray = Tray(self.windowIcon(), title, self)
         self.tray.show_requested.connect(self.show_and_raise)
         self.tray.quit_requested.connect(self.quit_app)
@@ -208,7 +211,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_log)
         file_menu.addSeparator()
         act_quit = QAction("&Quit", self)
-        act_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        # The platform's own Quit keys; where it has none (Windows), Ctrl+Q all the same.
+        act_quit.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                              or [QKeySequence("Ctrl+Q")])
+        self.act_quit = act_quit
         act_quit.setMenuRole(QAction.MenuRole.QuitRole)
         act_quit.triggered.connect(self.quit_app)
         file_menu.addAction(act_quit)
@@ -410,16 +416,54 @@ class MainWindow(QMainWindow):
         fit_on_screen(self)
 
     def quit_app(self) -> None:
-        """Quit for real (File > Quit, the tray's Quit), not just hide the window."""
+        """Quit for real (File > Quit, the tray's Quit), not just hide the window; with
+        posts still to go out, ask first."""
+        if not self._ask_before_quitting():
+            self._quit_now()
+
+    def _quit_now(self) -> None:
         self._quitting = True
+        self.notices.flush()
         self.close()
         app = QApplication.instance()
         if app is not None:
             app.quit()
 
+    def posts_to_come(self) -> int:
+        """Posts that would go out while the app runs (not those waiting for a reconnect)."""
+        counts = self.posts.counts()
+        waiting = self.posts.waiting_for_reconnect()
+        return sum(counts.get(s, 0) - waiting.get(s, 0) for s in UPCOMING)
+
+    def _ask_before_quitting(self) -> bool:
+        """Show the quit question if quitting would leave posts unsent; True if shown."""
+        due = self.posts_to_come()
+        if not due:
+            return False
+        soon = self.posts.next_scheduled()
+        next_due = describe(soon.due_at, soon.due_tz) if soon and soon.due_at else "soon"
+        box, choices = quit_box(self, due, next_due, tray=self.tray.available)
+        box.finished.connect(lambda _r: self._quit_answered(choices.get(box.clickedButton(),
+                                                                        QuitChoice.CANCEL)))
+        self.quit_question = box
+        box.open()
+        return True
+
+    def _quit_answered(self, choice: QuitChoice) -> None:
+        log.info("quit with posts to come: %s", choice.value)
+        if choice is QuitChoice.QUIT:
+            self._quit_now()
+        elif choice is QuitChoice.KEEP_IN_TRAY:
+            self.hide()  # the app keeps running (and posting) in the tray
+
     def closeEvent(self, event: QCloseEvent) -> None:
         s = self.prefs.settings
-        if not self._quitting and self.tray.available and s.keep_running_in_tray:
+        staying = self.tray.available and s.keep_running_in_tray
+        if not self._quitting and not staying and event.spontaneous() \
+                and self._ask_before_quitting():
+            event.ignore()  # closing the window quits here: the question decides
+            return
+        if not self._quitting and staying:
             # Posts are published by this process: closing the window must not stop them.
             event.ignore()
             self.hide()

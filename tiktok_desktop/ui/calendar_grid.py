@@ -13,7 +13,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QPoint,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -28,6 +38,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPalette,
+    QPixmap,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
@@ -80,6 +91,11 @@ class CalendarState:
         self.first_weekday = first_weekday
         self.anchor = self.today()
         self.selected: int | None = None
+        self.drafts: dict[int, Post] = {}  # posts without a time (dragged in from the side)
+
+    def post(self, post_id: int) -> Post | None:
+        """A post shown on the calendar or beside it, as a drop names it."""
+        return self.index.get(post_id) or self.drafts.get(post_id)
 
     def set_zone(self, zone_name: str) -> None:
         self.tz = zone(zone_name)
@@ -109,11 +125,6 @@ class CalendarState:
         wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
         resolved = resolve_local(wall, self.zone_name)
         return resolved.epoch, resolved.note
-
-    def hour_bounds(self, day: dt.date, hour: int) -> tuple[int, int]:
-        """Epochs [start, end) of a wall-clock hour; an hour the clocks repeat covers both."""
-        wall = dt.datetime.combine(day, dt.time(hour), self.tz)
-        return int(wall.timestamp()), int(wall.replace(fold=1).timestamp()) + 3600
 
     def files_minute(self, day: dt.date) -> int:
         """When files dropped on a whole day are due: 09:00, or the next quarter hour today."""
@@ -178,10 +189,25 @@ def paint_post(p: QPainter, rect: QRectF, post: Post, palette: QPalette, *, line
     p.restore()
 
 
+def drag_picture(post: Post, size: QSize, palette: QPalette, account: str,
+                 ratio: float = 1.0) -> QPixmap:
+    """A dragged post: its caption and account, not its old time."""
+    out = QPixmap(int(size.width() * ratio), int(size.height() * ratio))
+    out.setDevicePixelRatio(ratio)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(palette.color(QPalette.ColorRole.Text))
+    paint_post(p, QRectF(0, 0, size.width(), size.height()), post, palette,
+               lines=(chip_caption(post), account), selected=True)
+    p.end()
+    return out
+
+
 @dataclass(frozen=True)
 class Hit:
     post: Post | None = None
-    more: object = None  # what a "+N more" badge stands for (a day or an epoch range)
+    more: object = None  # the day a month's "+N more" stands for
     day: dt.date | None = None
 
 
@@ -193,10 +219,11 @@ class CalendarGrid(QAbstractScrollArea):
 
     move_requested = Signal(int, int)  # post id, new due epoch
     files_dropped = Signal(list, object)  # local paths, slot epoch
+    HINT_EDGE = Qt.AlignmentFlag.AlignTop  # where in the drop slot its words go
     activated = Signal(int)  # post id (double-click)
     current_changed = Signal(object)  # post id or None
     context_requested = Signal(int, QPoint)  # post id, global position
-    more_requested = Signal(object)  # a day (month view) or (start, end) epochs (week view)
+    more_requested = Signal(object)  # a day of the month view ("+N more", a double-click)
     message = Signal(str)
 
     def __init__(self, state: CalendarState, parent: QWidget | None = None) -> None:
@@ -208,6 +235,7 @@ class CalendarGrid(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._press: tuple[QPoint, Post, int] | None = None
         self._hint: QRectF | None = None
+        self._hint_text = ""
 
     # -- for subclasses ---------------------------------------------------------------------
 
@@ -283,7 +311,10 @@ class CalendarGrid(QAbstractScrollArea):
         drag.setMimeData(post_mime(post.id, offset))
         rect = self.block_rects().get(post.id)
         if rect is not None:
-            drag.setPixmap(self.viewport().grab(rect.toAlignedRect()))
+            # Without its time: the time it would get is shown where it would land.
+            drag.setPixmap(drag_picture(post, rect.size().toSize(), self.palette(),
+                                        self.state.label(post.account_id),
+                                        self.devicePixelRatioF()))
             drag.setHotSpot(start - rect.toAlignedRect().topLeft())
         drag.exec(Qt.DropAction.MoveAction)
 
@@ -354,14 +385,27 @@ class CalendarGrid(QAbstractScrollArea):
             event.ignore()
             return
         moving = read_post_mime(mime)
-        post = self.state.index.get(moving[0]) if moving else None
+        post = self.state.post(moving[0]) if moving else None
         slot = self.target(event.position().toPoint(), moving[1] if moving else 0, post)
         self._hint = self.hint_rect(*slot) if slot else None
+        self._hint_text = self._slot_words(*slot) if slot else ""
         self.viewport().update()
         if slot is None:
             event.ignore()
         else:
             event.acceptProposedAction()
+
+    def _slot_words(self, day: dt.date, minute: int) -> str:
+        """What a drop here means: "→ Wed 24, 14:30" (or that the clocks skip it)."""
+        try:
+            self.state.epoch_at(day, minute)
+        except ScheduleError:
+            return "The clocks skip this time"
+        return f"→ {day:%a} {day.day}, {minute // 60:02d}:{minute % 60:02d}"
+
+    def hint_text(self) -> str:
+        """The words in the slot a drag would land in ("" when none)."""
+        return self._hint_text if self._hint is not None else ""
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
         self._hint = None
@@ -397,7 +441,7 @@ class CalendarGrid(QAbstractScrollArea):
         return True
 
     def _drop_post(self, post_id: int, offset: int, pos: QPoint) -> bool:
-        post = self.state.index.get(post_id)
+        post = self.state.post(post_id)
         if post is None:
             return False
         slot = self.target(pos, offset, post)
@@ -421,4 +465,13 @@ class CalendarGrid(QAbstractScrollArea):
         colour = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         colour.setAlpha(60)
         p.fillRect(self._hint, colour)
+        if self._hint_text:
+            p.save()
+            p.setPen(self.palette().color(QPalette.ColorRole.Text))
+            bold = p.font()
+            bold.setBold(True)
+            p.setFont(bold)
+            p.drawText(self._hint.adjusted(6, 2, -2, -2),
+                       Qt.AlignmentFlag.AlignLeft | self.HINT_EDGE, self._hint_text)
+            p.restore()
 

@@ -29,6 +29,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class MonthView(CalendarGrid):
     """A grid of 6 x 7 days; a day holds as many chips as fit and "+N more" for the rest."""
 
+    HINT_EDGE = Qt.AlignmentFlag.AlignBottom  # the top of a day has its number
+
     def __init__(self, state: CalendarState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop.services.posts import PostsService
-from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.services.schedule_views import (
     PostFilter,
 )
@@ -71,6 +70,12 @@ NO_ACCOUNT_HTML = (
     "them for then.</p>"
 )
 NO_MATCH_HTML = "<h3>No posts match</h3><p>Nothing fits the account, state and search above.</p>"
+
+
+def _bold(widget: QWidget, bold: bool) -> None:
+    font = widget.font()
+    font.setBold(bold)
+    widget.setFont(font)
 
 
 def _open_url(url: str) -> bool:
@@ -155,7 +160,6 @@ class SchedulePane(QWidget):
         self.calendar.move_requested.connect(self.move_post)
         self.calendar.files_dropped.connect(self.files_dropped)
         self.calendar.message.connect(self.show_notice)
-        self.calendar.range_requested.connect(self._show_range)
         self.set_view("list")
 
     # -- building ----------------------------------------------------------------------------
@@ -173,6 +177,9 @@ class SchedulePane(QWidget):
             button = QToolButton(text=text, checkable=True)
             button.setObjectName(f"{mode}Mode")
             button.clicked.connect(lambda _checked=False, m=mode: self.set_view(m))
+            # The view shown is also in bold: some styles' checked buttons barely differ
+            # from the others in a dark palette.
+            button.toggled.connect(lambda on, b=button: _bold(b, on))
             self.view_buttons.addButton(button)
             self.mode_buttons[mode] = button
             row.addWidget(button)
@@ -278,16 +285,6 @@ class SchedulePane(QWidget):
                            else EMPTY_HTML if self._connected else NO_ACCOUNT_HTML)
         self.show_all_button.setVisible(has_posts)
         self.stack.setCurrentWidget(self.empty_page)
-
-    def _show_range(self, start: int, end: int) -> None:
-        """"+N" in the week: show those posts in the list, the first one selected."""
-        wanted = self.filters.current()
-        first = next((p for p in self.calendar.state.index.between(start, end)
-                      if wanted.matches(p)), None)
-        self.set_view("list")
-        if first is not None:
-            self.select_post(first.id)
-        self.message.emit(f"Posts from {describe(start, self.zone_name)}")
 
     # -- the current post ----------------------------------------------------------------
 

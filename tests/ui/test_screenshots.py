@@ -26,6 +26,9 @@ from tiktok_desktop.ui.main_window import DEFAULT_SIZE
 from tiktok_desktop.ui.schedule_model import ScheduleModel
 
 SIZES = {"default": DEFAULT_SIZE, "1024x700": QSize(1024, 700)}
+# Resolved when the tests are collected: each test then runs in a folder of its own.
+KEEP = Path(os.environ["TIKTOK_SCREENSHOTS"]).resolve() \
+    if os.environ.get("TIKTOK_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("TIKTOK_SCREENSHOTS") or tmp_path / "shots")
+    folder = KEEP or tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -89,7 +92,9 @@ def test_the_main_window_keeps_names_and_states_whole(
     window = world.window
     window.resize(SIZES[size])
     qtbot.waitUntil(lambda: window.size() == SIZES[size])
-    qtbot.wait(50)  # the layout settles (column widths follow the viewport)
+    pane = window.schedule_pane
+    pane.select_post(world.posts[1].id)  # a post selected: what it allows is in the toolbar
+    qtbot.waitUntil(lambda: all(pane.thumbnails.is_loaded(p.video_path) for p in world.posts))
     _save(window, shots, f"main-window-{palette}-{size}")  # first: a failure is seen too
     schedule = window.schedule_pane.view
     assert _fits(schedule, ScheduleModel.STATE), "the State column is cut off"
@@ -108,6 +113,9 @@ def test_the_post_form(qtbot: QtBot, world: Scene, palette: str, shots: Path,
     pick_privacy(composer, "PUBLIC_TO_EVERYONE")
     composer.allow_comment.setChecked(True)
     qtbot.waitUntil(lambda: not composer.preview.picture.pixmap().isNull())
+    first = composer.preview.picture.pixmap().cacheKey()
+    composer.preview.slider.setValue(500)  # a cover from the middle of the video
+    qtbot.waitUntil(lambda: composer.preview.picture.pixmap().cacheKey() != first)
     assert composer.publish.isEnabled(), composer.problems.items()
     _save(composer, shots, f"composer-{palette}")
 

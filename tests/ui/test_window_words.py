@@ -131,3 +131,49 @@ def test_counts_in_the_singular() -> None:
     assert "The caption is 1 character too long" in " ".join(over.problems)
     over = evaluate(PostForm(caption="x" * 2202, privacy_level="SELF_ONLY"), None)
     assert "The caption is 2 characters too long" in " ".join(over.problems)
+
+
+def test_a_time_zone_chosen_in_settings_reaches_the_list_the_form_and_the_queue(
+        qtbot: QtBot, window: MainWindow, graph: AppGraph, videos: VideoFactory) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.composer_support import type_text
+    from tiktok_desktop.services.schedule import describe
+    from tiktok_desktop.ui.schedule_model import ScheduleModel
+    from tiktok_desktop.ui.settings_dialog import SettingsDialog
+
+    account = connect(graph)
+    due = int(graph.posts.clock()) + 7200
+    post = graph.posts.schedule_video(NewPost(
+        account_id=account.id, video_path=str(videos.get()), video_size=1,
+        privacy_level="SELF_ONLY", due_at=due, due_tz="UTC"))
+    window.refresh()
+
+    def choose() -> None:  # the dialog runs its own loop: answer it from inside
+        dialog = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, SettingsDialog) and w.isVisible())
+        show_active(qtbot, dialog)
+        dialog.timezone.setFocus()
+        type_text(qtbot, "Europe/Berlin")  # the keyboard finds it in the long list
+        assert dialog.timezone.currentData() == "Europe/Berlin"
+        dialog.save()
+
+    QTimer.singleShot(0, choose)
+    window.open_settings()
+    assert graph.settings_store.load().timezone == "Europe/Berlin"
+    pane = window.schedule_pane
+    row = pane.proxy.row_of(post.id)
+    shown = pane.proxy.index(row, ScheduleModel.DUE).data()  # type: ignore[arg-type]
+    assert shown.endswith(describe(due, "Europe/Berlin")[-9:-4])
+    composer = window.compose(str(videos.get()))
+    assert "Europe/Berlin" in composer.at_edit.zone_label.text()
+    composer.close()
+    pane_accounts = window.accounts_pane
+    pane_accounts.view.selectionModel().select(
+        pane_accounts.view.model().index(0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    pane_accounts.edit_queue()
+    queue = pane_accounts.queue_dialog
+    assert queue is not None and queue.app_zone == "Europe/Berlin"
+    queue.close()

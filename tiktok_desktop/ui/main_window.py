@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
                        sandbox=self.facts.sandbox).exec()
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
+        self.accounts_pane.zone_name = self.zone_name  # queue times follow it too
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))

@@ -20,7 +20,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPixmap,
+    QPolygonF,
+)
 
 from tiktok_desktop.domain.lifecycle import waits_for_reconnect
 from tiktok_desktop.services.media import thumbnail
@@ -36,6 +45,7 @@ from tiktok_desktop.services.schedule_views import (
 from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
 from tiktok_desktop.ui.models import Column, PostsModel, RowsModel
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import blend
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +119,11 @@ def _crop(image: QImage, size: QSize) -> QImage:
     return scaled.copy(x, y, size.width(), size.height())
 
 
-def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0) -> QPixmap:
-    """A neutral film frame with a play mark: shown while loading and for unreadable files."""
+def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0,
+                       palette: QPalette | None = None) -> QPixmap:
+    """A neutral film frame with a play mark: shown while loading and for unreadable files
+    (in greys from the palette: a light frame glares in a dark one)."""
+    palette = palette or QGuiApplication.palette()
     out = QPixmap(int(size.width() * ratio), int(size.height() * ratio))
     out.fill(Qt.GlobalColor.transparent)
     out.setDevicePixelRatio(ratio)
@@ -119,10 +132,10 @@ def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0) -> QPixmap:
     rect = QRectF(0.5, 0.5, size.width() - 1, size.height() - 1)
     path = QPainterPath()
     path.addRoundedRect(rect, 3, 3)
-    p.fillPath(path, QColor("#d7d7dc"))
+    p.fillPath(path, blend(palette, 0.15))
     c = rect.center()
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor("#8e8e93"))
+    p.setBrush(blend(palette, 0.45))
     p.drawPolygon(QPolygonF([QPointF(c.x() - 4, c.y() - 6), QPointF(c.x() - 4, c.y() + 6),
                              QPointF(c.x() + 6, c.y())]))
     p.end()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-__all__ = ["Tone", "grid_colour", "is_dark", "set_tone", "tone_colour"]
+__all__ = ["Tone", "blend", "grid_colour", "is_dark", "set_tone", "tone_colour"]
 
 
 class Tone(enum.Enum):
@@ -31,6 +31,12 @@ MUTED_SHARE = 0.62  # how much of the text colour a muted note keeps (the rest: 
 
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def blend(palette: QPalette, share: float) -> QColor:
+    """``share`` of the palette's text colour over its base: a grey that reads on either."""
+    return _mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base),
+                share)
 
 
 def _mix(a: QColor, b: QColor, share: float) -> QColor:

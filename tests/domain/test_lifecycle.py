@@ -74,3 +74,31 @@ def test_the_state_sets_agree() -> None:
     assert not ATTENTION & UPCOMING and not DONE & ATTENTION
     for state in PostState:  # every state is somewhere the user can find it
         assert state in UPCOMING | ATTENTION | DONE | {PostState.DRAFT}
+
+
+def test_a_post_of_an_account_that_is_not_connected_waits_for_the_reconnect() -> None:
+    from tiktok_desktop.domain.lifecycle import waits_for_reconnect
+    from tiktok_desktop.store import AccountStatus
+
+    scheduled = make_post()
+    for status in (AccountStatus.DISCONNECTED, AccountStatus.NEEDS_RECONNECT):
+        assert waits_for_reconnect(scheduled, status)
+        can = allowed(scheduled, status)
+        # Nothing that would send it; what keeps it or moves it to another account stays.
+        assert {a for a in Action if a in can} == {
+            Action.EDIT, Action.UNSCHEDULE, Action.DELETE, Action.HISTORY}
+        for action in (Action.POST_NOW, Action.RESCHEDULE):
+            assert "Reconnect" in can.why_not(action) and "waits" in can.why_not(action)
+        assert why_not(scheduled, Action.POST_NOW, status) == can.why_not(Action.POST_NOW)
+    assert "was disconnected" in allowed(scheduled, AccountStatus.DISCONNECTED).why_not(
+        Action.POST_NOW)
+    assert "needs to be reconnected" in allowed(scheduled, AccountStatus.NEEDS_RECONNECT
+                                                ).why_not(Action.POST_NOW)
+    # Connected (the default): as before.
+    assert not waits_for_reconnect(scheduled)
+    assert Action.POST_NOW in allowed(scheduled, AccountStatus.CONNECTED)
+    # Only posts that would go out by themselves wait; a draft or a published post does not.
+    for state in (PostState.DRAFT, PostState.PUBLISHED, PostState.FAILED):
+        assert not waits_for_reconnect(make_post(state=state), AccountStatus.DISCONNECTED)
+    assert waits_for_reconnect(make_post(state=PostState.RETRY_WAIT),
+                               AccountStatus.DISCONNECTED)

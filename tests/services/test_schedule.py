@@ -253,3 +253,20 @@ def test_a_post_tiktok_may_already_have_cannot_be_changed(
                    lambda: service.edit(p.id, post(account, berlin(2026, 11, 24, 11)))):
         with pytest.raises(ScheduleRefused, match="TikTok may already have"):
             action()
+
+
+def test_a_post_of_an_account_that_is_not_connected_waits(
+        db: Database, service: PostsService, account: Account, clock: FakeClock) -> None:
+    scheduled = service.schedule(post(account, int(clock()) + 3600))
+    assert service.waiting_for_reconnect() == {}
+    AccountsRepo(db).set_status(account.id, AccountStatus.DISCONNECTED)
+    assert service.account_status(account.id) is AccountStatus.DISCONNECTED
+    assert service.waiting_for_reconnect() == {PostState.SCHEDULED: 1}
+    for change in (lambda: service.post_now(scheduled.id),
+                   lambda: service.reschedule(scheduled.id, int(clock()) + 7200)):
+        with pytest.raises(ScheduleRefused) as info:
+            change()
+        assert "was disconnected" in str(info.value) and "waits" in str(info.value)
+    assert service.get(scheduled.id) == scheduled  # nothing moved
+    service.unschedule(scheduled.id)  # keeping it as a draft is fine
+    assert service.waiting_for_reconnect() == {}

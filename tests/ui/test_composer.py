@@ -165,7 +165,7 @@ def test_schedule_keeps_a_copy_that_survives_the_original(
     pick_privacy(c, "PUBLIC_TO_EVERYONE")
     c.allow_comment.setChecked(True)
     due = int(time.time()) + 7200
-    c.at_edit.setDateTime(c.at_edit.dateTime().fromSecsSinceEpoch(due - due % 60))
+    c.at_edit.set_epoch(due - due % 60)
     assert c.publish.isEnabled(), c.problems.text()
     with qtbot.waitSignal(c.posted, timeout=10000) as blocker:
         qtbot.mouseClick(c.publish, Qt.MouseButton.LeftButton)
@@ -186,7 +186,7 @@ def test_past_time_is_refused_before_saving(qtbot: QtBot, window: MainWindow,
                                             videos: VideoFactory, graph: AppGraph) -> None:
     c = open_ready(qtbot, window, videos.get())
     pick_privacy(c, "SELF_ONLY")
-    c.at_edit.setDateTime(c.at_edit.dateTime().fromSecsSinceEpoch(int(time.time()) - 7200))
+    c.at_edit.set_epoch(int(time.time()) - 7200)
     assert not c.publish.isEnabled() and "already passed" in c.publish.toolTip()
     c.when_now.setChecked(True)
     assert c.publish.isEnabled() and c.publish.text() == "Post now"

@@ -10,6 +10,10 @@ of states. The store only does compare-and-set with the sets it is handed.
                                      '-> needs_review / needs_reconnect
       any step -> retry_wait (transient) -> back to the step;  -> failed (with TikTok's reason)
       scheduled and overdue when the app starts -> published late (within grace) or missed
+
+A post's account matters too: while it is disconnected (or needs a reconnect) a scheduled
+post cannot go out; it waits for the reconnect, and the actions that would send it are
+refused until then.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from tiktok_desktop.store import Post, PostState
+from tiktok_desktop.store import AccountStatus, Post, PostState
 
 # The engine owns the post right now: the user waits until it rests.
 ACTIVE = frozenset({PostState.PREPARING, PostState.UPLOADING, PostState.PROCESSING,
@@ -36,6 +40,9 @@ FINAL = DONE | frozenset({PostState.FAILED, PostState.MISSED, PostState.UNCONFIR
 # Deletable: everything the engine is not working on. A published post's record goes; the
 # video on TikTok stays (the confirmation says so).
 DELETABLE = frozenset(PostState) - ACTIVE
+# Would go out by themselves, but not while their account is not connected.
+WAITS_FOR_ACCOUNT = frozenset({PostState.SCHEDULED, PostState.RETRY_WAIT})
+CONNECTED = AccountStatus.CONNECTED
 
 
 class Action(enum.Enum):
@@ -59,8 +66,25 @@ def state_words(state: PostState) -> str:
     return state.value.replace("_", " ")
 
 
-def why_not(post: Post, action: Action) -> str | None:
-    """None when ``action`` may be done with ``post`` now, else why not, in plain words."""
+def waits_for_reconnect(post: Post, account: AccountStatus = CONNECTED) -> bool:
+    """The post would go out by itself, but its account is not connected."""
+    return account is not CONNECTED and post.state in WAITS_FOR_ACCOUNT
+
+
+def reconnect_first(account: AccountStatus) -> str:
+    """Why a post of this account cannot be sent now, and what to do."""
+    what = "was disconnected" if account is AccountStatus.DISCONNECTED \
+        else "needs to be reconnected"
+    return (f"Its account {what}: it waits until you reconnect the account (select it, then "
+            "Accounts → Reconnect). To post it elsewhere, open it with Edit and pick another "
+            "account.")
+
+
+def why_not(post: Post, action: Action, account: AccountStatus = CONNECTED) -> str | None:
+    """None when ``action`` may be done with ``post`` now, else why not, in plain words.
+
+    ``account`` is the status of the post's account: sending (Post now) or putting it back
+    on the schedule (Reschedule) needs a connected account."""
     if action is Action.HISTORY:
         return None
     if action is Action.OPEN_ON_TIKTOK:
@@ -89,6 +113,8 @@ def why_not(post: Post, action: Action) -> str | None:
     if action is Action.UNSCHEDULE:
         return None if post.state is not PostState.DRAFT else "This post is not scheduled."
     # RESCHEDULE and POST_NOW keep everything but the time, so the post must be complete.
+    if account is not CONNECTED:
+        return reconnect_first(account)
     if post.consent_at is None:
         # A draft saved without the user's consent to TikTok's terms: the composer asks first.
         return "Open it with Edit to schedule it: TikTok needs your consent for each post."
@@ -110,6 +136,6 @@ class Allowed:
         return self.reasons.get(action, "")
 
 
-def allowed(post: Post) -> Allowed:
-    refused = {a: why for a in Action if (why := why_not(post, a)) is not None}
+def allowed(post: Post, account: AccountStatus = CONNECTED) -> Allowed:
+    refused = {a: why for a in Action if (why := why_not(post, a, account)) is not None}
     return Allowed(refused)

@@ -62,7 +62,13 @@ from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.posts import PostsService
-from tiktok_desktop.store import AccountsRepo, Database, LeaseRepo, PostsRepo
+from tiktok_desktop.store import (
+    AccountsRepo,
+    ClientStatusRepo,
+    Database,
+    LeaseRepo,
+    PostsRepo,
+)
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
@@ -193,6 +199,7 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
         owner=owner, stop=stop, sleeper=sleeper,
         clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
         grace=grace, config=config or runtime.engine_config, share_base=share_base,
+        clients=ClientStatusRepo(db), client_key=oauth.client_key,
     )
 
 

@@ -62,6 +62,7 @@ from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import (
     AccountsRepo,
     ClientStatusRepo,
@@ -223,6 +224,7 @@ class AppGraph:
     oauth: OAuthClient
     accounts: AccountsService
     posts: PostsService
+    standing: Standing  # caps, sign-in end, unaudited app: what the panes and composer show
     avatars: AvatarCache
     tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
@@ -370,6 +372,9 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
                                   redirect_uri=creds.redirect_uri, avatars=avatars),
         posts=PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db),
                            clock=runtime.clock, library=MediaLibrary(paths.media_dir)),
+        standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
+                          creds.client_key, clock=runtime.clock,
+                          zone_name=mode.settings.timezone),
         avatars=avatars,
         tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,

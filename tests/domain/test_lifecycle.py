@@ -84,7 +84,7 @@ def test_the_state_sets_agree() -> None:
 
 def test_followed_posts_are_done_for_the_user_but_not_final_for_the_engine() -> None:
     assert FOLLOWED <= DONE and not FOLLOWED & FINAL and not FOLLOWED & EDITABLE
-    assert POSTED == {PostState.PUBLISHED, PostState.IN_REVIEW}
+    assert {PostState.PUBLISHED, PostState.IN_REVIEW} == POSTED
     assert PostState.DRAFT_LAPSED in FINAL and PostState.DRAFT_LAPSED in ATTENTION
     assert set(STATE_TEXT) == set(PostState)  # every state has words
 

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
-from tiktok_desktop.domain.lifecycle import Action, why_not
+from tiktok_desktop.domain.lifecycle import Action, state_text, why_not
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
 from tiktok_desktop.services.schedule_views import (
@@ -39,7 +39,6 @@ from tiktok_desktop.services.schedule_views import (
     local_date,
 )
 from tiktok_desktop.store import Post
-from tiktok_desktop.ui.models import POST_STATE_TEXT
 from tiktok_desktop.ui.schedule_model import STATE_COLOURS
 
 POST_MIME = "application/x-tiktok-desktop-post"
@@ -129,7 +128,7 @@ def tooltip_text(post: Post, state: CalendarState) -> str:
     assert post.due_at is not None
     when = dt.datetime.fromtimestamp(post.due_at, state.tz)
     lines = [f"{when:%a %d %b %Y, %H:%M} {when.tzname()}", state.label(post.account_id),
-             POST_STATE_TEXT[post.state], video_name(post)]
+             state_text(post), video_name(post)]
     if post.caption.strip():
         caption = post.caption.strip()
         lines.append(caption if len(caption) <= 200 else caption[:199] + "…")

@@ -15,9 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from tiktok_desktop.domain.lifecycle import STATE_TEXT, state_text
 from tiktok_desktop.services.accounts import SCOPE_FEATURES
 from tiktok_desktop.services.posts import video_name
-from tiktok_desktop.store import Account, AccountStatus, Post, PostState
+from tiktok_desktop.store import Account, AccountStatus, Post
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -210,21 +211,7 @@ def _two_lines(a: Account) -> str:
     return f"{name}\n@{a.username}" if a.username else name
 
 
-POST_STATE_TEXT = {
-    PostState.DRAFT: "Draft",
-    PostState.SCHEDULED: "Scheduled",
-    PostState.PREPARING: "Preparing",
-    PostState.UPLOADING: "Uploading",
-    PostState.PROCESSING: "Processing on TikTok",
-    PostState.PUBLISHED: "Published",
-    PostState.IN_INBOX: "In TikTok inbox",
-    PostState.UNCONFIRMED: "Unconfirmed: check TikTok",
-    PostState.NEEDS_REVIEW: "Needs your review",
-    PostState.NEEDS_RECONNECT: "Account needs reconnect",
-    PostState.RETRY_WAIT: "Waiting to retry",
-    PostState.FAILED: "Failed",
-    PostState.MISSED: "Missed",
-}
+POST_STATE_TEXT = STATE_TEXT  # the words are domain.lifecycle's (state_text: per post)
 
 PRIVACY_TEXT = {
     "PUBLIC_TO_EVERYONE": "Everyone",
@@ -250,6 +237,6 @@ class PostsModel(RowsModel[Post]):
             Column[Post]("Video", video_name, tooltip=lambda p: p.video_path),
             Column[Post]("Caption", lambda p: _first_line(p.caption), tooltip=lambda p: p.caption),
             Column[Post]("Privacy", lambda p: PRIVACY_TEXT.get(p.privacy_level or "", "")),
-            Column[Post]("State", lambda p: POST_STATE_TEXT[p.state],
+            Column[Post]("State", state_text,
                          tooltip=lambda p: p.last_error_message or ""),
         )

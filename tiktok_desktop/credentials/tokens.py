@@ -53,6 +53,7 @@ REFRESH_MARGIN = 15 * 60
 # Renew the sign-in itself this long before the refresh token expires (180 days at TikTok; a
 # refresh returns a new one), so an account that posts rarely stays connected while the app runs.
 SIGN_IN_RENEW = 7 * 86400
+RENEW_AT_MOST_EVERY = 86400
 # Answers that leave open whether TikTok rotated the refresh token.
 _UNANSWERED = (NetworkError, ServerError, ProtocolError)
 # A refresh holds its lease this long at most (a refresh call is one short request).
@@ -154,7 +155,11 @@ class TokenSource:
         if needed_at is not None and account.access_expires_at - REFRESH_MARGIN <= needed_at:
             times.append(needed_at - lead)
         if account.refresh_expires_at:
-            times.append(float(account.refresh_expires_at - SIGN_IN_RENEW))
+            # At most once a day (a day after the last refresh's token ran out): should TikTok
+            # not extend a sign-in by refreshing it, the last week must not become a refresh
+            # every few minutes.
+            times.append(float(max(account.refresh_expires_at - SIGN_IN_RENEW,
+                                   account.access_expires_at + RENEW_AT_MOST_EVERY)))
         return min(times) if times else None
 
     # -- internals ---------------------------------------------------------------------------

@@ -166,13 +166,13 @@ class Outcomes:
         self.parts.links.delete(post.id)
         gone: dict[str, Any] = {"step": None, "upload_expires_at": None, "bytes_uploaded": 0}
         if exc.needs_reauth:
-            self.parts.accounts.set_status(post.account_id, AccountStatus.NEEDS_RECONNECT)
+            self.parts.accounts.set_status(post.account_id, AccountStatus.NEEDS_RECONNECT,
+                                           "access to it was removed in TikTok")
             self.ledger.needs_reconnect(exc.user_message, publish_id=None, **gone)
         if exc.retryable:
             self.ledger.retry(exc.user_message, exc.code or "publish_failed", publish_id=None,
                               **gone)
         self.ledger.fail(exc.user_message, exc.code or "publish_failed", **gone)
-
 
     def _follow_later_anyway(self) -> NoReturn:
         delays = (self.parts.config.review_delays if self.post.state is PostState.IN_REVIEW

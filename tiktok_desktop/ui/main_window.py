@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
         titles = {
             NoticeKind.PUBLISHED: "Posted to TikTok",
             NoticeKind.IN_INBOX: "Sent to the TikTok inbox",
+            NoticeKind.NOT_POSTED: "Not posted from the TikTok inbox",
             NoticeKind.FAILED: "A post failed", NoticeKind.UNCONFIRMED: "Check TikTok",
             NoticeKind.NEEDS_RECONNECT: "Reconnect an account",
             NoticeKind.NEEDS_REVIEW: "A post needs your review",
@@ -325,7 +326,7 @@ class MainWindow(QMainWindow):
         }
         bad = notice.kind in (NoticeKind.FAILED, NoticeKind.NEEDS_RECONNECT,
                               NoticeKind.NEEDS_REVIEW, NoticeKind.MISSED,
-                              NoticeKind.UNCONFIRMED)
+                              NoticeKind.UNCONFIRMED, NoticeKind.NOT_POSTED)
         self.tray.notify(titles.get(notice.kind, APP_DISPLAY_NAME), notice.message,
                          "warning" if bad else "info")
         self.statusBar().showMessage(notice.message, 15000)

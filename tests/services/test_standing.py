@@ -107,3 +107,12 @@ def test_the_composer_line_warns_when_the_cap_is_reached(db: Database, account: 
         "5 other drafts will be waiting in this account's TikTok inbox; TikTok allows 5 in 24 "
         "hours. Post the waiting ones")
     assert "of about 15" in standing.caps_text(standing.caps(account.id, T + DAY))
+
+
+def test_an_empty_window_reads_as_none(db: Database, account: Account) -> None:
+    standing = Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db), "key",
+                        clock=FakeClock(T), zone_name="UTC")
+    assert standing.composer_text(account.id, PostMode.INBOX, T).startswith(
+        "No other drafts will be waiting")
+    assert standing.composer_text(account.id, PostMode.DIRECT, T).startswith(
+        "This account has no other posts")

@@ -79,7 +79,7 @@ def caps_at(posts: Iterable[Post], at: int, leave_out: int | None = None) -> Cap
 
 
 def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{n or 'no'} {one if n == 1 else many}"
 
 
 class Standing:
@@ -143,8 +143,9 @@ class Standing:
             if caps.posts_full:
                 text += " TikTok will likely refuse this one: pick a later time."
             return text
-        text = (f"{_plural(caps.drafts, 'other draft', 'other drafts')} will be waiting in "
-                f"this account's TikTok inbox; TikTok allows {PENDING_INBOX_CAP} in 24 hours.")
+        drafts = _plural(caps.drafts, "other draft", "other drafts").capitalize()
+        text = (f"{drafts} will be waiting in this account's TikTok inbox; TikTok allows "
+                f"{PENDING_INBOX_CAP} in 24 hours.")
         if caps.drafts_full:
             text += " Post the waiting ones in the TikTok app first, or pick a later time."
         return text

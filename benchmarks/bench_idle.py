@@ -131,8 +131,8 @@ def main() -> int:
     from tests.engine.file_keyring import ENV as KEYRING_ENV
     from tests.engine.file_keyring import FileKeyring
     from tiktok_desktop import paths
-    from tiktok_desktop.bootstrap import Runtime, accounts_service
-    from tiktok_desktop.credentials import SERVICE, Vault
+    from tiktok_desktop.bootstrap import Runtime, accounts_service, vault_service
+    from tiktok_desktop.credentials import Vault
     from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
     from tiktok_desktop.store import Database, NewPost, PostsRepo, PostState
     from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
@@ -155,7 +155,8 @@ def main() -> int:
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints)
         accounts = accounts_service(
-            db, Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)), oauth,
+            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            oauth,
             TikTokApi(http, endpoints), Runtime(), redirect_uri="http://127.0.0.1:*/callback/")
         account = connect_account(accounts, sandbox)
         video = write_video(work / "clip.mp4", 2_000_000)

@@ -6,7 +6,8 @@ measures, against one sandbox server running in its
 own process (store_upload_bytes=False: it only hashes):
 
   (a) the client: TikTokApi.init_direct_post + ChunkUploader.upload, in a child process whose
-      peak RSS (VmHWM / ru_maxrss) is reported;
+      peak RSS (VmHWM / ru_maxrss) is reported; it is given the file's SHA-256 (computed
+      before the timing starts), so it hashes every byte it sends, as the app does;
   (b) ``curl -T file`` to the sandbox's sink ``PUT /__sandbox__/sink``;
   (c) one raw streaming httpx PUT with an explicit Content-Length to the same sink;
   (d) for context, the same chunk plan as (a) with no client overhead (raw socket +
@@ -153,6 +154,8 @@ def client_upload(base_url: str, token: str, path: str, block_size: int, chunk_s
     from tiktok_desktop.tiktok import ChunkUploader, Endpoints, PostInfo, TikTokApi
 
     size = os.path.getsize(path)
+    # The due-time check's fingerprint: the client hashes what it sends against it (not timed).
+    expected = file_sha256(path)
     with httpx.Client() as http:
         api = TikTokApi(http, Endpoints.single(base_url))
         plan = bench_plan(size, chunk_size)
@@ -163,7 +166,8 @@ def client_upload(base_url: str, token: str, path: str, block_size: int, chunk_s
         server0 = cpu_seconds(server_pid)
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        result = uploader.upload(ticket.upload_url, path, plan=plan)
+        result = uploader.upload(ticket.upload_url, path, plan=plan,
+                                 expected_sha256=expected)
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
         server_cpu = (cpu_seconds(server_pid) - server0) / seconds
@@ -172,6 +176,14 @@ def client_upload(base_url: str, token: str, path: str, block_size: int, chunk_s
                       "ru_maxrss_kb": ru, "vmhwm_kb": hwm,
                       "requests": result.requests, "retries": result.retries,
                       "chunks": plan.total_chunk_count, "publish_id": ticket.publish_id}))
+
+
+def file_sha256(path: str) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        while block := f.read(RAW_BLOCK):
+            hasher.update(block)
+    return hasher.hexdigest()
 
 
 # --- child: one raw httpx PUT -----------------------------------------------------------------

@@ -25,9 +25,13 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 import keyring
 import pytest
 
+from tests.helpers.system import quiet_system
 from tiktok_desktop import paths
 from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
 from tiktok_desktop.credentials.vault import SessionOnlyBackend
+
+# The logind fixture (python-dbusmock on a private system bus) for tests in any folder.
+pytest_plugins = ["tests.helpers.logind"]
 
 # --- loopback only ---------------------------------------------------------------------------
 # A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse
@@ -114,6 +118,6 @@ def fail_on_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 @pytest.fixture
 def graph() -> Iterator[AppGraph]:
     """Without credentials the app is in sandbox mode: nothing can reach a real TikTok."""
-    context = build(decide_mode(paths.resolve()))
+    context = build(decide_mode(paths.resolve()), system=quiet_system())
     yield context
     context.close()

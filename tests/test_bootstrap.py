@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.browser import play_consent
+from tests.helpers.system import quiet_system
 from tiktok_desktop import paths
 from tiktok_desktop.bootstrap import (
     SANDBOX_TOKEN_ENV,
@@ -15,8 +16,10 @@ from tiktok_desktop.bootstrap import (
     StartupError,
     build,
     decide_mode,
+    vault_service,
 )
 from tiktok_desktop.sandbox import SandboxServer
+from tiktok_desktop.services.localzone import LocalZone
 
 
 def _profile_state() -> Path:
@@ -82,3 +85,74 @@ def test_a_busy_state_folder_is_a_message_not_a_traceback(monkeypatch: pytest.Mo
         monkeypatch.setattr("tiktok_desktop.bootstrap.find_owner", lambda _state: None)
         with pytest.raises(StartupError, match=r"is in use by the sandbox at http://127\.0\.0\.1"):
             build(decide_mode(paths.resolve()))
+
+
+def test_two_data_folders_keep_their_keyring_entries_apart(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A second copy (TIKTOK_DESKTOP_HOME, as the README offers) signs in and out on its own:
+    its disconnect must not delete the first copy's tokens, nor its resume links."""
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "first"))
+    first = build(decide_mode(paths.resolve()))
+    graphs = [first]
+    try:
+        assert first.sandbox_server is not None  # both copies sign in to the same TikTok
+        monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "second"))
+        monkeypatch.setenv(SANDBOX_TOKEN_ENV, first.sandbox_server.control_token)
+        second = build(decide_mode(paths.resolve(), sandbox_url=first.sandbox_server.base_url))
+        graphs.append(second)
+        assert first.vault.service != second.vault.service
+        assert first.app_vault.service != second.app_vault.service
+        assert first.vault.service.startswith("tiktok-desktop-sandbox@")
+        for graph in graphs:
+            attempt = graph.accounts.start_connect()
+            play_consent(attempt.authorize_url)
+            graph.accounts.finish_connect(attempt)
+        account = first.accounts.list_accounts()[0]
+        assert second.accounts.list_accounts()[0].open_id == account.open_id  # one user
+        second.accounts.disconnect(second.accounts.list_accounts()[0].id)
+        assert second.accounts.tokens.stored(account.open_id) is None
+        assert first.accounts.tokens.stored(account.open_id) is not None  # still signed in
+        first.accounts.refresh_info(account.id)  # and its sign-in still works at TikTok
+    finally:
+        for graph in graphs:
+            graph.close()
+
+
+def test_the_usual_data_folder_keeps_its_keyring_names(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    """Without TIKTOK_DESKTOP_HOME the names stay as they always were: nobody signs in again
+    after an update."""
+    monkeypatch.delenv(paths.HOME_ENV)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    base = paths.resolve()
+    assert base.namespace == ""
+    assert vault_service(base, sandbox=True) == "tiktok-desktop-sandbox"
+    assert vault_service(base, sandbox=False) == "tiktok-desktop"
+
+
+def test_credentials_from_a_dotenv_file_are_said_and_logged(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A .env in the folder the app starts from switches to another TikTok app: the app says
+    so (status bar, 'note:' on the command line) and logs it, instead of switching silently."""
+    Path(".env").write_text("TIKTOK_CLIENT_KEY=awdotenvkey\nTIKTOK_CLIENT_SECRET=s3cr3t-value\n")
+    mode = decide_mode(paths.resolve())
+    assert mode.kind is ModeKind.TIKTOK
+    graph = build(mode, system=quiet_system())
+    try:
+        note = next(n for n in graph.notes if n.startswith("Using the TikTok app"))
+        assert f"the .env file in {Path.cwd()}" in note and "awdotenvkey" in note
+        assert "s3cr3t-value" not in note
+        assert any(note in r.getMessage() for r in caplog.records)
+    finally:
+        graph.close()
+
+
+def test_a_time_zone_that_cannot_be_told_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    unknown = LocalZone("UTC", "fallback", problem="This computer's time zone could not be "
+                        "told; times are shown in UTC. Pick your city in Settings.")
+    monkeypatch.setattr("tiktok_desktop.bootstrap.local_zone", lambda: unknown)
+    graph = build(decide_mode(paths.resolve()), system=quiet_system())
+    try:
+        assert unknown.problem in graph.problems  # a dialog at start, 'warning:' in the CLI
+    finally:
+        graph.close()

@@ -6,12 +6,17 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.other_user import NOBODY, as_other_user, needs_root, shared_dir
 from tiktok_desktop.config import (
     DEFAULT_REDIRECT_URI,
+    MAX_GRACE_MINUTES,
+    MAX_SETTINGS_BYTES,
+    RULES,
     Credentials,
     Settings,
     SettingsStore,
@@ -84,6 +89,12 @@ def test_unknown_keys_survive_load_and_save(store: SettingsStore) -> None:
         ("late_grace_minutes", 1.5),
         ("timezone", 3),
         ("client_key", None),
+        ("late_grace_minutes", -5),
+        ("late_grace_minutes", 10**400),
+        ("late_grace_minutes", MAX_GRACE_MINUTES + 1),
+        ("timezone", "Mars/Olympus"),
+        ("client_key", "ck\u001b[2J"),
+        ("keep_video_copy", 1),
     ],
 )
 def test_wrong_typed_value_falls_back_to_default_and_is_reported(
@@ -99,15 +110,19 @@ def test_wrong_typed_value_falls_back_to_default_and_is_reported(
     assert getattr(s, key) == getattr(Settings(), key)
     # The other values are still read.
     others = {"client_key": "kept-key", "late_grace_minutes": 30, "timezone": "UTC"}
-    del others[key]
+    others.pop(key, None)
     for name, value in others.items():
         assert getattr(s, name) == value
-    assert len(store.load_problems) == 1
-    assert repr(key) in store.load_problems[0]
+    [problem] = store.load_problems
+    label = RULES[key].label
+    assert problem.startswith(f"Settings file {store.path}: \u201c{label}\u201d must ")
+    assert f"The default, {json.dumps(getattr(Settings(), key))}, is used." in problem
+    # What the file held is kept for the user before a save rewrites it.
+    [copy] = [p for p in store.path.parent.iterdir() if ".invalid-" in p.name]
+    assert f"(The file as it was is kept as {copy}.)" in problem
+    assert copy.read_bytes() == store.path.read_bytes()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert key in warnings[0].getMessage()
-    assert str(store.path) in warnings[0].getMessage()
+    assert [w.getMessage() for w in warnings] == [problem]
     caplog.clear()
 
 
@@ -171,8 +186,87 @@ def test_from_mapping_reports_without_logging(caplog: pytest.LogCaptureFixture) 
     s, problems = Settings.from_mapping({"late_grace_minutes": [], "x": 1, "version": 7})
     assert s.late_grace_minutes == 120  # two hours, as the publishing design says
     assert s.extra == {"x": 1}
-    assert problems == ["setting 'late_grace_minutes' should be int; using the default"]
+    assert problems == ["\u201cPost late for up to\u201d must be a whole number of minutes "
+                        "from 0 to 1440, not []. The default, 120, is used."]
     assert caplog.records == []
+
+
+def _moved_aside(store: SettingsStore) -> list[Path]:
+    return [p for p in store.path.parent.iterdir() if ".unreadable-" in p.name]
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda p: p.mkdir(), "is a folder, not a file"),
+    (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "is nested too deeply"),
+    (lambda p: p.write_text('{"a": ' * 100_000 + "1" + "}" * 100_000), "is nested too deeply"),
+    (lambda p: p.write_bytes(b" " * (MAX_SETTINGS_BYTES + 1)), "is far too large"),
+    (lambda p: p.write_text("client_key = ck\n"), "is not valid JSON"),
+    (os.mkfifo, "is not a regular file"),
+], ids=["folder", "deep-array", "deep-object", "huge", "not-json", "fifo"])
+def test_a_settings_file_that_cannot_be_read_never_stops_the_start(
+        store: SettingsStore, caplog: pytest.LogCaptureFixture,
+        make: Callable[[Path], None], why: str) -> None:
+    """Before: a folder or a FIFO raised, deep nesting raised RecursionError (the GUI exited
+    1 with no window and no log). Now: defaults, the thing moved aside, one plain message."""
+    store.path.parent.mkdir(parents=True)
+    make(store.path)
+    assert store.load() == Settings()
+    [kept] = _moved_aside(store)
+    [problem] = store.load_problems
+    assert problem == (f"The settings file {store.path} {why}" + problem.split(why, 1)[1])
+    assert f"Default settings are used. It was moved to {kept}" in problem
+    caplog.clear()
+    store.save(Settings(client_key="fresh"))  # a save works again, the old one stays
+    assert store.load().client_key == "fresh" and kept.exists()
+
+
+@needs_root
+def test_a_settings_file_root_owns_is_moved_aside_not_lost() -> None:
+    """After one `sudo tiktok-desktop`: settings.json belongs to root (0600)."""
+    with shared_dir() as folder:
+        path = folder / "config" / "settings.json"
+        path.parent.mkdir()
+        os.chown(path.parent, NOBODY, NOBODY)
+        SettingsStore(path).save(Settings(client_key="from-sudo"))
+
+        def load_as_user() -> tuple[str, list[str], list[str]]:
+            store = SettingsStore(path)
+            settings = store.load()
+            return settings.client_key, store.load_problems, sorted(
+                p.name for p in path.parent.iterdir())
+
+        logging.disable(logging.WARNING)  # the child's warning is the test's subject
+        try:
+            key, problems, names = as_other_user(load_as_user)
+        finally:
+            logging.disable(logging.NOTSET)
+    assert key == ""
+    [problem] = problems
+    assert "may not be read by you (was the app run once with sudo?)" in problem
+    assert [n for n in names if n.startswith("settings.json.unreadable-")]
+
+
+def test_one_copy_of_a_file_with_bad_values_however_often_it_is_read(
+        store: SettingsStore, caplog: pytest.LogCaptureFixture) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text('{"late_grace_minutes": -5, "client_key": "kept"}')
+    for _ in range(3):
+        assert store.load().client_key == "kept"
+    assert len([p for p in store.path.parent.iterdir() if ".invalid-" in p.name]) == 1
+    caplog.clear()
+
+
+def test_settings_problems_names_every_bad_value() -> None:
+    bad = Settings(late_grace_minutes=-5, timezone="Nowhere/Town", client_key="a\tb")
+    assert bad.problems() == [
+        "\u201cClient key\u201d must be text of at most 200 characters, without line breaks "
+        "or control characters, not \"a\\tb\".",
+        "\u201cPost late for up to\u201d must be a whole number of minutes from 0 to 1440, "
+        "not -5.",
+        "\u201cTime zone\u201d must be a time zone from the list in Settings (e.g. "
+        "Europe/Berlin), or empty for the system's, not \"Nowhere/Town\".",
+    ]
+    assert Settings().problems() == []
 
 
 # --- .env --------------------------------------------------------------------------------------

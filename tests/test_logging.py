@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.other_user import OtherUserError, as_other_user, needs_root, shared_dir
 from tiktok_desktop import logging_setup
 from tiktok_desktop.logging_setup import (
     MASK,
@@ -259,6 +260,33 @@ def test_secret_in_chained_exception_is_masked(
     assert_clean(text)
 
 
+def test_control_characters_reach_the_log_only_as_escapes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A TikTok name or a caption with escape sequences, a forged line, a carriage return: in
+    the file, the tail and on the console they are visible escapes; a traceback keeps its
+    line breaks."""
+    log_file = setup_logging(tmp_path / "logs", console=True)
+    assert log_file is not None
+    log = logging.getLogger("tiktok_desktop.test")
+    name = "\x1b]0;owned\x07Mia\x1b[2J\u202egnp.exe"
+    log.info("connected %s", name)
+    log.info("caption %s", "fine\n2026-01-01 00:00:00 INFO    root: forged\rover\x00")
+    try:
+        raise ValueError("bad \x1b[31mred\x1b[0m")
+    except ValueError:
+        log.exception("failed for %s", name)
+    caplog.clear()
+    for text in (read_log(log_file), TAIL.text(), capsys.readouterr().err):
+        assert not any(ch in text for ch in "\x1b\x07\x00\r\u202e"), repr(text)
+        assert "connected \\x1b]0;owned\\x07Mia\\x1b[2J\\u202egnp.exe" in text
+        # The caption's newline did not start a line of its own.
+        assert "\n2026-01-01 00:00:00 INFO    root: forged" not in text
+        assert "caption fine\\n2026-01-01 00:00:00 INFO    root: forged\\rover\\x00" in text
+        assert "Traceback (most recent call last):\n" in text
+        assert "ValueError: bad \\x1b[31mred\\x1b[0m" in text
+
+
 def test_setup_logging_twice_does_not_duplicate_lines(tmp_path: Path) -> None:
     setup_logging(tmp_path / "logs")
     log_file = setup_logging(tmp_path / "logs")
@@ -335,3 +363,20 @@ def test_tail_is_the_module_singleton_used_by_setup(tmp_path: Path) -> None:
     assert logging_setup.TAIL in logging.getLogger().handlers
     logging.getLogger("tiktok_desktop.test").info("in the tail")
     assert TAIL.text().endswith("tiktok_desktop.test: in the tail")
+
+
+@needs_root
+def test_a_log_file_root_made_in_a_sudo_run_is_explained() -> None:
+    """Before: PermissionError from the file handler, before any window or message."""
+    with shared_dir() as folder:
+        logs = folder / "logs"
+        logs.mkdir()
+        (logs / "tiktok-desktop.log").write_text("root's lines\n")
+        os.chown(logs, 65534, 65534)  # the folder is the user's, the file root's
+        with pytest.raises(OtherUserError) as info:
+            as_other_user(setup_logging, logs)
+    assert info.value.kind == "PathsError"
+    assert info.value.text == (
+        f"TikTok Desktop may not use the log file {logs / 'tiktok-desktop.log'}: "
+        f"{logs / 'tiktok-desktop.log'} belongs to root, not to you (was the app run once "
+        f"with sudo?). Give it back with: sudo chown -R nobody {logs / 'tiktok-desktop.log'}")

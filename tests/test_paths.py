@@ -10,9 +10,11 @@ from pathlib import Path
 import platformdirs
 import pytest
 
+from tests.helpers.other_user import NOBODY, OtherUserError, as_other_user, needs_root, shared_dir
 from tiktok_desktop import APP_NAME, paths
 from tiktok_desktop.paths import (
     AppPaths,
+    PathsError,
     ensure_private_dir,
     resolve,
     touch_private,
@@ -37,8 +39,13 @@ def test_home_override_puts_every_dir_under_it(tmp_path: Path) -> None:
         config_dir=home / "config",
         cache_dir=home / "cache",
         log_dir=home / "logs",
+        namespace=p.namespace,
     )
     assert p.profile == ""
+    # A data folder of one's own keeps its keyring entries apart from other copies'.
+    assert len(p.namespace) == 12
+    assert resolve({"TIKTOK_DESKTOP_HOME": str(tmp_path / "other")}).namespace != p.namespace
+    assert p.for_profile("sandbox").namespace == p.namespace
     assert p.db_file == home / "data" / "tiktok-desktop.sqlite3"
     assert p.settings_file == home / "config" / "settings.json"
     assert p.log_file == home / "logs" / "tiktok-desktop.log"
@@ -225,3 +232,53 @@ def test_write_private_atomic_failure_without_old_file_leaves_nothing(
         write_private_atomic(tmp_path / "cfg" / "settings.json", "text")
     monkeypatch.undo()
     assert os.listdir(tmp_path / "cfg") == []
+
+
+# --- folders that cannot be used ---------------------------------------------------------------
+
+
+def test_a_home_that_is_a_file_says_what_to_do(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: NotADirectoryError and a traceback."""
+    home = tmp_path / "not-a-folder.txt"
+    home.write_text("notes")
+    monkeypatch.setenv(paths.HOME_ENV, str(home))
+    with pytest.raises(PathsError) as info:
+        resolve().ensure()
+    assert str(info.value) == (f"TIKTOK_DESKTOP_HOME is set to {home}, which is a file, not a "
+                               "folder. Point it at a folder (it is created if missing), or "
+                               "unset it to use the usual place.")
+    assert home.read_text() == "notes"
+
+
+def test_a_file_in_the_way_of_one_folder(tmp_path: Path) -> None:
+    base = resolve({paths.HOME_ENV: str(tmp_path / "home")})
+    base.data_dir.parent.mkdir(parents=True)
+    base.data_dir.write_text("x")
+    with pytest.raises(PathsError) as info:
+        base.ensure()
+    assert str(info.value) == (f"TikTok Desktop needs the folder {base.data_dir}, but "
+                               f"{base.data_dir} is a file where a folder should be. Move that "
+                               "file away and start again.")
+
+
+@needs_root
+def test_folders_root_made_in_a_sudo_run_are_explained() -> None:
+    """`sudo tiktok-desktop` once: the app's folders are root's, the user's next start
+    cannot write them. Before: PermissionError and a traceback (the GUI: no window, exit 1)."""
+    with shared_dir() as folder:
+        base = resolve({paths.HOME_ENV: str(folder / "home")})
+        base.ensure()  # as root
+        (folder / "home").chmod(0o755)
+        with pytest.raises(OtherUserError) as info:
+            as_other_user(lambda: base.ensure() and None)
+        assert info.value.kind == "PathsError"
+        assert info.value.text == (
+            f"TikTok Desktop may not use the folder {base.data_dir}: {base.data_dir} belongs "
+            "to root, not to you (was the app run once with sudo?). Give it back with: sudo "
+            f"chown -R nobody {base.data_dir}")
+        # Given back, it works.
+        for d in (folder / "home", base.data_dir, base.config_dir, base.cache_dir,
+                  base.log_dir):
+            os.chown(d, NOBODY, NOBODY)
+        assert as_other_user(lambda: base.ensure().data_dir) == base.data_dir

@@ -3,23 +3,28 @@ with the services it uses, the engine on its worker thread, and the event loop."
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
-from tiktok_desktop.bootstrap import AppGraph, Mode, StartupError, build, decide_mode
+from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Mode, build, decide_mode
 from tiktok_desktop.logging_setup import setup_logging
-from tiktok_desktop.store import Database, DatabaseCorrupt, StoreError
+from tiktok_desktop.store import Database, DatabaseCorrupt
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
@@ -87,7 +92,7 @@ def open_graph(mode: Mode, log_file: Path | None, interactive: bool) -> AppGraph
         Database.discard_damaged(exc.path)
         log.warning("damaged database set aside; its copy is %s", exc.backup)
         return build(mode, log_file=log_file)
-    except (StoreError, StartupError) as exc:
+    except STARTUP_ERRORS as exc:
         if interactive:
             QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
         raise
@@ -95,20 +100,26 @@ def open_graph(mode: Mode, log_file: Path | None, interactive: bool) -> AppGraph
 
 def run_gui(options: GuiOptions) -> int:
     app = create_application(sys.argv[:1])
-    mode = decide_mode(app_paths.resolve(), force_sandbox=options.sandbox)
+    check_run = options.self_test or options.screenshot is not None
+    try:
+        mode = decide_mode(app_paths.resolve(), force_sandbox=options.sandbox)
+    except STARTUP_ERRORS as exc:
+        return _cannot_start(exc, interactive=not check_run)
     paths = mode.paths
 
     # A running instance takes our videos and comes forward; we are done.
     name = server_name(paths.data_dir)
     # Self-test and screenshot runs are checks: no hand-off, no listening, no dialogs.
-    check_run = options.self_test or options.screenshot is not None
     if not check_run and hand_off(name, options.video_paths):
         print("TikTok Desktop is already running; handed over to it.", file=sys.stderr)
         return 0
 
-    paths.ensure()
-    log_file = setup_logging(paths.log_dir, console=options.debug,
-                             level=logging.DEBUG if options.debug else logging.INFO)
+    try:
+        paths.ensure()
+        log_file = setup_logging(paths.log_dir, console=options.debug,
+                                 level=logging.DEBUG if options.debug else logging.INFO)
+    except STARTUP_ERRORS as exc:
+        return _cannot_start(exc, interactive=not check_run)
     log.info("%s %s starting (data: %s, %s)", APP_DISPLAY_NAME, __version__, paths.data_dir,
              "sandbox" if mode.sandbox else "TikTok")
     route_qt_messages()
@@ -116,9 +127,9 @@ def run_gui(options: GuiOptions) -> int:
     crash.install()
     try:
         graph = open_graph(mode, log_file, interactive=not check_run)
-    except (StoreError, StartupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except STARTUP_ERRORS as exc:
+        crash.uninstall()
+        return _cannot_start(exc, interactive=False)  # open_graph showed it already
     if graph is None:
         return 1
 
@@ -130,6 +141,8 @@ def run_gui(options: GuiOptions) -> int:
     window = main_window(graph, engine)
     if engine is not None:
         engine.start()
+        # Woken from sleep: refresh tokens, publish what is due, apply the grace rule now.
+        graph.system.sleep_watcher.start(engine.engine.resumed)
     server.activated.connect(window.open_videos)
     if os.environ.get(FIRST_PAINT_ENV) == "1":
         _FirstPaintProbe(window)
@@ -144,15 +157,71 @@ def run_gui(options: GuiOptions) -> int:
         return _self_test(app, window, graph)
     if options.screenshot is not None:
         return _screenshot(app, window, graph, options.screenshot)
+    # SIGTERM (logout, systemctl, kill) and Ctrl-C quit like Quit: the engine stops at its
+    # next block, a chunk in flight is cut, and the next start resumes from what was committed.
+    signals = SignalQuit(window.shutdown, app) if not check_run else None
+    log.info("%s is ready", APP_DISPLAY_NAME)
     try:
         return app.exec()
     finally:
+        if signals is not None:
+            signals.restore()
         if engine is not None:
+            graph.system.sleep_watcher.stop()
             engine.stop()  # a post mid-upload resumes from TikTok's progress next start
         server.close()
         graph.close()
         crash.uninstall()
         log.info("%s stopped", APP_DISPLAY_NAME)
+
+
+def _cannot_start(exc: Exception, *, interactive: bool) -> int:
+    """A start-up failure the user can fix: said in a dialog (and on stderr), exit code 2."""
+    log.error("cannot start: %s", exc)
+    print(f"error: {exc}", file=sys.stderr)
+    if interactive:
+        QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
+    return 2
+
+
+class SignalQuit(QObject):
+    """Turns SIGTERM and SIGINT into ``quit`` on the GUI thread, without polling: Python's
+    signal wake-up byte lands on a socket that a QSocketNotifier watches, so the handler runs
+    even while Qt's event loop is waiting."""
+
+    def __init__(self, quit_: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._quit = quit_
+        self.received: int | None = None
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._write.fileno())
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._previous = {sig: signal.signal(sig, self._handle)
+                          for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.received = signum  # the wake-up byte below is what acts; this keeps it alive
+
+    def _drain(self) -> None:
+        data = b""
+        with contextlib.suppress(OSError):
+            data = self._read.recv(64)  # one byte per signal: its number
+        for signum in data:
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                log.info("%s received: quitting", signal.Signals(signum).name)
+                self._quit()
+                return
+
+    def restore(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._old_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._read.close()
+        self._write.close()
 
 
 def main_window(graph: AppGraph, engine: EngineWorker | None = None,

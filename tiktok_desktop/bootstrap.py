@@ -51,7 +51,7 @@ from tiktok_desktop.engine.ratelimit import RateLimits
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.logging_setup import REDACTOR
-from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
+from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
 from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.sandbox.cli import serve_forever_cli
@@ -61,6 +61,7 @@ from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
+from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import (
@@ -69,10 +70,12 @@ from tiktok_desktop.store import (
     Database,
     LeaseRepo,
     PostsRepo,
+    StoreError,
 )
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
+from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
 from tiktok_desktop.tiktok import (
     NO_RETRY,
     ChunkUploader,
@@ -92,6 +95,11 @@ SANDBOX_TOKEN_ENV = "TIKTOK_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not 
 
 class StartupError(Exception):
     """The app cannot start as asked; the message says what to do."""
+
+
+# Everything that stops a start with a message for the user (not a traceback): the entry
+# points catch these around decide_mode(), setup_logging() and build().
+STARTUP_ERRORS: tuple[type[Exception], ...] = (StartupError, StoreError, PathsError)
 
 
 # -- which TikTok --------------------------------------------------------------------------------
@@ -118,6 +126,14 @@ class Mode:
         return self.kind is not ModeKind.TIKTOK
 
 
+def vault_service(paths: AppPaths, *, sandbox: bool) -> str:
+    """The keyring service holding this data folder's secrets: the sandbox's apart from real
+    TikTok's, and a data folder of one's own (TIKTOK_DESKTOP_HOME) apart from every other, so
+    one copy's disconnect never signs another out."""
+    return SERVICE + ("-sandbox" if sandbox else "") + \
+        (f"@{paths.namespace}" if paths.namespace else "")
+
+
 def _credentials(settings: Settings, app_vault: Vault) -> Credentials:
     """The real TikTok app's credentials; no usable keyring just means no stored secret."""
     def secret() -> str | None:
@@ -134,7 +150,7 @@ def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str
     """Real TikTok when a client key and secret are configured, else the sandbox."""
     store = SettingsStore(base.settings_file)
     settings = store.load()
-    creds = _credentials(settings, vault or Vault(SERVICE))
+    creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)))
     if sandbox_url:
         kind = ModeKind.EXTERNAL_SANDBOX
     elif force_sandbox or not creds.configured:
@@ -229,6 +245,7 @@ class AppGraph:
     tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
     share_base: str
+    system: SystemParts  # this OS's service, start at login, keep-awake, sleep watch, wake
     sandbox_server: SandboxServer | None = None
     log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
@@ -256,11 +273,17 @@ class AppGraph:
         return self.settings.late_grace_minutes * 60.0
 
     def engine(self, listener: EngineListener | None = None) -> Engine:
-        """A publishing engine on this data (the GUI's worker thread or ``run`` drive it)."""
+        """A publishing engine on this data (the GUI's worker thread or ``run`` drive it),
+        keeping the computer awake around due posts and uploads and setting the OS's wake
+        timer where a user may."""
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
                              share_base=self.share_base)
-        return Engine(parts, listener)
+        engine = Engine(parts, listener)
+        awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
+                          uploading=lambda: engine.busy, clock=self.runtime.clock)
+        engine.set_power(awake, self.system.wake_timer)
+        return engine
 
     def headless_runner(self, engine: Engine) -> HeadlessRunner:
         return HeadlessRunner(engine, wait=self.runtime.wait)
@@ -281,6 +304,19 @@ def serve_sandbox(argv: list[str]) -> int:
     return serve_forever_cli(argv)
 
 
+def credentials_note(creds: Credentials) -> str:
+    """Where the TikTok app's key and secret come from, when that is not the Settings dialog
+    (a .env file in the folder the app started from switches apps silently otherwise)."""
+    where = {"environment": "the environment (TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET)",
+             ".env": f"the .env file in {Path.cwd()}"}
+    outside = sorted({where[v] for k, v in creds.sources.items()
+                      if k in ("client_key", "client_secret") and v in where})
+    if not outside:
+        return ""
+    return (f"Using the TikTok app set in {' and '.join(outside)}, not the one in Settings "
+            f"(client key {creds.client_key}).")
+
+
 def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
     """The default app's client key and secret of a sandbox running at ``base``."""
     answer = http.get(f"{base}/__sandbox__/info", timeout=10, headers={TOKEN_HEADER: token})
@@ -295,7 +331,7 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
-          runtime: Runtime | None = None) -> AppGraph:
+          runtime: Runtime | None = None, system: SystemParts | None = None) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
@@ -349,12 +385,24 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     oauth = OAuthClient(http, ClientCredentials(creds.client_key, creds.client_secret),
                         endpoints, clock=runtime.clock)
     api = TikTokApi(http, endpoints, clock=runtime.clock)
-    the_vault = vault or Vault(SERVICE + ("-sandbox" if mode.sandbox else ""))
+    the_vault = vault or Vault(vault_service(paths, sandbox=mode.sandbox))
     notes: list[str] = []
     if mode.sandbox and not the_vault.available():
         the_vault = Vault(the_vault.service, backend=SessionOnlyBackend())
         notes.append("No system keyring here: sandbox sign-ins last until the app quits.")
-    the_app_vault = app_vault or Vault(SERVICE)
+    the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    problems = list(mode.settings_store.load_problems)
+    source_note = credentials_note(mode.credentials)
+    if source_note:
+        log.info("%s", source_note)
+        if not mode.sandbox:
+            notes.append(source_note)
+    zone = local_zone()
+    log.info("this computer's time zone: %s (%s)", zone.name, zone.how)
+    if zone.problem:
+        problems.append(zone.problem)
+    elif zone.note:
+        notes.append(zone.note)
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     return AppGraph(
         mode=mode,
@@ -379,8 +427,9 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,
         share_base=share_base,
+        system=system or for_this_os(),
         sandbox_server=server,
         log_file=log_file,
-        problems=list(mode.settings_store.load_problems),
+        problems=problems,
         notes=notes,
     )

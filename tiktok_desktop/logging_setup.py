@@ -2,6 +2,10 @@
 
 Every handler carries the redaction filter, so a token that slips into a message (an httpx
 error quoting a URL, a JSON body in a debug line) is masked before it is written anywhere.
+The same filter neutralises control characters: a TikTok name, a callback's error text or a
+caption can carry terminal escape sequences (run in the terminal of whoever reads the log) or a
+newline (a forged log line), so they are written as visible escapes (safetext.neutralise);
+tracebacks keep their line breaks.
 A bounded in-memory tail feeds the "View log" window and crash reports.
 """
 
@@ -16,7 +20,14 @@ import sys
 import threading
 from pathlib import Path
 
-from tiktok_desktop.paths import ensure_private_dir, private_opener, touch_private
+from tiktok_desktop.paths import (
+    PathsError,
+    ensure_private_dir,
+    explain_os_error,
+    private_opener,
+    touch_private,
+)
+from tiktok_desktop.safetext import neutralise
 
 MASK = "***"
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
@@ -74,7 +85,8 @@ REDACTOR = Redactor()
 
 
 class RedactingFilter(logging.Filter):
-    """Renders the record's message (and traceback) once, redacted, so no handler sees raw."""
+    """Renders the record's message (and traceback) once, redacted and with control characters
+    neutralised, so no handler sees raw text."""
 
     def __init__(self, redactor: Redactor = REDACTOR) -> None:
         super().__init__()
@@ -85,14 +97,16 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a bad %-format must not raise into the caller
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = self.redactor.redact(message)
+        record.msg = neutralise(self.redactor.redact(message))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redactor.redact(record.exc_text)
+            record.exc_text = neutralise(self.redactor.redact(record.exc_text),
+                                         keep_newlines=True)
         if record.stack_info:
-            record.stack_info = self.redactor.redact(record.stack_info)
+            record.stack_info = neutralise(self.redactor.redact(record.stack_info),
+                                           keep_newlines=True)
         return True
 
 
@@ -131,7 +145,24 @@ TAIL = TailHandler()
 
 def setup_logging(log_dir: Path | None, *, console: bool = False,
                   level: int = logging.INFO) -> Path | None:
-    """Configure the root logger once; returns the log file path (None when file logging is off)."""
+    """Configure the root logger once; returns the log file path (None when file logging is off).
+
+    Raises PathsError (nothing configured yet) when the log file cannot be opened.
+    """
+    handlers: list[logging.Handler] = [TAIL]
+    log_file: Path | None = None
+    if log_dir is not None:
+        target = log_dir / "tiktok-desktop.log"
+        try:
+            ensure_private_dir(log_dir)
+            log_file = touch_private(target)
+            fh = PrivateRotatingFileHandler(
+                log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
+        except OSError as exc:  # e.g. a log folder root owns since a sudo run
+            raise PathsError(explain_os_error(target, exc, "the log file"), target) from None
+        fh.setFormatter(logging.Formatter(LOG_FORMAT))
+        handlers.append(fh)
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_tiktok_desktop", False):
@@ -139,16 +170,6 @@ def setup_logging(log_dir: Path | None, *, console: bool = False,
             h.close()
     root.setLevel(min(level, logging.INFO))
     redact = RedactingFilter()
-    handlers: list[logging.Handler] = [TAIL]
-    log_file: Path | None = None
-    if log_dir is not None:
-        ensure_private_dir(log_dir)
-        log_file = touch_private(log_dir / "tiktok-desktop.log")
-        fh = PrivateRotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-        )
-        fh.setFormatter(logging.Formatter(LOG_FORMAT))
-        handlers.append(fh)
     if console:
         ch = logging.StreamHandler(sys.stderr)
         ch.setFormatter(logging.Formatter("%(levelname)-7s %(name)s: %(message)s"))

@@ -8,12 +8,18 @@ files 0600): the database holds schedule details, and logs may hold account name
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+if sys.platform != "win32":
+    import pwd
 
 from tiktok_desktop import APP_NAME
 
@@ -22,6 +28,73 @@ SANDBOX_PROFILE = "sandbox"
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+
+
+class PathsError(Exception):
+    """A folder or file the app needs cannot be used. ``str()`` says why and what to do; the
+    caller shows it (a dialog in the GUI, a line on stderr for the CLI) instead of a traceback.
+    """
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _owner_name(uid: int) -> str:
+    if sys.platform == "win32":
+        return f"user {uid}"
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
+
+
+def _nearest_existing(path: Path) -> tuple[Path, os.stat_result] | None:
+    for candidate in (path, *path.parents):
+        with contextlib.suppress(OSError):
+            return candidate, candidate.lstat()
+    return None
+
+
+def explain_os_error(path: Path, exc: OSError, what: str = "the folder") -> str:
+    """A plain message for ``exc`` raised while making or opening ``path`` (``what`` names it
+    for the user, e.g. "the database file"), with what to do about it.
+
+    The usual causes: the app was run once with sudo and root now owns its folders; a file
+    stands where a folder should be (TIKTOK_DESKTOP_HOME pointing at a file); a read-only or
+    full drive.
+    """
+    home = os.environ.get(HOME_ENV, "").strip()
+    if isinstance(exc, NotADirectoryError | FileExistsError) or exc.errno in (
+            errno.ENOTDIR, errno.EEXIST):
+        blocker = next((p for p in (path, *path.parents) if p.is_file()), None)
+        if blocker is not None and home and blocker == Path(home).expanduser().resolve():
+            return (f"{HOME_ENV} is set to {blocker}, which is a file, not a folder. Point it "
+                    "at a folder (it is created if missing), or unset it to use the usual "
+                    "place.")
+        if blocker is not None:
+            return (f"TikTok Desktop needs {what} {path}, but {blocker} is a file where a "
+                    "folder should be. Move that file away and start again.")
+    if isinstance(exc, IsADirectoryError):
+        return (f"{what.capitalize()} {path} is a folder, not a file. Move that folder away "
+                "and start again.")
+    if exc.errno == errno.EROFS:
+        return (f"The drive holding {path} is read-only, so TikTok Desktop cannot save there. "
+                f"Make it writable, or set {HOME_ENV} to a folder on another drive.")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return (f"The drive holding {path} is full (or a file size limit is set, see ulimit "
+                "-f). Free some space, then start again.")
+    if isinstance(exc, PermissionError):
+        found = _nearest_existing(path)
+        mine = os.geteuid() if hasattr(os, "geteuid") else None
+        if found is not None and mine is not None and found[1].st_uid != mine:
+            owner = _owner_name(found[1].st_uid)
+            return (f"TikTok Desktop may not use {what} {path}: {found[0]} belongs to "
+                    f"{owner}, not to you (was the app run once with sudo?). Give it back "
+                    f"with: sudo chown -R {_owner_name(mine)} {found[0]}")
+        return (f"TikTok Desktop may not use {what} {path}: check that it and the folders "
+                "above it are yours and writable.")
+    return f"TikTok Desktop cannot use {what} {path}: {exc.strerror or exc}."
 
 
 @dataclass(frozen=True)
@@ -33,6 +106,10 @@ class AppPaths:
     cache_dir: Path
     log_dir: Path
     profile: str = ""
+    # "" for the platform's usual folders; for a data folder of one's own (TIKTOK_DESKTOP_HOME)
+    # a short fingerprint of it, so things kept outside the folder (keyring entries) stay
+    # apart per copy of the app.
+    namespace: str = ""
 
     @property
     def db_file(self) -> Path:
@@ -75,11 +152,22 @@ class AppPaths:
             cache_dir=self.cache_dir / profile,
             log_dir=self.log_dir,
             profile=profile,
+            namespace=self.namespace,
         )
 
     def ensure(self) -> AppPaths:
+        """Create the folders (0700). Raises PathsError when one cannot be made or written."""
         for d in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
-            ensure_private_dir(d)
+            try:
+                ensure_private_dir(d)
+            except OSError as exc:
+                raise PathsError(explain_os_error(d, exc), d) from None
+            if not d.is_dir():
+                problem: OSError = NotADirectoryError(errno.ENOTDIR, "Not a directory", str(d))
+                raise PathsError(explain_os_error(d, problem), d)
+            if not os.access(d, os.W_OK | os.X_OK):
+                problem = PermissionError(errno.EACCES, "Permission denied", str(d))
+                raise PathsError(explain_os_error(d, problem), d)
         return self
 
 
@@ -94,6 +182,7 @@ def resolve(environ: dict[str, str] | None = None) -> AppPaths:
             config_dir=base / "config",
             cache_dir=base / "cache",
             log_dir=base / "logs",
+            namespace=hashlib.sha256(str(base).encode("utf-8", "surrogatepass")).hexdigest()[:12],
         )
     dirs = platformdirs.PlatformDirs(appname=APP_NAME, appauthor=False)
     return AppPaths(

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers.browser import play_consent
 
@@ -58,3 +59,13 @@ def test_unknown_account_is_a_clear_error() -> None:
                             timeout=60)
     assert result.returncode == 2
     assert "No account matches '@nobody'" in result.stderr
+
+
+def test_credentials_from_a_dotenv_file_are_named(tmp_path: Path) -> None:
+    """'accounts list' in a folder with a .env says which TikTok app it uses and from where."""
+    (tmp_path / ".env").write_text("TIKTOK_CLIENT_KEY=awdotenvkey\nTIKTOK_CLIENT_SECRET=s3c\n")
+    result = subprocess.run(_cli("list"), capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"note: Using the TikTok app set in the .env file in {tmp_path}," in result.stderr
+    assert "awdotenvkey" in result.stderr and "s3c\n" not in result.stderr

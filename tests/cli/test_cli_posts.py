@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from tiktok_desktop.services.schedule import (
 )
 from tiktok_desktop.store import (
     Account,
+    AccountsRepo,
     AccountStatus,
     NewPost,
     PostMode,
@@ -560,3 +562,43 @@ def test_registered_in_the_command_line(isolated_home: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "No posts yet" in result.stdout
     assert "sandbox mode" in result.stderr
+
+
+def test_samoas_skipped_day(graph: AppGraph, run: Run, account: Account, clip: Path) -> None:
+    """Pacific/Apia skipped Friday 30 December 2011: a time that day names no moment, and the
+    day is long past, so the command says both instead of suggesting another missing time."""
+    result = run("add", str(clip), "--account", "@sandbox_creator", "--at", "2011-12-30 10:00",
+                 "--zone", "Pacific/Apia", "--privacy", "everyone")
+    assert result.code == 2
+    (problem,) = _refused(graph, result)
+    assert "does not exist on Fri 30 Dec 2011 in Pacific/Apia" in problem
+    assert "passed" in problem
+    assert "Pick 10:00" not in problem
+
+
+def test_escape_sequences_never_reach_the_terminal(graph: AppGraph, run: Run,
+                                                  account: Account) -> None:
+    """A TikTok name or an older caption holding escape sequences (set the title, clear the
+    screen, a carriage return that hides the line) is printed escaped."""
+    AccountsRepo(graph.db).update_profile(account.id, display_name="Mia\x1b]0;pwned\x07",
+                                          username="sandbox_creator", avatar_url="")
+    PostsRepo(graph.db).create(NewPost(
+        account_id=account.id, video_path="/v.mp4", video_size=1, privacy_level="SELF_ONLY",
+        caption="fine\r\x1b[2Jgone", due_at=int(time.time()) + 3600, due_tz="UTC"),
+        PostState.SCHEDULED)
+    listed = run("list")
+    assert listed.code == 0
+    assert "\x1b" not in listed.out + listed.err and "\r" not in listed.out
+    assert "fine \\x1b[2Jgone" in listed.out  # the line break folded, the escape shown
+    as_json = run("list", "--json")
+    assert "\x1b" not in as_json.out
+    assert json.loads(as_json.out)[0]["caption"] == "fine\r\x1b[2Jgone"  # the data is intact
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_caption_file_that_never_ends(graph: AppGraph, run: Run, account: Account,
+                                        clip: Path) -> None:
+    result = _add(run, clip, "--privacy", "everyone", "--caption-file", "/dev/zero")
+    assert result.code == 2
+    assert any("caption file /dev/zero" in p for p in _refused(graph, result))
+    assert graph.posts.list_posts() == []

@@ -8,9 +8,9 @@ import pytest
 
 from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import decide_mode
+from tiktok_desktop.bootstrap import decide_mode, vault_service
 from tiktok_desktop.config import Settings, SettingsStore
-from tiktok_desktop.credentials.vault import SERVICE, StoredTokens, Vault, VaultError
+from tiktok_desktop.credentials.vault import StoredTokens, Vault, VaultError
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_locked_keyring_at_start_falls_back_to_sandbox_mode(
     started again with the keyring unlocked."""
     base = paths.resolve()
     SettingsStore(base.settings_file).save(Settings(client_key="real-key"))
-    Vault(SERVICE).set_client_secret("real-secret-value")
+    Vault(vault_service(base, sandbox=False)).set_client_secret("real-secret-value")
     assert decide_mode(base).sandbox is False
     lockable.locked = True
     locked = decide_mode(base)

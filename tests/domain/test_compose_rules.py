@@ -13,6 +13,7 @@ from tiktok_desktop.domain.compose import (
     MUSIC_URL,
     POLICY_URL,
     PostForm,
+    caption_control_problem,
     caption_units,
     evaluate,
     highlight_spans,
@@ -163,3 +164,24 @@ def test_hashtags_and_mentions_are_found() -> None:
     text = "Dinner #food #quick_meals with @mia.cooks, mail a@b.c"
     spans = [(text[s:s + n], kind) for s, n, kind in highlight_spans(text)]
     assert spans == [("#food", "#"), ("#quick_meals", "#"), ("@mia.cooks", "@")]
+
+
+@pytest.mark.parametrize("caption, where", [
+    ("hi\x00there", "(U+0000, NUL) at character 3,"),
+    ("\x1b[31mred\x1b[0m", "(U+001B, ESC) at character 1 and 1 more after it,"),
+    ("line\rover", "(U+000D, carriage return) at character 5,"),
+    ("bell\x07", "(U+0007) at character 5,"),
+    ("c1 \x9b31m", "(U+009B) at character 4,"),
+])
+def test_caption_control_characters_are_refused(caption: str, where: str) -> None:
+    state = evaluate(ready(caption=caption), PUBLIC)
+    assert not state.publish_enabled
+    [problem] = state.problems
+    assert problem == caption_control_problem(caption)
+    assert problem.startswith(f"The caption contains an invisible control character {where}")
+    assert problem.endswith("Delete it and type that part again.")
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_captions() -> None:
+    assert caption_control_problem("Line one\nLine two\t#fyp \U0001f3ac") is None
+    assert evaluate(ready(caption="Line one\nLine two\t#fyp"), PUBLIC).publish_enabled

@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from tests.engine.conftest import Recorder, calls_to, connect_account
+from tests.engine.conftest import Recorder, calls_to, connect_account, write_video
 from tests.helpers.clock import FakeClock
 from tests.helpers.endpoints import INIT, reread
 from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
@@ -173,3 +173,39 @@ def test_a_video_moved_after_scheduling(
             f"The video file “clip.mp4” is gone: it was moved, renamed or deleted from "
             f"{video.parent}. Put it back or choose the video again.")
         assert calls_to(sandbox, INIT) == []
+
+
+def test_a_video_changed_while_it_uploads_is_never_published(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], tmp_path: Path, posts: PostsRepo, sandbox: SandboxServer,
+    recorder: Recorder,
+) -> None:
+    """The file is overwritten in place while its chunks go out (a hard-linked library copy,
+    `cp edited.mp4 clip.mp4`): the uploader's running hash differs from the scheduled one, the
+    last chunk is held back, and the post fails saying why; TikTok never has the video."""
+    account = connect()
+    video = write_video(tmp_path / "clip.mp4", 25_000_000)  # three chunks
+    post = schedule(account, video)
+    edited = False
+
+    class Editor(Recorder):
+        def upload_progress(self, post_id: int, sent: int, total: int) -> None:
+            nonlocal edited
+            super().upload_progress(post_id, sent, total)
+            if 0 < sent < total and not edited:  # the first chunk is on its way
+                edited = True
+                with video.open("r+b") as f:  # same size, other bytes, in place
+                    f.seek(20_000_000)
+                    f.write(b"edited" * 1000)
+
+    make_engine(listener=Editor()).run_once()
+    assert edited
+    failed = reread(posts, post)
+    assert failed.state is PostState.FAILED
+    assert failed.last_error_code == "video_file_changed"
+    assert failed.last_error_message == (
+        "The video file “clip.mp4” changed after the post was scheduled, so it was not sent "
+        "to TikTok. Check it is the video you want and schedule it again.")
+    [publish] = sandbox.control.publishes(account.open_id)
+    assert publish.uploaded_bytes < publish.video_size  # the last chunk never arrived
+    assert publish.status != "PUBLISH_COMPLETE"

@@ -258,3 +258,33 @@ def test_a_restarted_engine_goes_on_following(
     second = make_engine()
     assert second.tick() == reread(posts, post).next_attempt_at
     follow_until(second, clock, lambda: reread(posts, post).state is PostState.PUBLISHED)
+
+
+class Alarm:
+    """The OS's wake timer as the engine sets it (engine.parts.WakeAlarm)."""
+
+    def __init__(self) -> None:
+        self.set_to: list[float | None] = []
+
+    def set_next_wake(self, epoch: float | None) -> None:
+        self.set_to.append(epoch)
+
+
+def test_checks_of_posts_in_review_do_not_wake_a_sleeping_computer(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, clock: FakeClock,
+) -> None:
+    """The engine plans the next check, but the OS's wake timer is only for due posts: a check
+    can wait until the computer is awake anyway."""
+    account = connect()
+    post = schedule(account, video)
+    later = schedule(account, video, caption="tomorrow", due_in=DAY)
+    engine = make_engine()
+    alarm = Alarm()
+    engine.set_power(alarm=alarm)
+    engine.run_once()
+    check_at = reread(posts, post).next_attempt_at
+    assert reread(posts, post).state is PostState.IN_REVIEW and check_at is not None
+    assert engine.tick() == check_at
+    assert later.due_at is not None
+    assert alarm.set_to[-1] == later.due_at - engine.config.refresh_lead  # its refresh, first

@@ -29,10 +29,10 @@ from tests.engine.file_keyring import ENV as KEYRING_ENV
 from tests.engine.file_keyring import FileKeyring
 from tests.helpers.process_lines import lines_of as read_lines
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import Runtime, accounts_service
-from tiktok_desktop.credentials import SERVICE, Vault
+from tiktok_desktop.bootstrap import Runtime, accounts_service, vault_service
+from tiktok_desktop.credentials import Vault
 from tiktok_desktop.domain import lifecycle
-from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
+from tiktok_desktop.sandbox import UPLOAD_PATH, SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.store import (
     Account,
@@ -92,7 +92,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints)
         accounts = accounts_service(
-            db, Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)), oauth,
+            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            oauth,
             TikTokApi(http, endpoints), Runtime(), redirect_uri="http://127.0.0.1:*/callback/")
         try:
             yield World(sandbox, db, PostsRepo(db), accounts, env, tmp_path)
@@ -146,6 +147,40 @@ def test_signals_stop_the_engine_cleanly_and_the_post_resumes_later(
     assert left is not None and left.state is PostState.PROCESSING
     assert left.lease_owner is None  # released: the next start takes it up at once
     world.sandbox.options.processing_seconds = 0.0
+    again = world.engine("--once")
+    output, _ = again.communicate(timeout=60)
+    done = world.posts.get(post.id)
+    assert done is not None and done.state in lifecycle.POSTED, output
+    assert len([c for c in world.sandbox.control.calls()
+                if c.path == "/v2/post/publish/video/init/"]) == 1
+
+
+def test_sigterm_mid_chunk_stops_within_seconds_and_the_upload_resumes(
+    world: World, tmp_path: Path,
+) -> None:
+    """A chunk in flight to a server that stalls: SIGTERM must not wait for the 180 s read
+    timeout (issue 14). The engine stops at once; the next start continues the upload."""
+    account = connect_account(world.accounts, world.sandbox)
+    video = write_video(tmp_path / "v.mp4", 200_000)
+    post = world.schedule(account, video, "cut mid-chunk")
+    world.sandbox.control.inject_fault(UPLOAD_PATH, "slow", count=1, delay=300.0)
+    proc = world.engine()
+    transcript: list[str] = []
+    read_lines(proc, transcript)
+    world.sandbox.control.wait_fault_used(UPLOAD_PATH, "slow")  # the PUT is held now
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, "".join(transcript)
+    took = time.monotonic() - started
+    assert took < 5.0, f"took {took:.1f} s"  # the issue asks for 2 s; slack for CI
+    left = world.posts.get(post.id)
+    assert left is not None and left.state is PostState.UPLOADING and left.lease_owner is None
+    world.sandbox.control.clear_faults()
     again = world.engine("--once")
     output, _ = again.communicate(timeout=60)
     done = world.posts.get(post.id)

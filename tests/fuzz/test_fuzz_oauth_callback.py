@@ -28,12 +28,11 @@ from tests.fuzz.support import (
     target_text,
 )
 from tiktok_desktop.services.loopback import (
-    AuthorizationDenied,
     LoopbackReceiver,
-    StateMismatch,
 )
 from tiktok_desktop.tiktok import errors as tiktok_errors
-from tiktok_desktop.tiktok import new_state, parse_callback
+from tiktok_desktop.tiktok import new_state, parse_callback, parse_callback_query
+from tiktok_desktop.tiktok.errors import AuthorizationDenied, StateMismatch
 
 WILDCARD = "http://127.0.0.1:*/callback/"
 # Shaped like new_state() (32 URL-safe characters) but fixed, so every run is the same.
@@ -81,8 +80,12 @@ def _state_sent(query: str) -> str | None:
 @given(query=queries, expected=st.one_of(st.just(EXPECTED), st.text(min_size=1, max_size=40)))
 @example(query=_encode([("state", "\u00e9t\u00e9"), ("code", "c")]), expected=EXPECTED)
 @example(query=_encode([("state", "\u00e9t\u00e9"), ("code", "c")]), expected="\u00e9t\u00e9")
+@example(query=f"state={EXPECTED}&error=access_denied&error_description=Why?", expected=EXPECTED)
+@example(query=f"code=c&state={EXPECTED}&error_uri=https://x/", expected=EXPECTED)
+@example(query=f"/x?state={EXPECTED}&code=c", expected=EXPECTED)
 def test_parse_callback_takes_only_the_exact_state(query: str, expected: str) -> None:
-    params = parse_callback(query)
+    # What the receiver does with the query it got: parse it as a query, whatever it holds.
+    params = parse_callback_query(query)
     try:
         code = params.authorization_code(expected)
     except (tiktok_errors.OAuthError, tiktok_errors.ProtocolError) as exc:
@@ -99,9 +102,9 @@ def test_parse_callback_takes_only_the_exact_state(query: str, expected: str) ->
 @given(url=st.one_of(st.text(max_size=80),
                      queries.map(lambda q: f"http://127.0.0.1:1/callback/?{q}")))
 def test_parse_callback_accepts_any_text(url: str) -> None:
-    params = parse_callback(url)
-    assert params.state is None or isinstance(params.state, str)
-    assert all(isinstance(s, str) and s for s in params.scopes)
+    for params in (parse_callback(url), parse_callback_query(url)):
+        assert params.state is None or isinstance(params.state, str)
+        assert all(isinstance(s, str) and s for s in params.scopes)
 
 
 # --- the loopback receiver over raw sockets ------------------------------------------------------

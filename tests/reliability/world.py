@@ -29,9 +29,9 @@ from tests.engine.file_keyring import FileKeyring
 from tests.reliability.engine_child import CONFIG_ENV
 from tests.reliability.timebase import Timebase
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import Runtime, accounts_service
+from tiktok_desktop.bootstrap import Runtime, accounts_service, vault_service
 from tiktok_desktop.config import Settings, SettingsStore
-from tiktok_desktop.credentials import SERVICE, Vault
+from tiktok_desktop.credentials import Vault
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.store import (
@@ -160,7 +160,8 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
                                                     sandbox.app.client_secret), endpoints,
                             clock=clock)
         accounts = accounts_service(
-            db, Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)), oauth,
+            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            oauth,
             TikTokApi(http, endpoints, clock=clock), Runtime(clock=clock),
             redirect_uri="http://127.0.0.1:*/callback/")
         yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root)

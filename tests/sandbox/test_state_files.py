@@ -127,7 +127,7 @@ def _serve(args: list[str]) -> tuple[int, str]:
     (["--moderation-seconds", str(8 * 86400)], "moderation_seconds must be"),
     (["--access-token-lifetime", "0"], "0 is not a lifetime"),
     (["--no-store-bytes"], "store_upload_bytes must be on"),
-    (["--lose-refresh-answers", "-1"], "-1 is negative"),
+    (["--lose-refresh-answers", "-1"], "-1 is not a count: use 0 or more"),
 ])
 def test_bad_flags(tmp_path: Path, args: list[str], says: str) -> None:
     code, err = _serve([*args, "--state-dir", str(tmp_path / "s")])

@@ -12,9 +12,10 @@ from tests.helpers.clock import FakeClock
 from tiktok_desktop.credentials import NeedsReconnect, TransientAccountError
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.accounts import AccountsService, ConnectResult
-from tiktok_desktop.services.loopback import AuthorizationDenied, LoopbackCancelled
+from tiktok_desktop.services.loopback import LoopbackCancelled
 from tiktok_desktop.store import AccountStatus, NewPost, PostsRepo
 from tiktok_desktop.tiktok import AccessTokenInvalid
+from tiktok_desktop.tiktok.errors import AuthorizationDenied
 
 
 def connect(accounts: AccountsService, **browser: object) -> ConnectResult:

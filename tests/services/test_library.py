@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.helpers.other_user import NOBODY, as_other_user, needs_root, shared_dir
 from tests.helpers.videos import VideoFactory, VideoSpec
 from tiktok_desktop import paths
 from tiktok_desktop.services import library
@@ -97,6 +98,49 @@ def test_same_filesystem_uses_a_hard_link(lib: MediaLibrary, original: Path) -> 
     assert mode(original) == 0o644  # the user's file is left as it was
     original.unlink()
     assert sha256_of(kept) == item.sha256  # and the link outlives the original
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("file_mode", [0o664, 0o666, 0o646], ids=["group", "all", "others"])
+def test_a_file_others_may_write_is_copied_not_linked(
+        lib: MediaLibrary, original: Path, file_mode: int) -> None:
+    """Through a hard link, whoever may write the original could change the scheduled video
+    after it was checked; a copy is out of their reach."""
+    original.chmod(file_mode)
+    item = lib.adopt(original)
+    kept = Path(item.path)
+    assert kept.stat().st_ino != original.stat().st_ino
+    assert mode(kept) == 0o600
+    with original.open("r+b") as fh:  # `cp edited.mp4 clip.mp4` by someone in the group
+        fh.seek(100)
+        fh.write(b"edited")
+    assert verify(kept, item.size, item.sha256) is None
+
+
+@needs_root
+def test_another_users_file_is_copied_and_their_edit_never_reaches_the_post() -> None:
+    """The issue's case, played for real: the video belongs to another user (nobody), who
+    edits it in place after it was scheduled. A hard link would have carried the edit into
+    the library and onto TikTok."""
+    with shared_dir() as folder:
+        original = folder / "shared" / "clip.mp4"
+        original.parent.mkdir()
+        original.write_bytes(os.urandom(5 * BLOCK))
+        os.chown(original, NOBODY, NOBODY)
+        original.chmod(0o644)  # only its owner may write it
+        lib = MediaLibrary(folder / "media", block_size=BLOCK)
+        item = lib.adopt(original)
+        kept = Path(item.path)
+        assert kept.stat().st_ino != original.stat().st_ino
+
+        def edit(path: str) -> None:
+            with open(path, "r+b") as fh:
+                fh.seek(BLOCK)
+                fh.write(b"their edit")
+
+        as_other_user(edit, str(original))
+        assert sha256_of(original) != item.sha256  # the edit happened
+        assert verify(kept, item.size, item.sha256) is None  # and never reached the copy
 
 
 def test_forced_copy_streams_in_blocks_with_progress(lib: MediaLibrary, original: Path) -> None:

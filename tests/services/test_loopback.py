@@ -7,15 +7,14 @@ import httpx
 import pytest
 
 from tiktok_desktop.services.loopback import (
-    AuthorizationDenied,
     LoopbackCancelled,
     LoopbackError,
     LoopbackReceiver,
     LoopbackTimeout,
     PortInUse,
     RedirectTemplate,
-    StateMismatch,
 )
+from tiktok_desktop.tiktok.errors import AuthorizationDenied, StateMismatch
 
 WILDCARD = "http://127.0.0.1:*/callback/"
 
@@ -61,7 +60,7 @@ def test_denied_consent() -> None:
         assert "cancelled" in r.text
         with pytest.raises(AuthorizationDenied, match="You cancelled") as info:
             rx.wait()
-    assert info.value.error == "access_denied"
+    assert info.value.code == "access_denied"
 
 
 def test_other_oauth_error_is_explained() -> None:
@@ -69,6 +68,52 @@ def test_other_oauth_error_is_explained() -> None:
         _get(rx.redirect_uri, error="invalid_scope", error_description="bad scope", state="s")
         with pytest.raises(AuthorizationDenied, match=r"invalid_scope.*bad scope"):
             rx.wait()
+
+
+def test_escape_sequences_in_tiktoks_error_text_are_shown_escaped() -> None:
+    """The callback is whatever a local page sent: its text must not drive a terminal."""
+    with LoopbackReceiver(WILDCARD, "s") as rx:
+        _get(rx.redirect_uri, error="server_error\x1b[2J",
+             error_description="\x1b]0;pwned\x07Try again\r\nFAKE " + "x" * 1000, state="s")
+        with pytest.raises(AuthorizationDenied) as info:
+            rx.wait()
+    text = str(info.value)
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\n" not in text
+    assert text.startswith("TikTok could not authorize the app (server_error\\x1b[2J): "
+                           "\\x1b]0;pwned\\x07Try again\\r\\nFAKE xxx")
+    assert text.endswith("x\u2026.") and len(text) < 450
+
+
+def _raw_get(port: int, target: str) -> bytes:
+    """GET ``target`` exactly as written (an HTTP library would escape the ``?`` in a value)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+@pytest.mark.parametrize("query, outcome", [
+    ("state=st-9&error=access_denied&error_description=Why?", "denied"),
+    ("error=access_denied&error_description=Why?+Because&state=st-9", "denied"),
+    ("code=c0de&scopes=video.upload&state=st-9&error_uri=https://www.tiktok.com/help",
+     "connected"),
+    ("error_uri=https://x/?a=b&code=c0de&state=st-9", "connected"),
+], ids=["question-mark-last", "question-mark-first", "url-value-last", "url-value-first"])
+def test_question_marks_and_urls_inside_the_query_keep_the_state(query: str,
+                                                                 outcome: str) -> None:
+    """Both are legal in a query. They were taken for the start of a URL, the query re-split,
+    and the state lost: a denial or a good code became 'a different sign-in attempt'."""
+    with LoopbackReceiver(WILDCARD, "st-9") as rx:
+        reply = _raw_get(rx.port, f"/callback/?{query}")
+        assert reply.startswith(b"HTTP/1.1 200 ")
+        if outcome == "denied":
+            with pytest.raises(AuthorizationDenied) as info:
+                rx.wait()
+            assert (info.value.detail or "").startswith("Why?")
+        else:
+            assert rx.wait().code == "c0de"
 
 
 def test_timeout_has_a_clear_message() -> None:

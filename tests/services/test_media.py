@@ -30,6 +30,7 @@ from tiktok_desktop.services.media import (
     thumbnail,
     validate,
 )
+from tiktok_desktop.tiktok import content_type_for, content_type_for_container
 
 # 3.2 s passes every check, including the unconfirmed 3-second minimum.
 VALID = VideoSpec(seconds=3.2, audio=True)
@@ -254,6 +255,38 @@ def test_an_mp4_named_webm_is_recognised_and_flagged(
     problems = validate(info, 60)
     assert [(p.code, p.blocking) for p in problems] == [("extension_mismatch", False)]
     assert "\u201cclip.webm\u201d" in problems[0].message and "MP4" in problems[0].message
+
+
+@pytest.mark.parametrize(("name", "spec", "container"), [
+    ("clip.mp4", VideoSpec(codec="libvpx-vp9", container="webm"), "webm"),
+    ("clip.txt", VALID, "mp4"),
+    ("clip", VALID, "mp4"),
+    ("clip.webm", VALID, "mp4"),
+    ("clip.mp4", VideoSpec(container="mov"), "mov"),
+    ("clip.webm", VideoSpec(codec="libvpx-vp9", container="matroska"), "matroska"),
+], ids=["webm-named-mp4", "mp4-named-txt", "mp4-no-extension", "mp4-named-webm",
+        "mov-named-mp4", "mkv-named-webm"])
+def test_the_real_container_decides_not_the_name(
+        videos: VideoFactory, tmp_path: Path, name: str, spec: VideoSpec,
+        container: str) -> None:
+    """The issue's case: format and Content-Type came from the name. The cheap check, the
+    probe and the upload's Content-Type all go by the content."""
+    path = videos.copy_to(tmp_path, name, spec)
+    assert media.container_of(path) == container == probe(path).container
+    assert media.accepted_container(path) is (container != "matroska")
+    if container != "matroska":
+        assert content_type_for(path) == content_type_for_container(container) == \
+            probe(path).mime_type
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: _text(d / "notes.mp4"), lambda d: write_png(d / "still.mp4"),
+    lambda d: _random(d / "noise.mp4"), lambda d: d / "gone.mp4", lambda d: d,
+], ids=["text", "png", "random", "missing", "folder"])
+def test_files_named_like_videos_that_are_not_are_not_accepted(
+        tmp_path: Path, make: Callable[[Path], Path]) -> None:
+    path = make(tmp_path)
+    assert media.container_of(path) is None and not media.accepted_container(path)
 
 
 # --- files that are not usable videos --------------------------------------------------------

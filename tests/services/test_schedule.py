@@ -51,6 +51,44 @@ def test_dst_gap_is_refused_with_a_time_to_pick() -> None:
     assert "Pick 03:30" in str(info.value)
 
 
+APIA = "Pacific/Apia"
+
+
+def test_a_whole_skipped_day_offers_a_time_that_exists() -> None:
+    """Samoa skipped 30 Dec 2011 (UTC-10 to UTC+14). Before: "Pick 10:00", a time on that same
+    missing day."""
+    with pytest.raises(ScheduleError) as info:
+        resolve_local(dt.datetime(2011, 12, 30, 10, 0), APIA)
+    assert str(info.value) == (
+        "10:00 does not exist on Fri 30 Dec 2011 in Pacific/Apia: the clocks skip that whole "
+        "day. Pick 10:00 on Sat 31 Dec 2011 (the same moment after the change) or another "
+        "time.")
+    instead = info.value.instead
+    assert instead is not None
+    # The offered time exists and is that very moment.
+    assert resolve_local(dt.datetime(2011, 12, 31, 10, 0), APIA).epoch == instead.epoch
+    assert describe(instead.epoch, APIA) == "Sat 31 Dec 2011, 10:00 +14"
+
+
+def test_a_skipped_time_in_the_past_says_it_has_passed(account: Account,
+                                                       clock: FakeClock) -> None:
+    """Before: the gap message was all, so the past check never ran for it."""
+    now = clock()
+    with pytest.raises(ScheduleError) as info:
+        resolve_local(dt.datetime(2011, 12, 30, 10, 0), APIA, now=now)
+    assert str(info.value) == (
+        "10:00 does not exist on Fri 30 Dec 2011 in Pacific/Apia (the clocks skip that whole "
+        "day), and that time has already passed: pick a later time, or choose Post now.")
+    instead = info.value.instead
+    assert instead is not None
+    problems = check_schedule(account, instead.epoch, PostMode.DIRECT, now, [], APIA)
+    assert problems == ["Sat 31 Dec 2011, 10:00 +14 has already passed: pick a later time, "
+                        "or choose Post now."]
+    # A gap that is still ahead keeps its suggestion, with or without `now`.
+    with pytest.raises(ScheduleError, match="Pick 03:30 "):
+        resolve_local(dt.datetime(2027, 3, 28, 2, 30), BERLIN, now=now)
+
+
 def test_dst_overlap_takes_the_first_and_says_so() -> None:
     r = resolve_local(dt.datetime(2026, 10, 25, 2, 30), BERLIN)
     assert "happens twice" in r.note and "CEST" in r.note

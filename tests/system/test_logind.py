@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from tests.system.conftest import Logind
+from tests.helpers.logind import Logind
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.system.clockwatch import ClockSleepWatcher
 from tiktok_desktop.system.keepawake import KeepAwake

@@ -36,8 +36,8 @@ from tests.helpers.videos import padded_video
 from tests.system.conftest import FakeRunner, ok
 from tests.system.user_manager import UserManager, unavailable
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV, Runtime, accounts_service
-from tiktok_desktop.credentials import SERVICE, Vault
+from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV, Runtime, accounts_service, vault_service
+from tiktok_desktop.credentials import Vault
 from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.services.accounts import AccountsService
@@ -109,7 +109,8 @@ def world(tmp_path: Path, isolated_home: Path) -> Iterator[World]:
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints)
         accounts = accounts_service(
-            db, Vault(SERVICE + "-sandbox", backend=FileKeyring(keyring_file)), oauth,
+            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            oauth,
             TikTokApi(http, endpoints), Runtime(), redirect_uri="http://127.0.0.1:*/callback/")
         try:
             yield World(sandbox, PostsRepo(db), accounts, service_env, session_env, tmp_path)

@@ -22,6 +22,7 @@ from tiktok_desktop.tiktok import (
     new_pkce,
     new_state,
     parse_callback,
+    parse_callback_query,
 )
 from tiktok_desktop.tiktok import auth as auth_module
 
@@ -110,8 +111,23 @@ def test_callback_success_decodes_code_and_scopes() -> None:
     assert params.code == "ab*cd!"
     assert params.scopes == frozenset({"user.info.basic", "video.upload"})
     assert params.authorization_code("xyz") == "ab*cd!"
-    # A bare query string works too.
+    # A bare query string works too, and so does a path with its query.
     assert parse_callback("code=c1&state=s").code == "c1"
+    assert parse_callback("/callback/?code=c2&state=s").code == "c2"
+
+
+@pytest.mark.parametrize("query", [
+    "state=s&error=access_denied&error_description=Why?",
+    "error_description=Why%3F+not&error=access_denied&state=s",
+    "state=s&error=server_error&error_uri=https://www.tiktok.com/help?x=1",
+])
+def test_callback_query_is_parsed_as_a_query(query: str) -> None:
+    """`?` and `://` are legal inside a query; they must not make it look like a URL."""
+    for params in (parse_callback_query(query), parse_callback(query),
+                   parse_callback(f"?{query}"), parse_callback(f"/callback/?{query}"),
+                   parse_callback(f"http://127.0.0.1:1/callback/?{query}")):
+        assert params.state == "s"
+        assert params.error in ("access_denied", "server_error")
 
 
 def test_callback_state_is_checked_before_anything_else() -> None:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import MemoryKeyring
+from tests.helpers.system import quiet_system
 from tiktok_desktop import paths
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
@@ -140,7 +141,8 @@ def test_settings_dialog_keeps_secret_out_of_files(
     text = graph.settings_store.path.read_text()
     assert "my-client-key" in text
     assert "super-secret-value-123" not in text
-    assert memory_keyring.entries[("tiktok-desktop", "client-secret")] == "super-secret-value-123"
+    assert memory_keyring.entries[(graph.app_vault.service, "client-secret")] == \
+        "super-secret-value-123"
     creds = graph.credentials()
     assert creds.configured
     assert creds.sources == {"client_key": "settings", "client_secret": "keyring",
@@ -195,3 +197,16 @@ def test_settings_without_a_tester_has_no_test_button(qtbot: QtBot, graph: AppGr
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.test_button.isVisible()
+
+
+def test_credentials_from_a_dotenv_file_show_in_the_status_bar(qtbot: QtBot) -> None:
+    Path(".env").write_text("TIKTOK_CLIENT_KEY=awdotenvkey\nTIKTOK_CLIENT_SECRET=s3cr3t\n")
+    graph = build(decide_mode(paths.resolve()), system=quiet_system())
+    try:
+        window = main_window(graph)
+        qtbot.addWidget(window)
+        message = window.statusBar().currentMessage()
+        assert message.startswith("Using the TikTok app set in the .env file in ")
+        assert "awdotenvkey" in message and "s3cr3t" not in message
+    finally:
+        graph.close()

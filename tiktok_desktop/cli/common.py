@@ -4,14 +4,17 @@ look-ups, and the words for TikTok's privacy values."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
 
 from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppGraph, StartupError, build, decide_mode
+from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, build, decide_mode
 from tiktok_desktop.config import Settings
 from tiktok_desktop.logging_setup import setup_logging
+from tiktok_desktop.safetext import for_terminal
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.schedule import system_zone_name
 from tiktok_desktop.store import Account, StoreError
@@ -41,25 +44,66 @@ class Refused(Exception):
         self.code = code
 
 
+class _TerminalSafe:
+    """A text stream that shows control characters escaped: names, captions and TikTok's
+    words are not ours, and an escape sequence in them would run in the user's terminal."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        return self.inner.write(for_terminal(text))
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno...: the real stream's
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def terminal_safe() -> Iterator[None]:
+    """Everything printed meanwhile goes through for_terminal()."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _TerminalSafe(saved[0])
+    sys.stderr = _TerminalSafe(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def run_on_graph(args: argparse.Namespace, dispatch: Dispatch,
                  graph: AppGraph | None = None) -> int:
     """Open the app's data (unless ``graph`` is given), run ``dispatch`` on it, close it.
 
-    Refusals and store errors become their message and exit code; Ctrl-C says "cancelled".
+    Refusals and store errors become their message and exit code; Ctrl-C says "cancelled";
+    whatever is printed shows control characters escaped.
     """
+    with terminal_safe():
+        return _run_on_graph(args, dispatch, graph)
+
+
+def _run_on_graph(args: argparse.Namespace, dispatch: Dispatch,
+                  graph: AppGraph | None) -> int:
     own = graph is None
     if graph is None:
-        mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox)
-        setup_logging(mode.paths.log_dir)
         try:
+            mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox)
+            setup_logging(mode.paths.log_dir)
             graph = build(mode)
-        except (StoreError, StartupError) as exc:
+        except STARTUP_ERRORS as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAILED
     try:
         if graph.sandbox:
             print("(sandbox mode: the built-in TikTok emulator, not real TikTok)",
                   file=sys.stderr)
+        for problem in graph.problems:
+            print(f"warning: {problem}", file=sys.stderr)
         for note in graph.notes:
             print(f"note: {note}", file=sys.stderr)
         return dispatch(graph, args)

@@ -184,7 +184,9 @@ def _list(graph: AppGraph, args: argparse.Namespace) -> int:
     short = {a.id: f"@{a.username}" if a.username else a.label
              for a in graph.accounts.list_accounts()}
     if args.json:
-        print(json.dumps([_post_json(p, labels) for p in posts], indent=2, ensure_ascii=False))
+        # ASCII: captions and names are not ours; escaped, no control character reaches a
+        # terminal, and the JSON stays valid whatever prints it.
+        print(json.dumps([_post_json(p, labels) for p in posts], indent=2, ensure_ascii=True))
         return EXIT_OK
     if not posts:
         print("No posts match." if (account_id or states) else

@@ -37,6 +37,7 @@ from tiktok_desktop.domain.compose import (
     PostForm,
     evaluate,
 )
+from tiktok_desktop.safetext import CAPTION_FILE_MAX_BYTES, TextFileError, read_text_file
 from tiktok_desktop.services import media
 from tiktok_desktop.services.media import MediaError, MediaInfo
 from tiktok_desktop.services.posts import ScheduleRefused
@@ -205,15 +206,11 @@ def _caption(args: argparse.Namespace, found: _Problems) -> str:
         return str(args.caption)
     if args.caption_file is None:
         return ""
-    source: Path = args.caption_file
-    try:
-        # The trailing newline an editor adds is not part of the caption.
-        return source.read_text(encoding="utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        found.refuse(f"The caption file {args.caption_file} is not UTF-8 text: save it as "
-                     "UTF-8.")
-    except OSError as exc:
-        found.refuse(f"Cannot read the caption file {args.caption_file}: {exc.strerror}.")
+    try:  # bounded: --caption-file /dev/zero must not read forever
+        return read_text_file(args.caption_file, max_bytes=CAPTION_FILE_MAX_BYTES,
+                              what="caption file")
+    except TextFileError as exc:
+        found.refuse(str(exc))
     return ""
 
 
@@ -314,7 +311,7 @@ def _when(graph: AppGraph, args: argparse.Namespace, account: Account, found: _P
                      "'YYYY-MM-DD HH:MM', e.g. '2026-11-24 09:00'.")
         return None, ""
     try:
-        resolved = resolve_local(local, zone_name)
+        resolved = resolve_local(local, zone_name, now=graph.posts.clock())
     except ScheduleError as exc:
         found.refuse(str(exc))
         return None, ""

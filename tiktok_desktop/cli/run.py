@@ -9,18 +9,20 @@ a post is only ever worked on by one of them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import httpx
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
-from tiktok_desktop.bootstrap import AppGraph, Runtime, StartupError, build, decide_mode
+from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Runtime, build, decide_mode
 from tiktok_desktop.engine import HeadlessListener
 from tiktok_desktop.logging_setup import (
     PrivateRotatingFileHandler,
@@ -28,7 +30,6 @@ from tiktok_desktop.logging_setup import (
     setup_logging,
 )
 from tiktok_desktop.paths import ensure_private_dir, touch_private
-from tiktok_desktop.store import StoreError
 
 log = logging.getLogger("tiktok_desktop.run")
 
@@ -65,6 +66,55 @@ def _stdout_logging(debug: bool, log_file: Path | None = None) -> None:
         root.setLevel(logging.DEBUG)
 
 
+class _SignalWatch:
+    """SIGINT and SIGTERM stop the engine at once, whichever thread the OS gives them to.
+
+    A Python signal handler only runs when the main thread next runs Python code; a signal
+    delivered to an upload thread would wait for the main thread's wait to time out (up to the
+    engine's one-minute watchdog). So the handler's wake-up byte (signal.set_wakeup_fd) lands
+    on a socket a small thread reads, and that thread stops the engine.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        self._on_signal = on_signal
+        self._read, self._write = socket.socketpair()
+        self._write.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
+        # The Python-level handler must exist (the default would end the process at once).
+        self._previous = {sig: signal.signal(sig, self._noted) for sig in self.SIGNALS}
+        self._thread = threading.Thread(target=self._watch, name="signals", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _noted(signum: int, _frame: FrameType | None) -> None:
+        log.debug("signal %d noted", signum)
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                data = self._read.recv(64)
+            except OSError:
+                return
+            if not data:
+                return  # closed
+            for signum in data:
+                if signum in self.SIGNALS:
+                    log.info("%s received: stopping", signal.Signals(signum).name)
+                    self._on_signal(signum)
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._old_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        with contextlib.suppress(OSError):
+            self._read.shutdown(socket.SHUT_RDWR)  # wakes the reader thread
+        self._thread.join(timeout=5)
+        self._read.close()
+        self._write.close()
+
+
 def _open(args: argparse.Namespace, runtime: Runtime | None) -> AppGraph:
     mode = decide_mode(paths.resolve(), force_sandbox=args.sandbox,
                        sandbox_url=args.sandbox_url or "")
@@ -73,14 +123,14 @@ def _open(args: argparse.Namespace, runtime: Runtime | None) -> AppGraph:
 
 def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
     """``runtime``: time, randomness and engine settings (the fault campaign injects its own)."""
-    base = paths.resolve()
-    profile = base.for_profile(paths.SANDBOX_PROFILE) if (args.sandbox or args.sandbox_url) \
-        else base
-    setup_logging(profile.log_dir)
-    _stdout_logging(args.debug, args.log_file)
     try:
+        base = paths.resolve()
+        profile = base.for_profile(paths.SANDBOX_PROFILE) \
+            if (args.sandbox or args.sandbox_url) else base
+        setup_logging(profile.log_dir)
+        _stdout_logging(args.debug, args.log_file)
         graph = _open(args, runtime)
-    except (StoreError, StartupError) as exc:
+    except STARTUP_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (httpx.HTTPError, ValueError, KeyError, StopIteration) as exc:
@@ -90,14 +140,12 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
     runner = graph.headless_runner(engine)
     stopping = threading.Event()
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
+    def on_signal(signum: int) -> None:
         stopping.set()
         engine.request_stop()
         runner.request_stop()
 
-    previous: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, on_signal)
+    signals = _SignalWatch(on_signal)
     log.info("%s %s engine running against %s (owner %s)%s", APP_DISPLAY_NAME, __version__,
              graph.where, engine.owner, "; publishing what is due, then exiting" if args.once
              else "; Ctrl-C stops it")
@@ -105,11 +153,12 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
         if args.once:
             engine.run_once()
         else:
+            graph.system.sleep_watcher.start(engine.resumed)
             runner.run()
     finally:
+        graph.system.sleep_watcher.stop()
         engine.stop(wait=True)
         graph.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signals.close()
     log.info("engine stopped%s", " (interrupted)" if stopping.is_set() else "")
     return 0

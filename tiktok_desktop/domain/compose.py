@@ -24,6 +24,7 @@ __all__ = [
     "FormState",
     "PostForm",
     "PrivacyChoice",
+    "caption_control_problem",
     "caption_units",
     "evaluate",
     "highlight_spans",
@@ -56,6 +57,31 @@ def caption_units(text: str) -> int | None:
         return len(text.encode("utf-16-le")) // 2
     except UnicodeEncodeError:
         return None
+
+
+# Allowed in a caption: line breaks and tabs. Refused: the other C0 controls (NUL, ESC, ...),
+# DEL and the C1 controls. They are invisible, TikTok shows them as boxes if at all, and in a
+# terminal or a log they are escape sequences.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {0x00: "NUL", 0x0D: "carriage return", 0x1B: "ESC", 0x7F: "DEL"}
+
+
+def caption_control_problem(text: str) -> str | None:
+    """Why the caption may not go out as typed: a control character, or None.
+
+    Also for the command line's --caption and caption files (pasted terminal text, a file
+    saved with odd bytes), so every way in says the same.
+    """
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    name = f"U+{code:04X}" + (f", {_CONTROL_NAMES[code]}" if code in _CONTROL_NAMES else "")
+    count = len(_CONTROL.findall(text))
+    more = f" and {count - 1} more after it" if count > 1 else ""
+    return (f"The caption contains an invisible control character ({name}) at character "
+            f"{found.start() + 1}{more}, probably from pasted text. Delete it and type that "
+            "part again.")
 
 
 def highlight_spans(text: str) -> list[tuple[int, int, str]]:
@@ -163,6 +189,9 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
         problems.append("Waiting for the account's current settings from TikTok.")
     problems.extend(media_problems)
     units = caption_units(form.caption)
+    control = caption_control_problem(form.caption)
+    if control is not None:
+        problems.append(control)
     if units is None:
         problems.append("The caption contains a broken character (half of an emoji?). "
                         "Delete it and type it again.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from tiktok_desktop.credentials import TokenSource, UploadLinks
 from tiktok_desktop.engine.config import EngineConfig
@@ -17,6 +18,23 @@ from tiktok_desktop.tiktok import ChunkUploader, TikTokApi
 
 # (path, size, sha256) -> None when the file is still what was scheduled, else why not.
 VideoCheck = Callable[[str, int, str], str | None]
+
+
+class Awake(Protocol):
+    """Keeps the computer from sleeping while a post is due soon or uploading (system/)."""
+
+    def update(self) -> float | None:
+        """Hold or let go now; return when to be asked again (None: only on an event)."""
+
+    def close(self) -> None:
+        """Let go for good."""
+
+
+class WakeAlarm(Protocol):
+    """The OS's wake timer, where a user may set one (system/waketimer.py)."""
+
+    def set_next_wake(self, epoch: float | None) -> None:
+        """Wake the computer at ``epoch`` (None: no timer)."""
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ from tiktok_desktop.tiktok import (
     UploadUrlExpired,
     VideoSizeError,
     content_type_for,
+    content_type_for_container,
     plan_chunks,
 )
 
@@ -163,7 +164,7 @@ class _Run(Outcomes):
         self._check_file()
         try:
             plan = plan_chunks(post.video_size)
-            content_type_for(post.video_path)
+            self._content_type()
             post_info = self._post_info() if post.mode is PostMode.DIRECT else None
         except (VideoSizeError, UnsupportedContainer) as exc:
             self.ledger.fail(exc.user_message, exc.code or "bad_video")
@@ -195,6 +196,13 @@ class _Run(Outcomes):
                    publish_id=ticket.publish_id, step=PostStep.FINAL if single else PostStep.UPLOAD,
                    upload_expires_at=expires, bytes_uploaded=0, sent_at=sent)
         self._upload(ticket.upload_url, plan)
+
+    def _content_type(self) -> str:
+        """What the file is, as probed when it was scheduled (older posts: its first bytes)."""
+        container = self.post.video_meta.get("container")
+        if isinstance(container, str) and container:
+            return content_type_for_container(container)
+        return content_type_for(self.post.video_path)
 
     def _post_info(self) -> PostInfo:
         post = self.post
@@ -251,9 +259,13 @@ class _Run(Outcomes):
                 self.ledger.checkpoint(bytes_uploaded=offset)
 
         try:
+            # The bytes sent are hashed as they go: if the file changed since it was
+            # checked, the last chunk is held back (VideoFileChanged) and TikTok never has it.
             self.parts.uploader.upload(url, post.video_path, plan=plan, start_offset=start,
-                                   progress=self._progress, checkpoint=checkpoint,
-                                   cancel=self.parts.stop)
+                                       content_type=self._content_type(),
+                                       expected_sha256=post.video_sha256 or None,
+                                       progress=self._progress, checkpoint=checkpoint,
+                                       cancel=self.parts.stop)
         except UploadCancelled:
             raise EngineStopping() from None
         except UploadInterrupted as exc:

@@ -22,10 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tiktok_desktop.credentials import AccountError, NeedsReconnect, VaultError
 from tiktok_desktop.domain.lifecycle import FOLLOWED
+from tiktok_desktop.engine.clockjump import ClockJumpDetector
 from tiktok_desktop.engine.ledger import human_duration as duration
 from tiktok_desktop.engine.ledger import snippet
 from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind, Reporter
-from tiktok_desktop.engine.parts import EngineParts
+from tiktok_desktop.engine.parts import Awake, EngineParts, WakeAlarm
 from tiktok_desktop.engine.publisher import Publisher
 from tiktok_desktop.engine.sleep import EngineStopping
 from tiktok_desktop.store import AccountStatus, Post, PostState, StateConflict
@@ -62,8 +63,12 @@ class Engine:
         self._tick_lock = threading.Lock()
         self._refresh_after: dict[int, float] = {}
         self._started = False
-        self._clocks: tuple[float, float] | None = None
+        self._resumed = False
+        self._jumps = ClockJumpDetector(self.config.jump_tolerance)
         self.clock_jumps = 0
+        self._awake: Awake | None = None
+        self._alarm: WakeAlarm | None = None
+        self._alarm_at: float | None = None
 
     # -- driver interface --------------------------------------------------------------------
 
@@ -92,14 +97,46 @@ class Engine:
                 return None
             now = self.clock()
             jumped = self._check_jump(now, self.monotonic())
+            with self._cond:
+                resumed, self._resumed = self._resumed, False
             if not self._started:
                 self._started = True
                 self._sweep_overdue(now, "the app was not running at its time")
+            elif resumed:
+                self._refresh_after.clear()  # tokens ran out while asleep: refresh them now
+                self._sweep_overdue(now, "the computer was asleep")
             elif jumped:
                 self._sweep_overdue(now, "the computer was asleep or its clock changed")
             self._requeue_reconnected(now)
             self._dispatch(now)
-            return self._next_wake(now)
+            return self._power(self._next_wake(now), self._alarm_time(now))
+
+    def resumed(self) -> None:
+        """The computer woke from sleep (the OS said so): re-plan at once. Thread-safe; the
+        OS's sleep watcher calls it from its own thread."""
+        with self._cond:
+            self._resumed = True
+        log.info("the computer woke from sleep: re-planning")
+        self.wake()
+
+    def set_power(self, awake: Awake | None = None, alarm: WakeAlarm | None = None) -> None:
+        """Keep the computer awake around due posts and uploads (``awake``) and set the OS's
+        wake timer for the next one (``alarm``); both are updated after every tick."""
+        self._awake, self._alarm = awake, alarm
+
+    def _power(self, next_wake: float | None, alarm_at: float | None) -> float | None:
+        """After a tick: let the keep-awake policy and the wake timer follow the plan."""
+        if self._alarm is not None and alarm_at != self._alarm_at:
+            self._alarm_at = alarm_at
+            try:
+                self._alarm.set_next_wake(alarm_at)
+            except OSError as exc:  # the OS refused: the service or an open window still posts
+                log.info("could not set the wake timer: %s", exc)
+        if self._awake is None:
+            return next_wake
+        again = self._awake.update()
+        times = [t for t in (next_wake, again) if t is not None]
+        return min(times) if times else None
 
     def sleep_seconds(self, next_wake: float | None) -> float:
         """How long the driver should wait for ``next_wake`` (capped by the watchdog)."""
@@ -139,19 +176,17 @@ class Engine:
         self._stop.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
         retire(self.owner)
+        if self._awake is not None:
+            self._awake.close()
 
     # -- planning ----------------------------------------------------------------------------
 
     def _check_jump(self, wall: float, mono: float) -> bool:
-        last, self._clocks = self._clocks, (wall, mono)
-        if last is None:
-            return False
-        drift = (wall - last[0]) - (mono - last[1])
-        if abs(drift) <= self.config.jump_tolerance:
+        if not self._jumps.jumped(wall, mono):
             return False
         self.clock_jumps += 1
         log.info("wall clock moved %+.0f s against monotonic time (suspend/resume or a clock "
-                 "change): re-planning", drift)
+                 "change): re-planning", self._jumps.drift)
         return True
 
     def _refresh_due_at(self) -> dict[int, float]:
@@ -216,6 +251,17 @@ class Engine:
             if post.lease_owner not in (None, self.owner) and post.lease_expires_at:
                 times.append(float(post.lease_expires_at))
         # Times already past belong to accounts whose job is running: it wakes us when done.
+        future = [t for t in times if t > now]
+        return min(future) if future else None
+
+    def _alarm_time(self, now: float) -> float | None:
+        """What is worth waking a sleeping computer for: due posts and retries, and the token
+        refreshes just before them; not the checks of posts TikTok already has (in review, in
+        the inbox), which wait until the computer is awake anyway."""
+        due = self.posts.next_wake()
+        if due is None:
+            return None
+        times = [float(due), *(t for t in self._refresh_due_at().values() if t <= due)]
         future = [t for t in times if t > now]
         return min(future) if future else None
 

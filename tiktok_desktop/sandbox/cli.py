@@ -7,9 +7,9 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .models import UPLOAD_REPLY_BODIES, SandboxOptions
 from .owner import SandboxBusyError
@@ -18,44 +18,28 @@ from .server import SandboxServer
 __all__ = ["build_parser", "serve_forever_cli"]
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1 to 65535 (0: any free)")
-    return port
+def _number(kind: type[int] | type[float], what: str, low: float, high: float,
+            out_of_range: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind`` within [low, high], each refusal a plain sentence."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(out_of_range.format(value=text))
+        return value
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds, 0 or more")
-    return value
-
-
-def _whole_seconds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a lifetime: use 1 second or more")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
+_port = _number(int, "a port number", 0, 65535, "{value} is not a port: use 1 to 65535 (0: any "
+                "free)")
+# The upper bound excludes infinity and NaN ("inf" is a float to Python).
+_seconds = _number(float, "a number of seconds", 0, 1e12, "{value} is not a number of "
+                   "seconds, 0 or more")
+_whole_seconds = _number(int, "a whole number of seconds", 1, 10**12, "{value} is not a "
+                         "lifetime: use 1 second or more")
+_count = _number(int, "a whole number", 0, 10**12, "{value} is not a count: use 0 or more")
 
 
 def build_parser(prog: str = "tiktok-desktop sandbox serve") -> argparse.ArgumentParser:

@@ -130,6 +130,10 @@ class SandboxControl:
         """Arm a fault for the next `count` requests under path_prefix (see faults.Fault)."""
         self._server.faults.add(path_prefix, kind, count, params)
 
+    def wait_fault_used(self, path_prefix: str, kind: str, timeout: float = 30.0) -> None:
+        """Until a request has met the armed fault (see faults.Faults.wait_used)."""
+        self._server.faults.wait_used(path_prefix, kind, timeout)
+
     def clear_faults(self) -> None:
         self._server.faults.clear()
 

@@ -54,7 +54,7 @@ class Fault:
 
 class Faults:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._armed: list[Fault] = []
 
     def add(self, path_prefix: str, kind: str, count: int, params: dict[str, Any]) -> None:
@@ -81,8 +81,21 @@ class Faults:
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._armed.remove(fault)
+                        self._lock.notify_all()
                     return fault
         return None
+
+    def wait_used(self, path_prefix: str, kind: str, timeout: float) -> None:
+        """Block until no fault of ``kind`` is armed for ``path_prefix`` any more (a request
+        met it: with "slow", the server is holding that request now). TimeoutError after
+        ``timeout`` seconds."""
+        def used() -> bool:
+            return not any(f.kind == kind and f.path_prefix == path_prefix
+                           for f in self._armed)
+
+        with self._lock:
+            if not self._lock.wait_for(used, timeout):
+                raise TimeoutError(f"no request met the {kind!r} fault on {path_prefix}")
 
     def clear(self) -> None:
         with self._lock:

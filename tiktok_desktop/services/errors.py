@@ -7,17 +7,17 @@ its traceback and hands it to the crash handler instead of printing it as if it 
 from __future__ import annotations
 
 from tiktok_desktop.credentials import AccountError, VaultError
-from tiktok_desktop.services.library import LibraryError
 from tiktok_desktop.services.loopback import LoopbackError
-from tiktok_desktop.services.media_open import MediaError
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.schedule import ScheduleError
+from tiktok_desktop.services.videofile import VideoFileError
 from tiktok_desktop.store import StoreError
 from tiktok_desktop.tiktok import TikTokError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     AccountError, VaultError, LoopbackError, TikTokError, StoreError, ScheduleRefused,
-    ScheduleError, MediaError, LibraryError,
+    ScheduleError,
+    VideoFileError,  # the media probe's and the library's (MediaError, LibraryError)
     # The user's files and disk: a moved video, a full disk, a folder without permission.
     OSError,
 )

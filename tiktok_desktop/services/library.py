@@ -6,8 +6,11 @@ deleted the original. So by default the app adopts a copy into ``AppPaths.media_
 - Content-addressed names (``<sha256><original extension>``): adopting the same video twice, for
   two posts, reuses one file. Because files are shared, ``release`` asks the caller whether any
   post still references a file before removing it.
-- Same filesystem: a hard link (instant, no extra space; survives deleting the original). Else a
-  streamed copy with progress and cancel. Both are hashed in blocks; memory stays flat.
+- Same filesystem, and a file only the user can write: a hard link (instant, no extra space;
+  survives deleting the original). A file another user owns, or that group or others may
+  write (or any file where that cannot be told, e.g. on Windows), is copied: through a link
+  someone else could change the scheduled video after it was checked. Else a streamed copy
+  with progress and cancel. Both are hashed in blocks; memory stays flat.
 - Atomic: work happens in a ``.adopt-*.part`` file renamed into place, removed on error or cancel.
 - Copies are created 0600, inside the 0700 data dir. A hard link is the user's own file, so its
   mode is left alone (changing it would change the original); the 0700 folder keeps it private.
@@ -35,6 +38,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
+from tiktok_desktop.services.videofile import (
+    VideoFileError,
+    check_video_file,
+    quoted,
+    unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +58,11 @@ _SAFE_EXT = re.compile(r"\.[a-z0-9]{1,10}")
 SPACE_MARGIN = 50 * 1024 * 1024
 
 
-class LibraryError(Exception):
+class LibraryError(VideoFileError):
     """The video could not be adopted or hashed. ``str(err)`` is a plain message for the user.
 
     ``code``: missing, not_a_file, empty, unreadable, no_space, changed, failed, cancelled.
     """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class AdoptCancelled(LibraryError):
@@ -97,7 +101,7 @@ class MediaLibrary:
             else:
                 done, digest = self._copy(src, tmp, size, progress, cancel)
             if done != size:
-                raise LibraryError("changed", f"{_q(src.name)} changed while it was being "
+                raise LibraryError("changed", f"{quoted(src.name)} changed while it was being "
                                    "copied (is it still downloading or exporting?). Wait until "
                                    "it is finished and choose it again.")
             final = self.media_dir / f"{digest}{_safe_ext(src)}"
@@ -158,7 +162,12 @@ class MediaLibrary:
 
     def _link(self, src: Path, tmp: Path) -> bool:
         try:
-            if src.stat().st_dev != self.media_dir.stat().st_dev:
+            st = src.stat()
+            if st.st_dev != self.media_dir.stat().st_dev:
+                return False
+            if not only_we_can_write(st):
+                log.debug("%s may be written by others; copying instead of a hard link",
+                          src.name)
                 return False
             os.link(src, tmp)
         except OSError as exc:
@@ -192,7 +201,7 @@ class MediaLibrary:
                         if exc.errno == errno.ENOSPC:
                             raise _no_space(src.name, size, 0) from None
                         raise LibraryError("failed", f"Could not save a copy of "
-                                           f"{_q(src.name)}: {exc.strerror}.") from None
+                                           f"{quoted(src.name)}: {exc.strerror}.") from None
                     done += len(chunk)
                 os.fsync(dst.fileno())  # the rename must never expose a half-written file
         return done, digest.hexdigest()
@@ -203,7 +212,7 @@ def verify(path: str | os.PathLike[str], size: int, sha256: str, *,
     """Due-time re-check: is the file still the video that was scheduled? None if so, else a
     plain message. An empty ``sha256`` (not recorded) skips the content check."""
     p = Path(path)
-    name = _q(p.name)
+    name = quoted(p.name)
     try:
         st = p.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -231,21 +240,16 @@ def verify(path: str | os.PathLike[str], size: int, sha256: str, *,
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def only_we_can_write(st: os.stat_result) -> bool:
+    """True when no one but this user (and root) can change the file: ours, and not writable
+    by group or others. False where that cannot be told from the mode (not POSIX)."""
+    if os.name != "posix":
+        return False
+    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _check_source(src: Path) -> int:
-    try:
-        st = src.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise LibraryError("missing", f"{_q(src.name)} is not there any more; it was moved, "
-                           "renamed or deleted. Choose the video again.") from None
-    except OSError as exc:
-        raise _read_error(src.name, exc) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise LibraryError("not_a_file", f"{_q(src.name)} is not a video file. "
-                           "Choose the video file itself.")
-    if st.st_size == 0:
-        raise LibraryError("empty", f"{_q(src.name)} is empty (0 bytes). Choose the video "
-                           "again once it has been exported.")
-    return st.st_size
+    return check_video_file(src, LibraryError).st_size
 
 
 def _hash_file(path: Path, block_size: int, progress: ProgressFn | None,
@@ -320,17 +324,13 @@ def _safe_ext(src: Path) -> str:
 
 
 def _read_error(name: str, exc: OSError) -> LibraryError:
-    if isinstance(exc, PermissionError):
-        return LibraryError("unreadable", f"This app is not allowed to read {_q(name)}. Check "
-                            "the file's permissions and choose it again.")
-    return LibraryError("unreadable", f"{_q(name)} could not be read: {exc.strerror}. Check "
-                        "that the drive is connected and choose it again.")
+    return unreadable(name, LibraryError, exc)
 
 
 def _no_space(name: str, size: int, free: int) -> LibraryError:
     have = f" (only {_fmt_size(free)} free)" if free else ""
     return LibraryError("no_space", f"There is not enough disk space to keep a copy of "
-                        f"{_q(name)}: it needs {_fmt_size(size)}{have}. Free some space, or "
+                        f"{quoted(name)}: it needs {_fmt_size(size)}{have}. Free some space, or "
                         "turn off \u201ckeep a copy\u201d to post the original file.")
 
 
@@ -342,5 +342,4 @@ def _fmt_size(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def _q(name: str) -> str:
-    return f"\u201c{name}\u201d"
+

@@ -16,13 +16,17 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from tiktok_desktop.tiktok import CallbackParams, parse_callback
+from tiktok_desktop.safetext import neutralise
+from tiktok_desktop.tiktok import CallbackParams, parse_callback_query
 from tiktok_desktop.tiktok import errors as tiktok_errors
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 300.0
 MAX_REQUEST_LINE = 8192
+# TikTok's error text is shown as is, but only this much of it and never its control
+# characters: the callback is whatever any local page or program sent.
+MAX_DESCRIPTION = 300
 
 
 class LoopbackError(Exception):
@@ -37,19 +41,14 @@ class LoopbackCancelled(LoopbackError):
     pass
 
 
-class StateMismatch(LoopbackError):
-    pass
-
-
-class AuthorizationDenied(LoopbackError):
-    def __init__(self, error: str, description: str) -> None:
-        self.error = error
-        self.description = description
-        if error == "access_denied":
-            text = "You cancelled the TikTok authorization, so no account was connected."
-        else:
-            text = f"TikTok could not authorize the app ({error}): {description or 'no details'}."
-        super().__init__(text)
+def denied_message(error: str, description: str) -> str:
+    """What the user is told when the consent page sent the browser back without a code."""
+    if error == "access_denied":
+        return "You cancelled the TikTok authorization, so no account was connected."
+    shown = neutralise(description[:MAX_DESCRIPTION]) or "no details"
+    if len(description) > MAX_DESCRIPTION:
+        shown += "…"
+    return f"TikTok could not authorize the app ({neutralise(error[:64])}): {shown}."
 
 
 class PortInUse(LoopbackError):
@@ -169,7 +168,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parts.path != receiver.template.path:
             self._not_found()
             return
-        status, page = receiver._accept(parse_callback(parts.query))
+        # The query as a query: `?` and `://` inside it are data (error_description=Why?).
+        status, page = receiver._accept(parse_callback_query(parts.query))
         self._send(status, page)
 
     def do_POST(self) -> None:
@@ -196,7 +196,7 @@ class LoopbackReceiver:
         self.timeout = timeout
         self._done = threading.Event()
         self._result: CallbackResult | None = None
-        self._error: LoopbackError | None = None
+        self._error: Exception | None = None  # the sign-in's outcome, raised by wait()
         self._lock = threading.Lock()
         try:
             self._server = _Server(("127.0.0.1", self.template.port or 0), _Handler,
@@ -240,14 +240,15 @@ class LoopbackReceiver:
             try:
                 code = params.authorization_code(self.expected_state)
             except tiktok_errors.StateMismatch:
-                self._error = StateMismatch(
+                self._error = tiktok_errors.StateMismatch(
                     "The browser came back from a different sign-in attempt (the security "
-                    "check did not match), so it was refused. Start Connect again."
-                )
+                    "check did not match), so it was refused. Start Connect again.",
+                    code="state_mismatch")
                 status, page = 400, _page("Sign-in refused", str(self._error), ok=False)
             except tiktok_errors.OAuthError:
-                self._error = AuthorizationDenied(params.error or "",
-                                                  params.error_description or "")
+                self._error = tiktok_errors.AuthorizationDenied(
+                    denied_message(params.error or "", params.error_description or ""),
+                    code=params.error or "access_denied", detail=params.error_description)
                 status, page = 200, _page("Not connected", str(self._error), ok=False)
             except tiktok_errors.ProtocolError:
                 return 400, _page("Sign-in incomplete",

@@ -34,6 +34,7 @@ from tiktok_desktop.services.media_open import (
     AV_FAILURES,
     CONTAINER_NAMES,
     EXTENSION_FAMILY,
+    HEAD_BYTES,
     MediaError,
     Sniff,
     container_family,
@@ -43,13 +44,15 @@ from tiktok_desktop.services.media_open import (
     fmt_duration,
     normal_rotation,
     open_video,
-    quoted,
     rate,
+    sniff,
     us_to_ms,
 )
+from tiktok_desktop.services.videofile import quoted
 
 __all__ = [
-    "Frame", "MediaError", "MediaInfo", "Problem", "frame_at", "probe", "thumbnail", "validate",
+    "Frame", "MediaError", "MediaInfo", "Problem", "accepted_container", "container_of",
+    "frame_at", "probe", "thumbnail", "validate",
 ]
 
 log = logging.getLogger(__name__)
@@ -266,6 +269,33 @@ def _scan_packets(container: InputContainer, video: VideoStream, tb: Fraction,
         span = float((stamps[-1] - stamps[0]) * tb)
         fps = (len(stamps) - 1) / span if span > 0 else None
     return duration_ms, fps
+
+
+# --- the real container, cheaply ------------------------------------------------------------
+def container_of(path: str | os.PathLike[str]) -> str | None:
+    """The container the file's first bytes show: mp4, mov, webm or matroska; None when they
+    show none of these (another kind of file, or it cannot be read).
+
+    Reads a few KB and decodes nothing, so a file list or a drop can ask it for every file.
+    The name plays no part: an MP4 named .txt or without an extension is mp4, a text file
+    named .mp4 is None. Same reading as probe()'s MediaInfo.container.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = sniff(fh.read(HEAD_BYTES))
+    except OSError:
+        return None
+    if head.family == "mp4":
+        return "mov" if head.brand in (None, "qt  ") else "mp4"
+    if head.family == "webm":
+        return "webm" if head.doctype == "webm" else "matroska"
+    return None
+
+
+def accepted_container(path: str | os.PathLike[str]) -> bool:
+    """Is the file, by its content, in a container TikTok takes (MP4, MOV, WebM)? For the
+    composer's drop and open filters and the command line, instead of the file name."""
+    return container_of(path) in ACCEPTED_CONTAINERS
 
 
 # --- validate ---------------------------------------------------------------------------------

@@ -28,10 +28,10 @@ from tiktok_desktop.services.media_open import (
     frame_ms,
     normal_rotation,
     open_video,
-    quoted,
     rate,
     us_to_ms,
 )
+from tiktok_desktop.services.videofile import quoted
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +24,14 @@ import av.stream
 from av.container import InputContainer
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
+
+from tiktok_desktop.services.videofile import (
+    VideoFileError,
+    check_video_file,
+    missing,
+    quoted,
+    unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +61,15 @@ EXTENSION_FAMILY = {
 }
 _ISO_TOP_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}  # old QuickTime files
 _IMAGE_BRANDS = {"heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis"}
-_HEAD_BYTES = 4096
+HEAD_BYTES = 4096
 
 
-class MediaError(Exception):
+class MediaError(VideoFileError):
     """A file the app cannot use as a video. ``str(err)`` is the message for the user.
 
     ``code`` is stable for tests and UI decisions: missing, not_a_file, unreadable, empty,
     not_video, audio_only, damaged, truncated, unsupported.
     """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -103,25 +105,10 @@ def open_video(path: str | os.PathLike[str]
 
 def _read_head(path: Path) -> Sniff:
     name = path.name
-    try:
-        st = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise _missing(name) from None
-    except PermissionError:
-        raise _unreadable(name) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise MediaError("not_a_file", f"{quoted(name)} is a folder, not a video file. "
-                         "Choose the video file inside it.")
-    if not stat.S_ISREG(st.st_mode):
-        # A pipe or a device would block or never end; only plain files can be scheduled.
-        raise MediaError("not_a_file", f"{quoted(name)} is not a regular file. "
-                         "Choose a video file saved on disk.")
-    if st.st_size == 0:
-        raise MediaError("empty", f"{quoted(name)} is empty (0 bytes). The export or "
-                         "download probably failed; create the video again and choose it.")
+    check_video_file(path, MediaError)
     try:
         with path.open("rb") as fh:
-            data = fh.read(_HEAD_BYTES)
+            data = fh.read(HEAD_BYTES)
     except FileNotFoundError:
         raise _missing(name) from None
     except PermissionError:
@@ -167,14 +154,11 @@ def _unopenable(name: str, head: Sniff) -> MediaError:
 
 
 def _missing(name: str) -> MediaError:
-    return MediaError("missing", f"{quoted(name)} is not there any more; it was moved, "
-                      "renamed or deleted. Choose the video again.")
+    return missing(name, MediaError)
 
 
 def _unreadable(name: str) -> MediaError:
-    return MediaError("unreadable", f"This app is not allowed to read {quoted(name)}. "
-                      "Check the file's permissions (or copy it somewhere you can read) "
-                      "and choose it again.")
+    return unreadable(name, MediaError)
 
 
 def damaged(name: str) -> MediaError:
@@ -268,10 +252,6 @@ def _is_text(head: bytes) -> bool:
 
 
 # --- small shared helpers ---------------------------------------------------------------------
-def quoted(name: str) -> str:
-    return f"\u201c{name}\u201d"
-
-
 def rate(value: Fraction | None) -> float | None:
     return float(value) if value else None
 

@@ -9,12 +9,11 @@ moves to another zone.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
+from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.store import Account, AccountStatus, Post, PostMode, PostState
 from tiktok_desktop.store.queue import Slot
 
@@ -47,31 +46,23 @@ _PENDING_INBOX = (_LIVE - {PostState.PUBLISHED, PostState.IN_REVIEW}) | {
 
 
 class ScheduleError(Exception):
-    """A time that cannot be used; the message says what to pick instead."""
+    """A time that cannot be used; the message says what to pick instead.
+
+    ``instead``: for a wall time the clocks skip, the same moment after the change (a time
+    that exists), so a caller can still check it (has it passed?) and offer it.
+    """
+
+    def __init__(self, message: str, instead: Resolved | None = None) -> None:
+        super().__init__(message)
+        self.instead = instead
 
 
 def system_zone_name() -> str:
-    """The computer's IANA zone name, or "UTC" when it cannot be found."""
-    tz = os.environ.get("TZ", "").lstrip(":")
-    if tz and _valid(tz):
-        return tz
-    try:
-        target = str(Path("/etc/localtime").resolve())
-    except OSError:
-        target = ""
-    if "zoneinfo/" in target:
-        name = target.split("zoneinfo/", 1)[1]
-        if _valid(name):
-            return name
-    return "UTC"
-
-
-def _valid(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """The computer's IANA zone name (services/localzone.py): from TZ (a name, a zone file or
+    a POSIX rule), the system's configuration or a copied /etc/localtime, checked against the
+    clock the user sees. "UTC" only when none of that works; local_zone().problem then says
+    so, for the caller to show."""
+    return local_zone().name
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
@@ -94,11 +85,13 @@ def _hm(t: dt.datetime) -> str:
     return t.strftime("%H:%M")
 
 
-def resolve_local(local: dt.datetime, zone_name: str = "") -> Resolved:
+def resolve_local(local: dt.datetime, zone_name: str = "",
+                  now: float | None = None) -> Resolved:
     """UTC epoch for a wall-clock time in a zone; refuses times the clocks skip.
 
     In the autumn overlap (a wall time that happens twice) the first one is used and the
-    note says so.
+    note says so. With ``now``, a skipped time whose day is already over says that too (the
+    past check would otherwise never run for it).
     """
     if local.tzinfo is not None:
         raise ValueError("pass the wall-clock time without a zone")
@@ -108,16 +101,28 @@ def resolve_local(local: dt.datetime, zone_name: str = "") -> Resolved:
     second = local.replace(tzinfo=tz, fold=1)
     back = first.astimezone(dt.UTC).astimezone(tz)
     if back.replace(tzinfo=None) != local:
-        # Spring forward: this wall time never happens; `back` is the same instant after it.
-        raise ScheduleError(
-            f"{_hm(first)} does not exist on {local:%a %d %b %Y} in {name}: the clocks go "
-            f"forward then. Pick {_hm(back)} (the same moment after the change) or another "
-            "time.")
+        # Spring forward: this wall time never happens; `back` is the same instant after it
+        # (on another day when a whole day is skipped, as in Samoa on 30 Dec 2011).
+        raise _skipped(local, name, back, now)
     note = ""
     if first.utcoffset() != second.utcoffset():
         note = (f"{_hm(first)} happens twice on {local:%a %d %b %Y} in {name} (the clocks go "
                 f"back); the post goes out at the first {_hm(first)} ({first.tzname()}).")
     return Resolved(int(first.timestamp()), name, note)
+
+
+def _skipped(local: dt.datetime, name: str, back: dt.datetime,
+             now: float | None) -> ScheduleError:
+    instead = Resolved(int(back.timestamp()), name)
+    whole_day = back.date() != local.date()
+    why = "the clocks skip that whole day" if whole_day else "the clocks go forward then"
+    when = f"{local:%H:%M} does not exist on {local:%a %d %b %Y} in {name}"
+    if now is not None and instead.epoch < now - PAST_TOLERANCE:
+        return ScheduleError(f"{when} ({why}), and that time has already passed: pick a later "
+                             "time, or choose Post now.", instead)
+    pick = f"{_hm(back)} on {back:%a %d %b %Y}" if whole_day else _hm(back)
+    return ScheduleError(f"{when}: {why}. Pick {pick} (the same moment after the change) or "
+                         "another time.", instead)
 
 
 def describe(epoch: int, zone_name: str = "") -> str:

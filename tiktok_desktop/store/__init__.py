@@ -6,6 +6,7 @@ from tiktok_desktop.store.db import (
     Database,
     DatabaseCorrupt,
     DatabaseTooNew,
+    DatabaseUnavailable,
     MigrationFailed,
     StoreError,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Database",
     "DatabaseCorrupt",
     "DatabaseTooNew",
+    "DatabaseUnavailable",
     "LeaseLost",
     "LeaseRepo",
     "MigrationFailed",

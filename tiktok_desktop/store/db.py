@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tiktok_desktop.paths import touch_private
+from tiktok_desktop.paths import explain_os_error, touch_private
 from tiktok_desktop.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,17 @@ class DatabaseCorrupt(StoreError):
 
 class MigrationFailed(StoreError):
     pass
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened for a reason outside it: the path is a folder, the file
+    or its folder belongs to someone else (a sudo run) or is read-only, the disk is full or a
+    file size limit (ulimit -f) stops writes. Nothing in it was changed; the message says
+    what to do."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def _companions(path: Path) -> list[Path]:
@@ -66,14 +78,39 @@ class Database:
         with a message that tells the user what happened and what to do.
         """
         db = cls(path, migrations, clock)
-        existed = path.exists() and path.stat().st_size > 0
-        touch_private(path)
+        target = path
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(path))
+            existed = path.exists() and path.stat().st_size > 0
+            # Also proves we may write each one (a sudo run may have left them root's).
+            for target in _companions(path)[1:] if existed else []:
+                if target.exists():
+                    touch_private(target)
+            target = path
+            touch_private(path)
+        except OSError as exc:
+            raise DatabaseUnavailable(explain_os_error(target, exc, "the database file"),
+                                      path) from None
         try:
             if existed:
                 # Read-only first: switching to WAL rewrites header bytes, and a damaged or
                 # too-new file must be left exactly as it was.
                 db._preflight()
             db._migrate(existed)
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if not _environmental(exc):
+                raise
+            raise DatabaseUnavailable(_unavailable_text(exc, path), path) from exc
+        except DatabaseUnavailable:
+            db.close()
+            raise
+        except StoreError as exc:
+            db.close()
+            if type(exc) is not StoreError:  # corrupt, too new, migration failed
+                raise
+            raise DatabaseUnavailable(str(exc), path) from exc
         except BaseException:
             db.close()
             raise
@@ -157,6 +194,10 @@ class Database:
                 version = int(ro.execute("PRAGMA user_version").fetchone()[0])
             finally:
                 ro.close()
+        except sqlite3.OperationalError as exc:
+            if _environmental(exc):  # not the file's fault: nothing to set aside
+                raise DatabaseUnavailable(_unavailable_text(exc, self.path), self.path) from exc
+            problems = [str(exc)]
         except sqlite3.DatabaseError as exc:  # "file is not a database" and friends
             problems = [str(exc)]
         if problems:
@@ -232,7 +273,24 @@ def _environmental(exc: sqlite3.OperationalError) -> bool:
     """The disk, another program or permissions, not a bug in our SQL."""
     name = getattr(exc, "sqlite_errorname", None) or ""
     return name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED",
-                            "SQLITE_READONLY"))
+                            "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+
+
+def _unavailable_text(exc: sqlite3.OperationalError, path: Path) -> str:
+    """What to do when SQLite cannot open or write the database at start-up."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        for p in (path, *_companions(path)[1:], path.parent):
+            if p.exists() and not os.access(p, os.W_OK):
+                return explain_os_error(
+                    p, PermissionError(13, "Permission denied", str(p)), "the database file")
+        return (f"The database at {path} cannot be opened for writing ({exc}). Check that "
+                "the file and its folder are yours and writable, then start again.")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return (f"The database at {path} could not be written ({exc}): the disk is full or "
+                "failing, or a file size limit is set too low (ulimit -f). Free some space or "
+                "raise the limit, then start again; nothing saved was lost.")
+    return str(_known(exc, path))
 
 
 def _known(exc: sqlite3.OperationalError, path: Path) -> StoreError:

@@ -55,11 +55,16 @@ def autostart_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "autostart" / AUTOSTART_NAME
 
 
-class XdgAutostart:
+class _LoginFile:
+    """A file in the user's own folders that starts the app at login (XDG, LaunchAgent)."""
+
     def __init__(self, environ: Mapping[str, str] | None = None,
                  command: AppCommand | None = None) -> None:
         self._environ = dict(os.environ if environ is None else environ)
         self._command = command or this_app(environ=self._environ)
+
+
+class XdgAutostart(_LoginFile):
 
     @property
     def path(self) -> Path:
@@ -181,13 +186,8 @@ class WindowsRunEntry:
 
 # --- macOS ---------------------------------------------------------------------------------------
 
-class MacLoginAgent:
+class MacLoginAgent(_LoginFile):
     """A LaunchAgent that starts the app once at login (no KeepAlive: quitting it stays quit)."""
-
-    def __init__(self, environ: Mapping[str, str] | None = None,
-                 command: AppCommand | None = None) -> None:
-        self._environ = dict(os.environ if environ is None else environ)
-        self._command = command or this_app(environ=self._environ)
 
     @property
     def path(self) -> Path:

@@ -15,24 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["ClockJumpDetector", "ClockSleepWatcher"]
+from tiktok_desktop.engine.clockjump import ClockJumpDetector
+
+__all__ = ["ClockJumpDetector", "ClockSleepWatcher"]  # the detector is the engine's
 
 log = logging.getLogger(__name__)
-
-
-class ClockJumpDetector:
-    def __init__(self, tolerance: float = 30.0) -> None:
-        self.tolerance = tolerance
-        self._last: tuple[float, float] | None = None
-
-    def jumped(self, wall: float, mono: float) -> bool:
-        """True when wall time moved more than ``tolerance`` apart from monotonic time since
-        the last call."""
-        last, self._last = self._last, (wall, mono)
-        if last is None:
-            return False
-        drift = (wall - last[0]) - (mono - last[1])
-        return abs(drift) > self.tolerance
 
 
 class ClockSleepWatcher:

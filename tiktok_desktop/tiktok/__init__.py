@@ -18,8 +18,16 @@ from .auth import (
     new_pkce,
     new_state,
     parse_callback,
+    parse_callback_query,
 )
-from .chunking import Chunk, ChunkPlan, content_type_for, plan_chunks
+from .chunking import (
+    Chunk,
+    ChunkPlan,
+    content_type_for,
+    content_type_for_container,
+    plan_chunks,
+    sniff_content_type,
+)
 from .endpoints import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT, Endpoints
 from .error_codes import (
     FAIL_REASONS,
@@ -37,6 +45,7 @@ from .errors import (
     AuthorizationDenied,
     CreatorCannotPost,
     ErrorFields,
+    InterceptedError,
     InvalidRequest,
     NetworkError,
     OAuthError,
@@ -59,6 +68,7 @@ from .errors import (
     UploadTaskNotFound,
     UploadUrlExpired,
     UrlOwnershipUnverified,
+    VideoFileChanged,
     VideoSizeError,
 )
 from .models import (
@@ -93,6 +103,7 @@ __all__ = [
     "Endpoints",
     "ErrorFields",
     "ErrorSpec",
+    "InterceptedError",
     "InvalidRequest",
     "NetworkError",
     "OAuthClient",
@@ -126,12 +137,14 @@ __all__ = [
     "UrlOwnershipUnverified",
     "UserInfo",
     "Video",
+    "VideoFileChanged",
     "VideoPage",
     "VideoSizeError",
     "build_authorize_url",
     "call_with_retry",
     "code_challenge",
     "content_type_for",
+    "content_type_for_container",
     "error_for_code",
     "error_for_status",
     "generate_code_verifier",
@@ -139,6 +152,8 @@ __all__ = [
     "new_state",
     "oauth_error",
     "parse_callback",
+    "parse_callback_query",
     "plan_chunks",
     "publish_failed",
+    "sniff_content_type",
 ]

@@ -1,4 +1,9 @@
-"""Plumbing shared by auth.py and api.py: sending, decoding replies, the read-retry helper."""
+"""Plumbing shared by auth.py and api.py: sending, decoding replies, the read-retry helper.
+
+TikTok's API answers JSON, and never with a redirect. A 2xx that is not JSON, or any 3xx, is
+something else answering in TikTok's place (a captive portal's sign-in page, a proxy): that is
+InterceptedError, a retryable network condition, not TikTok refusing the request.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .error_codes import error_for_code, error_for_status, oauth_error
-from .errors import NetworkError, ProtocolError, RateLimited, TikTokError
+from .errors import InterceptedError, NetworkError, ProtocolError, RateLimited, TikTokError
 
 __all__ = [
     "Clock",
@@ -62,11 +67,33 @@ def parse_retry_after(response: httpx.Response, clock: Clock | None = None) -> f
     return max(0.0, when.timestamp() - clock())
 
 
+_NOT_JSON = object()
+
+
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except ValueError:  # includes a body that is not UTF-8
+        return _NOT_JSON
+
+
+def _intercepted(response: httpx.Response, body: Any) -> InterceptedError | None:
+    """A redirect, or a 2xx page that is not JSON: not TikTok's answer (see the docstring)."""
+    status = response.status_code
+    if 300 <= status < 400:
+        # Only the host: the full Location may quote our request back.
+        target = response.headers.get("location", "")
+        try:
+            host = httpx.URL(target).host if target else ""
+        except httpx.InvalidURL:
+            host = ""
+        detail = f"HTTP {status} redirect to {host or 'an unnamed place'}"
+    elif response.is_success and body is _NOT_JSON:
+        kind = response.headers.get("content-type", "").split(";")[0].strip()
+        detail = f"HTTP {status} with a body that is not JSON ({kind or 'no Content-Type'})"
+    else:
         return None
+    return InterceptedError(code="intercepted", http_status=status, detail=detail)
 
 
 def _log_id(response: httpx.Response, body: Mapping[str, Any] | None) -> str | None:
@@ -84,6 +111,10 @@ def _object_body(response: httpx.Response,
                  clock: Clock | None) -> tuple[dict[str, Any], float | None]:
     """The JSON object body and the 429 wait; a reply that is not a JSON object raises."""
     body = _json(response)
+    intercepted = _intercepted(response, body)
+    if intercepted is not None:
+        log.info("answered by something other than TikTok: %s", intercepted.detail)
+        raise intercepted
     retry_after = parse_retry_after(response, clock)
     if not isinstance(body, dict):
         if response.is_success:

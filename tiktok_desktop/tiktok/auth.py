@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 import string
 import time
@@ -36,6 +37,7 @@ __all__ = [
     "new_pkce",
     "new_state",
     "parse_callback",
+    "parse_callback_query",
     "parse_scopes",
 ]
 
@@ -129,10 +131,15 @@ class CallbackParams:
         return self.code
 
 
-def parse_callback(url_or_query: str) -> CallbackParams:
-    """Parse the redirect URL (or just its query string) received by the loopback listener."""
-    query = urlsplit(url_or_query).query if "?" in url_or_query or "://" in url_or_query \
-        else url_or_query
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def parse_callback_query(query: str) -> CallbackParams:
+    """Parse the query string of a redirect the loopback listener received, as a query only.
+
+    ``?`` and ``://`` are legal inside a query (``error_description=Why?``,
+    ``error_uri=https://…``): nothing in it is ever read as the start of a URL.
+    """
     values = parse_qs(query, keep_blank_values=True)
 
     def one(name: str) -> str | None:
@@ -146,6 +153,17 @@ def parse_callback(url_or_query: str) -> CallbackParams:
         error=one("error") or None,
         error_description=one("error_description") or None,
     )
+
+
+def parse_callback(url: str) -> CallbackParams:
+    """Parse a whole redirect URL (``http://…/callback/?code=…``), a path with its query
+    (``/callback/?code=…``), or a query that starts with ``?``. A bare query (no scheme, no
+    leading ``/`` or ``?``) is taken as a query: see parse_callback_query."""
+    if _URL_START.match(url):
+        return parse_callback_query(urlsplit(url).query)
+    if url.startswith("/"):
+        return parse_callback_query(url.partition("?")[2])
+    return parse_callback_query(url.removeprefix("?"))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import UnsupportedContainer, VideoSizeError
 
 __all__ = [
+    "CONTAINER_CONTENT_TYPES",
     "CONTENT_TYPES",
     "MAX_CHUNKS",
     "MAX_LAST_CHUNK",
@@ -27,7 +28,9 @@ __all__ = [
     "Chunk",
     "ChunkPlan",
     "content_type_for",
+    "content_type_for_container",
     "plan_chunks",
+    "sniff_content_type",
 ]
 
 SINGLE_CHUNK_MAX = 64_000_000          # 64 MB, the smaller reading
@@ -38,6 +41,7 @@ MAX_CHUNKS = 1000
 # file, 4,294,967,296 bytes, would break the decimal reading).
 MAX_VIDEO_SIZE = 4_000_000_000
 
+# By file name: only for a file whose first bytes say nothing (see content_type_for).
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
     ".m4v": "video/mp4",
@@ -45,6 +49,15 @@ CONTENT_TYPES = {
     ".qt": "video/quicktime",
     ".webm": "video/webm",
 }
+# By the container a probe found in the file (services/media.py MediaInfo.container).
+CONTAINER_CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+}
+_SNIFF_BYTES = 64
+# Top-level atoms an old QuickTime file may start with instead of ftyp.
+_QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
 
 @dataclass(frozen=True)
@@ -121,8 +134,51 @@ def plan_chunks(video_size: int) -> ChunkPlan:
     return plan
 
 
+def content_type_for_container(container: str) -> str:
+    """The PUT's Content-Type for a probed container name (mp4, mov, webm)."""
+    try:
+        return CONTAINER_CONTENT_TYPES[container]
+    except KeyError:
+        raise UnsupportedContainer(code="unsupported_container") from None
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The Content-Type the file's first bytes prove; None when they prove nothing.
+
+    The same reading as services/media_open.sniff (tiktok/ may not import services/): ISO
+    media with brand "qt  " (or an old QuickTime file without ftyp) is MOV, other ISO media
+    MP4; an EBML header is WebM only if its DocType says so (Matroska is refused).
+    """
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
+    if len(head) >= 8 and head[4:8] in _QUICKTIME_ATOMS:
+        return "video/quicktime"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        at = head.find(b"\x42\x82", 4)  # the EBML header's DocType element
+        if at >= 0 and at + 3 <= len(head) and head[at + 2] & 0x80:
+            doctype = head[at + 3: at + 3 + (head[at + 2] & 0x7F)]
+            if doctype == b"webm":
+                return "video/webm"
+        raise UnsupportedContainer(code="unsupported_container")
+    return None
+
+
 def content_type_for(path: str | Path) -> str:
-    """The PUT's Content-Type from the file's container (by extension)."""
+    """The PUT's Content-Type from what the file is, not what it is called.
+
+    A WebM named .mp4 goes as video/webm, an MP4 named .txt or without an extension as
+    video/mp4. Only when the first bytes prove nothing does the extension decide (the probe
+    at scheduling time already refused files that are not video). Raises UnsupportedContainer
+    when neither says MP4, MOV or WebM.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        head = b""
+    found = sniff_content_type(head)
+    if found is not None:
+        return found
     suffix = Path(path).suffix.lower()
     try:
         return CONTENT_TYPES[suffix]

@@ -21,6 +21,7 @@ __all__ = [
     "AuthorizationDenied",
     "CreatorCannotPost",
     "ErrorFields",
+    "InterceptedError",
     "InvalidRequest",
     "NetworkError",
     "OAuthError",
@@ -43,6 +44,7 @@ __all__ = [
     "UploadTaskNotFound",
     "UploadUrlExpired",
     "UrlOwnershipUnverified",
+    "VideoFileChanged",
     "VideoSizeError",
 ]
 
@@ -113,7 +115,8 @@ class OAuthError(TikTokError):
 
 
 class AuthorizationDenied(OAuthError):
-    """The user pressed Cancel on TikTok's consent page (``access_denied``)."""
+    """The consent page sent the browser back without a code: the user pressed Cancel
+    (``access_denied``), or TikTok refused the request (the callback's ``error``)."""
 
 
 class StateMismatch(OAuthError):
@@ -213,6 +216,21 @@ class ProtocolError(TikTokError):
     )
 
 
+class InterceptedError(NetworkError):
+    """Something between the app and TikTok answered instead of TikTok: a web page (HTML or
+    any non-JSON body) with a 2xx status, or a redirect, from an API endpoint, which TikTok's
+    API never sends. A hotel or airport Wi-Fi sign-in page (captive portal) or a proxy does.
+
+    A network condition, so retryable like NetworkError: the request did not reach TikTok.
+    """
+
+    default_message = (
+        "Something on the network answered instead of TikTok (a Wi-Fi sign-in page or a "
+        "proxy): sign in to the network in a browser or check the proxy settings; the app "
+        "will try again."
+    )
+
+
 # --- upload -------------------------------------------------------------------------------
 
 
@@ -274,6 +292,30 @@ class UploadCancelled(UploadError):
 
 class VideoSizeError(UploadError):
     """The file cannot be uploaded as-is (empty, > 4 GB, or would need > 1000 chunks)."""
+
+
+class VideoFileChanged(VideoSizeError):
+    """The bytes read while uploading are not the video checked when the post was scheduled
+    (edited in place, replaced through a hard link, cut short): the upload stopped before
+    TikTok could have the whole last chunk. ``code`` is ``video_file_changed``.
+
+    A VideoSizeError, so callers that refuse a file TikTok cannot take refuse this one too.
+    """
+
+    default_message = (
+        "The video file changed after the post was scheduled, so it was not sent to TikTok. "
+        "Check it is the video you want and schedule it again."
+    )
+
+    def __init__(self, user_message: str | None = None, *, name: str | None = None,
+                 **kwargs: Unpack[ErrorFields]) -> None:
+        if user_message is None and name:
+            user_message = (
+                f"The video file \u201c{name}\u201d changed after the post was scheduled, so "
+                "it was not sent to TikTok. Check it is the video you want and schedule it "
+                "again.")
+        kwargs.setdefault("code", "video_file_changed")
+        super().__init__(user_message, **kwargs)
 
 
 class UnsupportedContainer(UploadError):

@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_geometry()
         self.refresh()
+        if facts.notes:  # e.g. where the TikTok app's credentials come from
+            self.statusBar().showMessage(" ".join(facts.notes), 30000)
 
     # -- menus -------------------------------------------------------------------------------
 
@@ -396,6 +398,10 @@ class MainWindow(QMainWindow):
 
     def quit_app(self) -> None:
         """Quit for real (File > Quit, the tray's Quit), not just hide the window."""
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Quit without asking anything (SIGTERM, logout): save the layout, end the loop."""
         self._quitting = True
         self.close()
         app = QApplication.instance()

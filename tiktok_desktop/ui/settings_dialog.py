@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zoneinfo
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop.config import (
     DEFAULT_REDIRECT_URI,
+    MAX_GRACE_MINUTES,
     Credentials,
     Settings,
     SettingsStore,
@@ -127,12 +129,14 @@ class SettingsDialog(QDialog):
         self.timezone.setCurrentIndex(max(0, self.timezone.findData(settings.timezone)))
         sform.addRow("Time zone:", self.timezone)
         self.grace = QSpinBox()
-        self.grace.setRange(0, 24 * 60)
+        # The same range the settings file is checked against (config.RULES).
+        self.grace.setRange(0, MAX_GRACE_MINUTES)
         self.grace.setSuffix(" min")
         self.grace.setValue(settings.late_grace_minutes)
         self.grace.setToolTip(
             "If the app was closed at a post's due time, it still posts it this long afterwards; "
-            "later than that the post is marked missed for you to reschedule."
+            "later than that the post is marked missed for you to reschedule. From 0 to "
+            f"{MAX_GRACE_MINUTES} minutes (a day)."
         )
         sform.addRow("Post late for up to:", self.grace)
         self.keep_copy = QCheckBox("Keep a copy of each scheduled video")
@@ -202,19 +206,30 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, "Redirect URI",
                                 f"{exc} Register the same URI in your TikTok app.")
             return
+        candidate = dataclasses.replace(
+            self.settings, client_key=self.client_key.text().strip(), redirect_uri=redirect,
+            timezone=str(self.timezone.currentData() or ""),
+            late_grace_minutes=self.grace.value(), keep_video_copy=self.keep_copy.isChecked(),
+            keep_running_in_tray=self.tray.isChecked())
         secret = self.client_secret.text().strip()
+        # The same rules the settings file is read with: what is refused here could not be
+        # read back at the next start either.
+        problems = candidate.problems()
+        if secret and not secret.isprintable():
+            problems.append("\u201cClient secret\u201d must be the secret as TikTok shows it, "
+                            "without line breaks or control characters.")
+        if problems:
+            QMessageBox.warning(self, "Settings not saved",
+                                "\n\n".join([*problems, "Correct it and save again."]))
+            return
         if secret:
             try:
                 self.vault.set_client_secret(secret)
             except VaultError as exc:
                 QMessageBox.warning(self, "Client secret not saved", str(exc))
                 return
-        self.settings.client_key = self.client_key.text().strip()
-        self.settings.redirect_uri = redirect
-        self.settings.timezone = str(self.timezone.currentData() or "")
-        self.settings.late_grace_minutes = self.grace.value()
-        self.settings.keep_video_copy = self.keep_copy.isChecked()
-        self.settings.keep_running_in_tray = self.tray.isChecked()
+        for f in dataclasses.fields(Settings):
+            setattr(self.settings, f.name, getattr(candidate, f.name))
         if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
             try:
                 autostart.set_enabled(self.autostart.isChecked())

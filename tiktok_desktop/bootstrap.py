@@ -47,7 +47,7 @@ from tiktok_desktop.engine import (
     EngineParts,
     HeadlessRunner,
 )
-from tiktok_desktop.engine.ratelimit import RateLimits
+from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.logging_setup import REDACTOR
@@ -191,7 +191,7 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
     extra = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
     return AccountsService(AccountsRepo(db), token_source(db, vault, oauth, runtime), oauth,
                            api, redirect_uri=redirect_uri, clock=runtime.clock,
-                           avatars=avatars, **extra)
+                           avatars=avatars, ratelog=RateLog(db), **extra)
 
 
 def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
@@ -201,6 +201,7 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
     stop = threading.Event()
     sleeper = runtime.sleeper(stop)
     owner = new_owner()
+    config = config or runtime.engine_config
     return EngineParts(
         posts=PostsRepo(db),
         accounts=AccountsRepo(db),
@@ -211,11 +212,11 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
         uploader=ChunkUploader(http, sleeper=sleeper),
         links=UploadLinks(vault),
         # Budgets live in the database: a restart must not grant a fresh minute.
-        limits=RateLimits(runtime.clock, log=RateLog(db)),
+        limits=RateLimits(runtime.clock, window=WINDOW + config.rate_margin, log=RateLog(db)),
         check_video=library.verify,
         owner=owner, stop=stop, sleeper=sleeper,
         clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
-        grace=grace, config=config or runtime.engine_config, share_base=share_base,
+        grace=grace, config=config, share_base=share_base,
         clients=ClientStatusRepo(db), client_key=oauth.client_key,
     )
 

@@ -17,7 +17,7 @@ from tiktok_desktop.domain.lifecycle import POSTED
 from tiktok_desktop.engine import Engine, HeadlessRunner, NoticeKind
 from tiktok_desktop.engine.ratelimit import Budget, RateLimits, TokenBucket
 from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.services.accounts import AccountsService
+from tiktok_desktop.services.accounts import CREATOR_INFO_BUDGET, AccountsService
 from tiktok_desktop.services.posts import PostsService, ScheduleRefused
 from tiktok_desktop.store import Account, Post, PostsRepo, PostState
 
@@ -330,3 +330,23 @@ def test_a_late_post_is_announced_once_not_at_every_restart(
     notes = [e for e in posts.events(late.id) if e.detail.startswith("Posting ")]
     assert len(notes) == 1
     assert recorder.kinds(late.id) == [NoticeKind.LATE]
+
+
+def test_creator_info_the_window_asks_for_counts_in_the_engines_budget(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
+    accounts: AccountsService,
+) -> None:
+    """TikTok allows 20 creator_info a minute per token, whoever asks: the composer's (and
+    the connect's) count in the budget the engine keeps, so together they stay under it."""
+    assert Budget.CREATOR_INFO.value == CREATOR_INFO_BUDGET
+    account = connect()  # asks once while connecting
+    for _ in range(19):  # the user opens the post form again and again
+        accounts.fresh_creator_info(account.id)
+    post = schedule(account, video)
+    make_engine().run_once()
+    waiting = reread(posts, post)
+    assert waiting.state is PostState.RETRY_WAIT and waiting.attempt_count == 0
+    assert "request limit" in (posts.events(post.id)[-1].detail)
+    assert len(calls_to(sandbox, "/creator_info/query/")) == 20
+    assert not [c for c in sandbox.control.calls() if c.status == 429]

@@ -52,6 +52,11 @@ class EngineConfig:
     # Status requests per minute and token the checks of followed posts leave unused, so a
     # post being published always gets its status read (TikTok allows 30 a minute).
     follow_status_reserve: int = 10
+    # TikTok counts requests in its one-minute window when they arrive; the budget counts them
+    # when they leave. A request spends its place for the window plus this long, so one that
+    # took longer on the way than the next cannot put a 7th init (21st creator_info...) into
+    # TikTok's minute.
+    rate_margin: float = 2.0
     # Token refresh ahead of need: this long before a due post or retry whose time the access
     # token would not outlive (TikTok's access tokens last 2 h), so the post starts on time and
     # a computer that slept through it refreshes on waking. A failed proactive refresh is tried

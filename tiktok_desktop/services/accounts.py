@@ -30,6 +30,7 @@ from tiktok_desktop.services.loopback import (
     LoopbackReceiver,
 )
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
+from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.tiktok import (
     CreatorCannotPost,
     OAuthClient,
@@ -44,6 +45,8 @@ from tiktok_desktop.tiktok.models import CreatorInfo
 log = logging.getLogger(__name__)
 
 NEEDED_SCOPES = ("user.info.basic", "video.publish", "video.upload", "video.list")
+# The engine's name for the creator_info budget in the shared rate log (engine/ratelimit.py).
+CREATOR_INFO_BUDGET = "creator_info"
 OPTIONAL_SCOPES = ("user.info.profile",)
 # What the user loses when they un-tick a scope on TikTok's consent page.
 SCOPE_FEATURES = {
@@ -139,8 +142,10 @@ class AccountsService:
         clock: Callable[[], float] = time.time,
         connect_timeout: float = DEFAULT_TIMEOUT,
         avatars: AvatarCache | None = None,
+        ratelog: RateLog | None = None,
     ) -> None:
         self.repo = repo
+        self.ratelog = ratelog
         self.avatars = avatars
         self.tokens = tokens
         self.oauth = oauth
@@ -210,6 +215,7 @@ class AccountsService:
             user = self.api.user_info(tokens.access_token, _user_fields(granted))
         except TikTokError as exc:
             raise AccountError(f"Connected, but reading the profile failed: {exc}") from None
+        asked_at = self.clock()
         creator = self._creator_info(tokens.access_token, granted)
         existing = self.repo.by_open_id(tokens.open_id)
         # Keyring first: an account row without tokens would look connected but be useless.
@@ -224,6 +230,8 @@ class AccountsService:
             refresh_expires_at=int(tokens.refresh_expires_at),
             creator_info=creator.to_dict() if creator else None,
         )
+        if "video.publish" in granted:
+            self._count_creator_info(account.id, asked_at)
         self._fetch_avatar(account)
         missing = tuple(s for s in NEEDED_SCOPES if s not in granted)
         log.info("account %s %s; granted %s", account.id,
@@ -251,13 +259,17 @@ class AccountsService:
         NeedsReconnect, or another TikTokError.
         """
         try:
-            info = self.api.creator_info(self.access_token(account_id))
+            token = self.access_token(account_id)
+            self._count_creator_info(account_id, self.clock())
+            info = self.api.creator_info(token)
         except TikTokError as exc:
             if not exc.needs_refresh:
                 raise
             # TikTok ended the access token early: refresh once, as the engine would.
             self.refresh(account_id)
-            info = self.api.creator_info(self.access_token(account_id))
+            token = self.access_token(account_id)
+            self._count_creator_info(account_id, self.clock())
+            info = self.api.creator_info(token)
         self.repo.set_creator_info(account_id, info.to_dict())
         return info
 
@@ -283,12 +295,20 @@ class AccountsService:
             raise AccountError(f"Could not read the profile: {exc}") from None
         self.repo.update_profile(account.id, display_name=user.display_name or "",
                                  username=user.username or "", avatar_url=user.avatar_url or "")
+        if "video.publish" in account.granted_scopes:
+            self._count_creator_info(account.id, self.clock())
         creator = self._creator_info(token, account.granted_scopes)
         if creator is not None:
             self.repo.set_creator_info(account.id, creator.to_dict())
         updated = self.get(account_id)
         self._fetch_avatar(updated)
         return updated
+
+    def _count_creator_info(self, account_id: int, at: float) -> None:
+        """TikTok limits creator_info per access token (20 a minute), whoever asks: the engine
+        counts this request in the account's budget too (engine/ratelimit.py)."""
+        if self.ratelog is not None:
+            self.ratelog.record(account_id, CREATOR_INFO_BUDGET, at)
 
     def _fetch_avatar(self, account: Account) -> None:
         # Right after the profile read: TikTok's picture links expire within hours.

@@ -219,12 +219,13 @@ class PostsService:
         return updated
 
     def check_again(self, post_id: int) -> Post:
-        """Ask TikTok once more about a post it did not confirm (status only: a post TikTok
-        may have is never sent again). The engine picks it up at once."""
+        """Ask TikTok once more about a post it did not confirm, or an inbox draft that was not
+        posted in time (status only: a post TikTok may have is never sent again). The engine
+        picks it up at once."""
         self._may(post_id, Action.CHECK_AGAIN)
         updated = self.repo.transition(post_id, PostState.RETRY_WAIT,
                                        "Checking with TikTok again (asked by the user).",
-                                       expect=[PostState.UNCONFIRMED],
+                                       expect=[PostState.UNCONFIRMED, PostState.DRAFT_LAPSED],
                                        retry_state=PostState.PROCESSING,
                                        next_attempt_at=int(self.clock()), attempt_count=0)
         self._changed()

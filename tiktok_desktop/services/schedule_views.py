@@ -15,7 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tiktok_desktop.domain.lifecycle import ATTENTION, DONE, UPCOMING, waits_for_reconnect
+from tiktok_desktop.domain.lifecycle import (
+    ATTENTION,
+    DONE,
+    STATE_TEXT,
+    UPCOMING,
+    waits_for_reconnect,
+)
+from tiktok_desktop.domain.lifecycle import state_text as lifecycle_state_text
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, zone
 from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
@@ -59,21 +66,8 @@ GROUP_STATES: dict[StateGroup, frozenset[PostState]] = {
 }
 
 
-POST_STATE_TEXT = {
-    PostState.DRAFT: "Draft",
-    PostState.SCHEDULED: "Scheduled",
-    PostState.PREPARING: "Preparing",
-    PostState.UPLOADING: "Uploading",
-    PostState.PROCESSING: "Processing on TikTok",
-    PostState.PUBLISHED: "Published",
-    PostState.IN_INBOX: "In TikTok inbox",
-    PostState.UNCONFIRMED: "Not confirmed",
-    PostState.NEEDS_REVIEW: "Needs your review",
-    PostState.NEEDS_RECONNECT: "Needs reconnect",
-    PostState.RETRY_WAIT: "Waiting to retry",
-    PostState.FAILED: "Failed",
-    PostState.MISSED: "Missed",
-}
+# The words are domain.lifecycle's; a post's own words (state_text) may say more.
+POST_STATE_TEXT = STATE_TEXT
 WAITING_FOR_RECONNECT = "Waiting for reconnect"
 
 
@@ -82,7 +76,7 @@ def state_text(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> 
     connected is not "Scheduled" (it would not go out), it waits for the reconnect."""
     if waits_for_reconnect(post, account):
         return WAITING_FOR_RECONNECT
-    return POST_STATE_TEXT[post.state]
+    return lifecycle_state_text(post)
 
 
 def group_of(state: PostState) -> StateGroup:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop.services.accounts import AccountsService, ConnectResult
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, AccountStatus
 from tiktok_desktop.ui.connect_dialog import ConnectDialog
 from tiktok_desktop.ui.models import ROW_ROLE, AccountsModel
@@ -36,8 +37,10 @@ class AccountsPane(QWidget):
     def __init__(self, accounts: AccountsService, model: AccountsModel, view: QTableView,
                  empty: QLabel, runner: TaskRunner, open_url: Callable[[str], bool], *,
                  sandbox: bool, notes: list[str], parent: QWidget | None = None,
-                 posts: PostsService | None = None, zone_name: str = "") -> None:
+                 posts: PostsService | None = None, zone_name: str = "",
+                 standing: Standing | None = None) -> None:
         super().__init__(parent)
+        self.standing = standing
         self.posts = posts
         self.zone_name = zone_name
         self.queue_dialog: QueueDialog | None = None
@@ -64,6 +67,11 @@ class AccountsPane(QWidget):
             layout.addWidget(label)
         layout.addWidget(empty)
         layout.addWidget(view)
+        # The selected account's sign-in end and TikTok's caps (services/standing.py).
+        self.details = QLabel()
+        self.details.setObjectName("accountDetails")
+        self.details.setWordWrap(True)
+        layout.addWidget(self.details)
         # One QAction per command (the window's Accounts menu shows them with their
         # shortcuts); the buttons here trigger the same actions and follow their state.
         self.act_add = self._action("&Add account…", "Ctrl+Shift+A", self.add_account,
@@ -140,7 +148,15 @@ class AccountsPane(QWidget):
         account = proxy.data(rows[0], ROW_ROLE)
         return account if isinstance(account, Account) else None
 
+    def update_details(self) -> None:
+        account = self.selected()
+        text = "" if account is None or self.standing is None \
+            else self.standing.account_summary(account)
+        self.details.setText(text)
+        self.details.setVisible(bool(text))
+
     def _update_buttons(self) -> None:
+        self.update_details()
         account = self.selected()
         self.act_reconnect.setEnabled(account is not None)
         live = account is not None and account.status is AccountStatus.CONNECTED

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tiktok_desktop.domain import audit
 from tiktok_desktop.domain.compose import FormState, PostForm, evaluate
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
@@ -82,6 +83,10 @@ class ComposerDeps:
     queue_times: Callable[[int], list[int]]  # next free slot epochs for an account
     submit: Callable[[NewPost, Post | None], Post]  # stores it; raises ScheduleRefused
     now: Callable[[], float]
+    # (account id, mode, due time, post being edited) -> how full TikTok's cap is, in words.
+    caps_text: Callable[[int, PostMode, int, int | None], str] = lambda *_a: ""
+    # Has TikTok said the TikTok app is unaudited? (then new posts start from what works)
+    unaudited: Callable[[], bool] = lambda: False
 
 
 class Composer(QDialog):
@@ -139,6 +144,17 @@ class Composer(QDialog):
         # One line, always there (empty, "Checking…", "Posting as …"): the form stays put.
         self.creator_line.setFixedHeight(self.fontMetrics().lineSpacing() + 4)
         form.addRow("", self.creator_line)
+        # TikTok's cap around this post's time, and why new posts start as they do while the
+        # TikTok app is unaudited (both worded in services/ and domain/).
+        # Its room is kept whether it says something or not: the form must not jump.
+        self.caps_line = ReservedLabel(2)
+        self.caps_line.setObjectName("capsLine")
+        form.addRow("", self.caps_line)
+        self.audit_line = QLabel()
+        self.audit_line.setObjectName("auditLine")
+        self.audit_line.setWordWrap(True)
+        self.audit_line.setVisible(False)
+        form.addRow("", self.audit_line)
         self.caption = CaptionEdit()
         form.addRow("Caption:", self.caption)
         self.privacy = QComboBox()
@@ -189,6 +205,8 @@ class Composer(QDialog):
         self.modes = QButtonGroup(self)
         self.modes.addButton(self.direct)
         self.modes.addButton(self.inbox)
+        self._mode_chosen = False  # the user clicked a mode: defaults no longer move it
+        self.modes.buttonClicked.connect(lambda _b: setattr(self, "_mode_chosen", True))
         mode_row.addWidget(self.direct)
         mode_row.addWidget(self.inbox)
         mode_row.addStretch(1)
@@ -390,7 +408,28 @@ class Composer(QDialog):
         name = info.nickname or info.username
         self.creator_line.setText(f"Posting as <b>{_html(name)}</b>"
                                   + (f" (@{_html(info.username)})" if info.username else ""))
+        self._apply_audit_defaults(info)
         self._update()
+
+    def _apply_audit_defaults(self, info: CreatorInfo) -> None:
+        """While TikTok treats the TikTok app as unaudited, a new post starts from what TikTok
+        takes from it ("Only me" on a private account, the inbox otherwise), said in one
+        sentence; the user may still choose otherwise."""
+        account = self.selected_account()
+        if account is None or not self.deps.unaudited():
+            self.audit_line.setVisible(False)
+            return
+        advice = audit.advice(info.privacy_level_options, account.granted_scopes)
+        self.audit_line.setText(advice.sentence)
+        self.audit_line.setVisible(True)
+        if self.editing is not None:
+            return  # an existing post keeps what the user chose
+        if advice.privacy and self.privacy.currentIndex() < 0:
+            self._wanted_privacy = advice.privacy  # taken when the choices are filled in
+        if not self._mode_chosen:
+            button = self.inbox if advice.mode is PostMode.INBOX else self.direct
+            if button.isEnabled():
+                button.setChecked(True)
 
     def _creator_failed(self, account_id: int, exc: BaseException) -> None:
         if account_id != self._creator_for:
@@ -463,7 +502,19 @@ class Composer(QDialog):
         self.problems.set_items(problems)
         self.publish.setEnabled(not problems)
         self.publish.setToolTip(problems[0] if problems else "")
+        self._update_caps(self.selected_account(), form.mode, when_problem is None)
         self.publish.setText(PUBLISH_TEXT[direct][self._when()])
+
+    def _update_caps(self, account: Account | None, mode: PostMode, time_ok: bool) -> None:
+        text = ""
+        if account is not None and time_ok:
+            try:
+                at = self.due_at()
+            except (ScheduleError, IndexError):
+                at = int(self.deps.now())
+            text = self.deps.caps_text(account.id, mode, at,
+                                       self.editing.id if self.editing else None)
+        self.caps_line.set_items([text])
 
     def _sync_privacy(self, state: FormState) -> bool:
         """Offer the state's privacy choices; True when the chosen value changed."""

@@ -37,6 +37,7 @@ from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
@@ -114,10 +115,11 @@ class MainWindow(QMainWindow):
                  avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
                  parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
-                 engine: EngineWorker | None = None) -> None:
+                 engine: EngineWorker | None = None, standing: Standing | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
+        self.standing = standing
         self.prefs = prefs
         self.facts = facts
         self.engine = engine
@@ -142,7 +144,8 @@ class MainWindow(QMainWindow):
         self.accounts_pane = AccountsPane(
             accounts, self.accounts_model, accounts_view, empty,
             self.runner, open_url or _open_in_browser, sandbox=facts.sandbox,
-            notes=facts.notes, posts=posts, zone_name=prefs.settings.timezone)
+            notes=facts.notes, posts=posts, zone_name=prefs.settings.timezone,
+            standing=standing)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.zone_name = prefs.settings.timezone or system_zone_name()
@@ -238,8 +241,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         prefs = self.prefs
         SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
-                       tester=prefs.tester, runner=self.runner,
-                       sandbox=self.facts.sandbox).exec()
+                       tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
+                       audit_note=self.standing.settings_note() if self.standing else "").exec()
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
         self.accounts_pane.zone_name = self.zone_name  # queue times follow it too
@@ -271,7 +274,7 @@ class MainWindow(QMainWindow):
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""
         self._update_status()
         self._update_tray()
-
+        self.accounts_pane.update_details()  # the selected account's caps moved
     def _update_tray(self) -> None:
         soon = self.posts.next_scheduled()
         if soon is not None:
@@ -329,7 +332,7 @@ class MainWindow(QMainWindow):
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name)
+                         self.zone_name, self.standing)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 
 from tiktok_desktop.services.accounts import NEEDED_SCOPES, SCOPE_FEATURES
 from tiktok_desktop.services.posts import video_name
-from tiktok_desktop.services.schedule_views import POST_STATE_TEXT
+from tiktok_desktop.services.schedule_views import state_text
 from tiktok_desktop.store import Account, AccountStatus, Post
 from tiktok_desktop.ui.tones import Tone, tone_colour
 
@@ -250,6 +250,6 @@ class PostsModel(RowsModel[Post]):
             Column[Post]("Video", video_name, tooltip=lambda p: p.video_path),
             Column[Post]("Caption", lambda p: _first_line(p.caption), tooltip=lambda p: p.caption),
             Column[Post]("Privacy", lambda p: PRIVACY_TEXT.get(p.privacy_level or "", "")),
-            Column[Post]("State", lambda p: POST_STATE_TEXT[p.state],
+            Column[Post]("State", state_text,
                          tooltip=lambda p: p.last_error_message or ""),
         )

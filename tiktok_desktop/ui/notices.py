@@ -25,6 +25,7 @@ SHOWN_LINES = 3  # messages quoted in a gathered one; the rest is counted
 TITLES = {
     NoticeKind.PUBLISHED: "Posted to TikTok",
     NoticeKind.IN_INBOX: "Sent to the TikTok inbox",
+    NoticeKind.NOT_POSTED: "Not posted from the TikTok inbox",
     NoticeKind.FAILED: "A post failed",
     NoticeKind.UNCONFIRMED: "Check TikTok",
     NoticeKind.NEEDS_RECONNECT: "Reconnect an account",
@@ -36,6 +37,7 @@ TITLES = {
 DONE_WORDS = {
     NoticeKind.PUBLISHED: "published",
     NoticeKind.IN_INBOX: "sent to the inbox",
+    NoticeKind.NOT_POSTED: "not posted from the inbox",
     NoticeKind.FAILED: "failed",
     NoticeKind.UNCONFIRMED: "to check on TikTok",
     NoticeKind.NEEDS_RECONNECT: "waiting for a reconnect",
@@ -44,7 +46,7 @@ DONE_WORDS = {
     NoticeKind.LATE: "posting late",
 }
 BAD = frozenset({NoticeKind.FAILED, NoticeKind.NEEDS_RECONNECT, NoticeKind.NEEDS_REVIEW,
-                 NoticeKind.MISSED, NoticeKind.UNCONFIRMED})
+                 NoticeKind.MISSED, NoticeKind.UNCONFIRMED, NoticeKind.NOT_POSTED})
 
 
 def summary(notices: list[Notice]) -> tuple[str, str, str]:

@@ -60,7 +60,9 @@ STATE_COLOURS: dict[PostState, str] = {
     PostState.PROCESSING: "#d79b00",
     PostState.RETRY_WAIT: "#d79b00",
     PostState.PUBLISHED: "#2e9d5b",
+    PostState.IN_REVIEW: "#6cb38a",  # published; a lighter green until TikTok's review is done
     PostState.IN_INBOX: "#2a9d8f",
+    PostState.DRAFT_LAPSED: "#e76f51",
     PostState.UNCONFIRMED: "#e76f51",
     PostState.NEEDS_REVIEW: "#e76f51",
     PostState.NEEDS_RECONNECT: "#e76f51",

@@ -57,7 +57,7 @@ class SettingsDialog(QDialog):
     def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
                  credentials: Credentials, parent: QWidget | None = None, *,
                  tester: Tester | None = None, runner: TaskRunner | None = None,
-                 sandbox: bool = False) -> None:
+                 sandbox: bool = False, audit_note: str = "") -> None:
         super().__init__(parent)
         self.tester = tester
         self.runner = runner
@@ -117,6 +117,12 @@ class SettingsDialog(QDialog):
         self.test_result.setWordWrap(True)
         self.test_result.setVisible(False)
         form.addRow("", self.test_result)
+        # What TikTok said about this app (services.standing.Standing.settings_note).
+        self.audit_note = QLabel(audit_note)
+        self.audit_note.setObjectName("auditNote")
+        self.audit_note.setWordWrap(True)
+        self.audit_note.setVisible(bool(audit_note))
+        form.addRow("", self.audit_note)
         layout.addWidget(app_box)
 
         sched_box = QGroupBox("Scheduling")

@@ -140,8 +140,8 @@ def test_an_unaudited_app_is_said_and_new_posts_start_from_what_works(
     assert composer.direct.isChecked()
     assert composer.privacy.currentData() == "SELF_ONLY"
     assert "“Only me” on a private account" in composer.audit_line.text()
-    assert " ".join(composer.caps_line.items()) == ("This account has no other posts in the 24 hours up "
-                                         "to this one; TikTok allows about 15.")
+    assert composer.caps_line.items() == ["This account has no other posts in the 24 hours "
+                                          "up to this one; TikTok allows about 15."]
     assert composer.publish.isEnabled()  # what it starts from can be sent as it is
     # The user's own choice stands: a click on a mode is not undone by a later default.
     composer.inbox.click()

@@ -211,6 +211,29 @@ def test_dropping_real_files_opens_a_composer_per_video(
     assert "Not added: notes.txt" in window.statusBar().currentMessage()
 
 
+def test_a_video_is_known_by_its_content_not_its_name(
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, tmp_path: Path) -> None:
+    """Issue 14: an MP4 exported without an extension (or named .txt) is a video; a text file
+    is not, whatever its name says, and the probe explains a fake .mp4."""
+    bare = videos.copy_to(tmp_path, "export")
+    odd = videos.copy_to(tmp_path, "clip.txt")
+    fake = tmp_path / "fake.mp4"
+    fake.write_text("not a video at all")
+    (tmp_path / "notes.txt").write_text("hello")
+    with qtbot.waitSignal(window.videos_opened) as blocker:
+        window.open_videos([str(bare), str(odd), str(fake), str(tmp_path / "notes.txt")])
+    assert blocker.args == [[str(bare), str(odd), str(fake)]]
+    assert "Not added: notes.txt." in window.statusBar().currentMessage()
+    by_path = {c.video_path: c for c in window.composers}
+    for path in (bare, odd):
+        c = by_path[str(path)]
+        qtbot.waitUntil(lambda c=c: c.video is not None or c.video_error is not None)
+        assert c.video is not None and not c.video.problems
+    c = by_path[str(fake)]
+    qtbot.waitUntil(lambda: c.video is not None or c.video_error is not None)
+    assert c.video is None and c.video_error
+
+
 def test_dropping_a_folder_takes_the_videos_in_it(
         qtbot: QtBot, window: MainWindow, videos: VideoFactory, tmp_path: Path) -> None:
     folder = tmp_path / "batch"

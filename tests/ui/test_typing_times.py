@@ -113,3 +113,23 @@ def test_the_hour_of_a_queue_time_takes_typing(qtbot: QtBot, graph: AppGraph,
     type_text(qtbot, "7")
     assert row.slot() == Slot(0, 7 * 60 + 45)
     assert ", 07:45 " in dialog.preview.text()  # the preview follows what was typed
+
+
+def test_reschedule_to_a_skipped_day_already_over_says_it_has_passed(qtbot: QtBot) -> None:
+    """Issue 14: Samoa skipped 30 Dec 2011. Before, the dialog offered "Pick 10:00 on Sat 31
+    Dec 2011", a moment long gone, and never said so; nothing may be applied."""
+    from tests.helpers.posts import make_post
+    from tiktok_desktop.ui.schedule_dialogs import RescheduleDialog
+
+    applied: list[int] = []
+    post = make_post(due_at=None, due_tz="Pacific/Apia")
+    dialog = RescheduleDialog(post, "UTC", lambda epoch, _zone: applied.append(epoch) or post,
+                              clock=lambda: dt.datetime(2026, 12, 4, 12, 0,
+                                                        tzinfo=dt.UTC).timestamp())
+    qtbot.addWidget(dialog)
+    dialog.set_wall_time(dt.datetime(2011, 12, 30, 10, 0))
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted and applied == []
+    assert dialog.error.text() == (
+        "10:00 does not exist on Fri 30 Dec 2011 in Pacific/Apia (the clocks skip that whole "
+        "day), and that time has already passed: pick a later time, or choose Post now.")

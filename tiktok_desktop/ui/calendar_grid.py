@@ -123,7 +123,7 @@ class CalendarState:
         """The instant of a wall-clock slot in the shown zone, with a note for an ambiguous
         one; ScheduleError (in plain words) for a time the clocks skip."""
         wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
-        resolved = resolve_local(wall, self.zone_name)
+        resolved = resolve_local(wall, self.zone_name, now=self.now())
         return resolved.epoch, resolved.note
 
     def files_minute(self, day: dt.date) -> int:

@@ -555,7 +555,9 @@ class Composer(QDialog):
         when = self._when()
         if when == AT:
             try:
-                resolved = resolve_local(self.at_edit.wall(), self.zone_name)
+                # With now: a skipped time on a day already over says so (Samoa, 2011).
+                resolved = resolve_local(self.at_edit.wall(), self.zone_name,
+                                         now=self.deps.now())
             except ScheduleError as exc:
                 return str(exc)
             notes.extend((resolved.note, self._other_zone(resolved.epoch)))

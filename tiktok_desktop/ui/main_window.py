@@ -104,6 +104,16 @@ def _expand_folders(paths: list[str]) -> list[str]:
     return out
 
 
+def _is_video(path: str) -> bool:
+    """Worth a composer: named like a video (its probe then says anything wrong with it), or,
+    whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return True
+    from tiktok_desktop.services.media import accepted_container  # PyAV: not before it is needed
+
+    return accepted_container(path)
+
+
 def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
@@ -305,7 +315,7 @@ class MainWindow(QMainWindow):
         """Bring the window forward and take the videos from a drop or a second launch."""
         self.show_and_raise()
         paths = _expand_folders(paths)
-        videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+        videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
         if videos:
             log.info("received %d video(s)", len(videos))
@@ -373,7 +383,7 @@ class MainWindow(QMainWindow):
     def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
         """Files or folders dropped on the schedule (on a calendar slot: with its time)."""
         paths = _expand_folders(paths)  # a folder's videos keep the slot's time too
-        videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+        videos = [p for p in paths if _is_video(p)]
         if len(videos) < len(paths):
             self.open_videos([p for p in paths if p not in videos])  # says what was refused
         self.compose_many(videos, due_at)

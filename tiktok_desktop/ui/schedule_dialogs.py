@@ -42,6 +42,7 @@ class RescheduleDialog(QDialog):
         self.post = post
         self.zone_name = post.due_tz or zone_name
         self.apply = apply
+        self.clock = clock
         self.result_post: Post | None = None
         self.note = ""
         self.setWindowTitle(f"Reschedule {video_name(post)}")
@@ -80,7 +81,7 @@ class RescheduleDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            resolved = resolve_local(self.wall_time(), self.zone_name)
+            resolved = resolve_local(self.wall_time(), self.zone_name, now=self.clock())
             self.result_post = self.apply(resolved.epoch, resolved.zone)
         except ScheduleError as exc:
             self._show_error(str(exc))

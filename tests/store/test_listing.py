@@ -324,7 +324,7 @@ def test_without_fts5_the_search_scans_and_says_so(tmp_path: Path,
 
 def test_migration_fills_the_listing_columns_counts_and_index(tmp_path: Path) -> None:
     path = tmp_path / "t.sqlite3"
-    old = Database.open(path, migrations=MIGRATIONS[:4], clock=FakeClock(T0))
+    old = Database.open(path, migrations=MIGRATIONS[:5], clock=FakeClock(T0))
     acct = AccountsRepo(old).upsert_connected(
         open_id="o", display_name="A", username="", avatar_url="", granted_scopes=[],
         access_expires_at=None, refresh_expires_at=None).id

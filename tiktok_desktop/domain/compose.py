@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tiktok_desktop.domain.words import count
 from tiktok_desktop.store import PostMode
 from tiktok_desktop.tiktok import CreatorInfo
 
@@ -196,7 +197,7 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
         problems.append("The caption contains a broken character (half of an emoji?). "
                         "Delete it and type it again.")
     elif units > MAX_CAPTION_UNITS:
-        problems.append(f"The caption is {units - MAX_CAPTION_UNITS} characters too long "
+        problems.append(f"The caption is {count(units - MAX_CAPTION_UNITS, 'character')} too long "
                         f"(TikTok counts {units} of {MAX_CAPTION_UNITS}).")
     if direct and not direct_allowed:
         problems.append("This account did not allow direct posting: reconnect it and keep "

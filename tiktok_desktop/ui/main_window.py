@@ -109,7 +109,8 @@ def _is_video(path: str) -> bool:
     whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return True
-    from tiktok_desktop.services.media import accepted_container  # PyAV: not before it is needed
+    # PyAV is imported when first needed, not at start-up.
+    from tiktok_desktop.services.media import accepted_container  # noqa: PLC0415
 
     return accepted_container(path)
 

@@ -265,6 +265,17 @@ class AppGraph:
             return f"the sandbox at {self.mode.sandbox_url}"
         return "TikTok"
 
+    def service_args(self) -> list[str]:
+        """``tiktok-desktop run`` arguments for a background service that posts to the same
+        TikTok as this app: none when it would decide the same by itself (credentials set:
+        TikTok; none: the sandbox), so a service installed for the sandbox moves to TikTok
+        with the app once credentials are added."""
+        if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
+            return ["--sandbox-url", self.mode.sandbox_url]
+        if self.mode.kind is ModeKind.SANDBOX and self.mode.credentials.configured:
+            return ["--sandbox"]  # chosen although TikTok is configured
+        return []
+
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
         return _credentials(self.settings, self.app_vault)

@@ -146,3 +146,19 @@ def test_the_quit_question(qtbot: QtBot, world: Scene, palette: str, shots: Path
     _save(box, shots, f"quit-question-{palette}")
     box.reject()
     assert not window._quitting
+
+
+def test_settings_with_the_background_service(qtbot: QtBot, world: Scene, palette: str,
+                                              shots: Path) -> None:
+    """Issue 17: the service's toggle, its state, Show log and the wake-timer sentence, whole."""
+    dialog = world.window.settings_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.service_box
+    assert box is not None
+    qtbot.waitUntil(box.toggle.isEnabled)  # the service manager answered
+    _save(dialog, shots, f"settings-{palette}")
+    for label in (box.state_line, box.wake_line):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    assert dialog.geometry().height() <= dialog.screen().availableGeometry().height()

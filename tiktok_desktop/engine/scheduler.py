@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tiktok_desktop.credentials import AccountError, NeedsReconnect, VaultError
 from tiktok_desktop.domain.lifecycle import FOLLOWED
-from tiktok_desktop.engine.clockjump import ClockJumpDetector
+from tiktok_desktop.system.clockjump import ClockJumpDetector
 from tiktok_desktop.engine.ledger import human_duration as duration
 from tiktok_desktop.engine.ledger import snippet
 from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind, Reporter

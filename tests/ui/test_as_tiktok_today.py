@@ -57,11 +57,12 @@ def open_ready(qtbot: QtBot, window: MainWindow, path: Path) -> Composer:
     return composer
 
 
-def state_cell(window: MainWindow, row: int = 0) -> str:
+def state_cell(window: MainWindow, row: int = 0,
+               role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> str:
     model = window.schedule_pane.model
     column = next(c for c in range(model.columnCount())
                   if model.headerData(c, Qt.Orientation.Horizontal) == "State")
-    return str(model.data(model.index(row, column)))
+    return str(model.data(model.index(row, column), role))
 
 
 def test_a_public_post_shows_its_review_then_its_link(qtbot: QtBot, videos: VideoFactory) -> None:
@@ -85,7 +86,9 @@ def test_a_public_post_shows_its_review_then_its_link(qtbot: QtBot, videos: Vide
         pane = win.schedule_pane
         qtbot.waitUntil(lambda: pane.model.rowCount() == 1
                         and pane.model.post(0).state is PostState.IN_REVIEW)
-        assert state_cell(win) == "Published, waiting for TikTok's review"
+        assert state_cell(win) == "In TikTok's review"  # a few words; the sentence on hover
+        assert state_cell(win, role=Qt.ItemDataRole.ToolTipRole) == \
+            "Published, waiting for TikTok's review"
         post = pane.model.post(0)
         pane.select_post(post.id)
         assert not pane.actions.act_open.isEnabled()

@@ -39,6 +39,7 @@ from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, Post, PostState
+from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.composer import Composer
@@ -50,6 +51,7 @@ from tiktok_desktop.ui.notices import NoticeGatherer
 from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
+from tiktok_desktop.ui.service_box import ServiceWatch
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
@@ -110,7 +112,8 @@ def _is_video(path: str) -> bool:
     whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return True
-    from tiktok_desktop.services.media import accepted_container  # PyAV: not before it is needed
+    # PyAV is imported when first needed, not at start-up.
+    from tiktok_desktop.services.media import accepted_container  # noqa: PLC0415
 
     return accepted_container(path)
 
@@ -185,6 +188,14 @@ class MainWindow(QMainWindow):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.statusBar().addPermanentWidget(self.summary)
+        # The background service, while installed: running? what it last did?
+        self.service_watch: ServiceWatch | None = None
+        if prefs.system is not None:
+            service_line = QLabel()
+            service_line.setObjectName("serviceLine")
+            self.statusBar().addPermanentWidget(service_line)
+            self.service_watch = ServiceWatch(prefs.system.service, self.runner, service_line,
+                                              self)
         self.composers: list[Composer] = []
         self._quitting = False
         self.quit_question: QMessageBox | None = None  # the last one asked (tests look at it)
@@ -255,13 +266,23 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.act_about)
 
     def open_settings(self) -> None:
+        self.settings_dialog().exec()
         prefs = self.prefs
-        SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
-                       tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
-                       audit_note=self.standing.settings_note() if self.standing else "").exec()
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
         self.accounts_pane.zone_name = self.zone_name  # queue times follow it too
+
+    def settings_dialog(self) -> SettingsDialog:
+        """Settings, not shown yet; what it does to the background service shows here too."""
+        prefs = self.prefs
+        dialog = SettingsDialog(
+            prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
+            tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
+            audit_note=self.standing.settings_note() if self.standing else "",
+            system=prefs.system, service_args=prefs.service_args)
+        if dialog.service_box is not None and self.service_watch is not None:
+            dialog.service_box.changed.connect(self.service_watch.show)
+        return dialog
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))
@@ -476,11 +497,13 @@ class MainWindow(QMainWindow):
     def _ask_before_quitting(self) -> bool:
         """Show the quit question if quitting would leave posts unsent; True if shown."""
         due = self.posts_to_come()
-        if not due:
-            return False
+        watch = self.service_watch
+        if not due or (watch is not None and watch.running):
+            return False  # nothing to send, or the background service sends it
         soon = self.posts.next_scheduled()
         next_due = describe(soon.due_at, soon.due_tz) if soon and soon.due_at else "soon"
-        box, choices = quit_box(self, due, next_due, tray=self.tray.available)
+        offer = watch is not None and watch.status is not None and not watch.status.installed
+        box, choices = quit_box(self, due, next_due, tray=self.tray.available, service=offer)
         box.finished.connect(lambda _r: self._quit_answered(choices.get(box.clickedButton(),
                                                                         QuitChoice.CANCEL)))
         self.quit_question = box
@@ -493,6 +516,26 @@ class MainWindow(QMainWindow):
             self.shutdown()
         elif choice is QuitChoice.KEEP_IN_TRAY:
             self.hide()  # the app keeps running (and posting) in the tray
+        elif choice is QuitChoice.INSTALL_SERVICE and self.prefs.system is not None:
+            self.statusBar().showMessage("Installing the background service…")
+            service, args = self.prefs.system.service, list(self.prefs.service_args)
+            self.runner.submit(lambda: service.install(args), self._service_installed,
+                               self._service_refused)
+
+    def _service_installed(self, status: ServiceStatus) -> None:
+        if self.service_watch is not None:
+            self.service_watch.show(status)
+        if status.running:
+            log.info("background service installed and running: quitting")
+            self.shutdown()
+        else:
+            self._service_refused(ServiceError(status.summary()))
+
+    def _service_refused(self, exc: BaseException) -> None:
+        """Installing failed: stay open (the posts still need this app) and say why."""
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Background service not installed",
+                            f"{exc}\n\nTikTok Desktop stays open so your posts still go out.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         s = self.prefs.settings

@@ -40,6 +40,7 @@ from tiktok_desktop.services.schedule_views import (
     PostFilter,
     event_detail,
     file_name,
+    state_label,
     state_text,
 )
 from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
@@ -265,7 +266,7 @@ class ScheduleModel(PostsModel):
         base = list(self.columns)
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
-        base[-1] = Column[Post]("State", self._state_text, tooltip=base[-1].tooltip)
+        base[-1] = Column[Post]("State", self._state_text, tooltip=self._state_tooltip)
         base[1] = Column[Post]("Account", lambda p: short_name(self._label(p.account_id)),
                                tooltip=lambda p: self._label(p.account_id))
         self.columns = (
@@ -288,7 +289,14 @@ class ScheduleModel(PostsModel):
         return self._statuses.get(account_id, AccountStatus.CONNECTED)
 
     def _state_text(self, p: Post) -> str:
-        return state_text(p, self.account_status(p.account_id))
+        return state_label(p, self.account_status(p.account_id))
+
+    def _state_tooltip(self, p: Post) -> str:
+        """The state in a whole sentence, then what went wrong, if anything."""
+        lines = [state_text(p, self.account_status(p.account_id))]
+        if p.last_error_message:
+            lines.append(p.last_error_message)
+        return "\n".join(lines)
 
     def _due_text(self, p: Post) -> str:
         if p.due_at is None:

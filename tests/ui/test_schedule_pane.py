@@ -3,7 +3,6 @@ PostsService on a real SQLite file), the empty state, thumbnails, and a 100k-row
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from tests.helpers import many_posts
 from tests.helpers.videos import VideoFactory
 from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
 from tiktok_desktop.bootstrap import AppGraph
@@ -425,12 +425,14 @@ def test_thumbnails_load_off_the_gui_thread(qtbot: QtBot, world: World, runner: 
 def test_a_100k_post_model_passes_modeltester(qtmodeltester: ModelTester, world: World) -> None:
     template = world.post(berlin(2027, 3, 25, 9, 0))
     start = berlin(2027, 1, 1, 0, 0)
-    rows = [dataclasses.replace(template, id=i, due_at=start + i * 300,
-                                account_id=world.studio.id if i % 3 else world.mia.id)
-            for i in range(100_000)]
-    model = ScheduleModel(clock=world.clock)
+    many_posts.insert(world.graph.db, [
+        many_posts.Spec(world.studio.id if i % 3 else world.mia.id, template.video_path, {},
+                        template.caption, template.privacy_level, start + i * 300,
+                        PostState.SCHEDULED)
+        for i in range(1, 100_000)], int(world.clock()))
+    model = ScheduleModel(world.service, clock=world.clock)
     model.set_zone(BERLIN)
-    model.set_posts(rows, world.labels,
+    model.set_posts(None, world.labels,
                     sort_by=(ScheduleModel.ACCOUNT, Qt.SortOrder.DescendingOrder))
     # Qt's C++ tester (a Python one would take minutes); its findings are Qt warnings, which
     # fail the test (qt_log_level_fail). It stays attached: later changes are checked too.
@@ -438,5 +440,12 @@ def test_a_100k_post_model_passes_modeltester(qtmodeltester: ModelTester, world:
     assert model.rowCount() == 100_000
     assert model.post(0).account_id == world.studio.id  # "Studio North" sorts after "Mia"
     assert model.index(0, ScheduleModel.DUE).data() == "Fri 01 Jan, 00:05"  # this year
-    model.put(dataclasses.replace(rows[5], caption="changed"))  # one row, not a reset
-    assert model.index(model.row_of(5), ScheduleModel.CAPTION).data() == "changed"  # type: ignore[arg-type]
+    fifth = model.post(3)  # Studio's rows: 00:05, 00:10, 00:20, 00:25 ...
+    changed = world.repo.transition(fifth.id, PostState.SCHEDULED, "test", caption="changed")
+    moves: list[str] = []
+    model.layoutChanged.connect(lambda: moves.append("layout"))
+    model.modelReset.connect(lambda: moves.append("reset"))
+    model.put(changed)  # one row, not a reset
+    assert moves == []
+    assert model.index(model.row_of(fifth.id), ScheduleModel.CAPTION).data() == "changed"  # type: ignore[arg-type]
+

@@ -25,7 +25,9 @@ from tiktok_desktop.store import (
     PostsRepo,
     PostState,
     StoreError,
+    listing,
 )
+from tiktok_desktop.store.listing import Cell, Order, PostList, Where
 from tiktok_desktop.store.queue import QueueRepo, Slot
 from tiktok_desktop.store.watch import DataVersion
 
@@ -85,6 +87,26 @@ class PostsService:
 
     def counts(self) -> dict[PostState, int]:
         return self.repo.count_by_state()
+
+    # The schedule's views read only what they show (issue 16): store/listing.py.
+
+    def listing(self, where: Where = Where(), order: Order = Order(), *,  # noqa: B008
+                cells: dict[Cell, int] | None = None) -> PostList:
+        """The posts ``where`` selects in ``order``, read a stretch at a time."""
+        return PostList(self.repo.db, where, order, cells=cells)
+
+    def cells(self) -> dict[Cell, int]:
+        """Posts per (account, state, privacy): every count the views show, in a few rows."""
+        return listing.cell_counts(self.repo.db)
+
+    def due_between(self, start: int, end: int, where: Where = Where(),  # noqa: B008
+                    limit: int | None = None) -> list[Post]:
+        """Posts due in [start, end) that ``where`` selects, soonest first."""
+        return listing.in_range(self.repo.db, start, end, where, limit)
+
+    def undated(self, where: Where = Where(), limit: int = 500) -> list[Post]:  # noqa: B008
+        """Posts without a due time that ``where`` selects, by id (at most ``limit``)."""
+        return listing.undated(self.repo.db, where, limit)
 
     def watch(self) -> DataVersion:
         """Something to ask whether anyone (another process, the engine) committed to the

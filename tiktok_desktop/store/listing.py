@@ -31,7 +31,7 @@ from tiktok_desktop.store.post_keys import BIG_DUE, display_name, listing_keys
 from tiktok_desktop.store.posts import _row_to_post
 
 __all__ = ["PAGE", "Cell", "Order", "PostList", "SortKey", "Where", "cell_counts",
-           "count_in_range", "in_range"]
+           "count_in_range", "in_range", "undated"]
 
 PAGE = 64  # rows read at a time
 KEEP_PAGES = 32  # pages kept (a few screens each way)
@@ -443,6 +443,33 @@ class PostList:
         index = row - (row // PAGE) * PAGE
         return page.posts[index] if page is not None and index < len(page.posts) else None
 
+    def cached_rows(self) -> list[int]:
+        """The rows read so far (no query)."""
+        if self._loaded is not None:
+            return list(range(len(self._loaded.posts)))
+        return [number * PAGE + i for number, page in self._pages.items()
+                for i in range(len(page.posts))]
+
+    def find_cached(self, post_id: int) -> int | None:
+        """The row of a post already read (no query); None if it has not been read."""
+        if self._loaded is not None:
+            return next((i for i, p in enumerate(self._loaded.posts) if p.id == post_id), None)
+        for number, page in self._pages.items():
+            for i, p in enumerate(page.posts):
+                if p.id == post_id:
+                    return number * PAGE + i
+        return None
+
+    def replace(self, row: int, post: Post) -> None:
+        """A newer copy of the post read at ``row`` whose place in the list is unchanged
+        (the caller checked with key_of): the row shows it without a query."""
+        if self._loaded is not None:
+            self._loaded.posts[row] = post
+            return
+        page = self._pages.get(row // PAGE)
+        if page is not None:
+            page.posts[row - (row // PAGE) * PAGE] = post
+
     def _page(self, number: int) -> _Rows:
         page = self._pages.get(number)
         if page is not None:
@@ -578,3 +605,11 @@ def count_in_range(db: Database, start: int, end: int,
     """How many posts ``where`` selects are due in [start, end) (an index walk)."""
     arms, args = _range_arms(where, start, min(end, BIG_DUE))
     return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms})", args).fetchone()[0])  # noqa: S608
+
+
+def undated(db: Database, where: Where = Where(), limit: int = 500) -> list[Post]:
+    """Posts without a due time (their due_key is BIG_DUE) that ``where`` selects, by id."""
+    arms, args = _range_arms(where, BIG_DUE, BIG_DUE + 1)
+    sql = f"SELECT id FROM ({arms}) ORDER BY due_key, id LIMIT ?"  # noqa: S608
+    ids = [int(r[0]) for r in db.conn().execute(sql, [*args, limit]).fetchall()]
+    return _fetch_posts(db, ids)

@@ -43,7 +43,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
 from tiktok_desktop.domain.lifecycle import Action, why_not
-from tiktok_desktop.services.posts import video_name
+from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
 from tiktok_desktop.services.schedule_views import (
     DueIndex,
@@ -76,12 +76,39 @@ def read_post_mime(mime: QMimeData) -> tuple[int, int] | None:
         return None
 
 
+class StoredDueIndex:
+    """DueIndex's questions answered by the database (issue 16): a week or a month reads
+    only its own range (an index walk), kept until the next change."""
+
+    def __init__(self, posts: PostsService) -> None:
+        self.posts = posts
+        self._ranges: dict[tuple[int, int], list[Post]] = {}
+
+    def get(self, post_id: int) -> Post | None:
+        post = self.posts.get(post_id)
+        return post if post is not None and post.due_at is not None else None
+
+    def between(self, start: int, end: int) -> Iterable[Post]:
+        found = self._ranges.get((start, end))
+        if found is None:
+            if len(self._ranges) > 64:  # a few screens of weeks and months
+                self._ranges.clear()
+            found = self._ranges[start, end] = self.posts.due_between(start, end)
+        return iter(found)
+
+    def put(self, post: Post) -> None:
+        self._ranges.clear()
+
+    def remove(self, post_id: int) -> None:
+        self._ranges.clear()
+
+
 class CalendarState:
     """The posts, filter, zone and shown date both views read (one copy, shared)."""
 
     def __init__(self, zone_name: str = "", clock: Callable[[], float] = time.time,
                  first_weekday: int = 0) -> None:
-        self.index = DueIndex()
+        self.index: DueIndex | StoredDueIndex = DueIndex()
         self.labels: dict[int, str] = {}
         self.statuses: dict[int, AccountStatus] = {}  # an account left out is connected
         self.filter = PostFilter()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
@@ -39,6 +40,7 @@ from tiktok_desktop.ui.calendar_grid import (
     CalendarGrid,
     CalendarState,
     Hit,
+    StoredDueIndex,
     chip_caption,
     paint_post,
 )
@@ -285,6 +287,7 @@ class WeekView(CalendarGrid):
         p.end()
 
 
+DRAFTS_SHOWN = 1000  # posts without a time listed beside the calendar (the oldest first)
 Mode = Literal["week", "month"]
 
 
@@ -302,6 +305,7 @@ class CalendarView(QWidget):
                  first_weekday: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = CalendarState(zone_name, clock, first_weekday)
+        self.source: PostsService | None = None  # set_source: read from the database
         self.week = WeekView(self.state)
         self.week.setAccessibleName("Week of posts")
         self.month = MonthView(self.state)
@@ -375,11 +379,29 @@ class CalendarView(QWidget):
         self._invalidate()
         self.drafts.refresh()
 
+    def set_source(self, posts: PostsService, account_labels: dict[int, str],
+                   statuses: dict[int, AccountStatus] | None = None) -> None:
+        """Show the posts as the database has them: each week or month reads its own range
+        (no copy of every post); the drafts beside it are read up to DRAFTS_SHOWN."""
+        self.state.index = StoredDueIndex(posts)
+        self.source = posts
+        self.state.labels = dict(account_labels)
+        self.state.statuses = dict(statuses or {})
+        self._read_drafts()
+        if self.state.selected is not None and self.state.post(self.state.selected) is None:
+            self.state.selected = None
+        self._invalidate()
+        self.drafts.refresh()
+
+    def _read_drafts(self) -> None:
+        if self.source is not None:
+            self.state.drafts = {p.id: p for p in self.source.undated(limit=DRAFTS_SHOWN)}
+
     def put_post(self, post: Post) -> None:
         """One post changed (moved, unscheduled, ...): redraw without rebuilding the index."""
         self.state.index.put(post)
         had = post.id in self.state.drafts
-        if post.due_at is None:
+        if post.due_at is None and (self.source is None or len(self.state.drafts) < DRAFTS_SHOWN):
             self.state.drafts[post.id] = post
         else:
             self.state.drafts.pop(post.id, None)

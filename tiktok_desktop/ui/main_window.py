@@ -303,8 +303,8 @@ class MainWindow(QMainWindow):
         self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
         self.pictures.update(accounts)
-        posts = self.posts.list_posts()
-        self.schedule_pane.set_posts(posts, self._account_labels,
+        # The schedule reads only the posts it shows (issue 16).
+        self.schedule_pane.set_posts(None, self._account_labels,
                                      {a.id: a.status for a in accounts})
         self._update_summary()
 
@@ -318,7 +318,7 @@ class MainWindow(QMainWindow):
             self._account_labels = labels
             self.accounts_pane.set_accounts(accounts)
             self.pictures.update(accounts)
-        self.schedule_pane.merge_posts(self.posts.list_posts(), labels,
+        self.schedule_pane.merge_posts(None, labels,
                                        {a.id: a.status for a in accounts})
         self._update_summary()
 

@@ -24,7 +24,7 @@ from tiktok_desktop.services.schedule_views import (
     PostFilter,
     StateGroup,
 )
-from tiktok_desktop.store import Post
+from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.models import PRIVACY_TEXT
 from tiktok_desktop.ui.schedule_model import THUMB_SIZE, ScheduleModel, ScheduleProxy
 
@@ -89,8 +89,11 @@ class FilterBar(QWidget):
             self.changed.emit()
 
     def set_counts(self, posts: Sequence[Post]) -> None:
-        """Show how many posts each group holds: "Needs attention (3)"."""
-        by_state = collections.Counter(p.state for p in posts)
+        """Show how many of these posts each group holds: "Needs attention (3)"."""
+        self.set_state_counts(dict(collections.Counter(p.state for p in posts)))
+
+    def set_state_counts(self, by_state: dict[PostState, int]) -> None:
+        """The same from counts per state (the database's: no post read)."""
         for i in range(self.group_box.count()):
             group = self.group_box.itemData(i)
             count = sum(n for s, n in by_state.items() if s in GROUP_STATES[group])

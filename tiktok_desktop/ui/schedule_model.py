@@ -1,5 +1,6 @@
-"""The schedule list's models: posts with thumbnails and due times in the app's zone, the
-filter proxy, a post's history, and the thumbnail loader behind the preview column."""
+"""The schedule list's models: the posts the filter selects, sorted, read from the database
+a page at a time, with thumbnails, due times in the app's zone and state dots; a post's
+history."""
 
 from __future__ import annotations
 
@@ -10,43 +11,41 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractTableModel,
+    QIdentityProxyModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QPointF,
     QRectF,
     QSize,
-    QSortFilterProxyModel,
     Qt,
-    Signal,
 )
-from PySide6.QtGui import (
-    QColor,
-    QGuiApplication,
-    QImage,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPixmap,
-    QPolygonF,
-)
+from PySide6.QtGui import QColor, QPainter, QPixmap
 
-from tiktok_desktop.domain.lifecycle import waits_for_reconnect
-from tiktok_desktop.services.media import thumbnail
-from tiktok_desktop.services.posts import video_name
+from tiktok_desktop.domain.lifecycle import WAITS_FOR_ACCOUNT, waits_for_reconnect
+from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.schedule_views import (
+    GROUP_STATES,
+    POST_STATE_LABEL,
     POST_STATE_TEXT,
+    WAITING_FOR_RECONNECT,
     PostFilter,
+    StateGroup,
     event_detail,
-    file_name,
     state_label,
     state_text,
 )
 from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
-from tiktok_desktop.ui.models import Column, PostsModel, RowsModel
-from tiktok_desktop.ui.tasks import TaskRunner
-from tiktok_desktop.ui.tones import blend
+from tiktok_desktop.store.listing import Cell, Order, PostList, SortKey, Where
+from tiktok_desktop.store.post_keys import BIG_DUE, display_name, first_line
+from tiktok_desktop.ui.models import PRIVACY_TEXT, ROW_ROLE, Column, RowsModel
+from tiktok_desktop.ui.thumbnails import (  # noqa: F401 - also this module's names
+    THUMB_SIZE,
+    ThumbnailLoader,
+    media_thumbnail,
+    placeholder_pixmap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +79,6 @@ def post_colour(post: Post, account: AccountStatus = AccountStatus.CONNECTED) ->
     return STATE_COLOURS[post.state]
 
 
-THUMB_SIZE = QSize(30, 40)  # portrait 3:4: most TikTok videos are 9:16, a crop reads best
-
-
 def when_text(epoch: int, tz: dt.tzinfo, this_year: int | None = None) -> str:
     """"Fri 04 Dec 2026, 08:42"; without the year when it is ``this_year`` (narrower: the
     list keeps its State column in view)."""
@@ -104,119 +100,6 @@ def short_name(label: str) -> str:
     return name if sep and rest.endswith(")") and name else label
 
 
-# -- thumbnails ----------------------------------------------------------------------------------
-
-def media_thumbnail(path: str, max_side: int) -> QImage:
-    """A preview frame of the video as a QImage (runs on a worker thread; QImage is safe
-    there, QPixmap is not). Raises MediaError for files it cannot read."""
-    frame = thumbnail(path, max_side)
-    return QImage(frame.data, frame.width, frame.height, frame.bytes_per_line,
-                  QImage.Format.Format_RGB888).copy()
-
-
-def _crop(image: QImage, size: QSize) -> QImage:
-    scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                          Qt.TransformationMode.SmoothTransformation)
-    x = (scaled.width() - size.width()) // 2
-    y = (scaled.height() - size.height()) // 2
-    return scaled.copy(x, y, size.width(), size.height())
-
-
-def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0,
-                       palette: QPalette | None = None) -> QPixmap:
-    """A neutral film frame with a play mark: shown while loading and for unreadable files
-    (in greys from the palette: a light frame glares in a dark one)."""
-    palette = palette or QGuiApplication.palette()
-    out = QPixmap(int(size.width() * ratio), int(size.height() * ratio))
-    out.fill(Qt.GlobalColor.transparent)
-    out.setDevicePixelRatio(ratio)
-    p = QPainter(out)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    rect = QRectF(0.5, 0.5, size.width() - 1, size.height() - 1)
-    path = QPainterPath()
-    path.addRoundedRect(rect, 3, 3)
-    p.fillPath(path, blend(palette, 0.15))
-    c = rect.center()
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(blend(palette, 0.45))
-    p.drawPolygon(QPolygonF([QPointF(c.x() - 4, c.y() - 6), QPointF(c.x() - 4, c.y() + 6),
-                             QPointF(c.x() + 6, c.y())]))
-    p.end()
-    return out
-
-
-class ThumbnailLoader(QObject):
-    """Thumbnails by video path, decoded off the GUI thread, cached in memory.
-
-    Only what the view paints is asked for. Requests are served newest first and the queue
-    is bounded, so scrolling fast through 100k rows decodes only the rows that stay on screen.
-    """
-
-    loaded = Signal(str)  # a path whose thumbnail is now available
-
-    def __init__(self, runner: TaskRunner,
-                 make: Callable[[str, int], QImage] | None = media_thumbnail, *,
-                 size: QSize = THUMB_SIZE, ratio: float = 1.0, in_flight: int = 2,
-                 queue: int = 64, capacity: int = 2000, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.make = make
-        self.size = size
-        self.ratio = ratio
-        self.placeholder = placeholder_pixmap(size, ratio)
-        self._max_in_flight = in_flight
-        self._max_queue = queue
-        self._capacity = capacity
-        self._cache: dict[str, QPixmap] = {}
-        self._failed: set[str] = set()
-        self._in_flight: set[str] = set()
-        self._wanted: dict[str, None] = {}  # insertion-ordered: the newest request last
-
-    def pixmap(self, path: str) -> QPixmap:
-        found = self._cache.get(path)
-        if found is not None:
-            return found
-        if self.make is not None and path not in self._failed and path not in self._in_flight:
-            self._wanted.pop(path, None)
-            self._wanted[path] = None
-            while len(self._wanted) > self._max_queue:
-                del self._wanted[next(iter(self._wanted))]
-            self._pump()
-        return self.placeholder
-
-    def is_loaded(self, path: str) -> bool:
-        return path in self._cache
-
-    def _pump(self) -> None:
-        make = self.make
-        assert make is not None
-        side = int(max(self.size.width(), self.size.height()) * self.ratio * 2)
-        target = QSize(int(self.size.width() * self.ratio), int(self.size.height() * self.ratio))
-        while self._wanted and len(self._in_flight) < self._max_in_flight:
-            path = next(reversed(self._wanted))
-            del self._wanted[path]
-            self._in_flight.add(path)
-            self.runner.submit(lambda p=path: _crop(make(p, side), target),
-                               lambda image, p=path: self._done(p, image),
-                               lambda exc, p=path: self._fail(p, exc))
-
-    def _done(self, path: str, image: QImage) -> None:
-        self._in_flight.discard(path)
-        pixmap = QPixmap.fromImage(image)
-        pixmap.setDevicePixelRatio(self.ratio)
-        if len(self._cache) >= self._capacity:
-            del self._cache[next(iter(self._cache))]  # oldest first
-        self._cache[path] = pixmap
-        self.loaded.emit(path)
-        self._pump()
-
-    def _fail(self, path: str, exc: BaseException) -> None:
-        self._in_flight.discard(path)
-        self._failed.add(path)  # not retried: the placeholder stays
-        log.info("no thumbnail for %s: %s", file_name(path), exc)
-        self._pump()
-
-
 # -- the list ------------------------------------------------------------------------------------
 
 def _dot(colour: str, ratio: float = 1.0) -> QPixmap:
@@ -232,76 +115,183 @@ def _dot(colour: str, ratio: float = 1.0) -> QPixmap:
     return out
 
 
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of neighbours."""
-    out: list[tuple[int, int]] = []
-    for row in rows:
-        if out and out[-1][1] == row - 1:
-            out[-1] = (out[-1][0], row)
-        else:
-            out.append((row, row))
-    return out
+SortSpec = tuple[int, Qt.SortOrder]
+_KEYS = {0: SortKey.NAME, 1: SortKey.DUE, 3: SortKey.VIDEO, 4: SortKey.CAPTION}
 
 
-class ScheduleModel(PostsModel):
-    """PostsModel plus a thumbnail column, due times in the zone the app shows, state dots,
-    and in-place row updates so an action does not reset a 100k-row view."""
+def where_of(wanted: PostFilter) -> Where:
+    """The filter bar's choice as the SQL list's filter (the same posts PostFilter.matches
+    takes: one account, a state group, a casefolded substring of the caption or file name)."""
+    states = None if wanted.group is StateGroup.ALL else \
+        frozenset(s.value for s in GROUP_STATES[wanted.group])
+    return Where(accounts=None if wanted.account_id is None else frozenset({wanted.account_id}),
+                 states=states, text=wanted.needle)
+
+
+class ScheduleModel(QAbstractTableModel):
+    """The schedule list over the database (issue 16): the posts the filter selects, in the
+    column's order, read a page at a time as the view shows them (store/listing.py), never
+    every post. Counts come from SQL; a change is shown by reading the list again (its
+    counts and the pages on screen), rows keep their selection and the view its scroll.
+
+    The rows are in the order the old in-memory sort gave: by the column's text, ties by due
+    time then id; Account, Privacy and State sort as groups of posts by the words shown.
+    """
 
     THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE = range(7)
+    TITLES = ("", "Due", "Account", "Video", "Caption", "Privacy", "State")
 
-    def __init__(self, thumbnails: ThumbnailLoader | None = None,
+    def __init__(self, posts: PostsService, thumbnails: ThumbnailLoader | None = None,
                  parent: QObject | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self._labels: dict[int, str] = {}
+        super().__init__(parent)
+        self.source = posts
+        self.thumbnails = thumbnails
         self._clock = clock
-        self._this_year: int | None = None
+        self._labels: dict[int, str] = {}
         self._statuses: dict[int, AccountStatus] = {}
-        super().__init__(self._label, parent)
         self.zone_name = ""
         self._tz = zone("")
-        self.thumbnails = thumbnails
+        self._this_year: int | None = None
         self._dots: dict[str, QPixmap] = {}
-        self._row_of: dict[int, int] | None = None
-        self._rows_of_path: dict[str, list[int]] | None = None
-        base = list(self.columns)
-        base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
-                               tooltip=self._due_tooltip)
-        base[-1] = Column[Post]("State", self._state_text, tooltip=self._state_tooltip)
-        base[1] = Column[Post]("Account", lambda p: short_name(self._label(p.account_id)),
-                               tooltip=lambda p: self._label(p.account_id))
-        self.columns = (
-            Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
-                         tooltip=lambda p: p.video_path),
-            *base,
-        )
-        for signal in (self.modelReset, self.layoutChanged, self.rowsInserted,
-                       self.rowsRemoved):
-            signal.connect(self._forget_rows)
+        self.filter = PostFilter()
+        self._sort: SortSpec = (self.DUE, Qt.SortOrder.AscendingOrder)
+        self._rows: PostList = self._read()
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumbnail_loaded)
 
-    # -- data ------------------------------------------------------------------------------
+    # -- what is read ------------------------------------------------------------------------
 
-    def _label(self, account_id: int) -> str:
-        return self._labels.get(account_id, f"account {account_id}")
+    def _order(self, cells: dict[Cell, int]) -> Order:
+        column, way = self._sort
+        desc = way == Qt.SortOrder.DescendingOrder
+        if column in _KEYS:
+            return Order(_KEYS[column], desc)
+        words: dict[str, list[Where]] = {}
+        if column == self.ACCOUNT:
+            for account in sorted({c[0] for c in cells}):
+                words.setdefault(short_name(self._label(account)), []).append(
+                    Where(accounts=frozenset({account})))
+        elif column == self.PRIVACY:
+            for privacy in sorted({c[2] for c in cells}):
+                words.setdefault(PRIVACY_TEXT.get(privacy, ""), []).append(
+                    Where(privacies=frozenset({privacy})))
+        else:  # State: a post waiting for its account's reconnect says so
+            for account, state, _privacy in sorted(set(cells)):
+                post_state = PostState(state)
+                waiting = self.account_status(account) is not AccountStatus.CONNECTED \
+                    and post_state in WAITS_FOR_ACCOUNT
+                word = WAITING_FOR_RECONNECT if waiting else POST_STATE_LABEL[post_state]
+                words.setdefault(word, []).append(
+                    Where(accounts=frozenset({account}), states=frozenset({state})))
+        segments = tuple(_merge_wheres(words[w]) for w in sorted(words))
+        return Order(SortKey.SEGMENTS, desc, segments)
 
-    def account_status(self, account_id: int) -> AccountStatus:
-        return self._statuses.get(account_id, AccountStatus.CONNECTED)
+    def _read(self) -> PostList:
+        cells = self.source.cells()
+        return self.source.listing(where_of(self.filter), self._order(cells), cells=cells)
 
-    def _state_text(self, p: Post) -> str:
-        return state_label(p, self.account_status(p.account_id))
+    def total(self) -> int:
+        """Every post, whatever the filter (from the counts: no scan)."""
+        return sum(self._rows.cells.values())
 
-    def _state_tooltip(self, p: Post) -> str:
-        """The state in a whole sentence, then what went wrong, if anything."""
-        lines = [state_text(p, self.account_status(p.account_id))]
-        if p.last_error_message:
-            lines.append(p.last_error_message)
-        return "\n".join(lines)
+    def state_counts(self) -> dict[PostState, int]:
+        out: dict[PostState, int] = {}
+        for (_account, state, _privacy), n in self._rows.cells.items():
+            out[PostState(state)] = out.get(PostState(state), 0) + n
+        return out
 
-    def _due_text(self, p: Post) -> str:
-        if p.due_at is None:
-            return "Not scheduled"
-        return when_text(p.due_at, self._tz, self._this_year)
+    def account_ids(self) -> set[int]:
+        return {c[0] for c in self._rows.cells}
+
+    # -- Qt's model --------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.TITLES)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._rows.more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        """A large search is read as the view scrolls to its end (its length is unknown
+        until then)."""
+        if parent.isValid() or not self._rows.more:
+            return
+        start = len(self._rows)
+        self._rows.fetch_more()
+        end = len(self._rows)
+        if end > start:
+            # Rows already appended: Qt only needs to hear of them (no other reader between).
+            self.beginInsertRows(QModelIndex(), start, end - 1)
+            self.endInsertRows()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.TITLES)):
+            return self.TITLES[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        try:
+            post = self._rows.post(index.row())
+        except IndexError:  # deleted since the list was counted; the watch catches up
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(post, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(post, column)
+        if role == ROW_ROLE:
+            return post
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == self.THUMB and self.thumbnails is not None:
+                return self.thumbnails.pixmap(post.video_path)
+            if column == self.STATE:
+                colour = post_colour(post, self.account_status(post.account_id))
+                if colour not in self._dots:
+                    self._dots[colour] = _dot(colour)
+                return self._dots[colour]
+        if role == Qt.ItemDataRole.SizeHintRole and column == self.THUMB:
+            return QSize(THUMB_SIZE.width() + 8, THUMB_SIZE.height() + 6)
+        return None
+
+    def _text(self, p: Post, column: int) -> str:
+        if column == self.DUE:
+            return "Not scheduled" if p.due_at is None else \
+                when_text(p.due_at, self._tz, self._this_year)
+        if column == self.ACCOUNT:
+            return short_name(self._label(p.account_id))
+        if column == self.VIDEO:
+            return display_name(p.video_path, p.video_meta)
+        if column == self.CAPTION:
+            return first_line(p.caption)
+        if column == self.PRIVACY:
+            return PRIVACY_TEXT.get(p.privacy_level or "", "")
+        if column == self.STATE:
+            return state_label(p, self.account_status(p.account_id))
+        return ""
+
+    def _tooltip(self, p: Post, column: int) -> str | None:
+        if column in (self.THUMB, self.VIDEO):
+            return p.video_path
+        if column == self.DUE:
+            return self._due_tooltip(p)
+        if column == self.ACCOUNT:
+            return self._label(p.account_id)
+        if column == self.CAPTION:
+            return p.caption
+        if column == self.STATE:  # the state in a whole sentence, then what went wrong
+            lines = [state_text(p, self.account_status(p.account_id))]
+            if p.last_error_message:
+                lines.append(p.last_error_message)
+            return "\n".join(lines)
+        return None
 
     def _due_tooltip(self, p: Post) -> str:
         if p.due_at is None:
@@ -313,43 +303,120 @@ class ScheduleModel(PostsModel):
             lines.append(f"Scheduled in {p.due_tz}: {there:%a %d %b, %H:%M} {there.tzname()}")
         return "\n".join(lines)
 
-    def extra_data(self, item: Post, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column == self.THUMB and self.thumbnails is not None:
-                return self.thumbnails.pixmap(item.video_path)
-            if column == self.STATE:
-                colour = post_colour(item, self.account_status(item.account_id))
-                if colour not in self._dots:
-                    self._dots[colour] = _dot(colour)
-                return self._dots[colour]
-        if role == Qt.ItemDataRole.SizeHintRole and column == self.THUMB:
-            return QSize(THUMB_SIZE.width() + 8, THUMB_SIZE.height() + 6)
-        return None
-
-    # -- rows ------------------------------------------------------------------------------
+    def _label(self, account_id: int) -> str:
+        return self._labels.get(account_id, f"account {account_id}")
 
     def account_label(self, account_id: int) -> str:
         return self._label(account_id)
 
-    def set_posts(self, posts: Sequence[Post], labels: dict[int, str],
-                  sort_by: tuple[int, Qt.SortOrder] | None = None,
+    def account_status(self, account_id: int) -> AccountStatus:
+        return self._statuses.get(account_id, AccountStatus.CONNECTED)
+
+    # -- sorting, filtering, changes ---------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column: the database walks that column's index (no rows read here)."""
+        if not 0 <= column < len(self.TITLES):
+            return
+        self._sort = (column, order)
+        self._reload(force=True)
+
+    def set_filter(self, wanted: PostFilter) -> None:
+        if wanted == self.filter:
+            return
+        self.filter = wanted
+        self._reload(force=True)
+
+    def set_posts(self, posts: Sequence[Post] | None, labels: dict[int, str],
+                  sort_by: SortSpec | None = None,
                   statuses: dict[int, AccountStatus] | None = None) -> None:
-        """Swap the rows in, sorted first (sorting after the reset would re-filter twice).
-        ``statuses``: each account's status (an account left out counts as connected)."""
+        """Show the posts as the database has them now (``posts``, if given, are what the
+        caller read: the rows come from the database all the same), with these account
+        labels and statuses (an account left out counts as connected)."""
+        del posts
         self._labels = dict(labels)
         self._statuses = dict(statuses or {})
         self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
-        rows = list(posts)
-        if sort_by is not None and 0 <= sort_by[0] < len(self.columns):
-            rows.sort(key=self.columns[sort_by[0]].sort,
-                      reverse=sort_by[1] == Qt.SortOrder.DescendingOrder)
-        self.set_rows(rows)
+        if sort_by is not None and 0 <= sort_by[0] < len(self.TITLES):
+            self._sort = sort_by
+        self._reload(force=True)
+
+    def merge(self, posts: Sequence[Post] | None, labels: dict[int, str],
+              sort_by: SortSpec | None = None,
+              statuses: dict[int, AccountStatus] | None = None) -> bool:
+        """The database changed elsewhere: read the list again, and tell the view only if
+        something it shows differs (selection and scroll stay). True when it did."""
+        del posts
+        statuses = dict(statuses or {})
+        relabel = labels != self._labels or statuses != self._statuses
+        self._labels = dict(labels)
+        self._statuses = statuses
+        if sort_by is not None and 0 <= sort_by[0] < len(self.TITLES):
+            self._sort = sort_by
+        return self._reload(force=relabel)
+
+    def reload(self) -> None:
+        """Read the list again after a change (this window's or the engine's)."""
+        self._reload(force=False)
+
+    def _reload(self, *, force: bool) -> bool:
+        old = self._rows
+        new = self._read()
+        if not force and self._same(old, new):
+            self._rows = new
+            return False
+        self.layoutAboutToBeChanged.emit()
+        # After the signal: views and testers make their persistent indexes in its slots.
+        persistent = self.persistentIndexList()
+        ids: dict[int, int | None] = {}
+        for index in persistent:
+            post = old.cached(index.row())
+            if post is not None and post.id not in ids:
+                fresh = self.source.get(post.id)
+                ids[post.id] = None if fresh is None else new.row_of(fresh)
+        self._rows = new
+        moved = []
+        for index in persistent:
+            post = old.cached(index.row())
+            row = ids.get(post.id) if post is not None else None
+            moved.append(QModelIndex() if row is None else self.index(row, index.column()))
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+        return True
+
+    def _same(self, old: PostList, new: PostList) -> bool:
+        """Does the new reading show what the old one shows (counts, and every row read)?"""
+        if old.cells != new.cells or len(old) != len(new) or old.more != new.more:
+            return False
+        for row in old.cached_rows():
+            try:
+                if new.post(row) != old.cached(row):
+                    return False
+            except IndexError:
+                return False
+        return True
+
+    def put(self, post: Post) -> None:
+        """One post changed (an action here, the engine): its row alone when it keeps its
+        place in the list, else the list is read again."""
+        row = self._rows.find_cached(post.id)
+        old = self._rows.cached(row) if row is not None else None
+        if old is not None and row is not None and self._rows.key_of(old) is not None \
+                and self._rows.key_of(old) == self._rows.key_of(post) \
+                and _cell(old) == _cell(post):
+            self._rows.replace(row, post)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.TITLES) - 1))
+            return
+        self._reload(force=True)
+
+    def remove(self, post_id: int) -> None:
+        self._reload(force=True)
 
     def set_zone(self, zone_name: str) -> None:
         self._tz = zone(zone_name)
         self.zone_name = zone_name
         self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
-        if self._rows:
+        if len(self._rows):
             self.dataChanged.emit(self.index(0, self.DUE),
                                   self.index(len(self._rows) - 1, self.DUE))
 
@@ -361,131 +428,74 @@ class ScheduleModel(PostsModel):
 
     def years_shown(self) -> bool:
         """Whether some due time falls outside this year (the Due column then needs room
-        for the year). Epoch bounds, not a date per row: 100k rows take milliseconds."""
+        for the year): two index look-ups, whatever the number of posts."""
         if self._this_year is None:
             return True
-        start = dt.datetime(self._this_year, 1, 1, tzinfo=self._tz).timestamp()
-        end = dt.datetime(self._this_year + 1, 1, 1, tzinfo=self._tz).timestamp()
-        return any(p.due_at is not None and not start <= p.due_at < end for p in self._rows)
+        start = int(dt.datetime(self._this_year, 1, 1, tzinfo=self._tz).timestamp())
+        end = int(dt.datetime(self._this_year + 1, 1, 1, tzinfo=self._tz).timestamp())
+        return bool(self.source.due_between(-(1 << 62), start, limit=1)
+                    or self.source.due_between(end, BIG_DUE, limit=1))
+
+    # -- rows --------------------------------------------------------------------------------
 
     def post(self, row: int) -> Post:
-        return self._rows[row]
+        return self._rows.post(row)
 
     def posts(self) -> list[Post]:
-        return list(self._rows)
+        """Every post of the list, read now (for small lists: tests, the screenshots)."""
+        while self._rows.more:
+            self.fetchMore()
+        return [self._rows.post(r) for r in range(len(self._rows))]
 
     def row_of(self, post_id: int) -> int | None:
-        if self._row_of is None:
-            self._row_of = {p.id: i for i, p in enumerate(self._rows)}
-        return self._row_of.get(post_id)
-
-    def put(self, post: Post) -> None:
-        """Replace the post's row in place (or add it) after an action changed it."""
-        row = self.row_of(post.id)
-        if row is None:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-            self._rows.append(post)
-            self.endInsertRows()
-            return
-        self._rows[row] = post
-        self._rows_of_path = None  # the video may have changed
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
-
-    def merge(self, posts: Sequence[Post], labels: dict[int, str],
-              sort_by: tuple[int, Qt.SortOrder] | None = None,
-              statuses: dict[int, AccountStatus] | None = None) -> bool:
-        """Take the posts as the database has them now, touching only the rows that differ
-        (a change made elsewhere): the view keeps its scroll position and its selection
-        (persistent indexes follow their rows). The rows are sorted again when some changed.
-        True when anything changed."""
-        statuses = dict(statuses or {})
-        relabel = labels != self._labels or statuses != self._statuses
-        self._labels = dict(labels)
-        self._statuses = statuses
-        fresh = {p.id: p for p in posts}
-        gone = [i for i, p in enumerate(self._rows) if p.id not in fresh]
-        for first, last in reversed(_runs(gone)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first:last + 1]
-            self.endRemoveRows()
-        moved = False
-        for row, old in enumerate(self._rows):
-            new = fresh.pop(old.id)
-            if new != old:
-                self._rows[row] = new
-                moved = True
-                self._rows_of_path = None
-                self.dataChanged.emit(self.index(row, 0),
-                                      self.index(row, len(self.columns) - 1))
-        if fresh:  # new posts (the rest were matched above)
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
-            self._rows.extend(fresh.values())
-            self.endInsertRows()
-        if relabel and self._rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(self.columns) - 1))
-        if (moved or fresh) and sort_by is not None:
-            self.sort(*sort_by)
-        return bool(gone or moved or fresh or relabel)
-
-    def remove(self, post_id: int) -> None:
-        row = self.row_of(post_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        self.endRemoveRows()
-
-    def _forget_rows(self) -> None:
-        self._row_of = None
-        self._rows_of_path = None
+        """The row of a post (None: not in the list): the cached rows first, else counted
+        through the index."""
+        row = self._rows.find_cached(post_id)
+        if row is not None:
+            return row
+        post = self.source.get(post_id)
+        return None if post is None else self._rows.row_of(post)
 
     def _thumbnail_loaded(self, path: str) -> None:
-        if self._rows_of_path is None:
-            by_path: dict[str, list[int]] = {}
-            for i, p in enumerate(self._rows):
-                by_path.setdefault(p.video_path, []).append(i)
-            self._rows_of_path = by_path
-        for row in self._rows_of_path.get(path, ()):
-            index = self.index(row, self.THUMB)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        for row in self._rows.cached_rows():
+            post = self._rows.cached(row)
+            if post is not None and post.video_path == path:
+                index = self.index(row, self.THUMB)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
-class ScheduleProxy(QSortFilterProxyModel):
-    """Filters by account, state group and text; sorting is the source model's (fast) sort."""
+def _cell(post: Post) -> Cell:
+    return post.account_id, post.state.value, post.privacy_level or ""
+
+
+def _merge_wheres(wheres: list[Where]) -> tuple[Where, ...]:
+    return tuple(wheres)
+
+
+class ScheduleProxy(QIdentityProxyModel):
+    """The view's model: the schedule list as it is (filtering and sorting are the list's,
+    in SQL); kept so the view, the pane and the tests speak to one object."""
 
     def __init__(self, model: ScheduleModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model_ = model
-        self.filter = PostFilter()
         self.setSourceModel(model)
 
-    def set_filter(self, wanted: PostFilter) -> None:
-        if wanted == self.filter:
-            return
-        self.filter = wanted
-        # A full re-filter as one layout change: begin/endFilterChange would remove and insert
-        # every run of rows that changed, one signal each (several times slower at 100k rows).
-        self.invalidate()
+    @property
+    def filter(self) -> PostFilter:
+        return self.model_.filter
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        wanted = self.filter
-        return wanted.passes_all or wanted.matches(self.model_._rows[source_row])
+    def set_filter(self, wanted: PostFilter) -> None:
+        self.model_.set_filter(wanted)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        # The proxy keeps the source's order (its own sort column stays -1).
         self.model_.sort(column, order)
 
     def post_at(self, row: int) -> Post:
-        return self.model_.post(self.mapToSource(self.index(row, 0)).row())
+        return self.model_.post(row)
 
     def row_of(self, post_id: int) -> int | None:
-        source = self.model_.row_of(post_id)
-        if source is None:
-            return None
-        row = self.mapFromSource(self.model_.index(source, 0)).row()
-        return row if row >= 0 else None
+        return self.model_.row_of(post_id)
 
 
 # -- history -------------------------------------------------------------------------------------

@@ -40,14 +40,9 @@ from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_actions import PostActions
 from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
-from tiktok_desktop.ui.schedule_model import (
-    ScheduleModel,
-    ScheduleProxy,
-    ThumbnailLoader,
-    media_thumbnail,
-    short_name,
-)
+from tiktok_desktop.ui.schedule_model import ScheduleModel, ScheduleProxy, short_name
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.thumbnails import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.tones import Tone, tone_colour
 
 log = logging.getLogger(__name__)
@@ -103,7 +98,7 @@ class SchedulePane(QWidget):
 
         self.thumbnails = ThumbnailLoader(runner, thumbnailer, ratio=self.devicePixelRatioF(),
                                           parent=self)
-        self.model = ScheduleModel(self.thumbnails, self, clock=posts.clock)
+        self.model = ScheduleModel(posts, self.thumbnails, self, clock=posts.clock)
         self.model.set_zone(zone_name)
         self.proxy = ScheduleProxy(self.model, self)
         self.view = build_table(self.proxy)
@@ -205,55 +200,56 @@ class SchedulePane(QWidget):
 
     # -- data from the window ----------------------------------------------------------------
 
-    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+    def set_posts(self, posts: Sequence[Post] | None, account_labels: dict[int, str],
                   statuses: dict[int, AccountStatus] | None = None) -> None:
-        """Show these posts (the window's refresh()); filters and the selection are kept.
-        ``statuses``: each account's status (a post of an account that is not connected
-        waits for its reconnect)."""
+        """Show the posts as the database has them (the window's refresh()); filters, sort
+        and the selection are kept. The list and the calendar read only what they show, so
+        ``posts`` (what a caller may have read) is not needed. ``statuses``: each account's
+        status (a post of an account that is not connected waits for its reconnect)."""
+        del posts
         self._labels = dict(account_labels)
         self._connected = any(status is AccountStatus.CONNECTED for status in statuses.values()) \
             if statuses is not None else bool(account_labels)
         header = self.view.horizontalHeader()
-        self.model.set_posts(posts, account_labels,
+        self.model.set_posts(None, account_labels,
                              sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()),
                              statuses=statuses)
-        self.calendar.set_posts(posts, account_labels, statuses)
-        self.view.fit_due(self.model.years_shown())
-        self.view.fit_accounts(short_name(label) for label in account_labels.values())
-        self.filters.set_accounts(
-            {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
-                                                                          for p in posts}})
-        self.filters.set_counts(posts)
-        if self._current is not None and self.model.row_of(self._current) is None:
+        self.calendar.set_source(self.posts, account_labels, statuses)
+        self._fit_and_count()
+        if self._current is not None and self.model.row_of(self._current) is None \
+                and self.posts.get(self._current) is None:
             self._current = None
         self._sync_selection()
         self._update_page()
         self.actions.update(self.current_post())
 
-    def merge_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+    def _fit_and_count(self) -> None:
+        self.view.fit_due(self.model.years_shown())
+        self.view.fit_accounts(short_name(label) for label in self._labels.values())
+        self.filters.set_accounts({i: self.model.account_label(i)
+                                   for i in set(self._labels) | self.model.account_ids()})
+        self.filters.set_state_counts(self.model.state_counts())
+
+    def merge_posts(self, posts: Sequence[Post] | None, account_labels: dict[int, str],
                     statuses: dict[int, AccountStatus] | None = None) -> None:
-        """The posts as the database has them after a change made elsewhere (another
-        process, the engine): only the rows that differ change, the list keeps its scroll
-        position, selection and sort, the calendar and the counts follow."""
+        """The database changed elsewhere (another process, the engine): the list is read
+        again and changes only where what it shows differs; it keeps its scroll position,
+        selection and sort; the calendar and the counts follow."""
         self._labels = dict(account_labels)
         self._connected = any(status is AccountStatus.CONNECTED for status in statuses.values()) \
             if statuses is not None else bool(account_labels)
-        if self._current is not None and all(p.id != self._current for p in posts):
+        if self._current is not None and self.posts.get(self._current) is None:
             # Deleted elsewhere. Qt would make the next row current as the row goes: the
             # user did not choose that post, so nothing is selected to act on.
             self.view.selectionModel().clearCurrentIndex()
             self.select_post(None)
         header = self.view.horizontalHeader()
-        if not self.model.merge(posts, account_labels,
+        if not self.model.merge(None, account_labels,
                                 (header.sortIndicatorSection(), header.sortIndicatorOrder()),
                                 statuses):
             return
-        self.calendar.set_posts(posts, account_labels, statuses)
-        self.view.fit_due(self.model.years_shown())
-        self.filters.set_accounts(
-            {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
-                                                                          for p in posts}})
-        self.filters.set_counts(posts)
+        self.calendar.set_source(self.posts, account_labels, statuses)
+        self._fit_and_count()
         self._update_page()
         self.actions.update(self.current_post())
 
@@ -300,12 +296,12 @@ class SchedulePane(QWidget):
         self.filters.clear()
 
     def _update_page(self, force_list: bool = False) -> None:
-        has_posts = self.model.rowCount() > 0
+        has_posts = self.model.total() > 0
         self.filters.setVisible(has_posts)  # nothing to filter or act on yet
         self.toolbar.setVisible(has_posts)
         if not force_list and self.stack.currentWidget() is self.calendar:
             return
-        if self.proxy.rowCount() > 0:
+        if self.proxy.rowCount() > 0 or self.model.canFetchMore():
             self.stack.setCurrentWidget(self.view)
             return
         self.empty.setText(NO_MATCH_HTML if has_posts
@@ -318,8 +314,7 @@ class SchedulePane(QWidget):
     def current_post(self) -> Post | None:
         if self._current is None:
             return None
-        row = self.model.row_of(self._current)
-        return None if row is None else self.model.post(row)
+        return self.posts.get(self._current)
 
     def select_post(self, post_id: int | None) -> None:
         self._current = post_id
@@ -359,8 +354,7 @@ class SchedulePane(QWidget):
 
     def move_post(self, post_id: int, epoch: int) -> bool:
         """A calendar drag: reschedule the post to ``epoch`` (a refusal is shown)."""
-        row = self.model.row_of(post_id)
-        post = self.model.post(row) if row is not None else self.posts.get(post_id)
+        post = self.posts.get(post_id)
         return post is not None and self.actions.move(post, epoch)
 
     def put_post(self, post: Post) -> None:
@@ -368,7 +362,7 @@ class SchedulePane(QWidget):
         self.model.put(post)
         self._fit_due(post)
         self.calendar.put_post(post)
-        self.filters.set_counts(self.model.posts())
+        self.filters.set_state_counts(self.model.state_counts())
         self._sync_selection()
         self._update_page()
         self.actions.update(self.current_post())
@@ -389,7 +383,7 @@ class SchedulePane(QWidget):
         header = self.view.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.calendar.put_post(post)
-        self.filters.set_counts(self.model.posts())
+        self.filters.set_state_counts(self.model.state_counts())
         self._sync_selection()
         self._update_page()
         self.actions.update(self.current_post())
@@ -408,7 +402,7 @@ class SchedulePane(QWidget):
         self.calendar.remove_post(post_id)
         if self._current == post_id:
             self._current = None
-        self.filters.set_counts(self.model.posts())
+        self.filters.set_state_counts(self.model.state_counts())
         self._update_page()
         self.actions.update(self.current_post())
 

@@ -342,8 +342,14 @@ def run_child(args: list[str], server: Server) -> dict[str, Any]:
     return result
 
 
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run_curl(url: str, path: Path, server: Server) -> dict[str, Any]:
     cpu0 = cpu_seconds(server.pid)
+    curl0 = children_cpu()  # curl's own CPU (the whole process: start-up is milliseconds)
     t0 = time.perf_counter()
     out = subprocess.run(
         ["curl", "-sS", "-T", str(path), "-o", "/dev/null", "-w",
@@ -356,7 +362,8 @@ def run_curl(url: str, path: Path, server: Server) -> dict[str, Any]:
     if code != "201":
         raise RuntimeError(f"curl got HTTP {code}")
     seconds = float(total) - float(pretransfer)
-    return {"seconds": seconds, "server_cpu": (cpu_seconds(server.pid) - cpu0) / wall}
+    return {"seconds": seconds, "server_cpu": (cpu_seconds(server.pid) - cpu0) / wall,
+            "cpu": children_cpu() - curl0}
 
 
 def measure(size: int, server: Server, workdir: Path, repeat: int, block_size: int,
@@ -417,8 +424,18 @@ def measure(size: int, server: Server, workdir: Path, repeat: int, block_size: i
     out["ratio_a_d"] = round(out["client"]["mb_per_s"] / out["ideal_chunked"]["mb_per_s"], 3)
     out["ratio_d_b"] = round(out["ideal_chunked"]["mb_per_s"] / out["curl"]["mb_per_s"], 3)
     out["ratio_b_e"] = round(out["curl"]["mb_per_s"] / out["sha256_only"]["mb_per_s"], 3)
+    # CPU seconds per GiB sent (client process vs curl's whole process).
+    gib = size / 2**30
+    for key in ("client", "curl", "httpx_raw"):
+        if "client_cpu" in out[key]:
+            out[key]["cpu_s_per_gib"] = round(out[key]["client_cpu"] * out[key]["seconds"]
+                                              / gib, 3)
+    # Issue 16's restated targets: the sandbox's single-threaded SHA-256 caps every path, so
+    # the client can at best tie one curl stream.
     out["targets_met"] = {
-        "a_b>=1.0": out["ratio_a_b"] >= 1.0,
+        "a_b>=0.95": out["ratio_a_b"] >= 0.95,
+        "cpu<=curl": out["client"].get("cpu_s_per_gib", 0.0)
+        <= out["curl"].get("cpu_s_per_gib", 0.0),
         "a_c>=0.9": out["ratio_a_c"] >= 0.9,
         "rss<=100MB": out["client"]["peak_rss_mb"] <= RSS_TARGET_MB,
     }
@@ -443,10 +460,13 @@ def print_table(results: list[dict[str, Any]]) -> None:
             print(f"{human(res['size']):>8}  {name:<22} {r['mb_per_s']:>9,.1f} "
                   f"{r['seconds']:>8.3f} {cpu:>10} {server_cpu:>10} {rss:>9}")
         met = res["targets_met"]
-        print(f"{'':>8}  a/b = {res['ratio_a_b']:.3f} ({'ok' if met['a_b>=1.0'] else 'MISSED'}"
-              f" >= 1.0)   a/c = {res['ratio_a_c']:.3f} "
+        print(f"{'':>8}  a/b = {res['ratio_a_b']:.3f} ({'ok' if met['a_b>=0.95'] else 'MISSED'}"
+              f" >= 0.95)   a/c = {res['ratio_a_c']:.3f} "
               f"({'ok' if met['a_c>=0.9'] else 'MISSED'} >= 0.9)   "
-              f"RSS {'ok' if met['rss<=100MB'] else 'MISSED'} (<= 100 MB)")
+              f"RSS {'ok' if met['rss<=100MB'] else 'MISSED'} (<= 100 MB)   CPU s/GiB "
+              f"{res['client'].get('cpu_s_per_gib', 0):.2f} vs curl "
+              f"{res['curl'].get('cpu_s_per_gib', 0):.2f} "
+              f"({'ok' if met['cpu<=curl'] else 'MISSED'} <= curl)")
         print(f"{'':>8}  context: a/d = {res['ratio_a_d']:.3f} (client vs ideal chunked), "
               f"d/b = {res['ratio_d_b']:.3f} (ceiling of this chunk plan vs curl), "
               f"b/e = {res['ratio_b_e']:.3f} (curl vs the hash alone)")

@@ -108,6 +108,13 @@ class PostsService:
         """Posts without a due time that ``where`` selects, by id (at most ``limit``)."""
         return listing.undated(self.repo.db, where, limit)
 
+    def count_between(self, start: int, end: int, where: Where = Where()) -> int:  # noqa: B008
+        """How many posts due in [start, end) ``where`` selects (an index walk)."""
+        return listing.count_in_range(self.repo.db, start, end, where)
+
+    def count_undated(self, where: Where = Where()) -> int:  # noqa: B008
+        return listing.count_undated(self.repo.db, where)
+
     def watch(self) -> DataVersion:
         """Something to ask whether anyone (another process, the engine) committed to the
         database since the last time (store/watch.py)."""

@@ -31,7 +31,7 @@ from tiktok_desktop.store.post_keys import BIG_DUE, display_name, listing_keys
 from tiktok_desktop.store.posts import _row_to_post
 
 __all__ = ["PAGE", "Cell", "Order", "PostList", "SortKey", "Where", "cell_counts",
-           "count_in_range", "in_range", "undated"]
+           "count_in_range", "count_undated", "in_range", "undated"]
 
 PAGE = 64  # rows read at a time
 KEEP_PAGES = 32  # pages kept (a few screens each way)
@@ -202,6 +202,7 @@ class PostList:
         self.where = where
         self.order = order
         self.cells = cell_counts(db) if cells is None else cells
+        self._by_account: dict[int, list[Cell]] | None = None
         self._column = None if order.key in (SortKey.DUE, SortKey.SEGMENTS) else order.key.value
         # Within a part: rows go down (due_key, id), or up for a reversed scan key.
         self._part_desc = order.descending and order.key is not SortKey.SEGMENTS
@@ -232,16 +233,32 @@ class PostList:
                 parts.reverse()
         return [p for p in parts if p.count]
 
+    def _cells_of(self, where: Where) -> Iterable[Cell]:
+        """The cells ``where`` may hold: those of its accounts when it names them (a sort by
+        account has a segment per account: no pass over every cell for each)."""
+        if where.accounts is None:
+            return self.cells
+        if self._by_account is None:
+            self._by_account = {}
+            for cell in self.cells:
+                self._by_account.setdefault(cell[0], []).append(cell)
+        return [c for a in where.accounts for c in self._by_account.get(a, ())]
+
     def _count(self, wheres: Part) -> int:
-        return sum(n for cell, n in self.cells.items() if any(w.cell(cell) for w in wheres))
+        matched = {c for w in wheres for c in self._cells_of(w) if w.cell(c)}
+        return sum(self.cells[c] for c in matched)
 
     def _check_segments(self) -> None:
         base = self.where.without_text()
+        seen: dict[Cell, int] = {}
+        for seg in self.order.segments:
+            for w in seg:
+                for cell in self._cells_of(w):
+                    if w.cell(cell):
+                        seen[cell] = seen.get(cell, 0) + 1
         for cell in self.cells:
-            if not base.cell(cell):
-                continue
-            found = sum(1 for seg in self.order.segments for w in seg if w.cell(cell))
-            if found != 1:
+            found = seen.get(cell, 0)
+            if base.cell(cell) and found != 1:
                 raise ValueError(f"the sort's segments hold posts of {cell} {found} times")
 
     def _number_parts(self) -> None:
@@ -613,3 +630,9 @@ def undated(db: Database, where: Where = Where(), limit: int = 500) -> list[Post
     sql = f"SELECT id FROM ({arms}) ORDER BY due_key, id LIMIT ?"  # noqa: S608
     ids = [int(r[0]) for r in db.conn().execute(sql, [*args, limit]).fetchall()]
     return _fetch_posts(db, ids)
+
+
+def count_undated(db: Database, where: Where = Where()) -> int:
+    """How many posts without a due time ``where`` selects (an index walk)."""
+    arms, args = _range_arms(where, BIG_DUE, BIG_DUE + 1)
+    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms})", args).fetchone()[0])  # noqa: S608

@@ -99,5 +99,6 @@ class DraftPanel(QWidget):
         drafts = sorted((p for p in self.state.drafts.values() if wanted.matches(p)),
                         key=lambda p: p.id)
         self.list.set_drafts(drafts)
-        self.title.setText(f"<b>Not scheduled</b> ({len(drafts)})")
+        total = len(drafts) if self.state.drafts_total is None else self.state.drafts_total
+        self.title.setText(f"<b>Not scheduled</b> ({total})")
         self.setVisible(bool(drafts))

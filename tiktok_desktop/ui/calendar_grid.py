@@ -52,7 +52,7 @@ from tiktok_desktop.services.schedule_views import (
     state_text,
 )
 from tiktok_desktop.store import AccountStatus, Post
-from tiktok_desktop.ui.schedule_model import post_colour
+from tiktok_desktop.ui.schedule_model import post_colour, where_of
 
 POST_MIME = "application/x-tiktok-desktop-post"
 SNAP_MINUTES = 15
@@ -96,6 +96,12 @@ class StoredDueIndex:
             found = self._ranges[start, end] = self.posts.due_between(start, end)
         return iter(found)
 
+    def first(self, start: int, end: int, limit: int,
+              wanted: PostFilter) -> tuple[list[Post], int]:
+        where = where_of(wanted)
+        return (self.posts.due_between(start, end, where, limit=limit),
+                self.posts.count_between(start, end, where))
+
     def put(self, post: Post) -> None:
         self._ranges.clear()
 
@@ -119,6 +125,7 @@ class CalendarState:
         self.anchor = self.today()
         self.selected: int | None = None
         self.drafts: dict[int, Post] = {}  # posts without a time (dragged in from the side)
+        self.drafts_total: int | None = None  # all of them, when drafts holds only the first
 
     def post(self, post_id: int) -> Post | None:
         """A post shown on the calendar or beside it, as a drop names it."""
@@ -139,6 +146,18 @@ class CalendarState:
 
     def status(self, account_id: int) -> AccountStatus:
         return self.statuses.get(account_id, AccountStatus.CONNECTED)
+
+    def in_database(self) -> bool:
+        """Are the posts read from the database range by range (not held in memory)?"""
+        return isinstance(self.index, StoredDueIndex)
+
+    def first_due(self, start: int, end: int, limit: int) -> tuple[list[Post], int]:
+        """The first ``limit`` posts due in [start, end) that the filter shows, and how many
+        it shows in all."""
+        if isinstance(self.index, StoredDueIndex):
+            return self.index.first(start, end, limit, self.filter)
+        posts = self.visible(start, end)
+        return posts[:limit], len(posts)
 
     def visible(self, start: int, end: int) -> list[Post]:
         wanted = self.filter

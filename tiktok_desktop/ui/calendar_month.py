@@ -61,28 +61,37 @@ class MonthView(CalendarGrid):
         self._dirty = False
         days = self.days()
         self._days = days
-        start, end = day_bounds(days[0], days[-1], self.state.zone_name)
-        per_day: dict[dt.date, list[Post]] = {d: [] for d in days}
-        tz = self.state.tz
-        for post in self.state.visible(start, end):
-            assert post.due_at is not None
-            day = wall_minutes(post.due_at, tz)[0]
-            if day in per_day:
-                per_day[day].append(post)
+        fits = int((self._cell(0).height() - DAY_NUMBER_H - 2) // (CHIP_H + CHIP_GAP))
+        per_day: dict[dt.date, tuple[list[Post], int]] = {}
+        if self.state.in_database():
+            # Each day reads the chips that fit and counts the rest (index look-ups): a
+            # month costs the same whatever the number of posts.
+            for day in days:
+                start, end = day_bounds(day, day, self.state.zone_name)
+                per_day[day] = self.state.first_due(start, end, max(fits, 1))
+        else:
+            start, end = day_bounds(days[0], days[-1], self.state.zone_name)
+            grouped: dict[dt.date, list[Post]] = {d: [] for d in days}
+            tz = self.state.tz
+            for post in self.state.visible(start, end):
+                assert post.due_at is not None
+                day = wall_minutes(post.due_at, tz)[0]
+                if day in grouped:
+                    grouped[day].append(post)
+            per_day = {d: (posts, len(posts)) for d, posts in grouped.items()}
         self._chips = []
         self._more = []
         for i, day in enumerate(days):
-            posts = per_day[day]
-            if not posts:
+            posts, total = per_day[day]
+            if not total:
                 continue
             cell = self._cell(i)
-            fits = int((cell.height() - DAY_NUMBER_H - 2) // (CHIP_H + CHIP_GAP))
-            shown = posts if len(posts) <= fits else posts[:max(0, fits - 1)]
+            shown = posts if total <= fits else posts[:max(0, fits - 1)]
             for k, post in enumerate(shown):
                 rect = QRectF(cell.left() + 3, cell.top() + DAY_NUMBER_H + k * (CHIP_H + CHIP_GAP),
                               cell.width() - 6, CHIP_H)
                 self._chips.append((rect, post))
-            hidden = len(posts) - len(shown)
+            hidden = total - len(shown)
             if hidden:
                 if fits >= 1:
                     rect = QRectF(cell.left() + 3,

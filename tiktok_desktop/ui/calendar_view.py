@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QPaintEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -45,6 +45,7 @@ from tiktok_desktop.ui.calendar_grid import (
     paint_post,
 )
 from tiktok_desktop.ui.calendar_month import MonthView
+from tiktok_desktop.ui.schedule_model import where_of
 from tiktok_desktop.ui.tones import grid_colour
 
 __all__ = ["CalendarView", "MonthView", "WeekView"]
@@ -287,7 +288,8 @@ class WeekView(CalendarGrid):
         p.end()
 
 
-DRAFTS_SHOWN = 1000  # posts without a time listed beside the calendar (the oldest first)
+DRAFTS_SHOWN = 50  # posts without a time listed beside the calendar (the oldest first; the
+# title counts them all)
 Mode = Literal["week", "month"]
 
 
@@ -306,6 +308,7 @@ class CalendarView(QWidget):
         super().__init__(parent)
         self.state = CalendarState(zone_name, clock, first_weekday)
         self.source: PostsService | None = None  # set_source: read from the database
+        self._drafts_stale = False
         self.week = WeekView(self.state)
         self.week.setAccessibleName("Week of posts")
         self.month = MonthView(self.state)
@@ -382,26 +385,45 @@ class CalendarView(QWidget):
     def set_source(self, posts: PostsService, account_labels: dict[int, str],
                    statuses: dict[int, AccountStatus] | None = None) -> None:
         """Show the posts as the database has them: each week or month reads its own range
-        (no copy of every post); the drafts beside it are read up to DRAFTS_SHOWN."""
+        (no copy of every post); the first DRAFTS_SHOWN posts without a time are read for
+        the side list when the calendar is on screen."""
         self.state.index = StoredDueIndex(posts)
         self.source = posts
         self.state.labels = dict(account_labels)
         self.state.statuses = dict(statuses or {})
-        self._read_drafts()
         if self.state.selected is not None and self.state.post(self.state.selected) is None:
             self.state.selected = None
         self._invalidate()
-        self.drafts.refresh()
+        self._drafts_changed()
+
+    def _drafts_changed(self) -> None:
+        """Read the drafts again now if they are on screen, else when they next are."""
+        self._drafts_stale = True
+        if self.isVisible():
+            self._read_drafts()
 
     def _read_drafts(self) -> None:
-        if self.source is not None:
-            self.state.drafts = {p.id: p for p in self.source.undated(limit=DRAFTS_SHOWN)}
+        if self.source is None or not self._drafts_stale:
+            return
+        self._drafts_stale = False
+        where = where_of(self.state.filter)
+        self.state.drafts = {p.id: p for p in self.source.undated(where, limit=DRAFTS_SHOWN)}
+        self.state.drafts_total = self.source.count_undated(where)
+        self.drafts.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._read_drafts()
 
     def put_post(self, post: Post) -> None:
         """One post changed (moved, unscheduled, ...): redraw without rebuilding the index."""
         self.state.index.put(post)
+        if self.source is not None:
+            self._invalidate()
+            self._drafts_changed()
+            return
         had = post.id in self.state.drafts
-        if post.due_at is None and (self.source is None or len(self.state.drafts) < DRAFTS_SHOWN):
+        if post.due_at is None:
             self.state.drafts[post.id] = post
         else:
             self.state.drafts.pop(post.id, None)
@@ -411,6 +433,12 @@ class CalendarView(QWidget):
 
     def remove_post(self, post_id: int) -> None:
         self.state.index.remove(post_id)
+        if self.source is not None:
+            if self.state.selected == post_id:
+                self.state.selected = None
+            self._invalidate()
+            self._drafts_changed()
+            return
         if self.state.drafts.pop(post_id, None) is not None:
             self.drafts.refresh()
         if self.state.selected == post_id:
@@ -421,7 +449,10 @@ class CalendarView(QWidget):
         if wanted != self.state.filter:
             self.state.filter = wanted
             self._invalidate()
-            self.drafts.refresh()
+            if self.source is not None:
+                self._drafts_changed()
+            else:
+                self.drafts.refresh()
 
     def set_zone(self, zone_name: str) -> None:
         """Show times in another zone ("" = the system's); ScheduleError for an unknown one."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
@@ -139,15 +139,20 @@ def run_gui(options: GuiOptions) -> int:
     # The publishing engine runs on its own thread; check runs only look, they never post.
     engine = None if check_run else EngineWorker(graph.engine)
     window = main_window(graph, engine)
-    if engine is not None:
-        engine.start()
-        # Woken from sleep: refresh tokens, publish what is due, apply the grace rule now.
-        graph.system.sleep_watcher.start(engine.engine.resumed)
     server.activated.connect(window.open_videos)
     if os.environ.get(FIRST_PAINT_ENV) == "1":
         _FirstPaintProbe(window)
     if not (options.hidden and window.tray.available):  # hidden needs a tray to come back
         window.show()
+    if engine is not None:
+        def start_engine(engine: EngineWorker = engine) -> None:
+            engine.start()
+            # Woken from sleep: refresh tokens, publish what is due, apply the grace rule.
+            graph.system.sleep_watcher.start(engine.engine.resumed)
+
+        # The window is painted first; the engine's thread, its first plan and its HTTP
+        # start after (issue 16: the first paint waits for nothing it does not show).
+        AfterFirstPaint(window, start_engine)
     for problem in graph.problems:
         QMessageBox.warning(window, APP_DISPLAY_NAME, problem)
     if options.video_paths:
@@ -235,6 +240,31 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing, **extra)
 
 
+class AfterFirstPaint(QObject):
+    """Runs ``work`` once, in the event loop's turn after the window's first paint (at once
+    in the next turn when the window is not shown: started hidden in the tray)."""
+
+    def __init__(self, window: QWidget, work: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self._work: Callable[[], None] | None = work
+        if window.isVisible():
+            window.installEventFilter(self)
+        else:
+            QTimer.singleShot(0, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._run)
+        return False
+
+    def _run(self) -> None:
+        work, self._work = self._work, None
+        if work is not None:
+            work()
+
+
 class _FirstPaintProbe(QObject):
     """Benchmark hook: print ``first-paint <paint_ns> <frame_ns>`` and quit the app.
 
@@ -258,7 +288,7 @@ class _FirstPaintProbe(QObject):
 
     def _report(self) -> None:
         print(f"first-paint {self.paint_ns} {time.monotonic_ns()}", flush=True)
-        self.window.quit_app()
+        self.window.shutdown()  # quitting without the question about posts to come
 
 
 def _self_test(app: QApplication, window: MainWindow, graph: AppGraph) -> int:

@@ -329,8 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, count in sizes.items():
             print(f"writing {count:,} posts ({key}) ...", flush=True)
             generate(homes[key], count)
+        # PYTHONDONTWRITEBYTECODE is left out: an installed app runs from compiled bytecode
+        # (the bundle ships it, pip compiles at install); the warm-up run writes it here.
         base_env = {k: v for k, v in os.environ.items()
-                    if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY")}
+                    if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY",
+                                 "PYTHONDONTWRITEBYTECODE")}
         base_env.update({HOOK_ENV: "1", "PYTHONPATH": str(ROOT),
                          "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
         platform = "offscreen"

@@ -182,12 +182,6 @@ class Database:
     def schema_version(self) -> int:
         return int(self.conn().execute("PRAGMA user_version").fetchone()[0])
 
-    def data_version(self) -> int:
-        """A number that changes when another connection (another thread's, another
-        process's) commits to the file; this thread's own commits leave it. One read of
-        shared memory: cheap enough for a timer (SQLite's PRAGMA data_version)."""
-        return int(self.conn().execute("PRAGMA data_version").fetchone()[0])
-
     # -- open-time checks --------------------------------------------------------------------
 
     def _preflight(self) -> None:

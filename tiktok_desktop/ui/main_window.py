@@ -38,12 +38,13 @@ from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.standing import Standing
-from tiktok_desktop.store import Post, PostState
+from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
+from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
@@ -138,6 +139,7 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
+        self._accounts: list[Account] = []
         title = window_title("Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
@@ -212,6 +214,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_geometry()
         self.refresh()
+        # Changes made elsewhere (the CLI, a headless run, another window, the engine).
+        self.database_watch = DatabaseWatch(posts.watch(), self)
+        self.database_watch.changed.connect(self.catch_up)
+        self.database_watch.start()
         if facts.notes:  # e.g. where the TikTok app's credentials come from
             self.statusBar().showMessage(" ".join(facts.notes), 30000)
 
@@ -292,6 +298,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Reload both panes from the services."""
         accounts = self.accounts.list_accounts()
+        self._accounts = accounts
         # Looked up for every painted cell of the schedule: a dict, not a scan of the model.
         self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
@@ -299,6 +306,20 @@ class MainWindow(QMainWindow):
         posts = self.posts.list_posts()
         self.schedule_pane.set_posts(posts, self._account_labels,
                                      {a.id: a.status for a in accounts})
+        self._update_summary()
+
+    def catch_up(self) -> None:
+        """The database changed elsewhere: update what differs, keep what the user looks at
+        (selection, scroll, sort, filters)."""
+        accounts = self.accounts.list_accounts()
+        labels = {a.id: a.label for a in accounts}
+        if accounts != self._accounts:
+            self._accounts = accounts
+            self._account_labels = labels
+            self.accounts_pane.set_accounts(accounts)
+            self.pictures.update(accounts)
+        self.schedule_pane.merge_posts(self.posts.list_posts(), labels,
+                                       {a.id: a.status for a in accounts})
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -535,6 +556,7 @@ class MainWindow(QMainWindow):
                                  "in the tray menu to stop it; Settings turns this off.")
             return
         self.runner.shutdown()
+        self.database_watch.stop()
         s.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         s.window_state = bytes(self.saveState().toBase64().data()).decode()
         self._save_settings()

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
+from tests.ui.composer_support import open_window
 from tiktok_desktop import paths
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph, Runtime, build, decide_mode
@@ -44,11 +45,8 @@ def videos(tmp_path: Path) -> VideoFactory:
 
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph, active=False) as win:
+        yield win
 
 
 def open_ready(qtbot: QtBot, window: MainWindow, path: Path) -> Composer:

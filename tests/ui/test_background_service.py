@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.commands import FakeRunner, failed, ok
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import connect, key, show_active
+from tests.ui.composer_support import key, show_active
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import Account, NewPost
@@ -37,11 +37,6 @@ RUNNING = ("ActiveState=active\nSubState=running\nMainPID=4242\nResult=success\n
            "UnitFileState=enabled\n")
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture
 def systemctl() -> FakeRunner:
     runner = FakeRunner()
@@ -54,11 +49,6 @@ def service(graph: AppGraph, systemctl: FakeRunner) -> SystemdUserService:
     svc = SystemdUserService(runner=systemctl)  # this test's home and data folder
     graph.system = dataclasses.replace(graph.system, service=svc)
     return svc
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ KEEP = Path(os.environ["TIKTOK_SCREENSHOTS"]).resolve() \
     if os.environ.get("TIKTOK_SCREENSHOTS") else None
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
     folder = KEEP or tmp_path / "shots"

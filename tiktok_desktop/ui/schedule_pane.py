@@ -273,8 +273,14 @@ class SchedulePane(QWidget):
             self._sync_selection()
         else:
             self.calendar.set_mode(mode)
-            self.calendar.select(self._current)
             self.stack.setCurrentWidget(self.calendar)
+            post = self.current_post()
+            if post is not None and post.due_at is not None:
+                # The selected post's week (or month) and, in the week, its hour: the view
+                # must not open on 07:00 with the post the user was looking at out of sight.
+                self.calendar.show_post(post)
+            else:
+                self.calendar.select(self._current)
         self.actions.update(self.current_post())
 
     def current_filter(self) -> PostFilter:

@@ -40,12 +40,7 @@ from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
 from tiktok_desktop.store.listing import Cell, Order, PostList, SortKey, Where
 from tiktok_desktop.store.post_keys import BIG_DUE, display_name, first_line
 from tiktok_desktop.ui.models import PRIVACY_TEXT, ROW_ROLE, Column, RowsModel
-from tiktok_desktop.ui.thumbnails import (  # noqa: F401 - also this module's names
-    THUMB_SIZE,
-    ThumbnailLoader,
-    media_thumbnail,
-    placeholder_pixmap,
-)
+from tiktok_desktop.ui.thumbnails import THUMB_SIZE, ThumbnailLoader
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +179,7 @@ class ScheduleModel(QAbstractTableModel):
                 word = WAITING_FOR_RECONNECT if waiting else POST_STATE_LABEL[post_state]
                 words.setdefault(word, []).append(
                     Where(accounts=frozenset({account}), states=frozenset({state})))
-        segments = tuple(_merge_wheres(words[w]) for w in sorted(words))
+        segments = tuple(tuple(words[w]) for w in sorted(words))
         return Order(SortKey.SEGMENTS, desc, segments)
 
     def _read(self) -> PostList:
@@ -466,10 +461,6 @@ class ScheduleModel(QAbstractTableModel):
 
 def _cell(post: Post) -> Cell:
     return post.account_id, post.state.value, post.privacy_level or ""
-
-
-def _merge_wheres(wheres: list[Where]) -> tuple[Where, ...]:
-    return tuple(wheres)
 
 
 class ScheduleProxy(QIdentityProxyModel):

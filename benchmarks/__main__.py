@@ -365,6 +365,19 @@ def git_commit() -> str | None:
     the tree are not recorded."""
     git = ROOT / ".git"
     try:
+        if git.is_file():  # a worktree: .git names the real folder ("gitdir: ...")
+            git = Path(git.read_text().split("gitdir:", 1)[1].strip())
+            head = (git / "HEAD").read_text().strip()
+            if not head.startswith("ref: "):
+                return head
+            git = git.parent.parent  # refs live in the main repository's folder
+            ref = head[5:]
+            if (git / ref).is_file():
+                return (git / ref).read_text().strip()
+            for line in (git / "packed-refs").read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0]
+            return None
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head

@@ -47,6 +47,7 @@ class Action(enum.Enum):
     CHECK_AGAIN = "check again"
     OPEN_ON_TIKTOK = "open on TikTok"
     HISTORY = "history"
+    DUPLICATE = "duplicate"
 
 
 def may_be_on_tiktok(post: Post) -> bool:
@@ -61,7 +62,9 @@ def state_words(state: PostState) -> str:
 
 def why_not(post: Post, action: Action) -> str | None:
     """None when ``action`` may be done with ``post`` now, else why not, in plain words."""
-    if action is Action.HISTORY:
+    if action in (Action.HISTORY, Action.DUPLICATE):
+        # A duplicate is a new draft with the same video and settings, whatever became of
+        # this one; it needs its own time and consent before it goes anywhere.
         return None
     if action is Action.OPEN_ON_TIKTOK:
         return None if post.share_url else "TikTok has not given this post a link (yet)."

@@ -155,5 +155,25 @@ V4_RATE_SPEND = [
     "CREATE INDEX rate_spend_key ON rate_spend(account_id, budget, at)",
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND]
+# Caption templates and hashtag sets (issue 18): text the user keeps per account and inserts
+# into a caption (composer, bulk table). kind: 'template' (a caption to start from) or
+# 'hashtags' (a set added to the caption). Names are unique per account and kind. Numbered 7
+# in the plan of issues 15 to 18 (5 and 6 are issue 15's and 16's): it is appended after
+# whatever migrations main has when this lands.
+V7_SNIPPETS = [
+    """
+    CREATE TABLE caption_snippets (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('template', 'hashtags')),
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (account_id, kind, name)
+    )
+    """,
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND, V7_SNIPPETS]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,7 +25,7 @@ def test_allowed_actions_by_state() -> None:
     scheduled = allowed(make_post())
     assert {a for a in Action if a in scheduled} == {
         Action.EDIT, Action.RESCHEDULE, Action.POST_NOW, Action.UNSCHEDULE, Action.DELETE,
-        Action.HISTORY}
+        Action.HISTORY, Action.DUPLICATE}
     draft = allowed(make_post(state=PostState.DRAFT, due_at=None, consent_at=None))
     assert Action.EDIT in draft and Action.RESCHEDULE not in draft
     assert Action.UNSCHEDULE not in draft
@@ -38,11 +38,11 @@ def test_allowed_actions_by_state() -> None:
     failed = allowed(make_post(state=PostState.FAILED))
     assert Action.RESCHEDULE in failed and Action.POST_NOW in failed
     busy = allowed(make_post(state=PostState.UPLOADING))
-    assert {a for a in Action if a in busy} == {Action.HISTORY}
+    assert {a for a in Action if a in busy} == {Action.HISTORY, Action.DUPLICATE}
     assert "uploading right now" in busy.why_not(Action.DELETE)
     done = allowed(make_post(state=PostState.PUBLISHED, share_url="https://t/1"))
     assert {a for a in Action if a in done} == {Action.DELETE, Action.HISTORY,
-                                                 Action.OPEN_ON_TIKTOK}
+                                                 Action.OPEN_ON_TIKTOK, Action.DUPLICATE}
 
 
 def test_an_unconfirmed_post_can_only_be_checked_again() -> None:
@@ -74,3 +74,9 @@ def test_the_state_sets_agree() -> None:
     assert not ATTENTION & UPCOMING and not DONE & ATTENTION
     for state in PostState:  # every state is somewhere the user can find it
         assert state in UPCOMING | ATTENTION | DONE | {PostState.DRAFT}
+
+
+def test_any_post_may_be_duplicated() -> None:
+    """A duplicate is a new draft; whatever the original's state, copying it changes nothing."""
+    for state in PostState:
+        assert why_not(make_post(state=state), Action.DUPLICATE) is None

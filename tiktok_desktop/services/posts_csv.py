@@ -65,6 +65,7 @@ _DISCLOSURE = {"your brand": "organic", "brand organic": "organic",
                "promotional content": "organic", "branded content": "branded",
                "paid partnership": "branded"}
 _WORD_SPLIT = re.compile(r"\s*(?:[,;+/|&]|\band\b)\s*")
+_SPACE_SPLIT = re.compile(r"(?:\s|[,;+/|&]|\band\b)+")
 _WHEN = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)\s*"
                    r"(Z|[+-]\d{2}:?\d{2})?")
 # Spreadsheets run a cell starting with these as a formula; an export guards it with a
@@ -310,14 +311,16 @@ def _privacy(text: str, problems: dict[Column, str]) -> str | None:
     return None
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD_SPLIT.split(text.lower()) if w]
+def _words(text: str, *, spaces: bool = False) -> list[str]:
+    """The words of a list cell; with ``spaces``, a space separates words too."""
+    splitter = _SPACE_SPLIT if spaces else _WORD_SPLIT
+    return [w for w in splitter.split(text.lower()) if w]
 
 
 def _interactions(text: str, problems: dict[Column, str]) -> set[str]:
     if text.lower() in ("", "none", "no"):
         return set()
-    words = _words(text)
+    words = _words(text, spaces=True)
     bad = [w for w in words if w not in _INTERACTIONS]
     if bad:
         problems[Column.INTERACTIONS] = (f"'{bad[0]}' is not an interaction: write comment, "
@@ -408,6 +411,8 @@ class CsvImport:
         cells = {(i, c): CellProblem(i, c, text) for i, r in enumerate(self.rows)
                  for c, text in r.problems.items()}
         for p in bulk.check(self.bulk_rows, self.videos, self.facts, self.zone_name):
+            if p.column is Column.WHEN and Column.ZONE in self.rows[p.row].problems:
+                continue  # no time could be read: the zone's problem says why
             cells.setdefault((p.row, p.column), p)
         self.problems = sorted(cells.values(), key=lambda c: c.sort_key)
         self.times = bulk.resolve_times(self.bulk_rows, self.zone_name)

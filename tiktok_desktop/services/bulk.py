@@ -383,7 +383,17 @@ class BulkService:
         found = [p for i, row in enumerate(rows) for p in row_problems(
             i, row, facts.get(row.account_id) if row.account_id is not None else None,
             videos.get(row.path))]
+        found += self.time_problems(rows, videos, zone_name)[1]
+        return sorted(found, key=lambda c: c.sort_key)
+
+    def time_problems(self, rows: Sequence[BulkRow], videos: Mapping[str, ProbedVideo],
+                      zone_name: str,
+                      ) -> tuple[dict[int, tuple[int, str] | None], list[CellProblem]]:
+        """Each row's time (its own or a queue slot) and the schedule checks of the whole
+        batch (past, a year ahead, the sign-in's end, the daily caps with the batch's own
+        posts counted). Reads the database: the bulk window runs it off the GUI thread."""
         times = self.resolve_times(rows, zone_name)
+        found: list[CellProblem] = []
         news: list[NewPost] = []
         index: list[int] = []
         for i, row in enumerate(rows):
@@ -399,7 +409,7 @@ class BulkService:
             index.append(i)
         for n, texts in self.posts.batch_problems(news, account_checked=True).items():
             found.append(CellProblem(index[n], Column.WHEN, " ".join(texts)))
-        return sorted(found, key=lambda c: c.sort_key)
+        return times, found
 
     def _no_slot(self, account_id: int) -> str:
         _zone, slots = self.posts.queue_slots(account_id)

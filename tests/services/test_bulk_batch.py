@@ -65,3 +65,19 @@ def test_a_stale_time_check_is_dropped_and_inbox_rows_drop_direct_only_settings(
     row = batch.rows[0]
     assert (row.privacy_level, row.allow_comment, row.disclose, row.brand_organic) == (
         None, False, False, False)
+
+
+def test_a_csv_rows_reading_problems_stay_until_their_cell_is_edited() -> None:
+    from tiktok_desktop.services.bulk import BulkRow
+
+    rows = [BulkRow("a.mp4", 1, privacy_level="SELF_ONLY", due_at=5, due_tz="UTC")]
+    batch = BulkBatch.from_rows(rows, "UTC", [{Column.ZONE: "Unknown time zone 'Mars'."}])
+    batch.video_probed(_video("a.mp4"))
+    batch.account_loaded(AccountFacts(ACCOUNT, CREATOR))
+    assert batch.times_checked(batch.snapshot(), {0: (5, "UTC")},
+                               [CellProblem(0, Column.WHEN, "passed")])
+    assert batch.problems(0) == {Column.ZONE: "Unknown time zone 'Mars'."}
+    batch.edit([0], caption="still there")
+    assert Column.ZONE in batch.problems(0)
+    batch.edit([0], due_at=10, due_tz="UTC")
+    assert batch.problems(0) == {Column.WHEN: CHECKING_TIMES}

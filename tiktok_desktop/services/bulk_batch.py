@@ -29,6 +29,18 @@ from tiktok_desktop.store import PostMode
 __all__ = ["BulkBatch", "Snapshot"]
 
 CHECKING_TIMES = "Checking the time against the schedule…"
+# Which cell an edited field belongs to (an import's problem with it goes with the edit).
+FIELD_COLUMNS = {
+    "path": (Column.FILE,), "account_id": (Column.ACCOUNT,), "caption": (Column.CAPTION,),
+    "due_at": (Column.WHEN, Column.ZONE), "due_tz": (Column.WHEN, Column.ZONE),
+    "privacy_level": (Column.PRIVACY,), "allow_comment": (Column.INTERACTIONS,),
+    "allow_duet": (Column.INTERACTIONS,), "allow_stitch": (Column.INTERACTIONS,),
+    "disclose": (Column.DISCLOSURE,), "brand_organic": (Column.DISCLOSURE,),
+    "brand_content": (Column.DISCLOSURE,), "is_aigc": (Column.AI_LABEL,),
+    "mode": (Column.INBOX, Column.PRIVACY, Column.INTERACTIONS, Column.DISCLOSURE,
+             Column.AI_LABEL),
+    "cover_time_ms": (Column.COVER,),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ class BulkBatch:
         self.videos: dict[str, ProbedVideo] = {}
         self.facts: dict[int, AccountFacts] = {}
         self.row_cells: list[dict[Column, str]] = [{} for _ in self.rows]
+        # What reading a CSV file found in a cell, until that cell is edited.
+        self.import_cells: list[dict[Column, str]] = [{} for _ in self.rows]
         self.time_cells: dict[int, str] = {}
         self.times: dict[int, tuple[int, str] | None] = {}
         self.generation = 0
@@ -59,10 +73,14 @@ class BulkBatch:
             self._check_row(i)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[BulkRow], zone_name: str) -> BulkBatch:
+    def from_rows(cls, rows: Iterable[BulkRow], zone_name: str,
+                  import_cells: Iterable[Mapping[Column, str]] | None = None) -> BulkBatch:
+        """A batch of rows read elsewhere (a CSV file), with the problems reading found."""
         batch = cls([], zone_name)
         batch.rows = list(rows)
         batch.row_cells = [{} for _ in batch.rows]
+        batch.import_cells = [dict(c) for c in import_cells] if import_cells is not None \
+            else [{} for _ in batch.rows]
         for i in range(len(batch.rows)):
             batch._check_row(i)
         return batch
@@ -74,8 +92,8 @@ class BulkBatch:
 
     def problems(self, index: int) -> dict[Column, str]:
         """The row's problems by column: the composer's rules, then the schedule's."""
-        cells = dict(self.row_cells[index])
-        if Column.WHEN not in cells:
+        cells = {**self.row_cells[index], **self.import_cells[index]}
+        if Column.WHEN not in cells and Column.ZONE not in cells:
             if self._checked_generation != self.generation:
                 cells[Column.WHEN] = CHECKING_TIMES
             elif index in self.time_cells:
@@ -121,6 +139,9 @@ class BulkBatch:
         """Set fields of these rows (a cell edit, or "apply to selected"); returns them."""
         touched = sorted(set(indexes))
         for i in touched:
+            for name in changes:
+                for column in FIELD_COLUMNS.get(name, ()):
+                    self.import_cells[i].pop(column, None)
             row = dataclasses.replace(self.rows[i], **changes)
             if row.mode is PostMode.INBOX:
                 row = dataclasses.replace(row, privacy_level=None, allow_comment=False,
@@ -138,6 +159,8 @@ class BulkBatch:
         """Rows with new times ("spread over the queue", "every N hours")."""
         for i, row in rows.items():
             self.rows[i] = row
+            self.import_cells[i].pop(Column.WHEN, None)
+            self.import_cells[i].pop(Column.ZONE, None)
             self._check_row(i)
         self._changed()
 
@@ -146,6 +169,7 @@ class BulkBatch:
         keep = [i for i in range(len(self.rows)) if i not in gone]
         self.rows = [self.rows[i] for i in keep]
         self.row_cells = [self.row_cells[i] for i in keep]
+        self.import_cells = [self.import_cells[i] for i in keep]
         self.time_cells, self.times = {}, {}
         self._changed()
 

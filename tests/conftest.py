@@ -4,15 +4,21 @@ loopback-only networking, and failure on unexpected WARNING logs."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# Must be set before any Qt import: tests never need a display.
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Must be set before any Qt import: tests never need a display. The offscreen screen is a
+# common laptop's 1920x1080 (Qt's default, 800x800, is smaller than the window's default
+# size, which the window then shrinks to fit).
+# (The file is written below; Qt reads it when the QApplication starts.)
+os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
+    tempfile.gettempdir(), f"tiktok-desktop-test-screen-{os.getuid()}.json")
 # Qt's xdg portal and accessibility bridges try D-Bus; nothing to talk to in tests.
 os.environ.setdefault("QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0")
 os.environ.pop("TIKTOK_CLIENT_KEY", None)
@@ -32,6 +38,10 @@ from tiktok_desktop.credentials.vault import SessionOnlyBackend
 
 # The logind fixture (python-dbusmock on a private system bus) for tests in any folder.
 pytest_plugins = ["tests.helpers.logind"]
+
+Path(os.environ["QT_QPA_PLATFORM"].split("configfile=", 1)[1]).write_text(json.dumps(
+    {"screens": [{"name": "test", "x": 0, "y": 0, "width": 1920, "height": 1080,
+                  "logicalDpi": 96, "dpr": 1}]}))
 
 # --- loopback only ---------------------------------------------------------------------------
 # A test that talks to anything but this machine is a bug (and could hit real TikTok): refuse

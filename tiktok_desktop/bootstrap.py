@@ -47,7 +47,7 @@ from tiktok_desktop.engine import (
     EngineParts,
     HeadlessRunner,
 )
-from tiktok_desktop.engine.ratelimit import RateLimits
+from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.logging_setup import REDACTOR
@@ -65,7 +65,15 @@ from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
-from tiktok_desktop.store import AccountsRepo, Database, LeaseRepo, PostsRepo, StoreError
+from tiktok_desktop.services.standing import Standing
+from tiktok_desktop.store import (
+    AccountsRepo,
+    ClientStatusRepo,
+    Database,
+    LeaseRepo,
+    PostsRepo,
+    StoreError,
+)
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
@@ -186,7 +194,7 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
     extra = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
     return AccountsService(AccountsRepo(db), token_source(db, vault, oauth, runtime), oauth,
                            api, redirect_uri=redirect_uri, clock=runtime.clock,
-                           avatars=avatars, **extra)
+                           avatars=avatars, ratelog=RateLog(db), **extra)
 
 
 def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
@@ -196,6 +204,7 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
     stop = threading.Event()
     sleeper = runtime.sleeper(stop)
     owner = new_owner()
+    config = config or runtime.engine_config
     return EngineParts(
         posts=PostsRepo(db),
         accounts=AccountsRepo(db),
@@ -206,11 +215,12 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
         uploader=ChunkUploader(http, sleeper=sleeper),
         links=UploadLinks(vault),
         # Budgets live in the database: a restart must not grant a fresh minute.
-        limits=RateLimits(runtime.clock, log=RateLog(db)),
+        limits=RateLimits(runtime.clock, window=WINDOW + config.rate_margin, log=RateLog(db)),
         check_video=library.verify,
         owner=owner, stop=stop, sleeper=sleeper,
         clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
-        grace=grace, config=config or runtime.engine_config, share_base=share_base,
+        grace=grace, config=config, share_base=share_base,
+        clients=ClientStatusRepo(db), client_key=oauth.client_key,
     )
 
 
@@ -234,6 +244,7 @@ class AppGraph:
     oauth: OAuthClient
     accounts: AccountsService
     posts: PostsService
+    standing: Standing  # caps, sign-in end, unaudited app: what the panes and composer show
     avatars: AvatarCache
     tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
@@ -417,6 +428,9 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         oauth=oauth,
         accounts=accounts,
         posts=posts,
+        standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
+                          creds.client_key, clock=runtime.clock,
+                          zone_name=mode.settings.timezone),
         avatars=avatars,
         tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -40,6 +41,10 @@ def test_connect_no_browser_then_list_and_disconnect() -> None:
     assert listing.returncode == 0, listing.stderr
     assert "Sandbox Creator (@sandbox_creator)" in listing.stdout
     assert "connected" in listing.stdout
+    # When the sign-in truly ends: the refresh token's 180 days, not the access token's 2 h.
+    [row] = [line for line in listing.stdout.splitlines() if "@sandbox_creator" in line]
+    until = dt.datetime.strptime(row.split()[-2] + " " + row.split()[-3], "%H:%M %Y-%m-%d")
+    assert 179 <= (until - dt.datetime.now()).days <= 180
 
     gone = subprocess.run(_cli("disconnect", "@sandbox_creator"), capture_output=True,
                           text=True, timeout=60)

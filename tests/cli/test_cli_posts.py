@@ -543,7 +543,8 @@ def test_check_again_asks_tiktok_about_an_unconfirmed_post(graph: AppGraph, run:
         assert "never sent twice" in checked.out
         again = run("check", str(post.id))  # already being checked
         assert again.code == 1
-        assert again.problems == ["Only a post TikTok has not confirmed can be checked again."]
+        assert again.problems == ["Only a post TikTok has not confirmed, or an inbox draft that "
+                                  "was not posted, can be checked again."]
         engine.run_once()
     finally:
         engine.stop()

@@ -188,7 +188,7 @@ def test_each_bad_cell_gets_one_message_and_nothing_is_scheduled_until_fixed(
         "time.",
         f"row 6, column 'file': There is no file {folder / 'missing.mp4'}: check the name and "
         "folder (a relative path starts from the CSV file's folder).",
-        "row 7, column 'caption': The caption is 1 characters too long (TikTok counts 2201 of "
+        "row 7, column 'caption': The caption is 1 character too long (TikTok counts 2201 of "
         "2200).",
         "row 8, column 'privacy': Sandbox Creator (@sandbox_creator) does not offer "
         "“Followers”: choose Everyone, Friends or Only me.",

@@ -30,7 +30,8 @@ def test_a_locked_keyring_is_an_error_that_says_so(lockable: LockableKeyring) ->
     assert str(reading.value) == f"Reading from the system keyring failed: {LOCKED}"
     with pytest.raises(VaultError) as saving:
         vault.set_tokens("u", StoredTokens("act.2", "rft.2", 30, 40))
-    assert str(saving.value) == (f"Saving to the system keyring failed: {LOCKED}. Unlock your "
+    # The backend's own "!" ends its sentence: no "!." after it.
+    assert str(saving.value) == (f"Saving to the system keyring failed: {LOCKED} Unlock your "
                                  "keyring and try again.")
     for secret in ("act.1", "rft.1", "act.2", "rft.2"):
         assert secret not in str(reading.value) + str(saving.value)

@@ -155,7 +155,7 @@ def test_caption_limit_and_broken_characters() -> None:
     at_limit = evaluate(ready(caption="a" * (MAX_CAPTION_UNITS - 2) + "😀"), PUBLIC)
     assert at_limit.publish_enabled and at_limit.caption_units == MAX_CAPTION_UNITS
     over = evaluate(ready(caption="a" * (MAX_CAPTION_UNITS - 1) + "😀"), PUBLIC)
-    assert not over.publish_enabled and "1 characters too long" in over.publish_tooltip
+    assert not over.publish_enabled and "1 character too long" in over.publish_tooltip
     broken = evaluate(ready(caption="hi \ud83d"), PUBLIC)
     assert broken.caption_units is None and "broken character" in broken.publish_tooltip
 

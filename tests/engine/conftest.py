@@ -21,6 +21,7 @@ from tiktok_desktop.bootstrap import Runtime, accounts_service, engine_parts
 from tiktok_desktop.credentials import Vault
 from tiktok_desktop.engine import Engine, EngineConfig, Notice, NoticeKind
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
+from tiktok_desktop.sandbox.models import App
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.store import (
@@ -129,10 +130,11 @@ def runtime_for(clock: FakeClock) -> Runtime:
 
 
 def make_accounts(db: Database, sandbox: SandboxServer, http: httpx.Client,
-                  clock: FakeClock) -> AccountsService:
+                  clock: FakeClock, app: App | None = None) -> AccountsService:
+    """Accounts through the sandbox's ``app`` (default: its audited one)."""
+    app = app or sandbox.app
     endpoints = Endpoints.single(sandbox.base_url)
-    oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
-                                                sandbox.app.client_secret),
+    oauth = OAuthClient(http, ClientCredentials(app.client_key, app.client_secret),
                         endpoints, clock=clock)
     api = TikTokApi(http, endpoints, clock=clock, sleeper=lambda _s: None)
     return accounts_service(db, Vault(), oauth, api, runtime_for(clock),
@@ -257,3 +259,20 @@ def events(posts: PostsRepo, post_id: int) -> list[tuple[str, str]]:
 
 def calls_to(sandbox: SandboxServer, suffix: str) -> list[Any]:
     return [c for c in sandbox.control.calls() if c.path.endswith(suffix)]
+
+
+def follow_until(engine: Engine, clock: FakeClock, done: Callable[[], bool],
+                 limit: int = 500) -> int:
+    """Let the engine run at each wake-up it plans (moving the fake clock there) until
+    ``done()``; returns how many wake-ups that took."""
+    for woken in range(limit):
+        if done():
+            return woken
+        wake = engine.tick()
+        engine.wait_idle()
+        if done():
+            return woken + 1
+        assert wake is not None, "nothing planned, and not done"
+        clock.now = max(clock.now, wake)
+        engine.run_once()
+    raise AssertionError(f"not done after {limit} wake-ups")

@@ -7,38 +7,66 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import Recorder, calls_to, events, sha256_of
+from tests.engine.conftest import Recorder, calls_to, events, follow_until, sha256_of
 from tests.helpers.clock import FakeClock
-from tests.helpers.endpoints import INIT
+from tests.helpers.endpoints import INIT, reread
+from tiktok_desktop.domain.lifecycle import POSTED, state_text
 from tiktok_desktop.engine import Engine, NoticeKind
 from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.store import Account, Post, PostMode, PostsRepo, PostState, PostStep
+from tiktok_desktop.store import (
+    Account,
+    ClientStatusRepo,
+    Database,
+    Post,
+    PostMode,
+    PostsRepo,
+    PostState,
+    PostStep,
+)
 
 
-# until the engine follows moderation (issue 15, app part)
-@pytest.mark.parametrize("sandbox_options", [{"moderation_seconds": 0}], indirect=True)
 def test_due_post_is_published_exactly_once_with_every_step_recorded(
     make_engine: Callable[..., Engine], connect: Callable[..., Account],
     schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
-    recorder: Recorder,
+    recorder: Recorder, clock: FakeClock,
 ) -> None:
+    """TikTok publishes first and gives the post's ID after its review (the sandbox: 3 min):
+    the engine shows it as in review, checks back at planned times, then fills in the link."""
     account = connect()
     post = schedule(account, video, caption="First post #engine")
     engine = make_engine()
 
     engine.run_once()
 
-    done = posts.get(post.id)
-    assert done is not None
+    review = reread(posts, post)
+    assert review.state is PostState.IN_REVIEW
+    assert state_text(review) == "Published, waiting for TikTok's review"
+    assert review.post_ids == () and review.share_url is None
+    assert review.published_at == int(clock.now) and review.lease_owner is None
+    assert review.follow_until == int(clock.now) + 24 * 3600
+    assert review.next_attempt_at == int(clock.now) + 30
+    assert recorder.kinds(post.id) == [NoticeKind.PUBLISHED]
+    assert "reviews it before anyone can see it" in recorder.notices[0].message
+    completed_at = clock.now
+
+    checks = follow_until(engine, clock, lambda: reread(posts, post).state
+                          is not PostState.IN_REVIEW)
+
+    done = reread(posts, post)
     assert done.state is PostState.PUBLISHED
+    assert clock.now - completed_at >= 180  # not before the sandbox's moderation ended
+    assert checks == 3  # after 30 s, 90 s (+60) and 210 s (+120): the ID was there
     assert done.publish_id and done.step is PostStep.POLL
-    assert len(done.post_ids) == 1
+    [publish] = sandbox.control.publishes(account.open_id)
+    assert done.post_ids == tuple(str(i) for i in publish.post_ids) and len(done.post_ids) == 1
     assert done.share_url == (f"https://www.tiktok.com/@{account.username}/video/"
                               f"{done.post_ids[0]}")
-    assert done.lease_owner is None and done.published_at is not None
+    assert done.lease_owner is None and done.published_at == int(completed_at)
+    assert done.next_attempt_at is None and done.follow_until is None
     states = [s for s, _ in events(posts, post.id)]
     assert states == ["scheduled", "preparing", "preparing", "uploading", "processing",
-                      "published"]
+                      "in_review", "published"]  # the routine checks leave no history
+    assert recorder.kinds(post.id) == [NoticeKind.PUBLISHED]  # told once
     # What TikTok received: one init, one complete upload of exactly these bytes, published.
     publishes = sandbox.control.publishes(account.open_id)
     assert len(publishes) == 1
@@ -74,7 +102,7 @@ def test_post_not_due_yet_waits_and_tick_says_when(
     assert engine.sleep_seconds(post.due_at) == engine.config.watchdog_seconds
     clock.now = float(post.due_at or 0)
     engine.run_once()
-    assert (posts.get(post.id) or post).state is PostState.PUBLISHED
+    assert (posts.get(post.id) or post).state in POSTED
 
 
 def test_inbox_mode_ends_in_the_inbox(
@@ -193,7 +221,27 @@ def test_accounts_publish_in_parallel_one_post_at_a_time_each(
     mine = [schedule(a, video, caption=f"a{i}", due_in=-10 + i) for i in range(3)]
     theirs = [schedule(b, video, caption=f"b{i}") for i in range(2)]
     make_engine().run_once()
-    assert all((posts.get(p.id) or p).state is PostState.PUBLISHED for p in mine + theirs)
+    assert all((posts.get(p.id) or p).state in POSTED for p in mine + theirs)
     # Per account, posts went out in due order.
     titles = [p.post_info["title"] for p in sandbox.control.publishes(a.open_id)]
     assert titles == ["a0", "a1", "a2"]
+
+
+def test_a_public_post_tiktok_accepts_clears_an_earlier_unaudited_mark(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, sandbox: SandboxServer,
+    clock: FakeClock, db: Database,
+) -> None:
+    """The app was audited since TikTok last refused it: only an audited app can make a
+    public post, so TikTok accepting one ends the "unaudited" defaults."""
+    clients = ClientStatusRepo(db)
+    clients.set_unaudited(sandbox.app.client_key, int(clock.now) - 86400)
+    account = connect()
+    only_me = schedule(account, video, privacy="SELF_ONLY", caption="private")
+    make_engine().run_once()
+    assert reread(posts, only_me).state is PostState.PUBLISHED
+    assert clients.unaudited_since(sandbox.app.client_key) is not None  # proves nothing
+    public = schedule(account, video, caption="public")
+    make_engine().run_once()
+    assert reread(posts, public).state in POSTED
+    assert clients.unaudited_since(sandbox.app.client_key) is None

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.engine.conftest import write_video
+from tests.helpers.videos import padded_video
 from tests.reliability.chaos import KINDS, Chaos
 from tests.reliability.timebase import Timebase
 from tests.reliability.verdict import SHORT_NAMES, Outcome, Peak, classify, peak_rates
@@ -44,15 +44,19 @@ from tiktok_desktop.store import Post
 # Scheduled is left out: every start re-notes all overdue posts, and a kill plan counting
 # those lines would kill each start before it did any work.
 POST_LINE = re.compile(r"INFO +post (\d+): (?!scheduled\b)(\w+)(?: \(\w+\))?\s*$")
+# Real videos (a small clip padded to size: TikTok's processing decodes it and skips the pad).
 BIG_SIZE = 65_000_000  # seven chunks: faults and kills land between and inside chunks
 SMALL_SIZE = 1_500_000  # one chunk: its only PUT is the final one
 # Engine tunables shortened for the campaign (scaled seconds; see EngineConfig for each):
 # upload links that live 10 min instead of 1 h (the sandbox is told the same), so a dead link
-# is waited out in 2 min of scaled time; and a 2 min poll budget, so a publish that never
-# finishes processing ends as unconfirmed in reasonable time. Everything else is the default.
+# is waited out in 2 min of scaled time; a 2 min poll budget, so a publish that never
+# finishes processing ends as unconfirmed in reasonable time; and a rate margin of 10 scaled
+# seconds (0.5 s real): on a clock 20 times faster, 50 ms of thread scheduling on the way to
+# the sandbox is a scaled second, more than the 2 s the real network needs. Everything else
+# is the default.
 ENGINE_OVERRIDES: dict[str, Any] = {
     "upload_url_lifetime": 600, "upload_url_margin": 60, "link_expiry_settle": 120,
-    "poll_max_seconds": 120.0,
+    "poll_max_seconds": 120.0, "rate_margin": 10.0,
 }
 
 
@@ -68,6 +72,7 @@ class CampaignConfig:
     big_every: int = 4  # every n-th post is a seven-chunk video
     spacing: float = 3.0  # scaled seconds between due times of one account's posts
     processing_seconds: float = 3.0  # sandbox: from the last chunk to PUBLISH_COMPLETE
+    moderation_seconds: float = 90.0  # sandbox: from PUBLISH_COMPLETE to the post's ID
     timeout: float = 900.0  # real seconds for the whole drive
     engine: dict[str, Any] = field(default_factory=lambda: dict(ENGINE_OVERRIDES))
 
@@ -102,7 +107,7 @@ class Report:
     @property
     def ok(self) -> bool:
         o = self.outcome
-        return (o.duplicated == 0 and o.lost == 0 and o.untracked == 0
+        return (o.duplicated == 0 and o.lost == 0 and o.untracked == 0 and o.unlinked == 0
                 and all(p.within for p in self.peaks))
 
     def figures(self) -> dict[str, Any]:
@@ -111,7 +116,9 @@ class Report:
             "posts": self.config.posts, "accounts": self.config.accounts,
             "seed": self.config.seed, "fault_rate": self.config.fault_rate,
             "kill_rate": self.config.kill_rate, "time_scale": self.config.scale,
-            "exactly_once": o.exactly_once, "duplicated": o.duplicated, "lost": o.lost,
+            "moderation_seconds": self.config.moderation_seconds, "media_checks": True,
+            "exactly_once": o.exactly_once, "unlinked": o.unlinked,
+            "duplicated": o.duplicated, "lost": o.lost,
             "untracked": o.untracked, "unconfirmed": o.unconfirmed,
             "failed": o.failed_total, "failed_by_reason": dict(sorted(o.failed.items())),
             "kills": self.drive.kills, "engine_runs": self.drive.runs,
@@ -136,7 +143,8 @@ class Report:
         lines = [
             f"Fault campaign: {c.posts} posts on {c.accounts} accounts, seed {c.seed}, faults at "
             f"{c.fault_rate:.0%} of requests, kill rate {c.kill_rate} per post step, "
-            f"time x{c.scale:g}",
+            f"time x{c.scale:g}; real videos, media checks on, moderation "
+            f"{c.moderation_seconds:g} s",
             f"Drive: {d.seconds:.1f} s real ({self.scaled_seconds / 60:.0f} min scaled), "
             f"{d.runs} engine runs, {d.kills} SIGKILLs, {d.clean_stops} clean stop(s), "
             f"{d.reconnects} reconnect(s), {len(d.unexpected_exits)} unexpected exit(s), "
@@ -145,7 +153,8 @@ class Report:
                                       or "-"),
             "",
             f"{'Posts':<46}{'count':>7}",
-            f"{'  published exactly once':<46}{o.exactly_once:>7}",
+            f"{'  published exactly once, with its link':<46}{o.exactly_once:>7}",
+            f"{'  published, but without the link TikTok gave':<46}{o.unlinked:>7}",
             f"{'  duplicated':<46}{o.duplicated:>7}",
             f"{'  lost':<46}{o.lost:>7}",
             f"{'  untracked (on TikTok, app says not posted)':<46}{o.untracked:>7}",
@@ -190,7 +199,7 @@ class Campaign:
         c = self.config
         timebase = Timebase.starting_now(c.scale)
         options = sandbox_options(c.processing_seconds, int(c.engine.get(
-            "upload_url_lifetime", 3600)))
+            "upload_url_lifetime", 3600)), c.moderation_seconds)
         with open_world(self.root, timebase, options, c.engine) as world:
             batch = self._prepare(world)
             chaos = Chaos(c.seed, c.fault_rate)
@@ -219,8 +228,8 @@ class Campaign:
             world.sandbox.control.add_user(f"reliability_{n}")
             names.append(f"reliability_{n}")
         accounts = [world.connect(name) for name in names]
-        small = write_video(self.root / "small.mp4", SMALL_SIZE)
-        big = write_video(self.root / "big.mp4", BIG_SIZE)
+        small = padded_video(self.root / "small.mp4", SMALL_SIZE)
+        big = padded_video(self.root / "big.mp4", BIG_SIZE)
         start = world.timebase.wall()
         batch = []
         for i in range(c.posts):
@@ -350,6 +359,9 @@ def parse_args(argv: list[str] | None) -> tuple[CampaignConfig, argparse.Namespa
     parser.add_argument("--scale", type=float, default=20.0, help="time acceleration")
     parser.add_argument("--spacing", type=float, default=3.0,
                         help="scaled seconds between due times of one account's posts")
+    parser.add_argument("--moderation-seconds", type=float, default=90.0,
+                        help="scaled seconds from a post's completion to its ID (TikTok's "
+                        "review)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="real seconds")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
@@ -359,7 +371,8 @@ def parse_args(argv: list[str] | None) -> tuple[CampaignConfig, argparse.Namespa
         posts=args.posts or base.posts, accounts=args.accounts or base.accounts,
         seed=args.seed, fault_rate=args.fault_rate,
         kill_rate=base.kill_rate if args.kill_rate is None else args.kill_rate,
-        max_kills=args.max_kills, scale=args.scale, spacing=args.spacing, timeout=args.timeout)
+        max_kills=args.max_kills, scale=args.scale, spacing=args.spacing, timeout=args.timeout,
+        moderation_seconds=args.moderation_seconds)
     return config, args
 
 

@@ -35,7 +35,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
 
 def test_each_post_is_published_exactly_once_or_honestly_not(report: Report) -> None:
     o = report.outcome
-    assert (o.duplicated, o.lost, o.untracked) == (0, 0, 0), report.table()
+    assert (o.duplicated, o.lost, o.untracked, o.unlinked) == (0, 0, 0, 0), report.table()
     assert o.exactly_once + o.unconfirmed + o.failed_total == report.config.posts
     assert o.exactly_once >= report.config.posts // 2, report.table()
     # A post fails with one of TikTok's final reasons only where the sandbox was told to give

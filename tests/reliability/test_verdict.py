@@ -37,15 +37,18 @@ def test_peaks_are_per_token_and_per_engine_run() -> None:
     assert (creator_info.calls, status.calls) == (0, 0)
 
 
-def _publish(title: str, status: str, publish_id: str, sha: str, size: int = 3) -> PublishInfo:
+def _publish(title: str, status: str, publish_id: str, sha: str, size: int = 3,
+             post_ids: list[int] | None = None) -> PublishInfo:
     return PublishInfo(publish_id, "open", "ck", "direct", status, None, {"title": title}, size,
-                       size, sha, "video/mp4", [], 0.0, 0.0, 0.0)
+                       size, sha, "video/mp4", post_ids or [], 0.0, 0.0, 0.0)
 
 
 def _post(n: int, state: PostState, video: Path, publish_id: str | None = None,
-          code: str | None = None) -> Any:
+          code: str | None = None, post_ids: tuple[str, ...] = (),
+          share_url: str | None = None) -> Any:
     return SimpleNamespace(id=n, caption=f"p{n}", state=state, publish_id=publish_id,
-                           video_path=str(video), video_size=3, last_error_code=code)
+                           video_path=str(video), video_size=3, last_error_code=code,
+                           post_ids=post_ids, share_url=share_url)
 
 
 def test_classify_tells_every_outcome_apart(tmp_path: Path) -> None:
@@ -61,6 +64,9 @@ def test_classify_tells_every_outcome_apart(tmp_path: Path) -> None:
         _post(6, PostState.UNCONFIRMED, video, "x6"),  # untracked: TikTok has it
         _post(7, PostState.FAILED, video, None, "spam_risk_text"),
         _post(8, PostState.RETRY_WAIT, video),  # lost: never final
+        _post(9, PostState.PUBLISHED, video, "x9", post_ids=("79",), share_url="u"),  # linked
+        _post(10, PostState.PUBLISHED, video, "x10"),  # unlinked: TikTok gave an ID
+        _post(11, PostState.IN_REVIEW, video, "x11"),  # lost: never final (review unfollowed)
     ]
     publishes = [
         _publish("p1", "PUBLISH_COMPLETE", "x1", sha), _publish("p1", "PROCESSING_UPLOAD", "y1",
@@ -72,10 +78,13 @@ def test_classify_tells_every_outcome_apart(tmp_path: Path) -> None:
         _publish("p5", "PROCESSING_UPLOAD", "x5", sha),
         _publish("p6", "PUBLISH_COMPLETE", "x6", sha),
         _publish("p7", "FAILED", "x7", sha),
+        _publish("p9", "PUBLISH_COMPLETE", "x9", sha, post_ids=[79]),
+        _publish("p10", "PUBLISH_COMPLETE", "x10", sha, post_ids=[710]),
+        _publish("p11", "PUBLISH_COMPLETE", "x11", sha, post_ids=[711]),
     ]
     out = classify(posts, publishes)
-    assert (out.exactly_once, out.duplicated, out.lost, out.untracked, out.unconfirmed) == (
-        1, 1, 3, 1, 1)
+    assert (out.exactly_once, out.duplicated, out.lost, out.untracked, out.unconfirmed,
+            out.unlinked) == (2, 1, 4, 1, 1, 1)
     assert dict(out.failed) == {"spam_risk_text": 1}
     assert [line.split()[0] for line in out.problems] == [
-        "DUPLICATED", "LOST", "LOST", "UNTRACKED", "LOST"]
+        "DUPLICATED", "LOST", "LOST", "UNTRACKED", "LOST", "UNLINKED", "LOST"]

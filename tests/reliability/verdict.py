@@ -2,7 +2,9 @@
 
 Per post (matched to the sandbox's publishes by its unique caption):
 - published exactly once: the app says published, and exactly one publish of it reached
-  PUBLISH_COMPLETE: the app's publish_id, every byte, the file's SHA-256.
+  PUBLISH_COMPLETE: the app's publish_id, every byte, the file's SHA-256; and the post ID
+  TikTok gave after moderation is the app's, with a link.
+- unlinked: published exactly once, but the app lacks the ID (or link) TikTok gave it.
 - duplicated: two or more publishes of it reached PUBLISH_COMPLETE (whatever the app says).
 - lost: the app says published but TikTok has no complete publish (or another one than the
   app's), or the post never reached a final state.
@@ -44,6 +46,7 @@ SHORT_NAMES = {
 @dataclass
 class Outcome:
     exactly_once: int = 0
+    unlinked: int = 0
     duplicated: int = 0
     lost: int = 0
     untracked: int = 0
@@ -75,13 +78,21 @@ def classify(posts: Sequence[Post], publishes: Iterable[PublishInfo]) -> Outcome
             ok = (len(complete) == 1 and complete[0].publish_id == post.publish_id
                   and complete[0].uploaded_bytes == complete[0].video_size == post.video_size
                   and complete[0].sha256 == hashes[post.video_path])
-            if ok:
+            tiktok_ids = tuple(str(i) for i in complete[0].post_ids) if complete else ()
+            if ok and tiktok_ids and (tuple(post.post_ids) != tiktok_ids or not post.share_url):
+                out.unlinked += 1
+                out.problems.append(f"UNLINKED {where}: TikTok gave {tiktok_ids}, app has "
+                                    f"{tuple(post.post_ids)}")
+            elif ok:
                 out.exactly_once += 1
             else:
                 out.lost += 1
                 out.problems.append(f"LOST {where}: TikTok completed "
                                     f"{[(p.publish_id, p.sha256[:8]) for p in complete]}, app "
                                     f"has {post.publish_id}")
+        elif post.state is PostState.IN_REVIEW:
+            out.lost += 1  # published, but the link TikTok gives after its review never came
+            out.problems.append(f"LOST {where}: still in review, not final")
         elif complete:
             out.untracked += 1
             out.problems.append(f"UNTRACKED {where}: TikTok completed {complete[0].publish_id}")

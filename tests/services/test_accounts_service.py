@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import keyring
 import pytest
 
 from tests.conftest import MemoryKeyring
@@ -125,12 +126,16 @@ def test_transient_refresh_failure_is_not_a_disconnect(
 ) -> None:
     account = connect(accounts).account
     before = accounts.tokens.vault.tokens(account.open_id)
-    sandbox.control.inject_fault("/v2/oauth/token/", "status", status=503)
+    # A 503 may hide a rotation, so the refresh is asked once more at once: both fail here.
+    sandbox.control.inject_fault("/v2/oauth/token/", "status", count=2, status=503)
     with pytest.raises(TransientAccountError):
         accounts.refresh(account.id)
-    assert accounts.get(account.id).status is AccountStatus.CONNECTED
+    after = accounts.get(account.id)
+    assert after.status is AccountStatus.CONNECTED
+    assert after.refresh_unanswered_at is not None  # noted, in case TikTok did rotate
     assert accounts.tokens.vault.tokens(account.open_id) == before
     accounts.refresh(account.id)  # works once TikTok is back
+    assert accounts.get(account.id).refresh_unanswered_at is None
 
 
 def test_disconnect_revokes_and_forgets_tokens(
@@ -176,3 +181,78 @@ def test_fresh_creator_info_refreshes_a_token_tiktok_ended_early(
     assert accounts.fresh_creator_info(account.id).nickname
     after = accounts.tokens.vault.tokens(account.open_id)
     assert after is not None and after.access_token != before.access_token
+
+
+def _in_background(accounts: AccountsService, attempt: object) -> tuple[threading.Thread,
+                                                                         list[object]]:
+    """finish_connect as the app runs it: waiting before the browser comes back."""
+    out: list[object] = []
+
+    def run() -> None:
+        try:
+            out.append(accounts.finish_connect(attempt))  # type: ignore[arg-type]
+        except Exception as exc:  # the test looks at what was raised
+            out.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    receiver = attempt.receiver  # type: ignore[attr-defined]
+    while not receiver.waiting():
+        threading.Event().wait(0.01)
+    return thread, out
+
+
+def test_the_browser_page_says_connected_only_once_it_is(accounts: AccountsService) -> None:
+    attempt = accounts.start_connect()
+    thread, out = _in_background(accounts, attempt)
+    page = play_consent(attempt.authorize_url)
+    thread.join(10)
+    result = out[0]
+    assert isinstance(result, ConnectResult)
+    assert f"Connected {result.account.label}." in page.text and "close this tab" in page.text
+
+
+def test_a_locked_keyring_at_connect_is_what_the_browser_page_says(
+        accounts: AccountsService) -> None:
+    from tests.helpers.lockable_keyring import LOCKED, LockableKeyring
+    from tiktok_desktop.credentials import VaultError
+
+    lockable = LockableKeyring()
+    keyring.set_keyring(lockable)
+    attempt = accounts.start_connect()
+    lockable.locked = True  # the user dismissed the unlock prompt meanwhile
+    thread, out = _in_background(accounts, attempt)
+    page = play_consent(attempt.authorize_url)
+    thread.join(10)
+    assert isinstance(out[0], VaultError)
+    assert "<h1>Not connected</h1>" in page.text
+    assert LOCKED.replace("!", "") in page.text and "!." not in page.text
+    assert "Return to TikTok Desktop to try again" in page.text
+    assert accounts.list_accounts() == []  # no account without its tokens
+
+
+def test_reconnect_in_a_browser_signed_in_as_someone_else_says_so(
+        accounts: AccountsService, sandbox: SandboxServer) -> None:
+    creator = connect(accounts).account
+    other = sandbox.users[1]
+    attempt = accounts.start_connect(reconnecting=creator)
+    thread, out = _in_background(accounts, attempt)
+    page = play_consent(attempt.authorize_url, user=other.open_id)
+    thread.join(10)
+    result = out[0]
+    assert isinstance(result, ConnectResult)
+    assert result.other_account and result.account.open_id == other.open_id
+    assert result.headline == f"Connected {result.account.label}, not {creator.label}."
+    assert f"{creator.label} is still not connected" in result.other_account_advice
+    assert "Reconnect again" in result.other_account_advice
+    assert result.headline.replace("&", "&amp;") in page.text.replace("&#x27;", "'")
+    # The account asked for is as it was; the other one is added beside it.
+    assert {a.open_id for a in accounts.list_accounts()} == {creator.open_id, other.open_id}
+    # Reconnecting the right user is plain.
+    attempt = accounts.start_connect(reconnecting=creator)
+    thread, out = _in_background(accounts, attempt)
+    play_consent(attempt.authorize_url, user=creator.open_id)
+    thread.join(10)
+    again = out[0]
+    assert isinstance(again, ConnectResult) and not again.other_account
+    assert again.headline == f"Reconnected {creator.label}."

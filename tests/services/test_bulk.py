@@ -187,7 +187,7 @@ def test_row_rules_are_the_composers(graph: AppGraph, account: Account,
                   disclose=True)
     problems = {p.column: p.message for p in row_problems(0, row, facts, video)}
     assert problems == {
-        Column.CAPTION: "The caption is 1 characters too long (TikTok counts 2201 of 2200).",
+        Column.CAPTION: "The caption is 1 character too long (TikTok counts 2201 of 2200).",
         Column.DISCLOSURE: "You need to indicate if your content promotes yourself, a third "
                            "party, or both.",
         Column.PRIVACY: "Choose who can view this video.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import os
@@ -17,6 +18,7 @@ import pytest
 from tests.helpers.other_user import NOBODY, as_other_user, needs_root, shared_dir
 from tests.helpers.videos import VideoFactory, VideoSpec
 from tiktok_desktop import paths
+from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services import library
 from tiktok_desktop.services.library import (
     AdoptCancelled,
@@ -341,3 +343,32 @@ def test_a_hard_linked_copy_sees_in_place_edits_and_verify_catches_them(
         fh.write(b"edited")
     message = verify(item.path, item.size, item.sha256)
     assert message is not None and "content" in message
+
+
+def test_an_edit_that_keeps_the_video_keeps_its_copy_and_its_name(
+        graph: AppGraph, tmp_path: Path) -> None:
+    """Editing hands the library copy back in: no second adoption, and the creator's file
+    name stays (the list showed the copy's hash name after an edit)."""
+    from tiktok_desktop.services.posts import video_name
+    from tiktok_desktop.store import AccountsRepo, NewPost
+
+    account = AccountsRepo(graph.db).upsert_connected(
+        open_id="o-lib", display_name="Mia", username="mia", avatar_url="",
+        granted_scopes=["video.publish"], access_expires_at=None, refresh_expires_at=None)
+    mine = tmp_path / "pasta night.mp4"
+    mine.write_bytes(b"video bytes" * 1000)
+    due = int(graph.posts.clock()) + 3600
+    new = NewPost(account_id=account.id, video_path=str(mine), video_size=mine.stat().st_size,
+                  privacy_level="SELF_ONLY", due_at=due, due_tz="UTC")
+    first = graph.posts.schedule_video(new)
+    assert video_name(first) == "pasta night.mp4" and first.video_path != str(mine)
+    # What the composer hands in on Save: the post's own (library) path, probed meta only.
+    again = dataclasses.replace(new, video_path=first.video_path, caption="edited",
+                                video_meta={"duration_ms": 1000})
+    edited = graph.posts.schedule_video(again, editing=first.id)
+    assert edited.caption == "edited"
+    assert (edited.video_path, edited.video_sha256) == (first.video_path, first.video_sha256)
+    assert video_name(edited) == "pasta night.mp4"
+    assert edited.video_meta["duration_ms"] == 1000
+    assert sorted(p.name for p in graph.paths.media_dir.iterdir()) == [
+        Path(first.video_path).name]

@@ -183,3 +183,47 @@ def test_other_requests_are_ignored() -> None:
 def test_bad_redirect_uris(uri: str, message: str) -> None:
     with pytest.raises(LoopbackError, match=message):
         RedirectTemplate.parse(uri)
+
+
+def test_the_page_waits_for_the_outcome_when_the_app_waits() -> None:
+    """'Connected' only once the app says so (a locked keyring fails after the callback)."""
+    rx = LoopbackReceiver(WILDCARD, "s", outcome_wait=10)
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(rx.wait()))
+    waiter.start()
+    while not rx.waiting():
+        threading.Event().wait(0.01)
+    pages: list[httpx.Response] = []
+    browser = threading.Thread(target=lambda: pages.append(
+        _get(rx.redirect_uri, code="c", state="s")))
+    browser.start()
+    waiter.join(5)
+    assert got and not pages  # the app has the code; the page waits for how it ends
+    rx.finish(False, "Not connected", "The keyring is locked. Return to the app.")
+    browser.join(5)
+    assert "Not connected" in pages[0].text and "keyring is locked" in pages[0].text
+    assert "Connected" not in pages[0].text.replace("Not connected", "")
+
+
+def test_without_a_waiting_app_the_page_is_neutral() -> None:
+    with LoopbackReceiver(WILDCARD, "s", outcome_wait=10) as rx:
+        r = _get(rx.redirect_uri, code="c", state="s")  # nobody in wait() yet
+        assert "Return to TikTok Desktop" in r.text and "close this tab" in r.text
+        assert "<h1>Connected" not in r.text
+        assert rx.wait().code == "c"
+
+
+def test_a_page_whose_outcome_never_comes_is_neutral() -> None:
+    rx = LoopbackReceiver(WILDCARD, "s", outcome_wait=10)
+    waiter = threading.Thread(target=rx.wait)
+    waiter.start()
+    while not rx.waiting():
+        threading.Event().wait(0.01)
+    pages: list[httpx.Response] = []
+    browser = threading.Thread(target=lambda: pages.append(
+        _get(rx.redirect_uri, code="c", state="s")))
+    browser.start()
+    waiter.join(5)
+    rx.close()  # e.g. a bug while connecting: closed without an outcome
+    browser.join(5)
+    assert "Return to TikTok Desktop" in pages[0].text

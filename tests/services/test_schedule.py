@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.posts import make_post
 from tiktok_desktop.services.posts import PostsService, ScheduleRefused
 from tiktok_desktop.services.schedule import (
     DAILY_POST_CAP,
@@ -253,3 +254,37 @@ def test_a_post_tiktok_may_already_have_cannot_be_changed(
                    lambda: service.edit(p.id, post(account, berlin(2026, 11, 24, 11)))):
         with pytest.raises(ScheduleRefused, match="TikTok may already have"):
             action()
+
+
+def test_a_post_of_an_account_that_is_not_connected_waits(
+        db: Database, service: PostsService, account: Account, clock: FakeClock) -> None:
+    scheduled = service.schedule(post(account, int(clock()) + 3600))
+    assert service.waiting_for_reconnect() == {}
+    AccountsRepo(db).set_status(account.id, AccountStatus.DISCONNECTED)
+    assert service.account_status(account.id) is AccountStatus.DISCONNECTED
+    assert service.waiting_for_reconnect() == {PostState.SCHEDULED: 1}
+    for change in (lambda: service.post_now(scheduled.id),
+                   lambda: service.reschedule(scheduled.id, int(clock()) + 7200)):
+        with pytest.raises(ScheduleRefused) as info:
+            change()
+        assert "was disconnected" in str(info.value) and "waits" in str(info.value)
+    assert service.get(scheduled.id) == scheduled  # nothing moved
+    service.unschedule(scheduled.id)  # keeping it as a draft is fine
+    assert service.waiting_for_reconnect() == {}
+
+def test_posts_in_review_and_lapsed_drafts_count_towards_the_caps(
+        account: Account, clock: FakeClock) -> None:
+    """Issue 15's states: a post in TikTok's review is published (it counts for the day); a
+    draft that lapsed unposted still counts for TikTok's pending shares, a posted one not."""
+    day = berlin(2026, 11, 24, 12)
+    direct = [make_post(i, account_id=account.id, due_at=day + i, due_tz=BERLIN,
+                        state=PostState.IN_REVIEW) for i in range(DAILY_POST_CAP)]
+    problems = check_schedule(account, day + 3600, PostMode.DIRECT, clock(), direct, BERLIN)
+    assert problems and "already has 15 posts" in problems[0]
+    drafts = [make_post(i, account_id=account.id, due_at=day + i, mode=PostMode.INBOX,
+                        state=PostState.DRAFT_LAPSED) for i in range(5)]
+    problems = check_schedule(account, day + 3600, PostMode.INBOX, clock(), drafts, BERLIN)
+    assert problems and "more than 5 videos waiting" in problems[0]
+    posted = [make_post(i, account_id=account.id, due_at=day + i, mode=PostMode.INBOX,
+                        state=PostState.IN_REVIEW) for i in range(5)]
+    assert check_schedule(account, day + 3600, PostMode.INBOX, clock(), posted, BERLIN) == []

@@ -106,3 +106,21 @@ def test_due_index_ranges_and_updates() -> None:
     index.put(_post(3, due_at=1030))  # replaced in place among equal times, ordered by id
     assert [p.id for p in index.between(1030, 1031)] == [3, 8]
 
+
+
+def test_state_text_says_a_post_waits_for_its_accounts_reconnect() -> None:
+    from tiktok_desktop.services.schedule_views import (
+        POST_STATE_TEXT,
+        WAITING_FOR_RECONNECT,
+        state_text,
+    )
+    from tiktok_desktop.store import AccountStatus
+
+    scheduled = _post()
+    assert state_text(scheduled) == "Scheduled"
+    assert state_text(scheduled, AccountStatus.CONNECTED) == "Scheduled"
+    for status in (AccountStatus.DISCONNECTED, AccountStatus.NEEDS_RECONNECT):
+        assert state_text(scheduled, status) == WAITING_FOR_RECONNECT == "Waiting for reconnect"
+        # A post that would not go out anyway keeps its own words.
+        for state in (PostState.DRAFT, PostState.PUBLISHED, PostState.FAILED):
+            assert state_text(_post(state=state), status) == POST_STATE_TEXT[state]

@@ -25,6 +25,7 @@ from tiktok_desktop.store import (
     PostState,
 )
 from tiktok_desktop.store.queue import QueueRepo
+from tiktok_desktop.ui.calendar_view import GUTTER, HEADER_H, HOUR_H, CalendarView
 
 BERLIN = "Europe/Berlin"
 TZ = zoneinfo.ZoneInfo(BERLIN)
@@ -85,6 +86,18 @@ def make_world(graph: AppGraph, start: float = START) -> World:
     repo = PostsRepo(graph.db)
     service = PostsService(repo, accounts, QueueRepo(graph.db), clock=clock)
     return World(graph, clock, service, repo, mia, studio)
+
+
+def week_slot(calendar: CalendarView, day: dt.date, minute: int) -> QPoint:
+    """A point inside the week's slot for `day` at `minute` (shown and scrolled into view)."""
+    week = calendar.week
+    if day not in week.days():
+        calendar.go_to(day)
+    week.scroll_to_minute(max(0, minute - 60))
+    col_w = (week.viewport().width() - GUTTER) / 7
+    x = GUTTER + week.days().index(day) * col_w + col_w / 2
+    y = HEADER_H + minute / 60 * HOUR_H - week.verticalScrollBar().value() + 2
+    return QPoint(int(x), int(y))
 
 
 def url_mime(*paths: str) -> QMimeData:

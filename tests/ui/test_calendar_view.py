@@ -9,9 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.ui.schedule_support import BERLIN, World, berlin, drop, make_world, url_mime
+from tests.ui.schedule_support import (
+    BERLIN,
+    World,
+    berlin,
+    drop,
+    make_world,
+    url_mime,
+    week_slot,
+)
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule_views import PostFilter
 from tiktok_desktop.store import PostState
@@ -65,13 +75,7 @@ def _minute(calendar: CalendarView, rect: QRectF) -> int:
 
 
 def _slot(calendar: CalendarView, day: dt.date, minute: int) -> QPoint:
-    """A point inside the week's slot for `day` at `minute` (scrolled into view first)."""
-    week = calendar.week
-    week.scroll_to_minute(max(0, minute - 60))
-    col_w = (week.viewport().width() - GUTTER) / 7
-    x = GUTTER + week.days().index(day) * col_w + col_w / 2
-    y = HEADER_H + minute / 60 * HOUR_H - week.verticalScrollBar().value() + 2
-    return QPoint(int(x), int(y))
+    return week_slot(calendar, day, minute)
 
 
 def test_week_places_posts_by_wall_clock_across_spring_forward(
@@ -270,25 +274,80 @@ def test_week_lays_out_only_its_own_posts_of_100k(calendar: CalendarView, world:
     calendar.set_posts(posts, world.labels)
     calendar.go_to(dt.date(2027, 3, 24))
     rects = calendar.week.block_rects()
-    badges = calendar.week.more_badges()
     monday, next_monday = berlin(2027, 3, 22, 0, 0), berlin(2027, 3, 29, 0, 0)
     in_week = [p for p in posts if monday <= p.due_at < next_monday]  # type: ignore[operator]
     assert len(in_week) == (7 * 24 - 1) * 12  # Sunday had 23 hours
-    assert len(rects) + sum(n for _r, n, _span in badges) == len(in_week)
-    assert set(rects) <= {p.id for p in in_week}
+    assert set(rects) == {p.id for p in in_week}  # every one shown, none hidden
 
 
-def test_more_badge_in_the_week_shows_those_posts_in_the_list(
+def test_posts_at_the_same_hour_all_show_side_by_side(
         pane: SchedulePane, world: World, qtbot: QtBot) -> None:
+    """No "+2" that hides posts and jumps to the list: each one has its own block."""
     crowd = [world.post(berlin(2027, 3, 25, 10, m), caption=f"crowd {m}") for m in range(0, 30, 5)]
     _refresh(pane, world)
     pane.set_view("week")
     week = pane.calendar.week
     week.scroll_to_minute(9 * 60)
-    shown = set(week.block_rects())
-    (badge, hidden, span), = week.more_badges()
-    assert len(shown) + hidden == len(crowd) and hidden > 0
-    assert span == (berlin(2027, 3, 25, 10, 0), berlin(2027, 3, 25, 11, 0))
-    qtbot.mouseClick(week.viewport(), Qt.MouseButton.LeftButton, pos=badge.center().toPoint())
-    assert pane.view_mode() == "list"
-    assert pane.current_post().id == crowd[0].id  # type: ignore[union-attr]
+    rects = week.block_rects()
+    assert set(rects) == {p.id for p in crowd}
+    assert {_column(pane.calendar, rects[p.id]) for p in crowd} == {3}  # all on Thursday
+    lefts = sorted(rects[p.id].left() for p in crowd)
+    assert len(set(lefts)) == len(crowd)  # side by side, none on top of another
+    last = crowd[-1]
+    qtbot.mouseClick(week.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rects[last.id].center().toPoint())
+    assert pane.view_mode() == "week"  # a click selects; it does not leave the week
+    assert pane.current_post().id == last.id  # type: ignore[union-attr]
+
+
+def test_a_dragged_post_shows_the_time_it_would_get(pane: SchedulePane, world: World,
+                                                    qtbot: QtBot) -> None:
+    post = world.post(berlin(2027, 3, 25, 9, 0), caption="Moving day")
+    _refresh(pane, world)
+    pane.set_view("week")
+    calendar = pane.calendar
+    week = calendar.week
+    target = _slot(calendar, dt.date(2027, 3, 26), 16 * 60 + 40)
+    mime = post_mime(post.id, 0)
+    actions = Qt.DropAction.MoveAction
+    for event in (QDragEnterEvent(target, actions, mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier),
+                  QDragMoveEvent(target, actions, mime, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier)):
+        QApplication.sendEvent(week.viewport(), event)
+    assert week.hint_text() == "→ Fri 26, 16:30"  # where it lands, not 09:00
+    # On a time the clocks skip, it says so before the drop.
+    gap = _slot(calendar, dt.date(2027, 3, 28), 2 * 60 + 15)
+    QApplication.sendEvent(week.viewport(), QDragMoveEvent(
+        gap, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert week.hint_text() == "The clocks skip this time"
+    QApplication.sendEvent(week.viewport(), QDragLeaveEvent())
+    assert week.hint_text() == ""
+    assert world.service.get(post.id).due_at == berlin(2027, 3, 25, 9, 0)  # type: ignore[union-attr]
+
+
+def test_an_unscheduled_post_is_dragged_back_onto_the_calendar(
+        pane: SchedulePane, world: World, qtbot: QtBot) -> None:
+    back = world.post(berlin(2027, 3, 25, 9, 0), caption="Back on the list")
+    world.service.unschedule(back.id)
+    unsure = world.post(None, caption="Never agreed", consent=False)
+    _refresh(pane, world)
+    pane.set_view("week")
+    panel = pane.calendar.drafts
+    assert panel.isVisible() and panel.list.count() == 2
+    assert "Not scheduled</b> (2)" in panel.title.text()
+    # A draft saved without the creator's consent cannot be dragged: the editor asks for it.
+    panel.list.setCurrentRow(next(i for i in range(2)
+                                  if panel.list.item(i).text() == "Never agreed"))
+    with qtbot.waitSignal(pane.calendar.message) as said:
+        panel.list.startDrag(Qt.DropAction.MoveAction)
+    assert "consent" in said.args[0]
+    # The other one goes back on the schedule at the hour it is dropped on.
+    target = _slot(pane.calendar, dt.date(2027, 3, 26), 11 * 60)
+    with qtbot.waitSignal(pane.changed):
+        assert drop(pane.calendar.week.viewport(), target, post_mime(back.id, 0))
+    moved = world.service.get(back.id)
+    assert moved is not None and moved.state is PostState.SCHEDULED
+    assert moved.due_at == berlin(2027, 3, 26, 11, 0)
+    assert back.id in pane.calendar.week.block_rects()
+    assert panel.list.count() == 1 and unsure.id not in pane.calendar.week.block_rects()

@@ -165,7 +165,7 @@ def test_schedule_keeps_a_copy_that_survives_the_original(
     pick_privacy(c, "PUBLIC_TO_EVERYONE")
     c.allow_comment.setChecked(True)
     due = int(time.time()) + 7200
-    c.at_edit.setDateTime(c.at_edit.dateTime().fromSecsSinceEpoch(due - due % 60))
+    c.at_edit.set_epoch(due - due % 60)
     assert c.publish.isEnabled(), c.problems.text()
     with qtbot.waitSignal(c.posted, timeout=10000) as blocker:
         qtbot.mouseClick(c.publish, Qt.MouseButton.LeftButton)
@@ -186,7 +186,7 @@ def test_past_time_is_refused_before_saving(qtbot: QtBot, window: MainWindow,
                                             videos: VideoFactory, graph: AppGraph) -> None:
     c = open_ready(qtbot, window, videos.get())
     pick_privacy(c, "SELF_ONLY")
-    c.at_edit.setDateTime(c.at_edit.dateTime().fromSecsSinceEpoch(int(time.time()) - 7200))
+    c.at_edit.set_epoch(int(time.time()) - 7200)
     assert not c.publish.isEnabled() and "already passed" in c.publish.toolTip()
     c.when_now.setChecked(True)
     assert c.publish.isEnabled() and c.publish.text() == "Post now"
@@ -209,6 +209,29 @@ def test_dropping_real_files_opens_a_composer_per_video(
         qtbot.waitUntil(lambda c=composer: c.video is not None or c.video_error is not None)
         assert composer.video is not None and not composer.video.problems
     assert "Not added: notes.txt" in window.statusBar().currentMessage()
+
+
+def test_a_video_is_known_by_its_content_not_its_name(
+        qtbot: QtBot, window: MainWindow, videos: VideoFactory, tmp_path: Path) -> None:
+    """Issue 14: an MP4 exported without an extension (or named .txt) is a video; a text file
+    is not, whatever its name says, and the probe explains a fake .mp4."""
+    bare = videos.copy_to(tmp_path, "export")
+    odd = videos.copy_to(tmp_path, "clip.txt")
+    fake = tmp_path / "fake.mp4"
+    fake.write_text("not a video at all")
+    (tmp_path / "notes.txt").write_text("hello")
+    with qtbot.waitSignal(window.videos_opened) as blocker:
+        window.open_videos([str(bare), str(odd), str(fake), str(tmp_path / "notes.txt")])
+    assert blocker.args == [[str(bare), str(odd), str(fake)]]
+    assert "Not added: notes.txt." in window.statusBar().currentMessage()
+    by_path = {c.video_path: c for c in window.composers}
+    for path in (bare, odd):
+        c = by_path[str(path)]
+        qtbot.waitUntil(lambda c=c: c.video is not None or c.video_error is not None)
+        assert c.video is not None and not c.video.problems
+    c = by_path[str(fake)]
+    qtbot.waitUntil(lambda: c.video is not None or c.video_error is not None)
+    assert c.video is None and c.video_error
 
 
 def test_dropping_a_folder_takes_the_videos_in_it(

@@ -45,7 +45,7 @@ def test_seeded_window_shows_tables(qtbot: QtBot, seeded: AppGraph, tmp_path: Pa
     names = [window.schedule_pane.proxy.data(view_model.index(r, 0), ROW_ROLE).video_path
              for r in range(4)]
     assert names == ["/videos/f.mp4", "/videos/soon.mp4", "/videos/late.mp4", "/videos/draft.mov"]
-    assert window.summary.text().startswith("2 scheduled · 1 need your attention")
+    assert window.summary.text().startswith("2 scheduled · 1 needs your attention")
     shot = tmp_path / "main.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 5000
@@ -56,7 +56,7 @@ def test_sandbox_mode_is_visible(qtbot: QtBot, graph: AppGraph) -> None:
     assert "sandbox" in graph.paths.data_dir.parts
     window = main_window(graph)
     qtbot.addWidget(window)
-    assert window.windowTitle().endswith("Sandbox")
+    assert window.windowTitle() == "Sandbox — TikTok Desktop"
     assert "Sandbox" in window.summary.text()
 
 
@@ -84,7 +84,10 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
     texts = [a.text().replace("&", "") for m in window.menuBar().actions()
              for a in m.menu().actions() if not a.isSeparator()]
     assert texts == ["Add videos…", "Settings…", "Open data folder", "View log", "Quit",
-                     "About TikTok Desktop"]
+                     "Add account…", "Reconnect", "Refresh info", "Disconnect…",
+                     "Queue times…", "About TikTok Desktop"]
+    assert [m.text().replace("&", "") for m in window.menuBar().actions()] == [
+        "File", "Accounts", "Help"]
 
 
 def test_videos_from_drop_or_second_launch(qtbot: QtBot, graph: AppGraph,

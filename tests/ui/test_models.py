@@ -19,7 +19,7 @@ def test_accounts_model_passes_modeltester(qtmodeltester: ModelTester, seeded: A
     model.set_rows(seeded.accounts.list_accounts())
     qtmodeltester.check(model)
     assert model.rowCount() == 2
-    assert model.columnCount() == 3
+    assert model.columnCount() == 2
     labels = {_cell(model, r, 0) for r in range(2)}
     assert labels == {"Mia Chen\n@miacooks", "Studio North"}
     assert {str(_cell(model, r, 1)).split("\n")[0] for r in range(2)} == {"Connected"}
@@ -59,7 +59,8 @@ def test_posts_model_columns_and_sorting(qtmodeltester: ModelTester, seeded: App
     assert model.data(QModelIndex()) is None
 
 
-def test_accounts_model_status_permissions_and_pictures(qtmodeltester: ModelTester,
+def test_accounts_model_status_permissions_and_pictures(qapp: object,  # pictures need it
+                                                        qtmodeltester: ModelTester,
                                                         seeded: AppGraph) -> None:
     from tiktok_desktop.store import AccountStatus
     from tiktok_desktop.ui.avatars import SIZE, initials_picture
@@ -68,16 +69,20 @@ def test_accounts_model_status_permissions_and_pictures(qtmodeltester: ModelTest
     model = AccountsModel(initials_picture)
     model.set_rows(accounts)
     qtmodeltester.check(model)
-    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
-        "Account", "Status", "Permissions"]
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(2)] == [
+        "Account", "Status"]
     picture = _cell(model, 0, 0, Qt.ItemDataRole.DecorationRole)
     assert picture is not None and picture.width() == SIZE  # type: ignore[attr-defined]
-    scopes_tip = str(_cell(model, 0, 2, Qt.ItemDataRole.ToolTipRole))
-    assert scopes_tip.startswith("Granted: ")
+    tip = str(_cell(model, 0, 1, Qt.ItemDataRole.ToolTipRole))
+    assert "Allowed: " in tip
+    # Seeded: Mia gave no inbox or post links, Studio North only the profile.
+    texts = sorted(str(_cell(model, r, 1)) for r in range(2))
+    assert texts == ["Connected\nno direct posts, inbox, post links",
+                     "Connected\nno inbox, post links"]
 
     repo = seeded.accounts.repo
     repo.set_status(accounts[0].id, AccountStatus.NEEDS_RECONNECT)
     model.set_rows(seeded.accounts.list_accounts())
     row = next(r for r in range(2) if model.data(model.index(r, 0), ROW_ROLE).id == accounts[0].id)
-    assert _cell(model, row, 1) == "Needs reconnect\nselect it, then Reconnect"
+    assert _cell(model, row, 1) == "Needs reconnect\nAccounts → Reconnect"
     assert _cell(model, row, 1, Qt.ItemDataRole.ForegroundRole) is not None

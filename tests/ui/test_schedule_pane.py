@@ -170,7 +170,7 @@ def test_reschedule_in_the_posts_zone(pane: SchedulePane, world: World, posts: d
     pane.actions.act_reschedule.trigger()
     dialog = pane.actions.dialog
     assert isinstance(dialog, RescheduleDialog) and dialog.isVisible()
-    assert dialog.zone.text() == "Europe/Berlin (CET)"
+    assert dialog.when.zone_label.text() == "Wednesday · Europe/Berlin (CET)"
     assert dialog.wall_time() == dt.datetime(2027, 3, 24, 18, 0)  # its current time there
     dialog.set_wall_time(dt.datetime(2027, 4, 2, 7, 45))
     with qtbot.waitSignal(pane.changed):
@@ -180,7 +180,7 @@ def test_reschedule_in_the_posts_zone(pane: SchedulePane, world: World, posts: d
     assert moved is not None and moved.due_at == berlin(2027, 4, 2, 7, 45)  # CEST by then
     row = pane.proxy.row_of(moved.id)
     assert row is not None
-    assert pane.proxy.index(row, ScheduleModel.DUE).data() == "Fri 02 Apr 2027, 07:45"
+    assert pane.proxy.index(row, ScheduleModel.DUE).data() == "Fri 02 Apr, 07:45"
     assert _shown_files(pane)[-2:] == ["bread.mp4", "idea.mp4"]  # re-sorted by due time
     assert pane.current_post().id == moved.id  # type: ignore[union-attr]
 
@@ -360,12 +360,27 @@ def test_times_follow_the_app_zone(pane: SchedulePane, world: World,
     _refresh(pane, world)
     row = pane.proxy.row_of(posts["soon"])
     index = pane.proxy.index(row, ScheduleModel.DUE)  # type: ignore[arg-type]
-    assert index.data() == "Wed 24 Mar 2027, 18:00"
+    assert index.data() == "Wed 24 Mar, 18:00"  # this year's: without the year
     pane.set_zone("America/New_York")
-    assert index.data() == "Wed 24 Mar 2027, 13:00"
+    assert index.data() == "Wed 24 Mar, 13:00"
     assert "Scheduled in Europe/Berlin: Wed 24 Mar, 18:00 CET" in \
         index.data(Qt.ItemDataRole.ToolTipRole)
     assert "New_York" in pane.calendar.zone_label.text()
+
+
+def test_a_due_time_in_another_year_shows_the_year_and_gets_the_room(
+        pane: SchedulePane, world: World, posts: dict[str, int]) -> None:
+    _refresh(pane, world)
+    header = pane.view.horizontalHeader()
+    narrow = header.sectionSize(ScheduleModel.DUE)
+    next_year = world.post(berlin(2028, 1, 5, 9, 0))
+    _refresh(pane, world)
+    row = pane.proxy.row_of(next_year.id)
+    text = pane.proxy.index(row, ScheduleModel.DUE).data()  # type: ignore[arg-type]
+    assert text == "Wed 05 Jan 2028, 09:00"
+    assert header.sectionSize(ScheduleModel.DUE) > narrow
+    assert pane.view.fontMetrics().horizontalAdvance(text) < header.sectionSize(
+        ScheduleModel.DUE)
 
 
 def test_files_dropped_on_the_list_have_no_time(pane: SchedulePane, world: World,
@@ -413,7 +428,7 @@ def test_a_100k_post_model_passes_modeltester(qtmodeltester: ModelTester, world:
     rows = [dataclasses.replace(template, id=i, due_at=start + i * 300,
                                 account_id=world.studio.id if i % 3 else world.mia.id)
             for i in range(100_000)]
-    model = ScheduleModel()
+    model = ScheduleModel(clock=world.clock)
     model.set_zone(BERLIN)
     model.set_posts(rows, world.labels,
                     sort_by=(ScheduleModel.ACCOUNT, Qt.SortOrder.DescendingOrder))
@@ -422,6 +437,6 @@ def test_a_100k_post_model_passes_modeltester(qtmodeltester: ModelTester, world:
     qtmodeltester.check(model, force_py=False)
     assert model.rowCount() == 100_000
     assert model.post(0).account_id == world.studio.id  # "Studio North" sorts after "Mia"
-    assert model.index(0, ScheduleModel.DUE).data() == "Fri 01 Jan 2027, 00:05"
+    assert model.index(0, ScheduleModel.DUE).data() == "Fri 01 Jan, 00:05"  # this year
     model.put(dataclasses.replace(rows[5], caption="changed"))  # one row, not a reset
     assert model.index(model.row_of(5), ScheduleModel.CAPTION).data() == "changed"  # type: ignore[arg-type]

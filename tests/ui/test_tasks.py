@@ -66,3 +66,21 @@ def test_an_error_written_for_the_user_is_shown_not_crashed(
         runner.submit(refuse, lambda _value: None, shown.append)
         qtbot.waitUntil(lambda: bool(shown))
     assert isinstance(shown[0], AccountError) and str(shown[0]) == "Reconnect the account first."
+
+
+def test_an_answer_that_asks_for_more_while_the_window_closes_is_dropped_quietly(
+    qtbot: QtBot, handler: CrashHandler,
+) -> None:
+    """A thumbnail's failure arrives after the window closed and asks for the next one: no
+    crash report at quit (the pool is shut down), the task is simply not started."""
+    tasks = TaskRunner()
+    done: list[object] = []
+
+    def then_more(_value: object) -> None:
+        done.append(tasks.submit(lambda: 1, done.append, done.append))
+
+    tasks.submit(lambda: 0, then_more, done.append)
+    tasks.shutdown()  # the answer is queued on the GUI thread, not delivered yet
+    with qtbot.assertNotEmitted(handler.crashed, wait=100):
+        qtbot.waitUntil(lambda: bool(done))
+    assert done[0].cancelled()  # type: ignore[attr-defined]

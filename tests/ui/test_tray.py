@@ -70,3 +70,36 @@ def test_autostart_entry(tmp_path: Path) -> None:
     assert autostart.is_enabled(env)
     autostart.set_enabled(False, env)
     assert not entry.exists()
+
+
+def _notice(kind: str, text: str) -> object:
+    from tiktok_desktop.engine.listener import Notice, NoticeKind
+
+    return Notice(NoticeKind(kind), text, 1, 1)
+
+
+def test_notices_within_a_second_become_one_message(qtbot: QtBot, graph: AppGraph) -> None:
+    """Tested with the gatherer's own timer, driven by the test: no sleeping."""
+    window = main_window(graph)
+    qtbot.addWidget(window)
+    gatherer = window.notices
+    for i in range(3):
+        window._engine_notice(_notice("published", f"Posted “clip {i}” to Mia."))  # type: ignore[arg-type]
+    assert window.tray.shown == []  # nothing flashes and replaces itself
+    assert gatherer.timer.isActive() and gatherer.timer.interval() == 1000
+    assert window.statusBar().currentMessage() == "Posted “clip 2” to Mia."
+    gatherer.timer.timeout.emit()
+    assert window.tray.shown == [("3 posts published", "Posted “clip 0” to Mia.\n"
+                                  "Posted “clip 1” to Mia.\nPosted “clip 2” to Mia.")]
+    assert not gatherer.timer.isActive()
+    # Mixed news: counted by kind, the most first; more than three are counted, not quoted.
+    for kind in ("published", "failed", "published", "published", "missed"):
+        window._engine_notice(_notice(kind, f"{kind} one"))  # type: ignore[arg-type]
+    gatherer.timer.timeout.emit()
+    title, message = window.tray.shown[-1]
+    assert title == "5 posts: 3 published, 1 failed, 1 missed"
+    assert message.endswith("…and 2 more (File → View log).")
+    # One alone reads as before, after the same second.
+    window._engine_notice(_notice("failed", "TikTok refused “clip”."))  # type: ignore[arg-type]
+    gatherer.timer.timeout.emit()
+    assert window.tray.shown[-1] == ("A post failed", "TikTok refused “clip”.")

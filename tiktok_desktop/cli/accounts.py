@@ -55,10 +55,14 @@ def _dispatch(graph: AppGraph, args: argparse.Namespace) -> int:
         if not rows:
             print("No accounts yet: 'tiktok-desktop accounts connect' adds one.")
             return 0
-        print(f"{'id':>3}  {'account':<36} {'status':<16} {'token valid until':<17}  scopes")
+        # The sign-in ends with the refresh token (180 days at TikTok); the access token
+        # (2 hours) is renewed on the way and not worth a column.
+        print(f"{'id':>3}  {'account':<36} {'status':<16} {'signed in until':<17}  scopes")
         for a in rows:
             print(f"{a.id:>3}  {a.label[:36]:<36} {a.status.value:<16} "
-                  f"{_when(a.access_expires_at):<17}  {','.join(sorted(a.granted_scopes))}")
+                  f"{_when(a.refresh_expires_at):<17}  {','.join(sorted(a.granted_scopes))}")
+            if a.reconnect_reason:
+                print(f"     reconnect it: {a.reconnect_reason}")
         return 0
     if args.action == "connect":
         attempt = service.start_connect()
@@ -85,7 +89,7 @@ def _dispatch(graph: AppGraph, args: argparse.Namespace) -> int:
     if args.action == "refresh":
         service.refresh(account.id)
         updated = service.refresh_info(account.id)
-        print(f"Refreshed {updated.label}: token valid until "
-              f"{_when(updated.access_expires_at)}.")
+        print(f"Refreshed {updated.label}: signed in until "
+              f"{_when(updated.refresh_expires_at)}.")
         return 0
     raise AssertionError(args.action)

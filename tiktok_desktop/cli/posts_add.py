@@ -258,8 +258,8 @@ def _creator(graph: AppGraph, account: Account,
         return graph.accounts.fresh_creator_info(account.id), None
     except CreatorCannotPost as exc:
         return None, str(exc)
-    except NeedsReconnect:
-        found.fail(reconnect_message(account))
+    except NeedsReconnect as exc:  # its message says why, when known (a lost refresh...)
+        found.fail(str(exc))
     except (AccountError, TikTokError) as exc:
         found.fail(f"Could not read {account.label}'s current settings from TikTok: {exc}")
     return None, None

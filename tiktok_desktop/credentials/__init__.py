@@ -7,7 +7,7 @@ from tiktok_desktop.credentials.errors import (
     TransientAccountError,
     reconnect_message,
 )
-from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, TokenSource
+from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, SIGN_IN_RENEW, TokenSource
 from tiktok_desktop.credentials.upload_links import UploadLinks
 from tiktok_desktop.credentials.vault import (
     SERVICE,
@@ -21,6 +21,7 @@ from tiktok_desktop.credentials.vault import (
 __all__ = [
     "REFRESH_MARGIN",
     "SERVICE",
+    "SIGN_IN_RENEW",
     "AccountError",
     "NeedsReconnect",
     "NoSecureBackend",

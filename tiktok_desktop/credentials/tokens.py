@@ -10,6 +10,12 @@ with invalid_grant, which would look like a revoked account. A refresh therefore
 thread lock (this process) and a named lease in the database (every process on the same data:
 the GUI, its engine, ``tiktok-desktop run``, a CLI command); whoever waited looks first whether
 the other one already stored a fresh token, and uses it.
+
+A refresh whose answer never arrives (the connection dropped, a server error, a reply that
+cannot be read) may still have rotated the refresh token at TikTok. That is noted on the
+account and the refresh is tried once more at once: if the old refresh token still works,
+nothing was lost; if TikTok answers invalid_grant, the note explains why the account must be
+reconnected. Either way nothing loops: a refused account is not refreshed again.
 """
 
 from __future__ import annotations
@@ -18,22 +24,38 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from tiktok_desktop.credentials.errors import (
     AccountError,
     NeedsReconnect,
     TransientAccountError,
+    lost_answer_reason,
     reconnect_message,
 )
 from tiktok_desktop.credentials.vault import StoredTokens, Vault
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
 from tiktok_desktop.store.leases import LeaseRepo, new_owner
-from tiktok_desktop.tiktok import OAuthClient, OAuthError, TikTokError, TokenSet
+from tiktok_desktop.tiktok import (
+    NetworkError,
+    OAuthClient,
+    OAuthError,
+    ProtocolError,
+    ServerError,
+    TikTokError,
+    TokenSet,
+)
 
 log = logging.getLogger(__name__)
 
-# Refresh this long before the access token expires (TikTok's access tokens last hours).
+# Refresh this long before the access token expires (TikTok's access tokens last 2 hours).
 REFRESH_MARGIN = 15 * 60
+# Renew the sign-in itself this long before the refresh token expires (180 days at TikTok; a
+# refresh returns a new one), so an account that posts rarely stays connected while the app runs.
+SIGN_IN_RENEW = 7 * 86400
+RENEW_AT_MOST_EVERY = 86400
+# Answers that leave open whether TikTok rotated the refresh token.
+_UNANSWERED = (NetworkError, ServerError, ProtocolError)
 # A refresh holds its lease this long at most (a refresh call is one short request).
 LEASE_SECONDS = 120
 # Waiting for someone else's refresh, at most this long before trying again later.
@@ -113,11 +135,32 @@ class TokenSource:
         stored = self._stored_or_reconnect(account)
         return self._refresh(account, stored.access_token)
 
-    def refresh_due_at(self, account: Account) -> float | None:
-        """When the account's token should be refreshed ahead of need (None: not connected)."""
+    def renew(self, account_id: int) -> StoredTokens:
+        """Refresh a connected account now, ahead of need (the engine's planned refresh);
+        a refresh someone else finished meanwhile counts."""
+        account = self._connected(account_id)
+        stored = self._stored_or_reconnect(account)
+        return self._refresh(account, stored.access_token)
+
+    def refresh_due_at(self, account: Account, needed_at: float | None,
+                       lead: float) -> float | None:
+        """When to refresh the account ahead of need (None: no need planned). ``needed_at``:
+        when the engine next needs a token for it (a due post, a retry); the refresh comes
+        ``lead`` seconds before that if the access token would not outlive it. Accounts without
+        planned work are not refreshed (every refresh rotates the refresh token, and a lost
+        answer would cost a reconnect), except to renew a sign-in close to its end."""
         if account.status is not AccountStatus.CONNECTED or not account.access_expires_at:
             return None
-        return float(account.access_expires_at - REFRESH_MARGIN)
+        times: list[float] = []
+        if needed_at is not None and account.access_expires_at - REFRESH_MARGIN <= needed_at:
+            times.append(needed_at - lead)
+        if account.refresh_expires_at:
+            # At most once a day (a day after the last refresh's token ran out): should TikTok
+            # not extend a sign-in by refreshing it, the last week must not become a refresh
+            # every few minutes.
+            times.append(float(max(account.refresh_expires_at - SIGN_IN_RENEW,
+                                   account.access_expires_at + RENEW_AT_MOST_EVERY)))
+        return min(times) if times else None
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -136,8 +179,9 @@ class TokenSource:
     def _stored_or_reconnect(self, account: Account) -> StoredTokens:
         stored = self.vault.tokens(account.open_id)
         if stored is None or not stored.refresh_token:
-            self.accounts.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
-            raise NeedsReconnect(reconnect_message(account))
+            reason = "its sign-in is missing from the system keyring"
+            self.accounts.set_status(account.id, AccountStatus.NEEDS_RECONNECT, reason)
+            raise NeedsReconnect(reconnect_message(account, reason))
         return stored
 
     def _fresh(self, stored: StoredTokens | None) -> bool:
@@ -173,24 +217,50 @@ class TokenSource:
             finally:
                 self.leases.release(name, self.owner)
 
-    def _refresh_now(self, account: Account) -> StoredTokens:
+    def _refresh_now(self, account: Account, again: bool = True) -> StoredTokens:
         stored = self._stored_or_reconnect(account)
         try:
             tokens = self.oauth.refresh(stored.refresh_token, stored.refresh_expires_at)
         except OAuthError as exc:
             if exc.code == "invalid_grant":
-                self.accounts.set_status(account.id, AccountStatus.NEEDS_RECONNECT)
-                log.info("refresh for account %s refused: needs reconnect", account.id)
-                raise NeedsReconnect(reconnect_message(account)) from None
+                self._refused(account)
             raise TransientAccountError(f"Refreshing the sign-in failed: {exc}") from None
         except TikTokError as exc:
-            # Network, 5xx, 429: the stored refresh token is still good; try later.
-            log.info("refresh for account %s failed transiently: %r", account.id, exc)
+            if isinstance(exc, _UNANSWERED):
+                # TikTok may have rotated the refresh token and its answer got lost: note it,
+                # and ask at once with the same one, so the user hears now what happened.
+                current = self.accounts.get(account.id) or account
+                if current.refresh_unanswered_at is None:
+                    self.accounts.set_refresh_unanswered(account.id, int(self.clock()))
+                log.info("refresh for account %s got no answer (%r)%s", account.id, exc,
+                         "; asking once more" if again else "")
+                if again:
+                    return self._refresh_now(account, again=False)
+            else:
+                log.info("refresh for account %s failed transiently: %r", account.id, exc)
+            # The stored refresh token may still be good (network, 5xx, 429): try later.
             raise TransientAccountError(
                 f"Could not refresh the sign-in for {account.label} right now: {exc}"
             ) from None
         saved = self.vault.set_tokens(account.open_id, stored_from(tokens))
         self.accounts.set_token_expiry(account.id, saved.access_expires_at,
                                        saved.refresh_expires_at)
+        self.accounts.set_refresh_unanswered(account.id, None)
         log.info("account %s token refreshed", account.id)
         return saved
+
+    def _refused(self, account: Account) -> NoReturn:
+        """TikTok refused the refresh token (invalid_grant): the account needs a reconnect,
+        and the user is told why when TikTok Desktop knows."""
+        current = self.accounts.get(account.id) or account
+        if current.refresh_unanswered_at is not None:
+            reason = lost_answer_reason(current.refresh_unanswered_at)
+        else:
+            reason = ("TikTok refused to renew it (it was revoked in TikTok, expired, or "
+                      "replaced by a sign-in elsewhere)")
+        self.accounts.set_status(account.id, AccountStatus.NEEDS_RECONNECT, reason)
+        self.accounts.set_refresh_unanswered(account.id, None)
+        log.info("refresh for account %s refused (%s): needs reconnect", account.id,
+                 "after an unanswered refresh" if current.refresh_unanswered_at else
+                 "invalid_grant")
+        raise NeedsReconnect(reconnect_message(current, reason)) from None

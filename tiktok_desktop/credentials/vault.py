@@ -17,6 +17,8 @@ import keyring.backend
 import keyring.errors
 from jaraco.classes import properties
 
+from tiktok_desktop.domain.words import quoted_sentence
+
 log = logging.getLogger(__name__)
 
 SERVICE = "tiktok-desktop"
@@ -120,7 +122,8 @@ class Vault:
             self.backend.set_password(self.service, entry, value)
         except keyring.errors.KeyringError as exc:
             raise VaultError(
-                f"Saving to the system keyring failed: {exc}. Unlock your keyring and try again."
+                f"Saving to the system keyring failed: {quoted_sentence(exc)} Unlock your "
+                "keyring and try again."
             ) from None
 
     def delete_entry(self, entry: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tiktok_desktop.domain.words import count
 from tiktok_desktop.store import PostMode
 from tiktok_desktop.tiktok import CreatorInfo
 
@@ -201,8 +202,8 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
         found.append(("caption", "The caption contains a broken character (half of an "
                       "emoji?). Delete it and type it again."))
     elif units > MAX_CAPTION_UNITS:
-        found.append(("caption", f"The caption is {units - MAX_CAPTION_UNITS} characters too "
-                      f"long (TikTok counts {units} of {MAX_CAPTION_UNITS})."))
+        found.append(("caption", f"The caption is {count(units - MAX_CAPTION_UNITS, 'character')} "
+                      f"too long (TikTok counts {units} of {MAX_CAPTION_UNITS})."))
     if direct and not direct_allowed:
         found.append(("account", "This account did not allow direct posting: reconnect it and "
                       "keep 'video.publish' ticked, or send the video to the TikTok inbox."))

@@ -39,7 +39,29 @@ class EngineConfig:
     watchdog_seconds: float = 60.0
     # Wall and monotonic time disagreeing by more than this means the clock jumped.
     jump_tolerance: float = 30.0
-    # Proactive token refresh: a failed refresh is tried again after this long.
+    # Posts TikTok has but has not finished with are followed by planned checks (no worker or
+    # lease is held between them). In review: TikTok gives a public post's ID after moderation,
+    # "usually within one minute, in some cases a few hours" (TIKTOK_API.md 4.5): checks after
+    # these waits (the last repeats), for at most review_seconds after PUBLISH_COMPLETE; then
+    # the post stays published without a link. In the inbox: TikTok documents no lifetime for
+    # a draft and no status for one that lapsed, so the wait is bounded by inbox_seconds.
+    review_delays: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+    review_seconds: float = 24 * 3600.0
+    inbox_delays: tuple[float, ...] = (60.0, 300.0, 900.0, 1800.0, 3600.0)
+    inbox_seconds: float = 7 * 24 * 3600.0
+    # Status requests per minute and token the checks of followed posts leave unused, so a
+    # post being published always gets its status read (TikTok allows 30 a minute).
+    follow_status_reserve: int = 10
+    # TikTok counts requests in its one-minute window when they arrive; the budget counts them
+    # when they leave. A request spends its place for the window plus this long, so one that
+    # took longer on the way than the next cannot put a 7th init (21st creator_info...) into
+    # TikTok's minute.
+    rate_margin: float = 2.0
+    # Token refresh ahead of need: this long before a due post or retry whose time the access
+    # token would not outlive (TikTok's access tokens last 2 h), so the post starts on time and
+    # a computer that slept through it refreshes on waking. A failed proactive refresh is tried
+    # again after refresh_retry.
+    refresh_lead: float = 120.0
     refresh_retry: float = 300.0
     # Waiting for another engine's token refresh (the named lease), at most this long.
     refresh_lease_wait: float = 30.0

@@ -31,7 +31,10 @@ def human_duration(seconds: float) -> str:
         return f"{max(1, round(seconds))} s"
     if seconds < 5400:
         return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    days = seconds / 86400
+    return f"{days:.0f} days" if days == round(days) else f"{days:.1f} days"
 
 
 def backoff(parts: EngineParts, attempt: int) -> float:
@@ -154,6 +157,20 @@ class PostLedger:
                   retry_state=state, next_attempt_at=math.ceil(self.parts.clock() + delay),
                   attempt_count=attempts, last_error_code=code, last_error_message=message,
                   **fields)
+
+    def follow_later(self, delay: float, checked: bool = True) -> NoReturn:
+        """A followed post (in review, in the inbox) is asked about again in ``delay``: no
+        state change and no history line (a routine check is not news); ``checked``: TikTok
+        was asked this time (the next wait grows), else the check could not be made."""
+        post = self.post
+        now = self.parts.clock()
+        at = max(math.ceil(now + delay), math.floor(now) + 1)  # never again within this second
+        if post.follow_until is not None and post.follow_until > now:
+            at = min(at, post.follow_until)  # the last check comes when the follow-up ends
+        self.post = self.parts.posts.checkpoint(
+            post.id, self.parts.owner, next_attempt_at=at, lease_owner=None,
+            lease_expires_at=None, attempt_count=post.attempt_count + (1 if checked else 0))
+        raise Handled()
 
     def defer(self, delay: float, why: str) -> NoReturn:
         """Wait without it counting as a failed try (rate budget, a link to run out)."""

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class NoticeKind(enum.StrEnum):
     PUBLISHED = "published"
     IN_INBOX = "in_inbox"  # sent to the creator's TikTok inbox: finish it in the TikTok app
+    NOT_POSTED = "not_posted"  # an inbox draft the creator did not post (it lapsed)
     FAILED = "failed"
     UNCONFIRMED = "unconfirmed"  # TikTok did not confirm in time: check the profile
     NEEDS_RECONNECT = "needs_reconnect"

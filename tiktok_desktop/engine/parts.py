@@ -13,7 +13,7 @@ from tiktok_desktop.credentials import TokenSource, UploadLinks
 from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.ratelimit import RateLimits
 from tiktok_desktop.engine.sleep import Sleeper
-from tiktok_desktop.store import AccountsRepo, PostsRepo
+from tiktok_desktop.store import AccountsRepo, ClientStatusRepo, PostsRepo
 from tiktok_desktop.tiktok import ChunkUploader, TikTokApi
 
 # (path, size, sha256) -> None when the file is still what was scheduled, else why not.
@@ -56,3 +56,5 @@ class EngineParts:
     grace: Callable[[], float]  # how late a post may still go out (seconds; from Settings)
     config: EngineConfig
     share_base: str  # where published videos are linked (TikTok's web, or the sandbox)
+    clients: ClientStatusRepo  # what TikTok said about the TikTok app (unaudited...)
+    client_key: str  # the TikTok app the engine posts through

@@ -11,7 +11,11 @@ resume:  step=upload with a live link -> continue the upload from TikTok's progr
 Exactly once: init is called only while TikTok cannot have accepted an earlier publish of the
 post (no publish_id, or only non-final chunks sent, or TikTok said FAILED, or TikTok reports
 part of the video while its upload link is dead). Everything that could have been accepted is
-decided by status/fetch, ending in published / in_inbox / failed / unconfirmed.
+decided by status/fetch, ending in published / in_review / in_inbox / failed / unconfirmed.
+
+followed: a post in review (published, its ID to come after TikTok's moderation) or in the
+inbox (waiting for the creator) gets one status/fetch per planned check (outcomes.py), then
+rests until its next check (next_attempt_at) or ends.
 
 This module decides the order and makes the TikTok calls; every commit goes through the
 post's PostLedger (ledger.py).
@@ -23,7 +27,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from tiktok_desktop.credentials import (
     AccountError,
@@ -31,14 +35,16 @@ from tiktok_desktop.credentials import (
     TransientAccountError,
     VaultError,
 )
+from tiktok_desktop.domain import audit
+from tiktok_desktop.domain.lifecycle import FOLLOWED
 from tiktok_desktop.domain.review import review_problems
 from tiktok_desktop.engine.ledger import Handled, PostLedger, human_duration, snippet
-from tiktok_desktop.engine.listener import NoticeKind, Reporter
+from tiktok_desktop.engine.listener import Notice, NoticeKind, Reporter
+from tiktok_desktop.engine.outcomes import Outcomes
 from tiktok_desktop.engine.parts import EngineParts
 from tiktok_desktop.engine.ratelimit import Budget
 from tiktok_desktop.engine.sleep import EngineStopping
 from tiktok_desktop.store import (
-    AccountStatus,
     LeaseLost,
     Post,
     PostMode,
@@ -55,6 +61,7 @@ from tiktok_desktop.tiktok import (
     PublishStatus,
     RateLimited,
     TikTokError,
+    UnauditedClientPrivateOnly,
     UnsupportedContainer,
     UploadCancelled,
     UploadError,
@@ -85,7 +92,7 @@ class Publisher:
         _Run(self.parts, self.reporter, post).execute()
 
 
-class _Run:
+class _Run(Outcomes):
     """One claimed post's run: the order of the steps and the TikTok calls they make."""
 
     def __init__(self, parts: EngineParts, reporter: Reporter, post: Post) -> None:
@@ -95,6 +102,7 @@ class _Run:
         self.token: str | None = None
         self.refreshed = False
         self._progress_at = -math.inf
+        self.following = post.state in FOLLOWED  # a planned check of a post TikTok has
 
     @property
     def post(self) -> Post:
@@ -124,6 +132,9 @@ class _Run:
                              "no_account")
         self.ledger.account = account
         post = self.post
+        if self.following:
+            self._follow()
+            return
         if post.publish_id and post.step is not None and post.step.may_be_accepted:
             self._resume_accepted()
             return
@@ -170,7 +181,11 @@ class _Run:
             ticket = self._call(lambda tok: self.parts.api.init_direct_post(tok, post_info, plan))
         else:
             ticket = self._call(lambda tok: self.parts.api.init_inbox_upload(tok, plan))
-        expires = int(self.parts.clock()) + self.parts.config.upload_url_lifetime
+        sent = int(self.parts.clock())
+        expires = sent + self.parts.config.upload_url_lifetime
+        if post_info is not None and post_info.privacy_level != audit.SELF_ONLY and \
+                self.parts.clients.clear_unaudited(self.parts.client_key):
+            log.info("TikTok accepted a post only an audited app may make: the app is audited")
         try:
             self.parts.links.put(post.id, ticket.publish_id, ticket.upload_url)
         except VaultError as exc:  # the upload works; only a resume after a crash starts over
@@ -179,7 +194,7 @@ class _Run:
         self.ledger.move(PostState.UPLOADING,
                    f"TikTok is ready for the video (publish id {ticket.publish_id}).",
                    publish_id=ticket.publish_id, step=PostStep.FINAL if single else PostStep.UPLOAD,
-                   upload_expires_at=expires, bytes_uploaded=0)
+                   upload_expires_at=expires, bytes_uploaded=0, sent_at=sent)
         self._upload(ticket.upload_url, plan)
 
     def _content_type(self) -> str:
@@ -370,12 +385,17 @@ class _Run:
                          checks, exc.code or type(exc).__name__)
             if status is not None:
                 if status.is_complete:
-                    self._published(status)
+                    self._completed(status)
                 if status.in_inbox:
+                    now = self.parts.clock()
                     self.ledger.rest(
-                        PostState.IN_INBOX, "Sent to the TikTok inbox.", NoticeKind.IN_INBOX,
+                        PostState.IN_INBOX, "Sent to the TikTok inbox; waiting for the creator "
+                        "to post it from the TikTok app.", NoticeKind.IN_INBOX,
                         message=f"“{snippet(self.post)}” is in the TikTok inbox of "
-                        f"{self.ledger.label()}: open TikTok on the phone to finish posting it.")
+                        f"{self.ledger.label()}: open TikTok on the phone to finish posting it.",
+                        attempt_count=0, last_error_code=None, last_error_message=None,
+                        next_attempt_at=math.ceil(now + cfg.inbox_delays[0]),
+                        follow_until=math.ceil(now + cfg.inbox_seconds))
                 if status.is_failed:
                     self._tiktok_failed(status)
             waited = self.parts.clock() - started
@@ -383,39 +403,6 @@ class _Run:
                 self.ledger.unconfirmed(
                     f"TikTok has not confirmed the post after "
                     f"{human_duration(self.parts.clock() - started)} of checking.")
-
-    def _published(self, status: PublishStatus) -> NoReturn:
-        post = self.post
-        username = self._username()
-        share_url = None
-        if status.post_ids and username:
-            base = self.parts.share_base.rstrip("/")
-            share_url = f"{base}/@{username}/video/{status.post_ids[0]}"
-        detail = "Published on TikTok." + (f" Post id {status.post_ids[0]}." if status.post_ids
-                                           else "")
-        late = ""
-        if post.due_at is not None and self.parts.clock() - post.due_at > 300:
-            late = f" ({human_duration(self.parts.clock() - post.due_at)} after its time)"
-        self.ledger.rest(PostState.PUBLISHED, detail, NoticeKind.PUBLISHED,
-                   message=f"Posted “{snippet(post)}” to {self.ledger.label()}{late}.",
-                   published_at=int(self.parts.clock()), post_ids=status.post_ids,
-                   share_url=share_url, last_error_code=None, last_error_message=None,
-                   next_attempt_at=None)
-
-    def _tiktok_failed(self, status: PublishStatus) -> NoReturn:
-        post = self.post
-        exc = status.error(post.publish_id)
-        assert exc is not None
-        self.parts.links.delete(post.id)
-        gone: dict[str, Any] = {"step": None, "upload_expires_at": None, "bytes_uploaded": 0}
-        if exc.needs_reauth:
-            self.parts.accounts.set_status(post.account_id, AccountStatus.NEEDS_RECONNECT)
-            self.ledger.needs_reconnect(exc.user_message, publish_id=None, **gone)
-        if exc.retryable:
-            self.ledger.retry(exc.user_message, exc.code or "publish_failed", publish_id=None,
-                              **gone)
-        self.ledger.fail(exc.user_message, exc.code or "publish_failed", **gone)
-
 
     # -- tokens and calls --------------------------------------------------------------------
 
@@ -428,8 +415,15 @@ class _Run:
         try:
             return fn()
         except NeedsReconnect as exc:
+            if self.following:  # TikTok has the post: it keeps its state, checks resume later
+                self.reporter.notice(Notice(NoticeKind.NEEDS_RECONNECT, str(exc), None,
+                                            self.post.account_id))
+                self._follow_later_anyway()
             self.ledger.needs_reconnect(str(exc))
         except (TransientAccountError, VaultError) as exc:
+            if self.following:
+                log.info("post %d: no token for its follow-up check: %s", self.post.id, exc)
+                self._follow_later_anyway()
             self.ledger.retry(str(exc), "token_unavailable")
         except AccountError as exc:
             self.ledger.fail(str(exc), "no_account")
@@ -460,6 +454,11 @@ class _Run:
         code = exc.code or type(exc).__name__
         if isinstance(exc, PrivacyLevelMismatch):
             self.ledger.needs_review(exc.user_message, code)
+        if isinstance(exc, UnauditedClientPrivateOnly):
+            # Remembered for the app: new posts start from what an unaudited app can post.
+            self.parts.clients.set_unaudited(self.parts.client_key, int(self.parts.clock()))
+            account = self.ledger.account
+            self.ledger.fail(audit.refusal(account.is_private if account else None), code)
         if exc.retryable:
             floor = exc.retry_after if isinstance(exc, RateLimited) else 0.0
             self.ledger.retry(exc.user_message, code, floor)
@@ -476,12 +475,3 @@ class _Run:
         while (wait := self.parts.limits.try_take(self.post.account_id, budget)) > 0:
             self.ledger.checkpoint(extra=wait)
             self.parts.sleeper(wait)
-
-    def _username(self) -> str:
-        account = self.parts.accounts.get(self.post.account_id) or self.ledger.account
-        if account is None:
-            return ""
-        if account.username:
-            return account.username
-        info = account.creator_info or {}
-        return str(info.get("username") or "")

@@ -42,16 +42,18 @@ class TokenBucket:
         self._spent: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def try_take(self) -> float:
-        """Take a token and return 0.0, or take nothing and return the seconds to wait."""
+    def try_take(self, capacity: int | None = None) -> float:
+        """Take a token and return 0.0, or take nothing and return the seconds to wait.
+        ``capacity``: take only while fewer than this many are spent (at most the bucket's)."""
+        cap = self.capacity if capacity is None else max(1, min(capacity, self.capacity))
         with self._lock:
             now = self._clock()
             while self._spent and self._spent[0] + self.window <= now:
                 self._spent.popleft()
-            if len(self._spent) < self.capacity:
+            if len(self._spent) < cap:
                 self._spent.append(now)
                 return 0.0
-            return max(self._spent[0] + self.window - now, 0.001)
+            return max(self._spent[len(self._spent) - cap] + self.window - now, 0.001)
 
 
 class RateLimits:
@@ -80,9 +82,12 @@ class RateLimits:
                 self._buckets[key] = found
             return found
 
-    def try_take(self, account_id: int, budget: Budget) -> float:
-        """0.0 when the request may go now, else the seconds until it may."""
+    def try_take(self, account_id: int, budget: Budget, reserve: int = 0) -> float:
+        """0.0 when the request may go now, else the seconds until it may. ``reserve``: that
+        many requests of the window are left to callers without one (work that can wait
+        leaves room for work that cannot)."""
+        capacity = max(1, self._limits[budget] - reserve)
         if self._log is not None:
-            return self._log.try_take(account_id, budget.value, self._limits[budget],
-                                      self._window, self._clock())
-        return self.bucket(account_id, budget).try_take()
+            return self._log.try_take(account_id, budget.value, capacity, self._window,
+                                      self._clock())
+        return self.bucket(account_id, budget).try_take(capacity)

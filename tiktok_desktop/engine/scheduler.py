@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from tiktok_desktop.credentials import AccountError, NeedsReconnect, VaultError
+from tiktok_desktop.domain.lifecycle import FOLLOWED
 from tiktok_desktop.engine.clockjump import ClockJumpDetector
 from tiktok_desktop.engine.ledger import human_duration as duration
 from tiktok_desktop.engine.ledger import snippet
@@ -108,7 +109,7 @@ class Engine:
                 self._sweep_overdue(now, "the computer was asleep or its clock changed")
             self._requeue_reconnected(now)
             self._dispatch(now)
-            return self._power(self._next_wake(now))
+            return self._power(self._next_wake(now), self._alarm_time(now))
 
     def resumed(self) -> None:
         """The computer woke from sleep (the OS said so): re-plan at once. Thread-safe; the
@@ -123,12 +124,12 @@ class Engine:
         wake timer for the next one (``alarm``); both are updated after every tick."""
         self._awake, self._alarm = awake, alarm
 
-    def _power(self, next_wake: float | None) -> float | None:
+    def _power(self, next_wake: float | None, alarm_at: float | None) -> float | None:
         """After a tick: let the keep-awake policy and the wake timer follow the plan."""
-        if self._alarm is not None and next_wake != self._alarm_at:
-            self._alarm_at = next_wake
+        if self._alarm is not None and alarm_at != self._alarm_at:
+            self._alarm_at = alarm_at
             try:
-                self._alarm.set_next_wake(next_wake)
+                self._alarm.set_next_wake(alarm_at)
             except OSError as exc:  # the OS refused: the service or an open window still posts
                 log.info("could not set the wake timer: %s", exc)
         if self._awake is None:
@@ -189,10 +190,14 @@ class Engine:
         return True
 
     def _refresh_due_at(self) -> dict[int, float]:
-        """Connected accounts -> when their token should be refreshed (after any backoff)."""
+        """Connected accounts -> when their token should be refreshed (after any backoff):
+        just before their next due post or retry, if the access token would not last until
+        then. After a sleep that time is past, so the refresh runs on waking."""
+        needed = self.posts.next_work_by_account()
         out: dict[int, float] = {}
         for account in self.accounts.all():
-            due = self.parts.tokens.refresh_due_at(account)
+            due = self.parts.tokens.refresh_due_at(account, needed.get(account.id),
+                                                   self.config.refresh_lead)
             if due is not None:
                 out[account.id] = max(due, self._refresh_after.get(account.id, 0.0))
         return out
@@ -212,7 +217,7 @@ class Engine:
 
     def _work(self, now: float) -> tuple[set[int], set[int]]:
         """(accounts with posts to work on, accounts whose token needs refreshing)."""
-        accounts = {p.account_id for p in self.posts.due(int(now), limit=1000)}
+        accounts = {p.account_id for p in self.posts.due(int(now), limit=1000, follow=FOLLOWED)}
         accounts |= {p.account_id for p in self.posts.query(states=ACTIVE_WORK)
                      if self._claimable(p, now)[0]}
         refresh = {a for a, at in self._refresh_due_at().items() if at <= now}
@@ -238,7 +243,7 @@ class Engine:
 
     def _next_wake(self, now: float) -> float | None:
         times: list[float] = []
-        planned = self.posts.next_wake()
+        planned = self.posts.next_wake(follow=FOLLOWED)
         if planned is not None:
             times.append(float(planned))
         times.extend(self._refresh_due_at().values())
@@ -246,6 +251,17 @@ class Engine:
             if post.lease_owner not in (None, self.owner) and post.lease_expires_at:
                 times.append(float(post.lease_expires_at))
         # Times already past belong to accounts whose job is running: it wakes us when done.
+        future = [t for t in times if t > now]
+        return min(future) if future else None
+
+    def _alarm_time(self, now: float) -> float | None:
+        """What is worth waking a sleeping computer for: due posts and retries, and the token
+        refreshes just before them; not the checks of posts TikTok already has (in review, in
+        the inbox), which wait until the computer is awake anyway."""
+        due = self.posts.next_wake()
+        if due is None:
+            return None
+        times = [float(due), *(t for t in self._refresh_due_at().values() if t <= due)]
         future = [t for t in times if t > now]
         return min(future) if future else None
 
@@ -327,7 +343,8 @@ class Engine:
                 post = self._claim_next(account_id)
                 if post is None:
                     break
-                self.reporter.post_changed(post)
+                if post.state not in FOLLOWED:  # a follow-up check changes nothing yet
+                    self.reporter.post_changed(post)
                 self.publisher.run(post)
         except EngineStopping:
             pass
@@ -346,7 +363,7 @@ class Engine:
         # issues shorter than the refresh margin must not make the engine spin.
         self._refresh_after[account_id] = now + self.config.refresh_retry
         try:
-            self.parts.tokens.token(account_id)
+            self.parts.tokens.renew(account_id)
         except NeedsReconnect as exc:
             self.reporter.notice(Notice(NoticeKind.NEEDS_RECONNECT, str(exc), None, account_id))
         except (AccountError, VaultError) as exc:
@@ -381,6 +398,15 @@ class Engine:
                 target, detail = PostState.PREPARING, "Due: starting."
             claimed = self.posts.claim(post.id, self.owner, until, expect=[post.state],
                                        state=target, detail=detail, due_by=due_by)
+            if claimed is not None:
+                return claimed
+        # Last, the planned checks of posts TikTok already has: they never delay a due post.
+        for post in self.posts.followed_due(due_by, FOLLOWED, account_id):
+            ok, take_from = self._claimable(post, now)
+            if not ok:
+                continue
+            claimed = self.posts.claim(post.id, self.owner, until, expect=[post.state],
+                                       detail=None, take_from=take_from, due_by=due_by)
             if claimed is not None:
                 return claimed
         return None

@@ -20,9 +20,17 @@ from tiktok_desktop.credentials import (
     TokenSource,
     TransientAccountError,
 )
+from tiktok_desktop.domain.words import quoted_sentence
 from tiktok_desktop.services.avatars import AvatarCache
-from tiktok_desktop.services.loopback import DEFAULT_TIMEOUT, CallbackResult, LoopbackReceiver
+from tiktok_desktop.services.errors import USER_ERRORS
+from tiktok_desktop.services.loopback import (
+    DEFAULT_TIMEOUT,
+    OUTCOME_WAIT,
+    CallbackResult,
+    LoopbackReceiver,
+)
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
+from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.tiktok import (
     CreatorCannotPost,
     OAuthClient,
@@ -37,6 +45,8 @@ from tiktok_desktop.tiktok.models import CreatorInfo
 log = logging.getLogger(__name__)
 
 NEEDED_SCOPES = ("user.info.basic", "video.publish", "video.upload", "video.list")
+# The engine's name for the creator_info budget in the shared rate log (engine/ratelimit.py).
+CREATOR_INFO_BUDGET = "creator_info"
 OPTIONAL_SCOPES = ("user.info.profile",)
 # What the user loses when they un-tick a scope on TikTok's consent page.
 SCOPE_FEATURES = {
@@ -63,6 +73,7 @@ class ConnectAttempt:
     redirect_uri: str
     receiver: LoopbackReceiver
     code_verifier: str
+    reconnecting: Account | None = None  # the account the user asked to reconnect
 
     def __repr__(self) -> str:
         return f"ConnectAttempt(redirect_uri={self.redirect_uri!r})"
@@ -73,6 +84,34 @@ class ConnectResult:
     account: Account
     missing_scopes: tuple[str, ...]
     reconnected: bool
+    asked_for: Account | None = None  # Reconnect was asked for this account
+
+    @property
+    def other_account(self) -> bool:
+        """TikTok's page signed in another user than the account asked to reconnect."""
+        return self.asked_for is not None and self.asked_for.open_id != self.account.open_id
+
+    @property
+    def headline(self) -> str:
+        """What happened, in one line: "Reconnected Mia Chen." (or which came back)."""
+        verb = "Reconnected" if self.reconnected else "Connected"
+        if self.other_account:
+            assert self.asked_for is not None
+            return f"{verb} {self.account.label}, not {self.asked_for.label}."
+        return f"{verb} {self.account.label}."
+
+    @property
+    def other_account_advice(self) -> str:
+        """When another user came back: that the asked-for account is not reconnected, and
+        how to reach it ("" otherwise)."""
+        if not self.other_account:
+            return ""
+        assert self.asked_for is not None
+        return (f"TikTok's page was signed in as {self.account.label}, so that account "
+                f"{'was reconnected' if self.reconnected else 'was added'}. "
+                f"{self.asked_for.label} is still not connected: in the browser, log out of "
+                f"TikTok (or switch to {self.asked_for.label}), then select "
+                f"{self.asked_for.label} and choose Reconnect again.")
 
     @property
     def warnings(self) -> list[str]:
@@ -103,8 +142,10 @@ class AccountsService:
         clock: Callable[[], float] = time.time,
         connect_timeout: float = DEFAULT_TIMEOUT,
         avatars: AvatarCache | None = None,
+        ratelog: RateLog | None = None,
     ) -> None:
         self.repo = repo
+        self.ratelog = ratelog
         self.avatars = avatars
         self.tokens = tokens
         self.oauth = oauth
@@ -126,21 +167,42 @@ class AccountsService:
 
     # -- connect -----------------------------------------------------------------------------
 
-    def start_connect(self) -> ConnectAttempt:
-        """Bind the loopback receiver and build the consent URL (open it in a browser)."""
+    def start_connect(self, reconnecting: Account | None = None) -> ConnectAttempt:
+        """Bind the loopback receiver and build the consent URL (open it in a browser).
+
+        ``reconnecting``: the account the user asked to reconnect; TikTok's page may still
+        sign in someone else, and the result says so."""
         self.tokens.check()  # fail before the user authorizes, not after
         pkce = new_pkce()
         state = new_state()
-        receiver = LoopbackReceiver(self.redirect_uri, state, timeout=self.connect_timeout)
+        receiver = LoopbackReceiver(self.redirect_uri, state, timeout=self.connect_timeout,
+                                    outcome_wait=OUTCOME_WAIT)
         url = self.oauth.authorize_url(NEEDED_SCOPES + OPTIONAL_SCOPES, receiver.redirect_uri,
                                        state, pkce.challenge)
-        return ConnectAttempt(url, receiver.redirect_uri, receiver, pkce.verifier)
+        return ConnectAttempt(url, receiver.redirect_uri, receiver, pkce.verifier, reconnecting)
 
     def finish_connect(self, attempt: ConnectAttempt,
                        cancel: threading.Event | None = None) -> ConnectResult:
-        """Wait for the browser to come back, then exchange the code and save the account."""
-        callback = attempt.receiver.wait(cancel)
-        return self._complete(attempt, callback)
+        """Wait for the browser to come back, then exchange the code and save the account.
+
+        The browser's page shows how it ended (when it still waits for it)."""
+        receiver = attempt.receiver
+        callback = receiver.wait(cancel)
+        try:
+            result = self._complete(attempt, callback)
+        except USER_ERRORS as exc:
+            receiver.finish(False, "Not connected",
+                            f"{quoted_sentence(exc)} Return to TikTok Desktop to try again.")
+            raise
+        except BaseException:
+            receiver.close()  # a bug: the waiting page says "return to the app"
+            raise
+        if result.other_account:
+            receiver.finish(False, result.headline, result.other_account_advice)
+        else:
+            receiver.finish(True, result.headline, "You can close this tab and return to "
+                            "TikTok Desktop.")
+        return result
 
     def _complete(self, attempt: ConnectAttempt, callback: CallbackResult) -> ConnectResult:
         try:
@@ -153,6 +215,7 @@ class AccountsService:
             user = self.api.user_info(tokens.access_token, _user_fields(granted))
         except TikTokError as exc:
             raise AccountError(f"Connected, but reading the profile failed: {exc}") from None
+        asked_at = self.clock()
         creator = self._creator_info(tokens.access_token, granted)
         existing = self.repo.by_open_id(tokens.open_id)
         # Keyring first: an account row without tokens would look connected but be useless.
@@ -167,11 +230,14 @@ class AccountsService:
             refresh_expires_at=int(tokens.refresh_expires_at),
             creator_info=creator.to_dict() if creator else None,
         )
+        if "video.publish" in granted:
+            self._count_creator_info(account.id, asked_at)
         self._fetch_avatar(account)
         missing = tuple(s for s in NEEDED_SCOPES if s not in granted)
         log.info("account %s %s; granted %s", account.id,
                  "reconnected" if existing else "connected", ",".join(sorted(granted)))
-        return ConnectResult(account, missing, reconnected=existing is not None)
+        return ConnectResult(account, missing, reconnected=existing is not None,
+                             asked_for=attempt.reconnecting)
 
     def _creator_info(self, access_token: str, granted: frozenset[str]) -> CreatorInfo | None:
         if "video.publish" not in granted:
@@ -193,13 +259,17 @@ class AccountsService:
         NeedsReconnect, or another TikTokError.
         """
         try:
-            info = self.api.creator_info(self.access_token(account_id))
+            token = self.access_token(account_id)
+            self._count_creator_info(account_id, self.clock())
+            info = self.api.creator_info(token)
         except TikTokError as exc:
             if not exc.needs_refresh:
                 raise
             # TikTok ended the access token early: refresh once, as the engine would.
             self.refresh(account_id)
-            info = self.api.creator_info(self.access_token(account_id))
+            token = self.access_token(account_id)
+            self._count_creator_info(account_id, self.clock())
+            info = self.api.creator_info(token)
         self.repo.set_creator_info(account_id, info.to_dict())
         return info
 
@@ -225,12 +295,20 @@ class AccountsService:
             raise AccountError(f"Could not read the profile: {exc}") from None
         self.repo.update_profile(account.id, display_name=user.display_name or "",
                                  username=user.username or "", avatar_url=user.avatar_url or "")
+        if "video.publish" in account.granted_scopes:
+            self._count_creator_info(account.id, self.clock())
         creator = self._creator_info(token, account.granted_scopes)
         if creator is not None:
             self.repo.set_creator_info(account.id, creator.to_dict())
         updated = self.get(account_id)
         self._fetch_avatar(updated)
         return updated
+
+    def _count_creator_info(self, account_id: int, at: float) -> None:
+        """TikTok limits creator_info per access token (20 a minute), whoever asks: the engine
+        counts this request in the account's budget too (engine/ratelimit.py)."""
+        if self.ratelog is not None:
+            self.ratelog.record(account_id, CREATOR_INFO_BUDGET, at)
 
     def _fetch_avatar(self, account: Account) -> None:
         # Right after the profile read: TikTok's picture links expire within hours.

@@ -20,6 +20,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tiktok_desktop.credentials import AccountError, NeedsReconnect, reconnect_message
 from tiktok_desktop.domain.compose import (
@@ -28,12 +29,16 @@ from tiktok_desktop.domain.compose import (
     PostForm,
     evaluate,
 )
-from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.library import CancelFn, ProgressFn
 from tiktok_desktop.services.posts import BatchRefused, PostsService, ScheduleRefused
 from tiktok_desktop.services.schedule import ScheduleError, resolve_local
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
 from tiktok_desktop.tiktok import CreatorCannotPost, CreatorInfo, TikTokError
+
+if TYPE_CHECKING:
+    # Only a type here: services.accounts imports services.errors, which imports the CSV
+    # module built on this one.
+    from tiktok_desktop.services.accounts import AccountsService
 
 log = logging.getLogger(__name__)
 

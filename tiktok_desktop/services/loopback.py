@@ -1,8 +1,11 @@
 """The one-shot OAuth redirect receiver on 127.0.0.1.
 
 TikTok sends the browser back to ``http://127.0.0.1:<port>/callback/?code=…&state=…``. We
-listen on loopback only, answer exactly one valid callback with a small "you can close this
-tab" page, then stop. Anything else (other paths, other methods, oversized requests) gets a
+listen on loopback only, answer exactly one valid callback with a small page, then stop.
+The page never claims more than is known: when the app is waiting for the callback, the page
+waits (a little) for the app to report how connecting ended (``finish``: the code exchanged,
+the tokens stored in the keyring) and says that; otherwise it asks the user to return to the
+app, which says it. Anything else (other paths, other methods, oversized requests) gets a
 plain 404/405/413 and is otherwise ignored. The authorization code is never logged.
 """
 
@@ -27,6 +30,14 @@ MAX_REQUEST_LINE = 8192
 # TikTok's error text is shown as is, but only this much of it and never its control
 # characters: the callback is whatever any local page or program sent.
 MAX_DESCRIPTION = 300
+# How long the browser's page waits for the app to finish connecting (code exchange,
+# profile, keyring) before it says "return to the app" instead.
+OUTCOME_WAIT = 60.0
+# (title, text, ok) of the page: the final outcome, or neutral (ok None) while unknown.
+Outcome = tuple[str, str, bool | None]
+NEUTRAL: Outcome = ("Return to TikTok Desktop",
+                    "TikTok sent you back to the app. You can close this tab and return to "
+                    "TikTok Desktop, which says whether the account was connected.", None)
 
 
 class LoopbackError(Exception):
@@ -116,9 +127,10 @@ h1 {{ font-size: 1.3em; margin-top: 0; color: {color}; }}
 """
 
 
-def _page(title: str, body: str, ok: bool) -> bytes:
+def _page(title: str, body: str, ok: bool | None) -> bytes:
+    colour = {True: "#0a7d32", False: "#c0213b", None: "#161823"}[ok]
     return _PAGE.format(title=html.escape(title), body=html.escape(body),
-                        color="#0a7d32" if ok else "#c0213b").encode()
+                        color=colour).encode()
 
 
 class _Server(http.server.HTTPServer):
@@ -190,10 +202,16 @@ class LoopbackReceiver:
     """Listens for one OAuth callback. Use as a context manager or call close()."""
 
     def __init__(self, redirect_uri: str, expected_state: str,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, outcome_wait: float = 0.0) -> None:
+        """``outcome_wait``: how long the page may wait for ``finish`` (0: never waits)."""
         self.template = RedirectTemplate.parse(redirect_uri)
         self.expected_state = expected_state
         self.timeout = timeout
+        self.outcome_wait = outcome_wait
+        self._waiting = threading.Event()  # someone is in wait(): the outcome will follow
+        self._holding = False  # the page is held for the outcome: finish() sends it
+        self._outcome: Outcome | None = None
+        self._outcome_ready = threading.Event()
         self._done = threading.Event()
         self._result: CallbackResult | None = None
         self._error: Exception | None = None  # the sign-in's outcome, raised by wait()
@@ -256,17 +274,33 @@ class LoopbackReceiver:
                                   "again from the app.", ok=False)
             else:
                 self._result = CallbackResult(code, params.scopes, self.expected_state)
-                status, page = 200, _page(
-                    "Connected", "You can close this tab and return to TikTok Desktop.", ok=True)
+                # Not "Connected" yet: the code still has to be exchanged and the tokens
+                # stored (a locked keyring fails only then).
+                self._holding = self.outcome_wait > 0 and self._waiting.is_set()
+                status, page = 200, _page(*NEUTRAL)
             self._done.set()
         log.info("OAuth callback received on port %d", self.port)
         # Stop listening from another thread: shutdown() waits for serve_forever to return.
         threading.Thread(target=self._server.shutdown, daemon=True).start()
+        if self._holding:
+            self._outcome_ready.wait(self.outcome_wait)
+            page = _page(*(self._outcome or NEUTRAL))
         return status, page
+
+    def waiting(self) -> bool:
+        """Someone is in wait(): a callback now gets its page once ``finish`` says how
+        connecting ended."""
+        return self._waiting.is_set()
+
+    def finish(self, ok: bool, title: str, text: str) -> None:
+        """How connecting ended, for the browser's page (if it still waits), then close."""
+        self._outcome = (title, text, ok)
+        self.close()
 
     def wait(self, cancel: threading.Event | None = None) -> CallbackResult:
         """Block until the callback, the timeout, or ``cancel`` is set."""
         deadline = time.monotonic() + self.timeout
+        self._waiting.set()
         try:
             while not self._done.wait(0.05):
                 if cancel is not None and cancel.is_set():
@@ -281,9 +315,12 @@ class LoopbackReceiver:
             assert self._result is not None
             return self._result
         finally:
-            self.close()
+            self._waiting.clear()
+            if not (self._holding and self._error is None and self._result is not None):
+                self.close()  # else finish() closes, once the page has its outcome
 
     def close(self) -> None:
+        self._outcome_ready.set()  # a page still waiting goes out now (neutral if unknown)
         if self._thread.is_alive():
             self._server.shutdown()
         self._server.server_close()

@@ -8,7 +8,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from tiktok_desktop.domain.lifecycle import DELETABLE, EDITABLE, Action, why_not
+from tiktok_desktop.domain.lifecycle import (
+    DELETABLE,
+    EDITABLE,
+    WAITS_FOR_ACCOUNT,
+    Action,
+    why_not,
+)
 from tiktok_desktop.services.library import (
     AdoptCancelled,
     CancelFn,
@@ -151,6 +157,8 @@ class PostsService:
         problems = self.problems(new, editing=editing)
         if problems:
             raise ScheduleRefused(problems)
+        if editing is not None:
+            new = self._same_video(editing, new)
         adopted: str | None = None
         if self.library is not None and not (
                 self.library.contains(new.video_path) and new.video_sha256):
@@ -170,6 +178,19 @@ class PostsService:
             if adopted is not None:
                 self._release(adopted)
             raise
+
+    def _same_video(self, post_id: int, new: NewPost) -> NewPost:
+        """An edit that keeps the post's video keeps what is known about it: the library
+        copy's fingerprint (no second copy) and the name of the file the user chose."""
+        old = self.repo.get(post_id)
+        if old is None or old.video_path != new.video_path:
+            return new
+        meta = dict(new.video_meta)
+        original = old.video_meta.get("original_path")
+        if isinstance(original, str) and original:
+            meta["original_path"] = original
+        return dataclasses.replace(new, video_sha256=new.video_sha256 or old.video_sha256,
+                                   video_meta=meta)
 
     def edit(self, post_id: int, new: NewPost) -> Post:
         """Replace an editable post's content and time; it is scheduled again."""
@@ -227,12 +248,13 @@ class PostsService:
         return updated
 
     def check_again(self, post_id: int) -> Post:
-        """Ask TikTok once more about a post it did not confirm (status only: a post TikTok
-        may have is never sent again). The engine picks it up at once."""
+        """Ask TikTok once more about a post it did not confirm, or an inbox draft that was not
+        posted in time (status only: a post TikTok may have is never sent again). The engine
+        picks it up at once."""
         self._may(post_id, Action.CHECK_AGAIN)
         updated = self.repo.transition(post_id, PostState.RETRY_WAIT,
                                        "Checking with TikTok again (asked by the user).",
-                                       expect=[PostState.UNCONFIRMED],
+                                       expect=[PostState.UNCONFIRMED, PostState.DRAFT_LAPSED],
                                        retry_state=PostState.PROCESSING,
                                        next_attempt_at=int(self.clock()), attempt_count=0)
         self._changed()
@@ -255,10 +277,29 @@ class PostsService:
         post = self.repo.get(post_id)
         if post is None:
             raise ScheduleRefused([f"There is no post {post_id} (it may have been removed)."])
-        why = why_not(post, action)
+        why = why_not(post, action, self.account_status(post.account_id))
         if why is not None:
             raise ScheduleRefused([why])
         return post
+
+    def account_status(self, account_id: int) -> AccountStatus:
+        """The status of a post's account (one that is gone counts as disconnected)."""
+        if self.accounts is None:
+            return AccountStatus.CONNECTED
+        account = self.accounts.get(account_id)
+        return account.status if account is not None else AccountStatus.DISCONNECTED
+
+    def waiting_for_reconnect(self) -> dict[PostState, int]:
+        """How many posts, by state, would go out but wait for their account's reconnect."""
+        if self.accounts is None:
+            return {}
+        counts: dict[PostState, int] = {}
+        for account in self.accounts.all():
+            if account.status is AccountStatus.CONNECTED:
+                continue
+            for post in self.repo.query(account_id=account.id, states=WAITS_FOR_ACCOUNT):
+                counts[post.state] = counts.get(post.state, 0) + 1
+        return counts
 
     def _changed(self) -> None:
         for callback in self.on_change:

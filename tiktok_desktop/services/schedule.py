@@ -40,8 +40,11 @@ PAST_TOLERANCE = 60
 # Posts that count towards TikTok's daily cap / the pending inbox shares.
 _LIVE = frozenset({PostState.SCHEDULED, PostState.PREPARING, PostState.UPLOADING,
                    PostState.PROCESSING, PostState.RETRY_WAIT, PostState.PUBLISHED,
-                   PostState.UNCONFIRMED, PostState.NEEDS_REVIEW, PostState.NEEDS_RECONNECT})
-_PENDING_INBOX = (_LIVE - {PostState.PUBLISHED}) | {PostState.IN_INBOX}
+                   PostState.IN_REVIEW, PostState.UNCONFIRMED, PostState.NEEDS_REVIEW,
+                   PostState.NEEDS_RECONNECT})
+# A draft the creator posted no longer waits; one that lapsed still counts for TikTok's 24 h.
+_PENDING_INBOX = (_LIVE - {PostState.PUBLISHED, PostState.IN_REVIEW}) | {
+    PostState.IN_INBOX, PostState.DRAFT_LAPSED}
 
 
 class Timed(Protocol):

@@ -15,13 +15,22 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tiktok_desktop.domain.lifecycle import ATTENTION, DONE, UPCOMING
+from tiktok_desktop.domain.lifecycle import (
+    ATTENTION,
+    DONE,
+    STATE_TEXT,
+    UPCOMING,
+    waits_for_reconnect,
+)
+from tiktok_desktop.domain.lifecycle import state_text as lifecycle_state_text
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, zone
-from tiktok_desktop.store import Post, PostEvent, PostState
+from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
 
 __all__ = [
     "GROUP_STATES",
+    "POST_STATE_TEXT",
+    "WAITING_FOR_RECONNECT",
     "DueIndex",
     "PostFilter",
     "StateGroup",
@@ -32,6 +41,7 @@ __all__ = [
     "history",
     "local_date",
     "month_days",
+    "state_text",
     "wall_minutes",
     "week_start",
 ]
@@ -54,6 +64,19 @@ GROUP_STATES: dict[StateGroup, frozenset[PostState]] = {
     StateGroup.DRAFTS: frozenset({PostState.DRAFT}),
     StateGroup.ALL: frozenset(PostState),
 }
+
+
+# The words are domain.lifecycle's; a post's own words (state_text) may say more.
+POST_STATE_TEXT = STATE_TEXT
+WAITING_FOR_RECONNECT = "Waiting for reconnect"
+
+
+def state_text(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> str:
+    """The post's state as the schedule says it: a scheduled post of an account that is not
+    connected is not "Scheduled" (it would not go out), it waits for the reconnect."""
+    if waits_for_reconnect(post, account):
+        return WAITING_FOR_RECONNECT
+    return lifecycle_state_text(post)
 
 
 def group_of(state: PostState) -> StateGroup:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from tiktok_desktop.domain.compose import MAX_CAPTION_UNITS, caption_control_problem, caption_units
+from tiktok_desktop.domain.words import count
 from tiktok_desktop.store import AccountsRepo, StoreError
 from tiktok_desktop.store.snippets import Snippet, SnippetKind, SnippetsRepo
 
@@ -78,7 +79,7 @@ class SnippetsService:
         if not name:
             raise SnippetError("Give it a name, so you can pick it from the list.")
         if len(name) > MAX_NAME:
-            raise SnippetError(f"The name is {len(name) - MAX_NAME} characters too long: "
+            raise SnippetError(f"The name is {count(len(name) - MAX_NAME, 'character')} too long: "
                                f"keep it under {MAX_NAME}.")
         if kind is SnippetKind.HASHTAGS:
             text = normalise_hashtags(text)

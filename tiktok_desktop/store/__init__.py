@@ -1,6 +1,7 @@
 """SQLite persistence: the database file, migrations and repositories (no HTTP, no Qt)."""
 
 from tiktok_desktop.store.accounts import AccountsRepo
+from tiktok_desktop.store.client_status import ClientStatusRepo
 from tiktok_desktop.store.db import (
     Database,
     DatabaseCorrupt,
@@ -26,6 +27,7 @@ __all__ = [
     "Account",
     "AccountStatus",
     "AccountsRepo",
+    "ClientStatusRepo",
     "Database",
     "DatabaseCorrupt",
     "DatabaseTooNew",

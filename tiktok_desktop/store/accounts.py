@@ -26,6 +26,8 @@ def _row_to_account(r: sqlite3.Row) -> Account:
         creator_info_at=r["creator_info_at"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        reconnect_reason=r["reconnect_reason"],
+        refresh_unanswered_at=r["refresh_unanswered_at"],
     )
 
 
@@ -90,6 +92,8 @@ class AccountsRepo:
                     access_expires_at = excluded.access_expires_at,
                     refresh_expires_at = excluded.refresh_expires_at,
                     status = 'connected',
+                    reconnect_reason = '',
+                    refresh_unanswered_at = NULL,
                     creator_info = COALESCE(excluded.creator_info, creator_info),
                     creator_info_at = COALESCE(excluded.creator_info_at, creator_info_at),
                     updated_at = excluded.updated_at
@@ -104,12 +108,21 @@ class AccountsRepo:
         assert account is not None
         return account
 
-    def set_status(self, account_id: int, status: AccountStatus) -> None:
+    def set_status(self, account_id: int, status: AccountStatus, reason: str = "") -> None:
+        """``reason``: why a reconnect is needed, in words the user can act on."""
         with self.db.transaction() as c:
             c.execute(
-                "UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?",
-                (status.value, self._now(), account_id),
+                "UPDATE accounts SET status = ?, reconnect_reason = ?, updated_at = ? "
+                "WHERE id = ?",
+                (status.value, "" if status is AccountStatus.CONNECTED else reason,
+                 self._now(), account_id),
             )
+
+    def set_refresh_unanswered(self, account_id: int, at: int | None) -> None:
+        """A refresh went out at ``at`` and its answer never came (None: an answer came)."""
+        with self.db.transaction() as c:
+            c.execute("UPDATE accounts SET refresh_unanswered_at = ? WHERE id = ?",
+                      (at, account_id))
 
     def set_token_expiry(
         self, account_id: int, access_expires_at: int | None, refresh_expires_at: int | None

@@ -155,11 +155,127 @@ V4_RATE_SPEND = [
     "CREATE INDEX rate_spend_key ON rate_spend(account_id, budget, at)",
 ]
 
+# As TikTok is today (issue 15):
+# - two post states: 'in_review' (TikTok published the post; its ID and link come after
+#   moderation, so the engine asks again) and 'draft_lapsed' (an inbox draft the creator did
+#   not finish). SQLite cannot change a CHECK constraint in place, so posts is rebuilt. Its
+#   child post_events is rebuilt with it: with foreign keys on (always, here), dropping or
+#   renaming posts alone would cascade into the history or repoint its REFERENCES clause.
+#   The copy keeps every id, so history and foreign keys line up as before.
+# - posts.sent_at: when TikTok accepted the init (its caps count inits per rolling 24 h).
+# - posts.follow_until: when the engine stops asking about a post in review or in the inbox.
+# - accounts.reconnect_reason: why the account needs reconnecting, in the user's words.
+# - accounts.refresh_unanswered_at: a refresh went out and no answer came back; TikTok may
+#   have rotated the refresh token, so a later invalid_grant is explained by this.
+# - client_status: what TikTok said about the TikTok app itself (by client key): unaudited.
+POST_STATES_V5 = (*POST_STATES, "in_review", "draft_lapsed")
+_STATES_V5_SQL = ", ".join(f"'{s}'" for s in POST_STATES_V5)
+_POST_COLUMNS = (
+    "id, account_id, video_path, video_size, video_sha256, video_meta, caption, privacy_level, "
+    "allow_comment, allow_duet, allow_stitch, disclose_commercial, brand_organic, "
+    "brand_content, is_aigc, cover_time_ms, mode, due_at, due_tz, state, retry_state, "
+    "attempt_count, next_attempt_at, publish_id, bytes_uploaded, post_ids, share_url, "
+    "last_error_code, last_error_message, consent_at, published_at, created_at, updated_at, "
+    "step, upload_expires_at, lease_owner, lease_expires_at"
+)
+V5_AS_TIKTOK_IS_TODAY = [
+    f"""
+    CREATE TABLE posts_v5 (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE RESTRICT,
+        video_path TEXT NOT NULL,
+        video_size INTEGER NOT NULL CHECK (video_size >= 0),
+        video_sha256 TEXT NOT NULL DEFAULT '',
+        video_meta TEXT NOT NULL DEFAULT '{{}}',
+        caption TEXT NOT NULL DEFAULT '',
+        privacy_level TEXT,
+        allow_comment INTEGER NOT NULL DEFAULT 0,
+        allow_duet INTEGER NOT NULL DEFAULT 0,
+        allow_stitch INTEGER NOT NULL DEFAULT 0,
+        disclose_commercial INTEGER NOT NULL DEFAULT 0,
+        brand_organic INTEGER NOT NULL DEFAULT 0,
+        brand_content INTEGER NOT NULL DEFAULT 0,
+        is_aigc INTEGER NOT NULL DEFAULT 0,
+        cover_time_ms INTEGER,
+        mode TEXT NOT NULL DEFAULT 'direct' CHECK (mode IN ('direct', 'inbox')),
+        due_at INTEGER,
+        due_tz TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ({_STATES_V5_SQL})),
+        retry_state TEXT CHECK (retry_state IS NULL OR retry_state IN ({_STATES_V5_SQL})),
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        publish_id TEXT,
+        bytes_uploaded INTEGER NOT NULL DEFAULT 0,
+        post_ids TEXT NOT NULL DEFAULT '[]',
+        share_url TEXT,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        consent_at INTEGER,
+        published_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        step TEXT CHECK (step IS NULL OR step IN ('init', 'upload', 'final', 'poll')),
+        upload_expires_at INTEGER,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        sent_at INTEGER,
+        follow_until INTEGER
+    )
+    """,
+    f"INSERT INTO posts_v5 ({_POST_COLUMNS}) SELECT {_POST_COLUMNS} FROM posts",  # noqa: S608
+    # Posts that went out before: their init was accepted about when they were published.
+    "UPDATE posts_v5 SET sent_at = COALESCE(published_at, updated_at) "
+    "WHERE publish_id IS NOT NULL OR state IN ('published', 'in_inbox')",
+    """
+    CREATE TABLE post_events_v5 (
+        id INTEGER PRIMARY KEY,
+        post_id INTEGER NOT NULL REFERENCES posts_v5(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    "INSERT INTO post_events_v5 (id, post_id, at, state, detail) "
+    "SELECT id, post_id, at, state, detail FROM post_events",
+    # Child first: dropping it fires no triggers; then nothing references the old posts.
+    "DROP TABLE post_events",
+    "DROP TABLE posts",
+    # Renaming repoints post_events_v5's REFERENCES to the new name (foreign keys are on).
+    "ALTER TABLE posts_v5 RENAME TO posts",
+    "ALTER TABLE post_events_v5 RENAME TO post_events",
+    # Triggers and indexes went with the old tables: the same again (see V1, V2).
+    """
+    CREATE TRIGGER post_events_append_only BEFORE UPDATE ON post_events
+    BEGIN SELECT RAISE(ABORT, 'post_events is append-only'); END
+    """,
+    """
+    CREATE TRIGGER post_events_keep_history BEFORE DELETE ON post_events
+    WHEN EXISTS (SELECT 1 FROM posts WHERE id = OLD.post_id)
+    BEGIN SELECT RAISE(ABORT, 'post_events is append-only'); END
+    """,
+    "CREATE INDEX posts_state_due ON posts(state, due_at)",
+    "CREATE INDEX posts_next_attempt ON posts(next_attempt_at) WHERE next_attempt_at IS NOT NULL",
+    "CREATE INDEX posts_account_due ON posts(account_id, due_at)",
+    "CREATE INDEX post_events_post ON post_events(post_id, id)",
+    "CREATE INDEX posts_lease ON posts(lease_owner) WHERE lease_owner IS NOT NULL",
+    # Per-account counts of the last 24 h (TikTok's caps).
+    "CREATE INDEX posts_account_sent ON posts(account_id, sent_at) WHERE sent_at IS NOT NULL",
+    "ALTER TABLE accounts ADD COLUMN reconnect_reason TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE accounts ADD COLUMN refresh_unanswered_at INTEGER",
+    """
+    CREATE TABLE client_status (
+        client_key TEXT PRIMARY KEY,
+        unaudited_at INTEGER,
+        updated_at INTEGER NOT NULL
+    )
+    """,
+]
+
 # Caption templates and hashtag sets (issue 18): text the user keeps per account and inserts
 # into a caption (composer, bulk table). kind: 'template' (a caption to start from) or
 # 'hashtags' (a set added to the caption). Names are unique per account and kind. Numbered 7
-# in the plan of issues 15 to 18 (5 and 6 are issue 15's and 16's): it is appended after
-# whatever migrations main has when this lands.
+# in the plan of issues 15 to 18 (5 is issue 15's, 6 is issue 16's on its own branch): until
+# 6 lands it is the sixth entry here; when it does, 6 goes before it in the list below.
 V7_SNIPPETS = [
     """
     CREATE TABLE caption_snippets (
@@ -175,5 +291,6 @@ V7_SNIPPETS = [
     """,
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND, V7_SNIPPETS]
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
+                               V5_AS_TIKTOK_IS_TODAY, V7_SNIPPETS]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,7 +26,11 @@ class PostState(enum.StrEnum):
     UPLOADING = "uploading"
     PROCESSING = "processing"
     PUBLISHED = "published"
-    IN_INBOX = "in_inbox"
+    # TikTok published it (PUBLISH_COMPLETE) but gives its ID and link only after moderation:
+    # the engine asks again on a backoff (schema V5).
+    IN_REVIEW = "in_review"
+    IN_INBOX = "in_inbox"  # waiting in the creator's TikTok inbox; followed until finished
+    DRAFT_LAPSED = "draft_lapsed"  # the inbox draft was not finished in time (or TikTok forgot it)
     UNCONFIRMED = "unconfirmed"  # status polling ran out: check TikTok, never repost blindly
     NEEDS_REVIEW = "needs_review"  # creator settings changed since the user consented
     NEEDS_RECONNECT = "needs_reconnect"
@@ -63,6 +67,20 @@ class Account:
     creator_info_at: int | None
     created_at: int
     updated_at: int
+    # Why TikTok Desktop asks for a reconnect (schema V5), in words; "" when connected.
+    reconnect_reason: str = ""
+    # When a token refresh went out and no answer came back (TikTok may have rotated the
+    # refresh token meanwhile); cleared by the next answer.
+    refresh_unanswered_at: int | None = None
+
+    @property
+    def is_private(self) -> bool | None:
+        """Whether the TikTok account is private, from its last creator_info (None: unknown).
+        Private accounts are offered "Followers" instead of "Everyone" (TIKTOK_API.md 4.1)."""
+        options = (self.creator_info or {}).get("privacy_level_options")
+        if not isinstance(options, list) or not options:
+            return None
+        return "PUBLIC_TO_EVERYONE" not in options
 
     @property
     def label(self) -> str:
@@ -137,6 +155,10 @@ class Post:
     upload_expires_at: int | None = None
     lease_owner: str | None = None
     lease_expires_at: int | None = None
+    # Schema V5: when TikTok accepted the init (TikTok's caps count inits per 24 h), and when
+    # the engine stops following a post in review or in the inbox.
+    sent_at: int | None = None
+    follow_until: int | None = None
 
 
 @dataclass(frozen=True)

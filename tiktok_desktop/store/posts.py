@@ -28,6 +28,12 @@ _SETTABLE = {f.name for f in dataclasses.fields(Post)} - {
     "id", "state", "created_at", "updated_at",
 }
 
+def _waiting_states(follow: Iterable[PostState]) -> str:
+    """SQL list of the states whose next_attempt_at means "wake the engine then"."""
+    states = [PostState.RETRY_WAIT, *follow]
+    return ", ".join(f"'{s.value}'" for s in dict.fromkeys(states))
+
+
 class StateConflict(StoreError):
     """The post was not in the expected state (someone else moved it first)."""
 
@@ -87,6 +93,8 @@ def _row_to_post(r: sqlite3.Row) -> Post:
         upload_expires_at=r["upload_expires_at"],
         lease_owner=r["lease_owner"],
         lease_expires_at=r["lease_expires_at"],
+        sent_at=r["sent_at"],
+        follow_until=r["follow_until"],
     )
 
 
@@ -133,19 +141,45 @@ class PostsRepo:
         sql += " ORDER BY due_at IS NULL, due_at, id"
         return [_row_to_post(r) for r in self.db.conn().execute(sql, args)]
 
-    def due(self, now: int, limit: int = 50) -> list[Post]:
-        """Scheduled posts whose time has come and retries whose wait is over, oldest first."""
+    def due(self, now: int, limit: int = 50, follow: Iterable[PostState] = ()) -> list[Post]:
+        """Scheduled posts whose time has come and retries whose wait is over, oldest first;
+        then posts in one of ``follow`` whose next check is due."""
+        waiting = _waiting_states(follow)
         rows = self.db.conn().execute(
-            """
+            f"""
             SELECT * FROM (
-                SELECT *, due_at AS wake FROM posts WHERE state = 'scheduled' AND due_at <= ?
+                SELECT *, 0 AS kind, due_at AS wake FROM posts
+                    WHERE state = 'scheduled' AND due_at <= ?
                 UNION ALL
-                SELECT *, next_attempt_at AS wake FROM posts
-                    WHERE state = 'retry_wait' AND next_attempt_at <= ?
-            ) ORDER BY wake, id LIMIT ?
-            """,
+                SELECT *, CASE WHEN state = 'retry_wait' THEN 0 ELSE 1 END, next_attempt_at
+                    FROM posts WHERE next_attempt_at <= ? AND state IN ({waiting})
+            ) ORDER BY kind, wake, id LIMIT ?
+            """,  # noqa: S608 - state names are the enum's
             (now, now, limit),
         )
+        return [_row_to_post(r) for r in rows]
+
+    def followed_due(self, now: int, follow: Iterable[PostState],
+                     account_id: int | None = None) -> list[Post]:
+        """Posts in one of ``follow`` whose next check is due (oldest first)."""
+        states = [s.value for s in follow]
+        if not states:
+            return []
+        marks = ",".join("?" * len(states))
+        sql = f"SELECT * FROM posts WHERE next_attempt_at <= ? AND state IN ({marks})"  # noqa: S608
+        args: list[Any] = [now, *states]
+        if account_id is not None:
+            sql += " AND account_id = ?"
+            args.append(account_id)
+        sql += " ORDER BY next_attempt_at, id"
+        return [_row_to_post(r) for r in self.db.conn().execute(sql, args)]
+
+    def window(self, account_id: int, start: int, end: int) -> list[Post]:
+        """The account's posts sent to TikTok, or due, within [start, end) (for its caps)."""
+        rows = self.db.conn().execute(
+            "SELECT * FROM posts WHERE account_id = ? AND ((sent_at >= ? AND sent_at < ?) "
+            "OR (due_at >= ? AND due_at < ?)) ORDER BY id",
+            (account_id, start, end, start, end))
         return [_row_to_post(r) for r in rows]
 
     def next_scheduled(self) -> Post | None:
@@ -155,18 +189,34 @@ class PostsRepo:
         ).fetchone()
         return _row_to_post(r) if r else None
 
-    def next_wake(self) -> int | None:
-        """The earliest time a post needs the engine: a due time or a retry time."""
+    def next_wake(self, follow: Iterable[PostState] = ()) -> int | None:
+        """The earliest time a post needs the engine: a due time, a retry time, or the next
+        check of a post in one of ``follow``."""
         r = self.db.conn().execute(
-            """
+            f"""
             SELECT MIN(t) FROM (
                 SELECT MIN(due_at) AS t FROM posts WHERE state = 'scheduled'
                 UNION ALL
-                SELECT MIN(next_attempt_at) FROM posts WHERE state = 'retry_wait'
+                SELECT MIN(next_attempt_at) FROM posts
+                    WHERE state IN ({_waiting_states(follow)})
             )
-            """
+            """  # noqa: S608 - state names are the enum's
         ).fetchone()
         return int(r[0]) if r and r[0] is not None else None
+
+    def next_work_by_account(self) -> dict[int, int]:
+        """Per account, when the engine next needs its token for a post: the first due time
+        of a scheduled post or retry (planned checks of followed posts refresh as they go)."""
+        rows = self.db.conn().execute(
+            """
+            SELECT account_id, MIN(t) FROM (
+                SELECT account_id, due_at AS t FROM posts WHERE state = 'scheduled'
+                UNION ALL
+                SELECT account_id, next_attempt_at FROM posts
+                    WHERE state = 'retry_wait' AND next_attempt_at IS NOT NULL
+            ) GROUP BY account_id
+            """)
+        return {int(a): int(t) for a, t in rows if t is not None}
 
     def video_in_use(self, path: str) -> bool:
         """Does any post still use this video file (the library keeps it until none does)?"""
@@ -273,7 +323,7 @@ class PostsRepo:
         *,
         expect: Iterable[PostState],
         state: PostState | None = None,
-        detail: str,
+        detail: str | None,
         take_from: str | None = None,
         due_by: int | None = None,
     ) -> Post | None:
@@ -282,8 +332,8 @@ class PostsRepo:
         Wins only when the post is in one of ``expect`` and its lease is free, expired, or
         held by ``take_from`` (an owner the caller found dead); with ``due_by``, a scheduled
         post must be due (and a retry's wait over) by then, so an edit that just moved the
-        due time wins. ``state`` (default: unchanged) is set and an event logged in the same
-        transaction.
+        due time wins. ``state`` (default: unchanged) is set and, unless ``detail`` is None (a
+        routine check that changes nothing yet), an event logged in the same transaction.
         """
         now = self._now()
         wanted = frozenset(expect)
@@ -300,6 +350,9 @@ class PostsRepo:
                     return None
                 if r["state"] == PostState.RETRY_WAIT and (r["next_attempt_at"] or 0) > due_by:
                     return None
+                if r["state"] not in (PostState.SCHEDULED, PostState.RETRY_WAIT) and (
+                        r["next_attempt_at"] is None or r["next_attempt_at"] > due_by):
+                    return None  # a followed post: only when its next check is due
             holder, until = r["lease_owner"], r["lease_expires_at"]
             free = holder is None or holder == owner or (until is not None and until <= now)
             if not free and (take_from is None or holder != take_from):
@@ -307,7 +360,8 @@ class PostsRepo:
             new_state = PostState(r["state"]) if state is None else state
             self._set(c, post_id, {"state": new_state, "lease_owner": owner,
                                    "lease_expires_at": lease_until}, now=now)
-            self._event(c, post_id, new_state, detail, now)
+            if detail is not None:
+                self._event(c, post_id, new_state, detail, now)
         return self.get(post_id)
 
     def checkpoint(self, post_id: int, owner: str, **fields: Any) -> Post:
@@ -344,6 +398,10 @@ class PostsRepo:
                 raise StateConflict(
                     f"This post is {post.state.value.replace('_', ' ')} right now; wait until "
                     "it finishes or fails before removing it.")
+            if post.lease_owner is not None and (post.lease_expires_at or 0) > self._now():
+                # An engine is asking TikTok about it this very moment (a followed post).
+                raise StateConflict("TikTok Desktop is checking this post with TikTok right "
+                                    "now: try again in a moment.")
             c.execute("DELETE FROM posts WHERE id = ?", (post_id,))
         return post
 

@@ -31,3 +31,10 @@ class RateLog:
                 return 0.0
             # Full: the oldest request in the window frees a place when it leaves it.
             return max(float(rows[len(rows) - capacity][0]) + window - now, 0.001)
+
+    def record(self, account_id: int, budget: str, at: float) -> None:
+        """A request made outside the engine (the window, a command) counts too: TikTok's
+        limit is per access token, whoever sends the request."""
+        with self.db.transaction() as c:
+            c.execute("INSERT INTO rate_spend (account_id, budget, at) VALUES (?, ?, ?)",
+                      (account_id, budget, at))

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -18,11 +19,13 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop.services.accounts import AccountsService, ConnectResult
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, AccountStatus
 from tiktok_desktop.ui.connect_dialog import ConnectDialog
 from tiktok_desktop.ui.models import ROW_ROLE, AccountsModel
 from tiktok_desktop.ui.queue_dialog import QueueDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,10 @@ class AccountsPane(QWidget):
     def __init__(self, accounts: AccountsService, model: AccountsModel, view: QTableView,
                  empty: QLabel, runner: TaskRunner, open_url: Callable[[str], bool], *,
                  sandbox: bool, notes: list[str], parent: QWidget | None = None,
-                 posts: PostsService | None = None, zone_name: str = "") -> None:
+                 posts: PostsService | None = None, zone_name: str = "",
+                 standing: Standing | None = None) -> None:
         super().__init__(parent)
+        self.standing = standing
         self.posts = posts
         self.zone_name = zone_name
         self.queue_dialog: QueueDialog | None = None
@@ -47,11 +52,13 @@ class AccountsPane(QWidget):
         self.open_url = open_url
         self.sandbox = sandbox
         self.dialog: ConnectDialog | None = None
+        self.note: QMessageBox | None = None  # what a connect left to say (for tests too)
         self.confirm: Callable[[str], bool] = self._confirm
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        title = "<b>Accounts</b>" + (" <span style='color:#c0213b'>· Sandbox</span>"
+        sandbox_colour = tone_colour(self.palette(), Tone.ERROR).name()
+        title = "<b>Accounts</b>" + (f" <span style='color:{sandbox_colour}'>· Sandbox</span>"
                                      if sandbox else "")
         layout.addWidget(QLabel(title))
         for note in notes:
@@ -60,28 +67,71 @@ class AccountsPane(QWidget):
             layout.addWidget(label)
         layout.addWidget(empty)
         layout.addWidget(view)
-        # Two rows of buttons keep the pane narrow enough for the schedule beside it.
+        # The selected account's sign-in end and TikTok's caps (services/standing.py).
+        self.details = QLabel()
+        self.details.setObjectName("accountDetails")
+        self.details.setWordWrap(True)
+        layout.addWidget(self.details)
+        # One QAction per command (the window's Accounts menu shows them with their
+        # shortcuts); the buttons here trigger the same actions and follow their state.
+        self.act_add = self._action("&Add account…", "Ctrl+Shift+A", self.add_account,
+                                    "Connect a TikTok account in your browser")
+        self.act_reconnect = self._action("&Reconnect", "Ctrl+Shift+R", self.reconnect,
+                                          "Sign the selected account in again")
+        self.act_refresh = self._action("Refresh &info", "F5", self.refresh_info,
+                                        "Read the selected account's name, picture and "
+                                        "settings from TikTok again")
+        self.act_disconnect = self._action("&Disconnect…", "Ctrl+Shift+D", self.disconnect,
+                                           "Stop posting to the selected account and forget "
+                                           "its sign-in")
+        self.act_queue = self._action("&Queue times…", "Ctrl+Shift+T", self.edit_queue,
+                                      "Weekly times that 'Add to queue' fills, for the "
+                                      "selected account")
+        self.act_queue.setVisible(posts is not None)
         row = QGridLayout()
-        self.add_button = QPushButton("Add account…")
-        self.add_button.clicked.connect(self.add_account)
-        self.reconnect_button = QPushButton("Reconnect")
-        self.reconnect_button.clicked.connect(self.add_account)
-        self.refresh_button = QPushButton("Refresh info")
-        self.refresh_button.clicked.connect(self.refresh_info)
-        self.disconnect_button = QPushButton("Disconnect…")
-        self.disconnect_button.clicked.connect(self.disconnect)
-        self.queue_button = QPushButton("Queue times…")
-        self.queue_button.setToolTip("Weekly times that 'Add to queue' fills, for this account")
-        self.queue_button.clicked.connect(self.edit_queue)
-        self.queue_button.setVisible(posts is not None)
+        self.add_button = self._button(self.act_add)
+        self.reconnect_button = self._button(self.act_reconnect)
+        self.refresh_button = self._button(self.act_refresh)
+        self.disconnect_button = self._button(self.act_disconnect)
+        self.queue_button = self._button(self.act_queue)
         buttons = (self.add_button, self.reconnect_button, self.refresh_button,
                    self.disconnect_button, self.queue_button)
+        # Two a row: the pane stays narrow (the schedule needs the width), and the same
+        # actions are in the Accounts menu with their shortcuts.
         for i, b in enumerate(buttons):
-            row.addWidget(b, i // 3, i % 3)
-        row.setColumnStretch(3, 1)
+            row.addWidget(b, i // 2, i % 2)
+        row.setColumnStretch(2, 1)
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
+
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object],
+                tip: str) -> QAction:
+        action = QAction(text, self)
+        keys = QKeySequence(shortcut)
+        action.setShortcut(keys)
+        action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    @staticmethod
+    def _button(action: QAction) -> QPushButton:
+        button = QPushButton(action.text().replace("&", ""))
+        button.setToolTip(action.toolTip())
+        button.clicked.connect(action.trigger)
+
+        def follow() -> None:
+            button.setEnabled(action.isEnabled())
+            button.setVisible(action.isVisible())
+
+        action.changed.connect(follow)
+        follow()
+        return button
+
+    def actions_for_menu(self) -> list[QAction]:
+        return [self.act_add, self.act_reconnect, self.act_refresh, self.act_disconnect,
+                self.act_queue]
 
     def set_accounts(self, accounts: list[Account]) -> None:
         self.model.set_rows(accounts)
@@ -98,33 +148,54 @@ class AccountsPane(QWidget):
         account = proxy.data(rows[0], ROW_ROLE)
         return account if isinstance(account, Account) else None
 
-    def _update_buttons(self) -> None:
+    def update_details(self) -> None:
         account = self.selected()
-        self.reconnect_button.setEnabled(account is not None)
+        text = "" if account is None or self.standing is None \
+            else self.standing.account_summary(account)
+        self.details.setText(text)
+        self.details.setVisible(bool(text))
+
+    def _update_buttons(self) -> None:
+        self.update_details()
+        account = self.selected()
+        self.act_reconnect.setEnabled(account is not None)
         live = account is not None and account.status is AccountStatus.CONNECTED
-        self.refresh_button.setEnabled(live)
-        self.disconnect_button.setEnabled(
+        self.act_refresh.setEnabled(live)
+        self.act_disconnect.setEnabled(
             account is not None and account.status is not AccountStatus.DISCONNECTED)
-        self.queue_button.setEnabled(account is not None)
+        self.act_queue.setEnabled(account is not None)
 
     # -- actions -----------------------------------------------------------------------------
 
-    def add_account(self) -> ConnectDialog:
+    def add_account(self, reconnecting: Account | None = None) -> ConnectDialog:
         self.dialog = ConnectDialog(self.accounts, self.runner, self.open_url,
-                                    sandbox=self.sandbox, parent=self)
+                                    sandbox=self.sandbox, reconnecting=reconnecting,
+                                    parent=self)
         self.dialog.connected.connect(self._connected)
         self.dialog.start()
         self.dialog.open()
         return self.dialog
 
+    def reconnect(self) -> ConnectDialog | None:
+        """Sign the selected account in again (the browser may pick someone else: said)."""
+        account = self.selected()
+        if account is None:
+            return None
+        return self.add_account(reconnecting=account)
+
     def _connected(self, result: ConnectResult) -> None:
-        verb = "Reconnected" if result.reconnected else "Connected"
-        self.message.emit(f"{verb} {result.account.label}.")
+        self.message.emit(result.headline)
         self.changed.emit()
-        if result.warnings:
-            box = QMessageBox(QMessageBox.Icon.Information, "Some permissions were not given",
-                              "\n\n".join(result.warnings), parent=self)
-            box.open()
+        notes = ([result.other_account_advice] if result.other_account else []) \
+            + result.warnings
+        if notes:
+            title = (f"{result.asked_for.label} was not reconnected"
+                     if result.other_account and result.asked_for is not None
+                     else "Some permissions were not given")
+            self.note = QMessageBox(QMessageBox.Icon.Warning if result.other_account
+                                    else QMessageBox.Icon.Information, title,
+                                    "\n\n".join(notes), parent=self)
+            self.note.open()
 
     def edit_queue(self) -> None:
         account = self.selected()

@@ -13,7 +13,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QPoint,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -23,10 +33,12 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
     QPalette,
+    QPixmap,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
@@ -37,10 +49,10 @@ from tiktok_desktop.services.schedule_views import (
     DueIndex,
     PostFilter,
     local_date,
+    state_text,
 )
-from tiktok_desktop.store import Post
-from tiktok_desktop.ui.models import POST_STATE_TEXT
-from tiktok_desktop.ui.schedule_model import STATE_COLOURS
+from tiktok_desktop.store import AccountStatus, Post
+from tiktok_desktop.ui.schedule_model import post_colour
 
 POST_MIME = "application/x-tiktok-desktop-post"
 SNAP_MINUTES = 15
@@ -71,6 +83,7 @@ class CalendarState:
                  first_weekday: int = 0) -> None:
         self.index = DueIndex()
         self.labels: dict[int, str] = {}
+        self.statuses: dict[int, AccountStatus] = {}  # an account left out is connected
         self.filter = PostFilter()
         self.zone_name = zone_name
         self.tz: dt.tzinfo = zone(zone_name)
@@ -78,6 +91,11 @@ class CalendarState:
         self.first_weekday = first_weekday
         self.anchor = self.today()
         self.selected: int | None = None
+        self.drafts: dict[int, Post] = {}  # posts without a time (dragged in from the side)
+
+    def post(self, post_id: int) -> Post | None:
+        """A post shown on the calendar or beside it, as a drop names it."""
+        return self.index.get(post_id) or self.drafts.get(post_id)
 
     def set_zone(self, zone_name: str) -> None:
         self.tz = zone(zone_name)
@@ -92,6 +110,9 @@ class CalendarState:
     def label(self, account_id: int) -> str:
         return self.labels.get(account_id, f"account {account_id}")
 
+    def status(self, account_id: int) -> AccountStatus:
+        return self.statuses.get(account_id, AccountStatus.CONNECTED)
+
     def visible(self, start: int, end: int) -> list[Post]:
         wanted = self.filter
         if wanted.passes_all:
@@ -102,13 +123,8 @@ class CalendarState:
         """The instant of a wall-clock slot in the shown zone, with a note for an ambiguous
         one; ScheduleError (in plain words) for a time the clocks skip."""
         wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
-        resolved = resolve_local(wall, self.zone_name)
+        resolved = resolve_local(wall, self.zone_name, now=self.now())
         return resolved.epoch, resolved.note
-
-    def hour_bounds(self, day: dt.date, hour: int) -> tuple[int, int]:
-        """Epochs [start, end) of a wall-clock hour; an hour the clocks repeat covers both."""
-        wall = dt.datetime.combine(day, dt.time(hour), self.tz)
-        return int(wall.timestamp()), int(wall.replace(fold=1).timestamp()) + 3600
 
     def files_minute(self, day: dt.date) -> int:
         """When files dropped on a whole day are due: 09:00, or the next quarter hour today."""
@@ -129,7 +145,7 @@ def tooltip_text(post: Post, state: CalendarState) -> str:
     assert post.due_at is not None
     when = dt.datetime.fromtimestamp(post.due_at, state.tz)
     lines = [f"{when:%a %d %b %Y, %H:%M} {when.tzname()}", state.label(post.account_id),
-             POST_STATE_TEXT[post.state], video_name(post)]
+             state_text(post, state.status(post.account_id)), video_name(post)]
     if post.caption.strip():
         caption = post.caption.strip()
         lines.append(caption if len(caption) <= 200 else caption[:199] + "…")
@@ -139,9 +155,10 @@ def tooltip_text(post: Post, state: CalendarState) -> str:
 
 
 def paint_post(p: QPainter, rect: QRectF, post: Post, palette: QPalette, *, lines: Iterable[str],
-               selected: bool, radius: float = 4.0) -> None:
+               selected: bool, radius: float = 4.0,
+               account: AccountStatus = AccountStatus.CONNECTED) -> None:
     """A post as a tinted rounded box with a stripe in its state's colour."""
-    colour = QColor(STATE_COLOURS[post.state])
+    colour = QColor(post_colour(post, account))
     tint = QColor(colour)
     tint.setAlpha(48)
     path = QPainterPath()
@@ -172,10 +189,25 @@ def paint_post(p: QPainter, rect: QRectF, post: Post, palette: QPalette, *, line
     p.restore()
 
 
+def drag_picture(post: Post, size: QSize, palette: QPalette, account: str,
+                 ratio: float = 1.0) -> QPixmap:
+    """A dragged post: its caption and account, not its old time."""
+    out = QPixmap(int(size.width() * ratio), int(size.height() * ratio))
+    out.setDevicePixelRatio(ratio)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(palette.color(QPalette.ColorRole.Text))
+    paint_post(p, QRectF(0, 0, size.width(), size.height()), post, palette,
+               lines=(chip_caption(post), account), selected=True)
+    p.end()
+    return out
+
+
 @dataclass(frozen=True)
 class Hit:
     post: Post | None = None
-    more: object = None  # what a "+N more" badge stands for (a day or an epoch range)
+    more: object = None  # the day a month's "+N more" stands for
     day: dt.date | None = None
 
 
@@ -187,10 +219,11 @@ class CalendarGrid(QAbstractScrollArea):
 
     move_requested = Signal(int, int)  # post id, new due epoch
     files_dropped = Signal(list, object)  # local paths, slot epoch
+    HINT_EDGE = Qt.AlignmentFlag.AlignTop  # where in the drop slot its words go
     activated = Signal(int)  # post id (double-click)
     current_changed = Signal(object)  # post id or None
     context_requested = Signal(int, QPoint)  # post id, global position
-    more_requested = Signal(object)  # a day (month view) or (start, end) epochs (week view)
+    more_requested = Signal(object)  # a day of the month view ("+N more", a double-click)
     message = Signal(str)
 
     def __init__(self, state: CalendarState, parent: QWidget | None = None) -> None:
@@ -202,6 +235,7 @@ class CalendarGrid(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._press: tuple[QPoint, Post, int] | None = None
         self._hint: QRectF | None = None
+        self._hint_text = ""
 
     # -- for subclasses ---------------------------------------------------------------------
 
@@ -269,7 +303,7 @@ class CalendarGrid(QAbstractScrollArea):
                 QApplication.startDragDistance():
             return
         self._press = None
-        why = why_not(post, Action.RESCHEDULE)
+        why = why_not(post, Action.RESCHEDULE, self.state.status(post.account_id))
         if why:
             self.message.emit(why)
             return
@@ -277,7 +311,10 @@ class CalendarGrid(QAbstractScrollArea):
         drag.setMimeData(post_mime(post.id, offset))
         rect = self.block_rects().get(post.id)
         if rect is not None:
-            drag.setPixmap(self.viewport().grab(rect.toAlignedRect()))
+            # Without its time: the time it would get is shown where it would land.
+            drag.setPixmap(drag_picture(post, rect.size().toSize(), self.palette(),
+                                        self.state.label(post.account_id),
+                                        self.devicePixelRatioF()))
             drag.setHotSpot(start - rect.toAlignedRect().topLeft())
         drag.exec(Qt.DropAction.MoveAction)
 
@@ -291,6 +328,14 @@ class CalendarGrid(QAbstractScrollArea):
             self.activated.emit(hit.post.id)
         elif hit.day is not None and hit.more is None:
             self.more_requested.emit(hit.day)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.state.selected is not None:
+            event.accept()
+            self.activated.emit(self.state.selected)  # Enter opens it, as a double-click
+            return
+        super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         hit = self.hit(event.pos())
@@ -340,14 +385,27 @@ class CalendarGrid(QAbstractScrollArea):
             event.ignore()
             return
         moving = read_post_mime(mime)
-        post = self.state.index.get(moving[0]) if moving else None
+        post = self.state.post(moving[0]) if moving else None
         slot = self.target(event.position().toPoint(), moving[1] if moving else 0, post)
         self._hint = self.hint_rect(*slot) if slot else None
+        self._hint_text = self._slot_words(*slot) if slot else ""
         self.viewport().update()
         if slot is None:
             event.ignore()
         else:
             event.acceptProposedAction()
+
+    def _slot_words(self, day: dt.date, minute: int) -> str:
+        """What a drop here means: "→ Wed 24, 14:30" (or that the clocks skip it)."""
+        try:
+            self.state.epoch_at(day, minute)
+        except ScheduleError:
+            return "The clocks skip this time"
+        return f"→ {day:%a} {day.day}, {minute // 60:02d}:{minute % 60:02d}"
+
+    def hint_text(self) -> str:
+        """The words in the slot a drag would land in ("" when none)."""
+        return self._hint_text if self._hint is not None else ""
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
         self._hint = None
@@ -383,7 +441,7 @@ class CalendarGrid(QAbstractScrollArea):
         return True
 
     def _drop_post(self, post_id: int, offset: int, pos: QPoint) -> bool:
-        post = self.state.index.get(post_id)
+        post = self.state.post(post_id)
         if post is None:
             return False
         slot = self.target(pos, offset, post)
@@ -407,4 +465,13 @@ class CalendarGrid(QAbstractScrollArea):
         colour = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         colour.setAlpha(60)
         p.fillRect(self._hint, colour)
+        if self._hint_text:
+            p.save()
+            p.setPen(self.palette().color(QPalette.ColorRole.Text))
+            bold = p.font()
+            bold.setBold(True)
+            p.setFont(bold)
+            p.drawText(self._hint.adjusted(6, 2, -2, -2),
+                       Qt.AlignmentFlag.AlignLeft | self.HINT_EDGE, self._hint_text)
+            p.restore()
 

@@ -17,6 +17,7 @@ from tiktok_desktop.ui.calendar_grid import (
     chip_caption,
     paint_post,
 )
+from tiktok_desktop.ui.tones import grid_colour
 
 HEADER_H = 24  # weekday names
 DAY_NUMBER_H = 22
@@ -27,6 +28,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 class MonthView(CalendarGrid):
     """A grid of 6 x 7 days; a day holds as many chips as fit and "+N more" for the rest."""
+
+    HINT_EDGE = Qt.AlignmentFlag.AlignBottom  # the top of a day has its number
 
     def __init__(self, state: CalendarState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
@@ -135,7 +138,7 @@ class MonthView(CalendarGrid):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p, pal, w, _height = self.begin_paint()
-        line = pal.color(QPalette.ColorRole.Mid)
+        line = grid_colour(pal)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         accent = pal.color(QPalette.ColorRole.Highlight)
         text = pal.color(QPalette.ColorRole.Text)
@@ -175,6 +178,7 @@ class MonthView(CalendarGrid):
             caption = chip_caption(post)
             p.setPen(text)
             paint_post(p, rect, post, pal, selected=post.id == self.state.selected, radius=3,
+                       account=self.state.status(post.account_id),
                        lines=(f"{minute // 60:02d}:{minute % 60:02d} {caption}".rstrip(),))
         link = QColor(pal.color(QPalette.ColorRole.Link))
         for rect, count, _day in self._more:

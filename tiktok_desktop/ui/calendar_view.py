@@ -32,7 +32,8 @@ from tiktok_desktop.services.schedule_views import (
     wall_minutes,
     week_start,
 )
-from tiktok_desktop.store import Post
+from tiktok_desktop.store import AccountStatus, Post
+from tiktok_desktop.ui.calendar_drafts import DraftPanel
 from tiktok_desktop.ui.calendar_grid import (
     SNAP_MINUTES,
     CalendarGrid,
@@ -42,6 +43,7 @@ from tiktok_desktop.ui.calendar_grid import (
     paint_post,
 )
 from tiktok_desktop.ui.calendar_month import MonthView
+from tiktok_desktop.ui.tones import grid_colour
 
 __all__ = ["CalendarView", "MonthView", "WeekView"]
 
@@ -49,8 +51,6 @@ HOUR_H = 48  # pixels per hour
 HEADER_H = 40  # the row with the day names
 GUTTER = 52  # the column with the hours
 BLOCK_H = HOUR_H - 6  # a post's block; a bit under an hour so back-to-back posts stay apart
-LANE_MIN_W = 64  # narrower than this, posts at the same time go into "+N" instead
-MAX_LANES = 4
 FIRST_HOUR_SHOWN = 7
 
 
@@ -65,7 +65,6 @@ class WeekView(CalendarGrid):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._dirty = True
         self._blocks: list[tuple[QRectF, Post]] = []  # content coordinates
-        self._more: list[tuple[QRectF, int, tuple[int, int]]] = []  # badge, count, range
         self._scrolled = False
         self.setMinimumSize(GUTTER + 7 * 40, HEADER_H + 4 * HOUR_H)
 
@@ -133,13 +132,12 @@ class WeekView(CalendarGrid):
             if day in per_day:
                 per_day[day].append((minute, post))
         col_w = self._col_w()
-        lanes_max = max(1, min(MAX_LANES, int(col_w // LANE_MIN_W)))
         block_minutes = BLOCK_H * 60 / HOUR_H
         self._blocks = []
-        self._more = []
+        # Posts at the same time share the hour side by side, however many: none is hidden
+        # behind a "+N" (their tooltips and the selection say the rest).
         for d, day in enumerate(days):
             left = GUTTER + d * col_w
-            hidden: dict[int, int] = {}
             cluster: list[tuple[int, Post, int]] = []
             lane_end: list[float] = []
             cluster_end = -1.0
@@ -157,35 +155,22 @@ class WeekView(CalendarGrid):
                     cluster, lane_end = [], []
                 lane = next((i for i, e in enumerate(lane_end) if e <= minute), None)
                 if lane is None:
-                    if len(lane_end) >= lanes_max:
-                        hidden[minute // 60] = hidden.get(minute // 60, 0) + 1
-                        continue
                     lane = len(lane_end)
                     lane_end.append(0.0)
                 lane_end[lane] = minute + block_minutes
                 cluster_end = max(cluster_end, minute + block_minutes)
                 cluster.append((minute, post, lane))
             flush(cluster, len(lane_end), left)
-            for hour, count in hidden.items():
-                badge = QRectF(left + col_w - 40, hour * HOUR_H + HOUR_H - 20, 36, 17)
-                self._more.append((badge, count, self.state.hour_bounds(day, hour)))
 
     def block_rects(self) -> dict[int, QRectF]:
         self._ensure()
         return {post.id: self._to_view(rect) for rect, post in self._blocks}
-
-    def more_badges(self) -> list[tuple[QRectF, int, tuple[int, int]]]:
-        self._ensure()
-        return [(self._to_view(r), n, span) for r, n, span in self._more]
 
     def hit(self, pos: QPoint) -> Hit:
         self._ensure()
         if pos.y() < HEADER_H or pos.x() < GUTTER:
             return Hit()
         point = QPointF(pos.x(), pos.y() - HEADER_H + self._scroll())
-        for rect, _count, span in self._more:
-            if rect.contains(point):
-                return Hit(more=span)
         for rect, post in reversed(self._blocks):
             if rect.contains(point):
                 return Hit(post=post)
@@ -226,7 +211,7 @@ class WeekView(CalendarGrid):
         days = self.days()
         today = self.state.today()
         scroll = self._scroll()
-        line = pal.color(QPalette.ColorRole.Mid)
+        line = grid_colour(pal)
         faint = QColor(line)
         faint.setAlpha(70)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
@@ -274,16 +259,9 @@ class WeekView(CalendarGrid):
             caption = chip_caption(post)
             p.setPen(pal.color(QPalette.ColorRole.Text))
             paint_post(p, rect, post, pal, selected=post.id == self.state.selected,
+                       account=self.state.status(post.account_id),
                        lines=(f"{when:%H:%M} {caption}".rstrip(),
                               self.state.label(post.account_id)))
-        for rect, count, _span in self._more:
-            if rect.bottom() < top or rect.top() > bottom:
-                continue
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(pal.color(QPalette.ColorRole.Dark))
-            p.drawRoundedRect(rect, 8, 8)
-            p.setPen(pal.color(QPalette.ColorRole.BrightText))
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"+{count}")
         if today in days:
             now_day, minute = wall_minutes(self.state.now(), self.state.tz)
             x = GUTTER + days.index(now_day) * col_w
@@ -318,7 +296,6 @@ class CalendarView(QWidget):
     post_activated = Signal(int)  # double-clicked post id
     current_changed = Signal(object)  # the selected post id, or None
     context_requested = Signal(int, QPoint)  # post id, global position for a menu
-    range_requested = Signal(int, int)  # "+N": show every post in [start, end) (e.g. a list)
     message = Signal(str)  # why something did not happen, in plain words
 
     def __init__(self, zone_name: str = "", clock: Callable[[], float] = time.time,
@@ -351,10 +328,17 @@ class CalendarView(QWidget):
         nav.addWidget(self.title)
         nav.addStretch(1)
         nav.addWidget(self.zone_label)
+        self.drafts = DraftPanel(self.state)
+        self.drafts.list.opened.connect(self.post_activated)
+        self.drafts.list.message.connect(self.message)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.stack, 1)
+        body.addWidget(self.drafts)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(nav)
-        layout.addWidget(self.stack)
+        layout.addLayout(body)
 
         for grid in (self.week, self.month):
             grid.move_requested.connect(self.move_requested)
@@ -380,20 +364,33 @@ class CalendarView(QWidget):
         assert isinstance(grid, WeekView | MonthView)
         return grid
 
-    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str]) -> None:
+    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
         self.state.index = DueIndex(posts)
         self.state.labels = dict(account_labels)
+        self.state.statuses = dict(statuses or {})
+        self.state.drafts = {p.id: p for p in posts if p.due_at is None}
         if self.state.selected is not None and self.state.index.get(self.state.selected) is None:
             self.state.selected = None
         self._invalidate()
+        self.drafts.refresh()
 
     def put_post(self, post: Post) -> None:
         """One post changed (moved, unscheduled, ...): redraw without rebuilding the index."""
         self.state.index.put(post)
+        had = post.id in self.state.drafts
+        if post.due_at is None:
+            self.state.drafts[post.id] = post
+        else:
+            self.state.drafts.pop(post.id, None)
         self._invalidate()
+        if had or post.due_at is None:
+            self.drafts.refresh()
 
     def remove_post(self, post_id: int) -> None:
         self.state.index.remove(post_id)
+        if self.state.drafts.pop(post_id, None) is not None:
+            self.drafts.refresh()
         if self.state.selected == post_id:
             self.state.selected = None
         self._invalidate()
@@ -402,6 +399,7 @@ class CalendarView(QWidget):
         if wanted != self.state.filter:
             self.state.filter = wanted
             self._invalidate()
+            self.drafts.refresh()
 
     def set_zone(self, zone_name: str) -> None:
         """Show times in another zone ("" = the system's); ScheduleError for an unknown one."""
@@ -446,11 +444,9 @@ class CalendarView(QWidget):
         self.select(post.id)
 
     def _more(self, what: object) -> None:
-        if isinstance(what, dt.date):  # a day in the month: look at its week
+        if isinstance(what, dt.date):  # "+N more" on a day of the month: look at its week
             self.go_to(what)
             self.set_mode("week")
-        elif isinstance(what, tuple):
-            self.range_requested.emit(int(what[0]), int(what[1]))
 
     def _invalidate(self) -> None:
         self.week.invalidate()

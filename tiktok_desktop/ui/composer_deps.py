@@ -11,6 +11,7 @@ from tiktok_desktop.config import Settings
 from tiktok_desktop.services import media
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, NewPost, Post
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
@@ -46,7 +47,8 @@ def frame_loader(path: str) -> FrameLoader:
 
 
 def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings,
-              picture: Callable[[Account], object], zone_name: str) -> ComposerDeps:
+              picture: Callable[[Account], object], zone_name: str,
+              standing: Standing | None = None) -> ComposerDeps:
     def submit(new: NewPost, editing: Post | None) -> Post:
         return posts.schedule_video(new, keep_copy=settings.keep_video_copy,
                                     editing=editing.id if editing else None)
@@ -62,4 +64,7 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
         queue_times=lambda account_id: posts.next_queue_times(account_id, 1, zone_name),
         submit=submit,
         now=posts.clock,
+        caps_text=standing.composer_text if standing else lambda *_a: "",
+        unaudited=(lambda: standing.unaudited_since() is not None) if standing
+        else lambda: False,
     )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop.services.accounts import AccountsService, ConnectAttempt, ConnectResult
 from tiktok_desktop.services.loopback import LoopbackCancelled
+from tiktok_desktop.store import Account
 from tiktok_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,18 @@ class ConnectDialog(QDialog):
 
     def __init__(self, accounts: AccountsService, runner: TaskRunner,
                  open_url: Callable[[str], bool], *, sandbox: bool = False,
+                 reconnecting: Account | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
+        self.reconnecting = reconnecting
         self.runner = runner
         self.open_url = open_url
         self.attempt: ConnectAttempt | None = None
         self.result_value: ConnectResult | None = None
         self._cancel = threading.Event()
-        self.setWindowTitle("Connect a TikTok account")
+        self.setWindowTitle(f"Reconnect {reconnecting.label}" if reconnecting
+                            else "Connect a TikTok account")
         self.setMinimumWidth(560)
 
         layout = QVBoxLayout(self)
@@ -52,6 +56,9 @@ class ConnectDialog(QDialog):
         hint = ("This is the built-in sandbox: pick a test user on its consent page."
                 if sandbox else
                 "Log in on TikTok's page and press Authorize. The app never sees your password.")
+        if reconnecting is not None:
+            # The browser may still be signed in as another TikTok user: say whom to pick.
+            hint += f" Sign in as {reconnecting.label} there."
         self.hint = QLabel(hint)
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
@@ -82,7 +89,7 @@ class ConnectDialog(QDialog):
         self.retry_button.hide()
         self._cancel = threading.Event()
         try:
-            self.attempt = self.accounts.start_connect()
+            self.attempt = self.accounts.start_connect(self.reconnecting)
         except Exception as exc:  # vault missing, port in use, bad redirect URI
             self._fail(str(exc))
             return

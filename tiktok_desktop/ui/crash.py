@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 from tiktok_desktop.logging_setup import REDACTOR, TAIL
 from tiktok_desktop.paths import touch_private
+from tiktok_desktop.ui.titles import window_title
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def crash_report(exc_type: type[BaseException], exc: BaseException,
 class CrashDialog(QDialog):
     def __init__(self, report: str, log_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_DISPLAY_NAME}: something went wrong")
+        self.setWindowTitle(window_title("Something went wrong"))
         self.report = report
         layout = QVBoxLayout(self)
         msg = QLabel(

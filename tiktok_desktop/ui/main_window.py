@@ -22,18 +22,22 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTableView,
     QWidget,
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
-from tiktok_desktop.domain.lifecycle import ATTENTION
-from tiktok_desktop.engine.listener import Notice, NoticeKind
+from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
+from tiktok_desktop.domain.words import plural
+from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
+from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
+from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
@@ -41,9 +45,13 @@ from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
+from tiktok_desktop.ui.notices import NoticeGatherer
+from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
+from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
 from tiktok_desktop.ui.worker import EngineWorker
@@ -51,6 +59,8 @@ from tiktok_desktop.ui.worker import EngineWorker
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v"}
+DEFAULT_SIZE = QSize(1100, 640)
+ACCOUNTS_WIDTH = 300  # the accounts pane's share of a new window
 
 ACCOUNTS_EMPTY = (
     "<h3>No TikTok accounts yet</h3>"
@@ -67,6 +77,7 @@ def _table(model: AccountsModel, stretch_column: int) -> QTableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)  # Tab moves to the next control, arrows between rows
     view.verticalHeader().hide()
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -93,6 +104,16 @@ def _expand_folders(paths: list[str]) -> list[str]:
     return out
 
 
+def _is_video(path: str) -> bool:
+    """Worth a composer: named like a video (its probe then says anything wrong with it), or,
+    whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return True
+    from tiktok_desktop.services.media import accepted_container  # PyAV: not before it is needed
+
+    return accepted_container(path)
+
+
 def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
@@ -104,19 +125,20 @@ class MainWindow(QMainWindow):
                  avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
                  parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
-                 engine: EngineWorker | None = None) -> None:
+                 engine: EngineWorker | None = None, standing: Standing | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
+        self.standing = standing
         self.prefs = prefs
         self.facts = facts
         self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
-        title = APP_DISPLAY_NAME + (" — Sandbox" if facts.sandbox else "")
+        title = window_title("Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
-        self.resize(1100, 640)
+        self.resize(DEFAULT_SIZE)
 
         self.pictures = AccountPictures(avatars, self.runner, self.devicePixelRatioF(), self)
         self.accounts_model = AccountsModel(self.pictures.picture, self)
@@ -132,7 +154,8 @@ class MainWindow(QMainWindow):
         self.accounts_pane = AccountsPane(
             accounts, self.accounts_model, accounts_view, empty,
             self.runner, open_url or _open_in_browser, sandbox=facts.sandbox,
-            notes=facts.notes, posts=posts, zone_name=prefs.settings.timezone)
+            notes=facts.notes, posts=posts, zone_name=prefs.settings.timezone,
+            standing=standing)
         self.accounts_pane.changed.connect(self.refresh)
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.zone_name = prefs.settings.timezone or system_zone_name()
@@ -148,9 +171,13 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.accounts_pane)
         splitter.addWidget(self.schedule_pane)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([420, 680])
+        # The accounts keep their width; the schedule gets what the window gains or loses.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setCollapsible(1, False)
+        splitter.setSizes([ACCOUNTS_WIDTH, DEFAULT_SIZE.width() - ACCOUNTS_WIDTH])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         # The summary stays on the right; transient messages use the left of the status bar.
         self.summary = QLabel()
@@ -158,9 +185,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.summary)
         self.composers: list[Composer] = []
         self._quitting = False
+        self.quit_question: QMessageBox | None = None  # the last one asked (tests look at it)
         self.tray = Tray(self.windowIcon(), title, self)
         self.tray.show_requested.connect(self.show_and_raise)
         self.tray.quit_requested.connect(self.quit_app)
+        self.notices = NoticeGatherer(self.tray.notify, self)
         self.videos_opened.connect(self.compose_many)
         # Engine updates arrive in bursts (every step of every post): summary at most 4x/s.
         self._summary_soon = QTimer(self)
@@ -197,10 +226,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_log)
         file_menu.addSeparator()
         act_quit = QAction("&Quit", self)
-        act_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        # The platform's own Quit keys; where it has none (Windows), Ctrl+Q all the same.
+        act_quit.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                              or [QKeySequence("Ctrl+Q")])
+        self.act_quit = act_quit
         act_quit.setMenuRole(QAction.MenuRole.QuitRole)
         act_quit.triggered.connect(self.quit_app)
         file_menu.addAction(act_quit)
+
+        accounts_menu = self.menuBar().addMenu("&Accounts")
+        for action in self.accounts_pane.actions_for_menu():
+            accounts_menu.addAction(action)
+            if action is self.accounts_pane.act_add:
+                accounts_menu.addSeparator()
 
         help_menu = self.menuBar().addMenu("&Help")
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)
@@ -213,10 +251,11 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         prefs = self.prefs
         SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
-                       tester=prefs.tester, runner=self.runner,
-                       sandbox=self.facts.sandbox).exec()
+                       tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
+                       audit_note=self.standing.settings_note() if self.standing else "").exec()
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
+        self.accounts_pane.zone_name = self.zone_name  # queue times follow it too
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))
@@ -237,29 +276,35 @@ class MainWindow(QMainWindow):
         self.accounts_pane.set_accounts(accounts)
         self.pictures.update(accounts)
         posts = self.posts.list_posts()
-        self.schedule_pane.set_posts(posts, self._account_labels)
+        self.schedule_pane.set_posts(posts, self._account_labels,
+                                     {a.id: a.status for a in accounts})
         self._update_summary()
 
     def _update_summary(self) -> None:
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""
         self._update_status()
         self._update_tray()
-
+        self.accounts_pane.update_details()  # the selected account's caps moved
     def _update_tray(self) -> None:
         soon = self.posts.next_scheduled()
         if soon is not None:
+            waiting = waits_for_reconnect(soon, self.posts.account_status(soon.account_id))
             self.tray.set_next(f"Next: {describe(soon.due_at or 0, soon.due_tz)} · "
-                               f"{video_name(soon)} to {self._account_name(soon.account_id)}")
+                               f"{video_name(soon)} to {self._account_name(soon.account_id)}"
+                               + (f" ({WAITING_FOR_RECONNECT.lower()})" if waiting else ""))
         else:
             self.tray.set_next("Nothing scheduled")
 
     def _update_status(self) -> None:
         counts = self.posts.counts()
-        waiting = counts.get(PostState.SCHEDULED, 0)
+        waiting = self.posts.waiting_for_reconnect()
+        scheduled = counts.get(PostState.SCHEDULED, 0) - waiting.get(PostState.SCHEDULED, 0)
         attention = sum(counts.get(s, 0) for s in ATTENTION)
-        parts = [f"{waiting} scheduled"]
+        parts = [f"{scheduled} scheduled"]
+        if waiting:
+            parts.append(f"{sum(waiting.values())} {WAITING_FOR_RECONNECT.lower()}")
         if attention:
-            parts.append(f"{attention} need your attention")
+            parts.append(f"{attention} {plural(attention, 'needs', 'need')} your attention")
         if self.facts.sandbox:
             parts.append("Sandbox: nothing reaches TikTok")
         self.summary.setText(" · ".join(parts))
@@ -270,7 +315,7 @@ class MainWindow(QMainWindow):
         """Bring the window forward and take the videos from a drop or a second launch."""
         self.show_and_raise()
         paths = _expand_folders(paths)
-        videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+        videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
         if videos:
             log.info("received %d video(s)", len(videos))
@@ -297,7 +342,7 @@ class MainWindow(QMainWindow):
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name)
+                         self.zone_name, self.standing)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)
@@ -314,19 +359,8 @@ class MainWindow(QMainWindow):
         engine.uploadProgress.connect(self._upload_progress)
 
     def _engine_notice(self, notice: Notice) -> None:
-        titles = {
-            NoticeKind.PUBLISHED: "Posted to TikTok",
-            NoticeKind.IN_INBOX: "Sent to the TikTok inbox",
-            NoticeKind.FAILED: "A post failed", NoticeKind.UNCONFIRMED: "Check TikTok",
-            NoticeKind.NEEDS_RECONNECT: "Reconnect an account",
-            NoticeKind.NEEDS_REVIEW: "A post needs your review",
-            NoticeKind.MISSED: "A post was missed", NoticeKind.LATE: "Posting late",
-        }
-        bad = notice.kind in (NoticeKind.FAILED, NoticeKind.NEEDS_RECONNECT,
-                              NoticeKind.NEEDS_REVIEW, NoticeKind.MISSED,
-                              NoticeKind.UNCONFIRMED)
-        self.tray.notify(titles.get(notice.kind, APP_DISPLAY_NAME), notice.message,
-                         "warning" if bad else "info")
+        # The tray shows one message at a time: notices within a second become one.
+        self.notices.add(notice)
         self.statusBar().showMessage(notice.message, 15000)
         self._summary_soon.start()
 
@@ -347,7 +381,9 @@ class MainWindow(QMainWindow):
             self.compose(post.video_path, post=post)
 
     def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
-        videos = [p for p in paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+        """Files or folders dropped on the schedule (on a calendar slot: with its time)."""
+        paths = _expand_folders(paths)  # a folder's videos keep the slot's time too
+        videos = [p for p in paths if _is_video(p)]
         if len(videos) < len(paths):
             self.open_videos([p for p in paths if p not in videos])  # says what was refused
         self.compose_many(videos, due_at)
@@ -391,22 +427,60 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        # The default size, or one saved on a bigger screen or at another scale, may not
+        # fit this screen: the title bar must stay on it.
+        fit_on_screen(self)
 
     def quit_app(self) -> None:
-        """Quit for real (File > Quit, the tray's Quit), not just hide the window."""
-        self.shutdown()
+        """Quit for real (File > Quit, the tray's Quit), not just hide the window; with
+        posts still to go out, ask first."""
+        if not self._ask_before_quitting():
+            self.shutdown()
 
     def shutdown(self) -> None:
         """Quit without asking anything (SIGTERM, logout): save the layout, end the loop."""
         self._quitting = True
+        self.notices.flush()
         self.close()
         app = QApplication.instance()
         if app is not None:
             app.quit()
 
+    def posts_to_come(self) -> int:
+        """Posts that would go out while the app runs (not those waiting for a reconnect)."""
+        counts = self.posts.counts()
+        waiting = self.posts.waiting_for_reconnect()
+        return sum(counts.get(s, 0) - waiting.get(s, 0) for s in UPCOMING)
+
+    def _ask_before_quitting(self) -> bool:
+        """Show the quit question if quitting would leave posts unsent; True if shown."""
+        due = self.posts_to_come()
+        if not due:
+            return False
+        soon = self.posts.next_scheduled()
+        next_due = describe(soon.due_at, soon.due_tz) if soon and soon.due_at else "soon"
+        box, choices = quit_box(self, due, next_due, tray=self.tray.available)
+        box.finished.connect(lambda _r: self._quit_answered(choices.get(box.clickedButton(),
+                                                                        QuitChoice.CANCEL)))
+        self.quit_question = box
+        box.open()
+        return True
+
+    def _quit_answered(self, choice: QuitChoice) -> None:
+        log.info("quit with posts to come: %s", choice.value)
+        if choice is QuitChoice.QUIT:
+            self.shutdown()
+        elif choice is QuitChoice.KEEP_IN_TRAY:
+            self.hide()  # the app keeps running (and posting) in the tray
+
     def closeEvent(self, event: QCloseEvent) -> None:
         s = self.prefs.settings
-        if not self._quitting and self.tray.available and s.keep_running_in_tray:
+        staying = self.tray.available and s.keep_running_in_tray
+        if not self._quitting and not staying and event.spontaneous() \
+                and self._ask_before_quitting():
+            event.ignore()  # closing the window quits here: the question decides
+            return
+        if not self._quitting and staying:
             # Posts are published by this process: closing the window must not stop them.
             event.ignore()
             self.hide()

@@ -13,11 +13,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QGuiApplication, QPalette
 
-from tiktok_desktop.services.accounts import SCOPE_FEATURES
+from tiktok_desktop.services.accounts import NEEDED_SCOPES, SCOPE_FEATURES
 from tiktok_desktop.services.posts import video_name
-from tiktok_desktop.store import Account, AccountStatus, Post, PostState
+from tiktok_desktop.services.schedule_views import state_text
+from tiktok_desktop.store import Account, AccountStatus, Post
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -135,13 +137,26 @@ def _date(epoch: int | None) -> str:
     return dt.datetime.fromtimestamp(epoch).astimezone().strftime("%d %b %Y")
 
 
+# What a needed permission left unticked takes away, in two words for the status column.
+_MISSING = {"video.publish": "direct posts", "video.upload": "inbox",
+            "video.list": "post links", "user.info.basic": "profile"}
+
+
+def missing_permissions(a: Account) -> list[str]:
+    """What the account cannot do because the creator did not give a needed permission."""
+    return [_MISSING.get(s, s) for s in NEEDED_SCOPES if s not in a.granted_scopes]
+
+
 def account_status_text(a: Account) -> str:
-    """Status with what the user needs to know next: until when it works, or what to do."""
+    """Status with what the user needs to know next: until when it works, or what to do
+    (a permission left unticked on TikTok's page is named; the tooltip lists them all)."""
     text = ACCOUNT_STATUS_TEXT[a.status]
+    if a.status is AccountStatus.CONNECTED and missing_permissions(a):
+        return f"{text}\nno {', '.join(missing_permissions(a))}"
     if a.status is AccountStatus.CONNECTED and a.refresh_expires_at:
         return f"{text}\nuntil {_date(a.refresh_expires_at)}"
     if a.status is AccountStatus.NEEDS_RECONNECT:
-        return f"{text}\nselect it, then Reconnect"
+        return f"{text}\nAccounts → Reconnect"
     return text
 
 
@@ -157,11 +172,8 @@ def _account_tooltip(a: Account) -> str:
     return "\n".join(lines)
 
 
-def _scopes_text(a: Account) -> str:
-    names = [SCOPE_SHORT.get(s, s) for s in sorted(a.granted_scopes, key=_scope_order)]
-    # Two lines at most, to fit the row beside the picture.
-    half = (len(names) + 1) // 2
-    return "\n".join(", ".join(part) for part in (names[:half], names[half:]) if part)
+def _full_tooltip(a: Account) -> str:
+    return f"{_account_tooltip(a)}\n\n{_scopes_tooltip(a)}"
 
 
 def _scope_order(scope: str) -> int:
@@ -170,7 +182,9 @@ def _scope_order(scope: str) -> int:
 
 
 def _scopes_tooltip(a: Account) -> str:
-    lines = ["Granted: " + (", ".join(sorted(a.granted_scopes)) or "nothing")]
+    granted = [SCOPE_SHORT.get(s, s) for s in sorted(a.granted_scopes, key=_scope_order)]
+    lines = ["Allowed: " + (", ".join(granted) or "nothing")
+             + (f" ({', '.join(sorted(a.granted_scopes))})" if granted else "")]
     missing = [s for s in SCOPE_FEATURES if s not in a.granted_scopes]
     lines += [f"Not granted: {s}, so {SCOPE_FEATURES[s]} does not work" for s in missing]
     return "\n".join(lines)
@@ -181,12 +195,13 @@ class AccountsModel(RowsModel[Account]):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture = picture
+        # Two columns: the pane stays narrow enough for the whole schedule beside it. What
+        # each account may do is in the tooltips (and the status names what is missing).
         self.columns = (
             Column[Account]("Account", _two_lines, sort=lambda a: a.label.casefold(),
-                            tooltip=_account_tooltip),
-            Column[Account]("Status", account_status_text, tooltip=_account_tooltip,
+                            tooltip=_full_tooltip),
+            Column[Account]("Status", account_status_text, tooltip=_full_tooltip,
                             sort=lambda a: f"{a.status.value}:{a.refresh_expires_at or 0:012d}"),
-            Column[Account]("Permissions", _scopes_text, tooltip=_scopes_tooltip),
         )
 
     def extra_data(self, item: Account, column: int, role: int) -> Any:
@@ -194,8 +209,8 @@ class AccountsModel(RowsModel[Account]):
             return self.picture(item)
         if (role == Qt.ItemDataRole.ForegroundRole and column == 1
                 and item.status is not AccountStatus.CONNECTED):
-            return QColor("#c0213b") if item.status is AccountStatus.NEEDS_RECONNECT \
-                else QColor("#6e6e73")
+            tone = Tone.ERROR if item.status is AccountStatus.NEEDS_RECONNECT else Tone.MUTED
+            return tone_colour(QGuiApplication.palette(), tone, QPalette.ColorRole.Text)
         return None
 
     def refresh_pictures(self) -> None:
@@ -210,21 +225,6 @@ def _two_lines(a: Account) -> str:
     return f"{name}\n@{a.username}" if a.username else name
 
 
-POST_STATE_TEXT = {
-    PostState.DRAFT: "Draft",
-    PostState.SCHEDULED: "Scheduled",
-    PostState.PREPARING: "Preparing",
-    PostState.UPLOADING: "Uploading",
-    PostState.PROCESSING: "Processing on TikTok",
-    PostState.PUBLISHED: "Published",
-    PostState.IN_INBOX: "In TikTok inbox",
-    PostState.UNCONFIRMED: "Unconfirmed: check TikTok",
-    PostState.NEEDS_REVIEW: "Needs your review",
-    PostState.NEEDS_RECONNECT: "Account needs reconnect",
-    PostState.RETRY_WAIT: "Waiting to retry",
-    PostState.FAILED: "Failed",
-    PostState.MISSED: "Missed",
-}
 
 PRIVACY_TEXT = {
     "PUBLIC_TO_EVERYONE": "Everyone",
@@ -250,6 +250,6 @@ class PostsModel(RowsModel[Post]):
             Column[Post]("Video", video_name, tooltip=lambda p: p.video_path),
             Column[Post]("Caption", lambda p: _first_line(p.caption), tooltip=lambda p: p.caption),
             Column[Post]("Privacy", lambda p: PRIVACY_TEXT.get(p.privacy_level or "", "")),
-            Column[Post]("State", lambda p: POST_STATE_TEXT[p.state],
+            Column[Post]("State", state_text,
                          tooltip=lambda p: p.last_error_message or ""),
         )

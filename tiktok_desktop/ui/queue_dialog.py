@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QTimeEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,8 @@ from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.schedule import describe, next_free_slots, system_zone_name
 from tiktok_desktop.store import Account, PostState, StoreError
 from tiktok_desktop.store.queue import Slot
+from tiktok_desktop.ui.tones import Tone, set_tone
+from tiktok_desktop.ui.widgets.when import TIME_FORMAT, WallEdit
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ class SlotRow(QWidget):
         self.day = QComboBox()
         self.day.addItems(list(WEEKDAYS))
         self.day.setCurrentIndex(slot.weekday)
-        self.time = QTimeEdit(QTime(slot.minute // 60, slot.minute % 60))
-        self.time.setDisplayFormat("HH:mm")
+        self.time = WallEdit(TIME_FORMAT)
+        self.time.setTime(QTime(slot.minute // 60, slot.minute % 60))
+        self.time.setAccessibleName("Time")
         self.remove = QToolButton()
         self.remove.setText("Remove")
         self.remove.setToolTip("Remove this time")
@@ -127,7 +129,7 @@ class QueueDialog(QDialog):
 
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c0213b")
+        set_tone(self.problem, Tone.ERROR)
         layout.addWidget(self.problem)
         self.preview = QLabel()
         self.preview.setWordWrap(True)
@@ -156,6 +158,7 @@ class QueueDialog(QDialog):
             slot = Slot(0, DEFAULT_TIME.hour() * 60)
         row = self._append(slot)
         self.refresh()
+        row.show()  # shown now, not when the layout gets to it: focus and Tab work at once
         row.day.setFocus()
         return row
 

@@ -15,11 +15,11 @@ from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QToolBar, QWidget
 
-from tiktok_desktop.domain.lifecycle import Action, allowed
+from tiktok_desktop.domain.lifecycle import CONNECTED, Action, Allowed, allowed
 from tiktok_desktop.services.posts import PostsService, ScheduleRefused, video_name
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.services.schedule_views import history
-from tiktok_desktop.store import Post, StoreError
+from tiktok_desktop.store import AccountStatus, Post, StoreError
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,16 @@ class PostActions(QObject):
 
     def __init__(self, posts: PostsService, widget: QWidget, *,
                  selected: Callable[[], int | None], zone_name: Callable[[], str],
-                 account_label: Callable[[int], str], open_url: Callable[[str], bool]) -> None:
+                 account_label: Callable[[int], str], open_url: Callable[[str], bool],
+                 account_status: Callable[[int], AccountStatus] = lambda _id: CONNECTED,
+                 ) -> None:
         super().__init__(widget)
         self.posts = posts
         self.widget = widget
         self._selected = selected
         self._zone_name = zone_name
         self._account_label = account_label
+        self._account_status = account_status
         self.open_url = open_url
         # (title, text) -> go ahead? Tests replace it.
         self.confirm: Callable[[str, str], bool] = lambda title, text: ask(widget, title, text)
@@ -108,10 +111,13 @@ class PostActions(QObject):
             for act in self.all():
                 act.setEnabled(False)
             return
-        can = allowed(post)
+        can = self._can(post)
         for action, act in self.by_action.items():
             act.setEnabled(action in can)
             act.setToolTip(can.why_not(action) or _TIPS[action])
+
+    def _can(self, post: Post) -> Allowed:
+        return allowed(post, self._account_status(post.account_id))
 
     def context_menu(self, global_pos: QPoint) -> None:
         if self._selected() is None:
@@ -142,7 +148,7 @@ class PostActions(QObject):
         post = self._fresh()
         if post is None:
             return None
-        why = allowed(post).why_not(action)
+        why = self._can(post).why_not(action)
         if why:
             self.refused.emit(why)
             return None
@@ -153,7 +159,7 @@ class PostActions(QObject):
         post = self._fresh()
         if post is None:
             return
-        if Action.EDIT in allowed(post):
+        if Action.EDIT in self._can(post):
             self.edit_requested.emit(post.id)
         else:
             self.show_history()

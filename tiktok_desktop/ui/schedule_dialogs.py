@@ -6,27 +6,25 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QTableView,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from tiktok_desktop.services.posts import ScheduleRefused, video_name
-from tiktok_desktop.services.schedule import ScheduleError, resolve_local, zone
+from tiktok_desktop.services.schedule import ScheduleError, resolve_local
 from tiktok_desktop.store import Post, PostEvent, StoreError
 from tiktok_desktop.ui.schedule_model import EventsModel
-
-ERROR_STYLE = "color: #c0213b;"
+from tiktok_desktop.ui.tones import Tone, set_tone
+from tiktok_desktop.ui.widgets.reserved import grow_to_fit
+from tiktok_desktop.ui.widgets.when import WhenEdit
 
 
 class RescheduleDialog(QDialog):
@@ -44,36 +42,26 @@ class RescheduleDialog(QDialog):
         self.post = post
         self.zone_name = post.due_tz or zone_name
         self.apply = apply
+        self.clock = clock
         self.result_post: Post | None = None
         self.note = ""
-        self.setWindowTitle("Reschedule post")
-        tz = zone(self.zone_name)
+        self.setWindowTitle(f"Reschedule {video_name(post)}")
         now = int(clock())
         start = post.due_at if post.due_at is not None and post.due_at > now \
             else (now // 3600 + 1) * 3600
-        when = dt.datetime.fromtimestamp(start, tz)
-
-        self.date = QDateEdit(QDate(when.year, when.month, when.day))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
-        self.time = QTimeEdit(QTime(when.hour, when.minute))
-        self.time.setDisplayFormat("HH:mm")
-        shown_zone = self.zone_name or "your computer's time zone"
-        self.zone = QLabel(f"{shown_zone} ({when.tzname()})")
-        self.zone.setObjectName("rescheduleZone")
+        self.when = WhenEdit(self.zone_name)
+        self.when.set_epoch(start)
         self.error = QLabel()
         self.error.setObjectName("rescheduleError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error, Tone.ERROR)
         self.error.hide()
 
         form = QFormLayout()
         what = QLabel(f"<b>{video_name(post)}</b>")
         what.setToolTip(post.video_path)
         form.addRow("Video:", what)
-        form.addRow("Date:", self.date)
-        form.addRow("Time:", self.time)
-        form.addRow("Time zone:", self.zone)
+        form.addRow("New time:", self.when)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -86,16 +74,14 @@ class RescheduleDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def wall_time(self) -> dt.datetime:
-        d, t = self.date.date(), self.time.time()
-        return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+        return self.when.wall()
 
     def set_wall_time(self, when: dt.datetime) -> None:
-        self.date.setDate(QDate(when.year, when.month, when.day))
-        self.time.setTime(QTime(when.hour, when.minute))
+        self.when.set_wall(when)
 
     def accept(self) -> None:
         try:
-            resolved = resolve_local(self.wall_time(), self.zone_name)
+            resolved = resolve_local(self.wall_time(), self.zone_name, now=self.clock())
             self.result_post = self.apply(resolved.epoch, resolved.zone)
         except ScheduleError as exc:
             self._show_error(str(exc))
@@ -112,6 +98,7 @@ class RescheduleDialog(QDialog):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        grow_to_fit(self)  # the fields keep their room; the dialog grows for the message
 
 
 class HistoryDialog(QDialog):

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QStyle,
     QTableView,
     QWidget,
 )
 
-from tiktok_desktop.services.schedule_views import GROUP_STATES, PostFilter, StateGroup
+from tiktok_desktop.services.schedule_views import (
+    GROUP_STATES,
+    POST_STATE_TEXT,
+    WAITING_FOR_RECONNECT,
+    PostFilter,
+    StateGroup,
+)
 from tiktok_desktop.store import Post
+from tiktok_desktop.ui.models import PRIVACY_TEXT
 from tiktok_desktop.ui.schedule_model import THUMB_SIZE, ScheduleModel, ScheduleProxy
 
 SEARCH_PAUSE_MS = 200
@@ -36,14 +44,14 @@ class FilterBar(QWidget):
         # Long account names must not make the pane wider than the window gives it.
         self.account_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.account_box.setMinimumContentsLength(12)
+        self.account_box.setMinimumContentsLength(10)
         self.account_box.addItem("All accounts", None)
         self.account_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.group_box = QComboBox()
         self.group_box.setObjectName("stateFilter")
         self.group_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.group_box.setMinimumContentsLength(13)
+        self.group_box.setMinimumContentsLength(10)
         for group in StateGroup:
             self.group_box.addItem(group.value, group)
         self.group_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -51,7 +59,7 @@ class FilterBar(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search caption or file")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(120)
+        self.search.setMinimumWidth(100)
         # Typing filters once the user pauses: each pass over 100k posts costs ~0.1 s.
         self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
         self.search_timer.timeout.connect(self.changed)
@@ -100,23 +108,70 @@ class FilterBar(QWidget):
         self.changed.emit()
 
 
-CAPTION_MIN_WIDTH = 180
+# Columns that always show whole (sized from the longest text they can hold: due time,
+# account name, privacy, state), and the columns that share what is left, elided with the
+# full text in their tooltips: (smallest width, share of the spare room).
+FLEXIBLE = {ScheduleModel.VIDEO: (60, 1), ScheduleModel.CAPTION: (80, 2)}
+VIDEO_MOST = 240  # the video's name grows no wider; the caption takes the rest
+ACCOUNT_MOST = 200  # a longer account name is elided (the full one is in its tooltip)
 
 
 class ScheduleTable(QTableView):
-    """The caption column takes the room left over, but never less than a readable width
-    (a narrow window scrolls sideways instead of squeezing captions to nothing)."""
+    """Due, privacy and state always show whole; account, video and caption share the rest
+    of the width (elided, with the full text in their tooltips), so State is never cut off.
+    Only a window too narrow for the smallest widths scrolls sideways.
+
+    Enter opens the selected post; Tab leaves the table (arrows move between rows)."""
+
+    open_requested = Signal()  # Enter or Return on the current row
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.currentIndex().isValid():
+            event.accept()
+            self.open_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.fit_caption()
+        self.fit_columns()
 
-    def fit_caption(self) -> None:
+    def fit_due(self, with_years: bool) -> None:
+        """The Due column as wide as its texts: with the year only when some post needs it."""
+        fm = self.fontMetrics()
+        sample = "Wed 30 Sep 2026, 23:59" if with_years else "Wed 30 Sep, 23:59"
+        width = max(fm.horizontalAdvance(t) for t in (sample, "Not scheduled")) + _pad(self)
+        if width != self.horizontalHeader().sectionSize(ScheduleModel.DUE):
+            self.horizontalHeader().resizeSection(ScheduleModel.DUE, width)
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
         header = self.horizontalHeader()
-        others = sum(header.sectionSize(c) for c in range(header.count())
-                     if c != ScheduleModel.CAPTION)
-        header.resizeSection(ScheduleModel.CAPTION,
-                             max(CAPTION_MIN_WIDTH, self.viewport().width() - others))
+        fixed = sum(header.sectionSize(c) for c in range(header.count()) if c not in FLEXIBLE)
+        spare = self.viewport().width() - fixed - sum(least for least, _ in FLEXIBLE.values())
+        shares = sum(share for _, share in FLEXIBLE.values())
+        widths = {c: least + max(0, spare) * share // shares
+                  for c, (least, share) in FLEXIBLE.items()}
+        if widths[ScheduleModel.VIDEO] > VIDEO_MOST:  # more than a name needs: to the caption
+            widths[ScheduleModel.CAPTION] += widths[ScheduleModel.VIDEO] - VIDEO_MOST
+            widths[ScheduleModel.VIDEO] = VIDEO_MOST
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+
+    def fit_accounts(self, names: Iterable[str]) -> None:
+        """The account column as wide as the longest account name shown."""
+        fm = self.fontMetrics()
+        width = min(ACCOUNT_MOST, max((fm.horizontalAdvance(n) for n in names),
+                                      default=fm.horizontalAdvance("Account")) + _pad(self))
+        if width != self.horizontalHeader().sectionSize(ScheduleModel.ACCOUNT):
+            self.horizontalHeader().resizeSection(ScheduleModel.ACCOUNT, width)
+            self.fit_columns()
+
+
+def _pad(view: QTableView) -> int:
+    """Room a cell takes beside its text (margins and the sort arrow of the header)."""
+    return 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 14
 
 
 def build_table(proxy: ScheduleProxy) -> ScheduleTable:
@@ -126,6 +181,9 @@ def build_table(proxy: ScheduleProxy) -> ScheduleTable:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    # Tab goes on to the next control: cell by cell it would change the selected post, and
+    # Delete would then act on a post the user did not mean.
+    view.setTabKeyNavigation(False)
     view.setIconSize(THUMB_SIZE)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
@@ -139,14 +197,19 @@ def build_table(proxy: ScheduleProxy) -> ScheduleTable:
     header.setSectionResizeMode(ScheduleModel.THUMB, QHeaderView.ResizeMode.Fixed)
     header.setMinimumSectionSize(THUMB_SIZE.width() + 10)
     # Widths from the font, not ResizeToContents: that would measure up to 1000 rows per
-    # column on every layout.
+    # column on every layout. The fixed ones hold their longest text; see ScheduleTable.
     fm = view.fontMetrics()
+    pad = _pad(view)
+
+    def widest(texts: Iterable[str]) -> int:
+        return max(fm.horizontalAdvance(t) for t in texts) + pad
+
     widths = {ScheduleModel.THUMB: THUMB_SIZE.width() + 10,
-              ScheduleModel.DUE: fm.horizontalAdvance("Wed 30 Sep 2026, 23:59") + 24,
-              ScheduleModel.ACCOUNT: fm.horizontalAdvance("Studio North (@st") + 12,
-              ScheduleModel.VIDEO: fm.horizontalAdvance("holiday_01.mp4") + 12,
-              ScheduleModel.PRIVACY: fm.horizontalAdvance("Followers") + 12,
-              ScheduleModel.STATE: fm.horizontalAdvance("Needs your review") + 30}
+              ScheduleModel.DUE: widest(["Wed 30 Sep 2026, 23:59", "Not scheduled"]),
+              ScheduleModel.PRIVACY: widest([*PRIVACY_TEXT.values(), "Privacy"]),
+              # The state's dot and its gap come first.
+              ScheduleModel.STATE: widest([*POST_STATE_TEXT.values(), WAITING_FOR_RECONNECT])
+              + 10 + view.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)}
     for column, width in widths.items():
         header.resizeSection(column, width)
     header.setSortIndicator(ScheduleModel.DUE, Qt.SortOrder.AscendingOrder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,19 +20,32 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPixmap,
+    QPolygonF,
+)
 
+from tiktok_desktop.domain.lifecycle import waits_for_reconnect
 from tiktok_desktop.services.media import thumbnail
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.schedule_views import (
+    POST_STATE_TEXT,
     PostFilter,
     event_detail,
     file_name,
+    state_text,
 )
-from tiktok_desktop.store import Post, PostEvent, PostState
-from tiktok_desktop.ui.models import POST_STATE_TEXT, Column, PostsModel, RowsModel
+from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
+from tiktok_desktop.ui.models import Column, PostsModel, RowsModel
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import blend
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +60,9 @@ STATE_COLOURS: dict[PostState, str] = {
     PostState.PROCESSING: "#d79b00",
     PostState.RETRY_WAIT: "#d79b00",
     PostState.PUBLISHED: "#2e9d5b",
+    PostState.IN_REVIEW: "#6cb38a",  # published; a lighter green until TikTok's review is done
     PostState.IN_INBOX: "#2a9d8f",
+    PostState.DRAFT_LAPSED: "#e76f51",
     PostState.UNCONFIRMED: "#e76f51",
     PostState.NEEDS_REVIEW: "#e76f51",
     PostState.NEEDS_RECONNECT: "#e76f51",
@@ -54,11 +70,37 @@ STATE_COLOURS: dict[PostState, str] = {
     PostState.MISSED: "#c0213b",
 }
 
+
+
+def post_colour(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> str:
+    """The post's state colour; one waiting for its account's reconnect looks like one."""
+    if waits_for_reconnect(post, account):
+        return STATE_COLOURS[PostState.NEEDS_RECONNECT]
+    return STATE_COLOURS[post.state]
+
+
 THUMB_SIZE = QSize(30, 40)  # portrait 3:4: most TikTok videos are 9:16, a crop reads best
 
 
-def when_text(epoch: int, tz: dt.tzinfo) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz).strftime("%a %d %b %Y, %H:%M")
+def when_text(epoch: int, tz: dt.tzinfo, this_year: int | None = None) -> str:
+    """"Fri 04 Dec 2026, 08:42"; without the year when it is ``this_year`` (narrower: the
+    list keeps its State column in view)."""
+    when = dt.datetime.fromtimestamp(epoch, tz)
+    if when.year == this_year:
+        return when.strftime("%a %d %b, %H:%M")
+    return when.strftime("%a %d %b %Y, %H:%M")
+
+
+def moment_text(epoch: int, tz: dt.tzinfo) -> str:
+    """"Fri 04 Dec 2026, 08:42:07": a history's steps are seconds apart."""
+    return dt.datetime.fromtimestamp(epoch, tz).strftime("%a %d %b %Y, %H:%M:%S")
+
+
+def short_name(label: str) -> str:
+    """"Mia Chen (@miacooks)" -> "Mia Chen": the list's account column (the full label is
+    in its tooltip and the account filter)."""
+    name, sep, rest = label.rpartition(" (@")
+    return name if sep and rest.endswith(")") and name else label
 
 
 # -- thumbnails ----------------------------------------------------------------------------------
@@ -79,8 +121,11 @@ def _crop(image: QImage, size: QSize) -> QImage:
     return scaled.copy(x, y, size.width(), size.height())
 
 
-def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0) -> QPixmap:
-    """A neutral film frame with a play mark: shown while loading and for unreadable files."""
+def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0,
+                       palette: QPalette | None = None) -> QPixmap:
+    """A neutral film frame with a play mark: shown while loading and for unreadable files
+    (in greys from the palette: a light frame glares in a dark one)."""
+    palette = palette or QGuiApplication.palette()
     out = QPixmap(int(size.width() * ratio), int(size.height() * ratio))
     out.fill(Qt.GlobalColor.transparent)
     out.setDevicePixelRatio(ratio)
@@ -89,10 +134,10 @@ def placeholder_pixmap(size: QSize = THUMB_SIZE, ratio: float = 1.0) -> QPixmap:
     rect = QRectF(0.5, 0.5, size.width() - 1, size.height() - 1)
     path = QPainterPath()
     path.addRoundedRect(rect, 3, 3)
-    p.fillPath(path, QColor("#d7d7dc"))
+    p.fillPath(path, blend(palette, 0.15))
     c = rect.center()
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor("#8e8e93"))
+    p.setBrush(blend(palette, 0.45))
     p.drawPolygon(QPolygonF([QPointF(c.x() - 4, c.y() - 6), QPointF(c.x() - 4, c.y() + 6),
                              QPointF(c.x() + 6, c.y())]))
     p.end()
@@ -193,8 +238,12 @@ class ScheduleModel(PostsModel):
     THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE = range(7)
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._labels: dict[int, str] = {}
+        self._clock = clock
+        self._this_year: int | None = None
+        self._statuses: dict[int, AccountStatus] = {}
         super().__init__(self._label, parent)
         self.zone_name = ""
         self._tz = zone("")
@@ -205,6 +254,9 @@ class ScheduleModel(PostsModel):
         base = list(self.columns)
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
+        base[-1] = Column[Post]("State", self._state_text, tooltip=base[-1].tooltip)
+        base[1] = Column[Post]("Account", lambda p: short_name(self._label(p.account_id)),
+                               tooltip=lambda p: self._label(p.account_id))
         self.columns = (
             Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
                          tooltip=lambda p: p.video_path),
@@ -221,8 +273,16 @@ class ScheduleModel(PostsModel):
     def _label(self, account_id: int) -> str:
         return self._labels.get(account_id, f"account {account_id}")
 
+    def account_status(self, account_id: int) -> AccountStatus:
+        return self._statuses.get(account_id, AccountStatus.CONNECTED)
+
+    def _state_text(self, p: Post) -> str:
+        return state_text(p, self.account_status(p.account_id))
+
     def _due_text(self, p: Post) -> str:
-        return when_text(p.due_at, self._tz) if p.due_at is not None else "Not scheduled"
+        if p.due_at is None:
+            return "Not scheduled"
+        return when_text(p.due_at, self._tz, self._this_year)
 
     def _due_tooltip(self, p: Post) -> str:
         if p.due_at is None:
@@ -239,7 +299,7 @@ class ScheduleModel(PostsModel):
             if column == self.THUMB and self.thumbnails is not None:
                 return self.thumbnails.pixmap(item.video_path)
             if column == self.STATE:
-                colour = STATE_COLOURS[item.state]
+                colour = post_colour(item, self.account_status(item.account_id))
                 if colour not in self._dots:
                     self._dots[colour] = _dot(colour)
                 return self._dots[colour]
@@ -253,9 +313,13 @@ class ScheduleModel(PostsModel):
         return self._label(account_id)
 
     def set_posts(self, posts: Sequence[Post], labels: dict[int, str],
-                  sort_by: tuple[int, Qt.SortOrder] | None = None) -> None:
-        """Swap the rows in, sorted first (sorting after the reset would re-filter twice)."""
+                  sort_by: tuple[int, Qt.SortOrder] | None = None,
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
+        """Swap the rows in, sorted first (sorting after the reset would re-filter twice).
+        ``statuses``: each account's status (an account left out counts as connected)."""
         self._labels = dict(labels)
+        self._statuses = dict(statuses or {})
+        self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
         rows = list(posts)
         if sort_by is not None and 0 <= sort_by[0] < len(self.columns):
             rows.sort(key=self.columns[sort_by[0]].sort,
@@ -265,9 +329,25 @@ class ScheduleModel(PostsModel):
     def set_zone(self, zone_name: str) -> None:
         self._tz = zone(zone_name)
         self.zone_name = zone_name
+        self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
         if self._rows:
             self.dataChanged.emit(self.index(0, self.DUE),
                                   self.index(len(self._rows) - 1, self.DUE))
+
+    def shows_year(self, post: Post) -> bool:
+        """The post's due time is written with its year (it is not this year's)."""
+        if post.due_at is None:
+            return False
+        return dt.datetime.fromtimestamp(post.due_at, self._tz).year != self._this_year
+
+    def years_shown(self) -> bool:
+        """Whether some due time falls outside this year (the Due column then needs room
+        for the year). Epoch bounds, not a date per row: 100k rows take milliseconds."""
+        if self._this_year is None:
+            return True
+        start = dt.datetime(self._this_year, 1, 1, tzinfo=self._tz).timestamp()
+        end = dt.datetime(self._this_year + 1, 1, 1, tzinfo=self._tz).timestamp()
+        return any(p.due_at is not None and not start <= p.due_at < end for p in self._rows)
 
     def post(self, row: int) -> Post:
         return self._rows[row]
@@ -360,7 +440,7 @@ class EventsModel(RowsModel[PostEvent]):
         super().__init__(parent)
         tz = zone(zone_name)
         self.columns = (
-            Column[PostEvent]("When", lambda e: when_text(e.at, tz), sort=lambda e: e.at),
+            Column[PostEvent]("When", lambda e: moment_text(e.at, tz), sort=lambda e: e.at),
             Column[PostEvent]("State", lambda e: POST_STATE_TEXT[e.state]),
             Column[PostEvent]("What happened", lambda e: event_detail(e, zone_name)),
         )

@@ -33,11 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop.services.posts import PostsService
-from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.services.schedule_views import (
     PostFilter,
 )
-from tiktok_desktop.store import Post
+from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_actions import PostActions
 from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
@@ -46,8 +45,10 @@ from tiktok_desktop.ui.schedule_model import (
     ScheduleProxy,
     ThumbnailLoader,
     media_thumbnail,
+    short_name,
 )
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, tone_colour
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,26 @@ ViewMode = Literal["list", "week", "month"]
 
 EMPTY_HTML = (
     "<h3>Nothing scheduled</h3>"
-    "<p>Connect an account, then drag videos onto this window to schedule them. "
+    "<p>Drag videos onto this window, or choose <b>File → Add videos…</b>, to schedule them. "
     "Each video is posted at its due time while the app is running.</p>"
     "<p>Drop videos on a day or an hour in the <b>Week</b> or <b>Month</b> view to schedule "
     "them for then.</p>"
 )
+# Before any account is connected, that comes first.
+NO_ACCOUNT_HTML = (
+    "<h3>Nothing scheduled</h3>"
+    "<p>Connect the TikTok account to post to with <b>Accounts → Add account…</b>, then drag "
+    "videos onto this window to schedule them.</p>"
+    "<p>Drop videos on a day or an hour in the <b>Week</b> or <b>Month</b> view to schedule "
+    "them for then.</p>"
+)
 NO_MATCH_HTML = "<h3>No posts match</h3><p>Nothing fits the account, state and search above.</p>"
+
+
+def _bold(widget: QWidget, bold: bool) -> None:
+    font = widget.font()
+    font.setBold(bold)
+    widget.setFont(font)
 
 
 def _open_url(url: str) -> bool:
@@ -83,11 +98,12 @@ class SchedulePane(QWidget):
         self.zone_name = zone_name
         self._current: int | None = None
         self._labels: dict[int, str] = {}
+        self._connected = False  # some account can post: the empty list says what is next
         self.setAcceptDrops(True)
 
         self.thumbnails = ThumbnailLoader(runner, thumbnailer, ratio=self.devicePixelRatioF(),
                                           parent=self)
-        self.model = ScheduleModel(self.thumbnails, self)
+        self.model = ScheduleModel(self.thumbnails, self, clock=posts.clock)
         self.model.set_zone(zone_name)
         self.proxy = ScheduleProxy(self.model, self)
         self.view = build_table(self.proxy)
@@ -97,6 +113,7 @@ class SchedulePane(QWidget):
         self.actions = PostActions(posts, self, selected=lambda: self._current,
                                    zone_name=lambda: self.zone_name,
                                    account_label=self.model.account_label,
+                                   account_status=self.model.account_status,
                                    open_url=open_url or _open_url)
         self.actions.edit_requested.connect(self.edit_requested)
         self.actions.refreshed.connect(self._refreshed)
@@ -112,7 +129,7 @@ class SchedulePane(QWidget):
         layout.addLayout(self._build_top_row())
         layout.addWidget(self.toolbar)
         layout.addWidget(self._build_notice())
-        self.empty = QLabel(EMPTY_HTML)
+        self.empty = QLabel(NO_ACCOUNT_HTML)
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -133,6 +150,7 @@ class SchedulePane(QWidget):
 
         self.view.selectionModel().currentRowChanged.connect(self._list_current)
         self.view.doubleClicked.connect(lambda _index: self.activate())
+        self.view.open_requested.connect(self.activate)
         self.view.customContextMenuRequested.connect(
             lambda pos: self.actions.context_menu(self.view.viewport().mapToGlobal(pos)))
         self.calendar.current_changed.connect(self._calendar_current)
@@ -142,7 +160,6 @@ class SchedulePane(QWidget):
         self.calendar.move_requested.connect(self.move_post)
         self.calendar.files_dropped.connect(self.files_dropped)
         self.calendar.message.connect(self.show_notice)
-        self.calendar.range_requested.connect(self._show_range)
         self.set_view("list")
 
     # -- building ----------------------------------------------------------------------------
@@ -160,6 +177,9 @@ class SchedulePane(QWidget):
             button = QToolButton(text=text, checkable=True)
             button.setObjectName(f"{mode}Mode")
             button.clicked.connect(lambda _checked=False, m=mode: self.set_view(m))
+            # The view shown is also in bold: some styles' checked buttons barely differ
+            # from the others in a dark palette.
+            button.toggled.connect(lambda on, b=button: _bold(b, on))
             self.view_buttons.addButton(button)
             self.mode_buttons[mode] = button
             row.addWidget(button)
@@ -185,13 +205,21 @@ class SchedulePane(QWidget):
 
     # -- data from the window ----------------------------------------------------------------
 
-    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str]) -> None:
-        """Show these posts (the window's refresh()); filters and the selection are kept."""
+    def set_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+                  statuses: dict[int, AccountStatus] | None = None) -> None:
+        """Show these posts (the window's refresh()); filters and the selection are kept.
+        ``statuses``: each account's status (a post of an account that is not connected
+        waits for its reconnect)."""
         self._labels = dict(account_labels)
+        self._connected = any(status is AccountStatus.CONNECTED for status in statuses.values()) \
+            if statuses is not None else bool(account_labels)
         header = self.view.horizontalHeader()
         self.model.set_posts(posts, account_labels,
-                             sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()))
-        self.calendar.set_posts(posts, account_labels)
+                             sort_by=(header.sortIndicatorSection(), header.sortIndicatorOrder()),
+                             statuses=statuses)
+        self.calendar.set_posts(posts, account_labels, statuses)
+        self.view.fit_due(self.model.years_shown())
+        self.view.fit_accounts(short_name(label) for label in account_labels.values())
         self.filters.set_accounts(
             {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
                                                                           for p in posts}})
@@ -253,19 +281,10 @@ class SchedulePane(QWidget):
         if self.proxy.rowCount() > 0:
             self.stack.setCurrentWidget(self.view)
             return
-        self.empty.setText(NO_MATCH_HTML if has_posts else EMPTY_HTML)
+        self.empty.setText(NO_MATCH_HTML if has_posts
+                           else EMPTY_HTML if self._connected else NO_ACCOUNT_HTML)
         self.show_all_button.setVisible(has_posts)
         self.stack.setCurrentWidget(self.empty_page)
-
-    def _show_range(self, start: int, end: int) -> None:
-        """"+N" in the week: show those posts in the list, the first one selected."""
-        wanted = self.filters.current()
-        first = next((p for p in self.calendar.state.index.between(start, end)
-                      if wanted.matches(p)), None)
-        self.set_view("list")
-        if first is not None:
-            self.select_post(first.id)
-        self.message.emit(f"Posts from {describe(start, self.zone_name)}")
 
     # -- the current post ----------------------------------------------------------------
 
@@ -320,6 +339,7 @@ class SchedulePane(QWidget):
     def put_post(self, post: Post) -> None:
         """A post changed elsewhere (the engine): show it without reloading every post."""
         self.model.put(post)
+        self._fit_due(post)
         self.calendar.put_post(post)
         self.filters.set_counts(self.model.posts())
         self._sync_selection()
@@ -332,8 +352,13 @@ class SchedulePane(QWidget):
             self.calendar.put_post(post)
             self.actions.update(self.current_post())
 
+    def _fit_due(self, post: Post) -> None:
+        if self.model.shows_year(post):
+            self.view.fit_due(True)  # a due time in another year: room for the year
+
     def _applied(self, post: Post, text: str) -> None:
         self.model.put(post)
+        self._fit_due(post)
         header = self.view.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.calendar.put_post(post)
@@ -364,7 +389,7 @@ class SchedulePane(QWidget):
 
     def show_notice(self, text: str, error: bool = True) -> None:
         self.notice.setText(text)
-        colour = "#c0213b" if error else "palette(text)"
+        colour = tone_colour(self.palette(), Tone.ERROR if error else Tone.NORMAL).name()
         self.notice_bar.setStyleSheet(
             f"#noticeBar {{ border: 1px solid {colour}; border-radius: 4px; }}"
             f"#notice {{ color: {colour}; }}")

@@ -7,6 +7,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +37,8 @@ from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
 from tiktok_desktop.system import autostart
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.tones import Tone, set_tone
+from tiktok_desktop.ui.widgets.reserved import grow_to_fit
 
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
 Tester = Callable[[str, str, str], CredentialCheck]
@@ -49,10 +52,12 @@ _SOURCE_NOTE = {
 
 
 class SettingsDialog(QDialog):
+    tested = Signal(object)  # the CredentialCheck shown
+
     def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
                  credentials: Credentials, parent: QWidget | None = None, *,
                  tester: Tester | None = None, runner: TaskRunner | None = None,
-                 sandbox: bool = False) -> None:
+                 sandbox: bool = False, audit_note: str = "") -> None:
         super().__init__(parent)
         self.tester = tester
         self.runner = runner
@@ -112,6 +117,12 @@ class SettingsDialog(QDialog):
         self.test_result.setWordWrap(True)
         self.test_result.setVisible(False)
         form.addRow("", self.test_result)
+        # What TikTok said about this app (services.standing.Standing.settings_note).
+        self.audit_note = QLabel(audit_note)
+        self.audit_note.setObjectName("auditNote")
+        self.audit_note.setWordWrap(True)
+        self.audit_note.setVisible(bool(audit_note))
+        form.addRow("", self.audit_note)
         layout.addWidget(app_box)
 
         sched_box = QGroupBox("Scheduling")
@@ -165,7 +176,7 @@ class SettingsDialog(QDialog):
         if template:
             note = QLabel(template.format(var=var))
             note.setWordWrap(True)
-            note.setStyleSheet("color: palette(mid);")
+            set_tone(note, Tone.MUTED)
             form.addRow("", note)
 
     def test(self) -> None:
@@ -183,13 +194,13 @@ class SettingsDialog(QDialog):
     def _tested(self, result: CredentialCheck) -> None:
         self.test_button.setEnabled(True)
         self._show_result(("✔ " if result.ok else "✘ ") + result.message, result.ok)
+        self.tested.emit(result)
 
     def _show_result(self, text: str, ok: bool | None) -> None:
-        colour = {True: "#1a7f37", False: "#c0213b", None: "palette(mid)"}[ok]
-        self.test_result.setStyleSheet(f"color: {colour};")
+        set_tone(self.test_result, {True: Tone.OK, False: Tone.ERROR, None: Tone.MUTED}[ok])
         self.test_result.setText(text)
         self.test_result.setVisible(True)
-        self.adjustSize()  # a long verdict wraps onto more lines: let the dialog grow
+        grow_to_fit(self)  # a long verdict wraps onto more lines: the dialog grows for it
 
     def save(self) -> None:
         redirect = self.redirect_uri.text().strip()

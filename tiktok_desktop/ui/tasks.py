@@ -40,6 +40,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, workers: int = 4) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ui-task")
+        self._closed = False
         self._finished.connect(self._deliver)
         self._crashed.connect(self._crash)
 
@@ -51,6 +52,14 @@ class TaskRunner(QObject):
         With `owner`, the outcome is dropped if that widget was deleted meanwhile (a closed
         window must not be touched by a late answer); a bug is reported all the same.
         """
+        if self._closed:
+            # The window is closing: an answer arriving now may ask for more (a thumbnail
+            # loader pumps its queue); there is nobody left to show it to.
+            log.debug("not starting a task: the window is closing")
+            cancelled: Future[Any] = Future()
+            cancelled.cancel()
+            return cancelled
+
         def run() -> Any:
             try:
                 value = fn()
@@ -86,4 +95,5 @@ class TaskRunner(QObject):
         sys.excepthook(type(error), error, error.__traceback__)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -6,6 +6,7 @@ inlined so a page needs nothing but itself (a headless browser can drive it offl
 
 from __future__ import annotations
 
+import colorsys
 import time
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -40,15 +41,21 @@ def _page(title: str, content: str) -> str:
 
 
 def avatar_svg(user: User, size: int = 56) -> str:
-    """An inline avatar: the nickname's initial on a colour derived from the open_id."""
+    """An inline avatar: the nickname's initials on a colour derived from the open_id.
+
+    The colour is written as #rrggbb: SVG Tiny (what apps' image decoders such as Qt's
+    implement) has no hsl(), which painted every avatar black; and two letters, because the
+    seeded users' nicknames all start with "Sandbox"."""
     hue = sum(user.open_id.encode()) % 360
-    initial = escape((user.nickname or user.username or "?")[:1].upper())
+    red, green, blue = (round(c * 255) for c in colorsys.hls_to_rgb(hue / 360, 0.55, 0.7))
+    words = (user.nickname or user.username or "?").split()
+    initials = escape("".join(w[:1] for w in words[-2:]).upper() or "?")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 56 56" role="img" aria-label="avatar">'
-        f'<circle cx="28" cy="28" r="28" fill="hsl({hue},70%,55%)"/>'
-        f'<text x="28" y="36" font-size="24" text-anchor="middle" fill="#fff" '
-        f'font-family="sans-serif" font-weight="700">{initial}</text></svg>'
+        f'<circle cx="28" cy="28" r="28" fill="#{red:02x}{green:02x}{blue:02x}"/>'
+        f'<text x="28" y="36" font-size="22" text-anchor="middle" fill="#fff" '
+        f'font-family="sans-serif" font-weight="700">{initials}</text></svg>'
     )
 
 

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QFont, QPalette, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from tiktok_desktop.domain.compose import MAX_CAPTION_UNITS, caption_units, highlight_spans
+from tiktok_desktop.ui.tones import Tone, set_tone
 
 
 class _Highlighter(QSyntaxHighlighter):
-    def __init__(self, document: QTextDocument) -> None:
+    """#hashtags and @mentions in the palette's link colour (readable light or dark)."""
+
+    def __init__(self, document: QTextDocument, palette: QPalette) -> None:
         super().__init__(document)
         self.tag = QTextCharFormat()
-        self.tag.setForeground(QColor("#1d72d8"))
-        self.tag.setFontWeight(QFont.Weight.DemiBold)
         self.mention = QTextCharFormat()
-        self.mention.setForeground(QColor("#c0213b"))
-        self.mention.setFontWeight(QFont.Weight.DemiBold)
+        for fmt in (self.tag, self.mention):
+            fmt.setFontWeight(QFont.Weight.DemiBold)
+        self.set_palette(palette)
+
+    def set_palette(self, palette: QPalette) -> None:
+        self.tag.setForeground(palette.color(QPalette.ColorRole.Link))
+        self.mention.setForeground(palette.color(QPalette.ColorRole.Link))
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
         for start, length, kind in highlight_spans(text):
@@ -38,14 +45,21 @@ class CaptionEdit(QWidget):
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("Describe your video. #hashtags and @mentions work.")
         self.edit.setTabChangesFocus(True)
-        self.edit.setMinimumHeight(90)
-        self.highlighter = _Highlighter(self.edit.document())
+        # A fixed height (about six lines; it scrolls beyond): a caption growing or the form
+        # changing below it never moves the controls.
+        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 6 + 12)
+        self.highlighter = _Highlighter(self.edit.document(), self.edit.palette())
         self.counter = QLabel()
         self.counter.setObjectName("captionCounter")
         layout.addWidget(self.edit)
         layout.addWidget(self.counter)
         self.edit.textChanged.connect(self._changed)
         self._changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.highlighter.set_palette(self.edit.palette())
 
     def text(self) -> str:
         return self.edit.toPlainText()
@@ -59,5 +73,5 @@ class CaptionEdit(QWidget):
         shown = "?" if units is None else f"{units:,}"
         over = units is None or units > MAX_CAPTION_UNITS
         self.counter.setText(f"{shown} / {MAX_CAPTION_UNITS:,}")
-        self.counter.setStyleSheet("color: #c0213b;" if over else "color: palette(mid);")
+        set_tone(self.counter, Tone.ERROR if over else Tone.MUTED)
         self.changed.emit(text)

@@ -164,6 +164,17 @@ class BulkBatch:
             self._check_row(i)
         self._changed()
 
+    def add(self, paths: Iterable[str], account_id: int | None = None) -> list[int]:
+        """More videos as new rows (File → Add videos in the window); returns their indexes."""
+        start = len(self.rows)
+        for path in paths:
+            self.rows.append(BulkRow(path, account_id))
+            self.row_cells.append({})
+            self.import_cells.append({})
+            self._check_row(len(self.rows) - 1)
+        self._changed()
+        return list(range(start, len(self.rows)))
+
     def remove(self, indexes: Iterable[int]) -> None:
         gone = set(indexes)
         keep = [i for i in range(len(self.rows)) if i not in gone]

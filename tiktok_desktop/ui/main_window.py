@@ -34,13 +34,16 @@ from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.bulk import BulkService
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
+from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
+from tiktok_desktop.ui.bulk_window import BulkWindow
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
@@ -109,7 +112,8 @@ def _is_video(path: str) -> bool:
     whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return True
-    from tiktok_desktop.services.media import accepted_container  # PyAV: not before it is needed
+    # PyAV: not before it is needed.
+    from tiktok_desktop.services.media import accepted_container  # noqa: PLC0415
 
     return accepted_container(path)
 
@@ -125,10 +129,15 @@ class MainWindow(QMainWindow):
                  avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
                  parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
-                 engine: EngineWorker | None = None, standing: Standing | None = None) -> None:
+                 engine: EngineWorker | None = None, standing: Standing | None = None,
+                 bulk: BulkService | None = None,
+                 snippets: SnippetsService | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
+        self.bulk = bulk
+        self.snippets = snippets
+        self.bulk_windows: list[BulkWindow] = []
         self.standing = standing
         self.prefs = prefs
         self.facts = facts
@@ -311,15 +320,21 @@ class MainWindow(QMainWindow):
 
     # -- videos handed to us -----------------------------------------------------------------
 
-    def open_videos(self, paths: list[str]) -> None:
-        """Bring the window forward and take the videos from a drop or a second launch."""
+    def open_videos(self, paths: list[str], due_at: int | None = None) -> None:
+        """Bring the window forward and take the videos from a drop or a second launch: one
+        video opens the composer; several, or a folder, open one bulk window."""
         self.show_and_raise()
+        folder = any(Path(p).is_dir() for p in paths)
         paths = _expand_folders(paths)
         videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
         if videos:
             log.info("received %d video(s)", len(videos))
-            self.videos_opened.emit(videos)
+            if (len(videos) > 1 or folder) and self.bulk is not None \
+                    and self.snippets is not None:
+                self.open_bulk(videos, due_at)
+            else:
+                self.videos_opened.emit(videos)
         if skipped:
             names = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more"
                                                if len(skipped) > 3 else "")
@@ -337,6 +352,28 @@ class MainWindow(QMainWindow):
     def compose_many(self, paths: list[str], due_at: int | None = None) -> None:
         for path in paths:
             self.compose(path, due_at=due_at)
+
+    def open_bulk(self, paths: list[str], due_at: int | None = None) -> BulkWindow:
+        """One window for many videos (not a composer each: 60 of them would be 60 windows)."""
+        assert self.bulk is not None and self.snippets is not None
+        window = BulkWindow(self.bulk, self.snippets, paths, zone_name=self.zone_name,
+                            keep_copy=self.prefs.settings.keep_video_copy, due_at=due_at,
+                            parent=self)
+        window.setWindowFlag(Qt.WindowType.Window)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.scheduled.connect(self._batch_scheduled)
+        window.destroyed.connect(lambda _o=None, w=window: self._forget_bulk(w))
+        self.bulk_windows.append(window)
+        window.show()
+        return window
+
+    def _forget_bulk(self, window: BulkWindow) -> None:
+        if window in self.bulk_windows:
+            self.bulk_windows.remove(window)
+
+    def _batch_scheduled(self, posts: list[Post]) -> None:
+        self.statusBar().showMessage(f"Scheduled {len(posts)} posts.", 10000)
+        self.refresh()
 
     def compose(self, path: str, *, due_at: int | None = None,
                 post: Post | None = None) -> Composer:
@@ -382,11 +419,7 @@ class MainWindow(QMainWindow):
 
     def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
         """Files or folders dropped on the schedule (on a calendar slot: with its time)."""
-        paths = _expand_folders(paths)  # a folder's videos keep the slot's time too
-        videos = [p for p in paths if _is_video(p)]
-        if len(videos) < len(paths):
-            self.open_videos([p for p in paths if p not in videos])  # says what was refused
-        self.compose_many(videos, due_at)
+        self.open_videos(paths, due_at)  # a folder's videos keep the slot's time too
 
     def _schedule_changed(self) -> None:
         # The pane already shows the change; the summary and the tray follow.

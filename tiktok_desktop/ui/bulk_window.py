@@ -17,21 +17,12 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSize, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QListView,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -54,8 +45,8 @@ from tiktok_desktop.services.schedule import ScheduleError
 from tiktok_desktop.services.snippets import SnippetsService, insert_snippet
 from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.store.snippets import Snippet
-from tiktok_desktop.ui.bulk_delegates import BulkDelegate
-from tiktok_desktop.ui.bulk_model import ROW_HEIGHT, BulkModel, View
+from tiktok_desktop.ui.bulk_layout import build_body, build_menus, build_table
+from tiktok_desktop.ui.bulk_model import BulkModel
 from tiktok_desktop.ui.bulk_tools import ApplyBar, TimesBar
 from tiktok_desktop.ui.schedule_model import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.screen_fit import fit_on_screen
@@ -66,12 +57,22 @@ from tiktok_desktop.ui.tones import Tone, set_tone
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BulkWindow"]
+__all__ = ["BulkWindow", "export_schedule"]
 
 DEFAULT_SIZE = QSize(1180, 680)
 CHECK_DELAY_MS = 250  # edits and arriving probes settle before the schedule is checked
 CANCELLED = ("Not read: reading the videos was cancelled. Use File → Read videos again, or "
              "remove the row.")
+
+
+def export_schedule(bulk: BulkService, path: Path, zone_name: str) -> int:
+    """Write the scheduled posts to ``path`` as 'posts export' does; returns how many.
+    Raises OSError (the caller says it in the user's words)."""
+    posts = bulk.posts.list_posts(states=[PostState.SCHEDULED])
+    accounts = {a.id: a for a in bulk.accounts.list_accounts()}
+    # utf-8-sig: the BOM tells Excel the file is UTF-8 (the import reads it either way).
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        return export_posts(posts, accounts, out, zone_name)
 
 
 class BulkWindow(QMainWindow):
@@ -109,7 +110,7 @@ class BulkWindow(QMainWindow):
                                           ratio=self.devicePixelRatioF(), parent=self)
         self.model = BulkModel(self.batch, self.thumbnails, self._account_label, self)
         self.model.edited.connect(self._edited)
-        self.view = self._build_table()
+        self.view = build_table(self)
         self.apply_bar = ApplyBar()
         self.apply_bar.set_accounts(self._account_choices())
         self.apply_bar.apply.connect(self.apply_to_selected)
@@ -124,128 +125,13 @@ class BulkWindow(QMainWindow):
         self._check_soon.setInterval(CHECK_DELAY_MS)
         self._check_soon.timeout.connect(self._check_times)
         self._copy_progress.connect(self._copied)
-        self._build()
-        self._build_menus()
+        build_body(self)
+        build_menus(self)
         self.resize(DEFAULT_SIZE)
         fit_on_screen(self)
         self.read_videos(sorted({r.path for r in self.batch.rows}))
         self._ask_accounts()
         self._update()
-
-    # -- building ------------------------------------------------------------------------------
-
-    def _build_table(self) -> QTableView:
-        view = QTableView()
-        view.setModel(self.model)
-        view.setObjectName("bulkTable")
-        self.delegate = BulkDelegate(self._account_choices, self._offered, lambda: self.zone_name,
-                                     view)
-        self.delegate.refused.connect(self.show_notice)
-        view.setItemDelegate(self.delegate)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                             | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.SelectedClicked)
-        view.setTabKeyNavigation(False)
-        view.setWordWrap(False)
-        view.setAlternatingRowColors(True)
-        view.setIconSize(self.thumbnails.size)
-        # Fixed row heights and column widths: nothing is measured per row, so 500 rows open
-        # as fast as 5 (ResizeToContents would read every cell).
-        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = {View.THUMB: self.thumbnails.size.width() + 12, View.FILE: 150,
-                  View.ACCOUNT: 150, View.CAPTION: 180, View.WHEN: 200, View.PRIVACY: 90,
-                  View.INTERACTIONS: 110, View.DISCLOSURE: 110, View.CHECKS: 90}
-        for column, width in widths.items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(View.CAPTION, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
-        view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
-        return view
-
-    def _build(self) -> None:
-        self.notice = QLabel()
-        self.notice.setWordWrap(True)
-        self.notice.setObjectName("bulkNotice")
-        self.notice.hide()
-        self.csv_problems = QStringListModel(self)
-        self.csv_list = QListView()
-        self.csv_list.setModel(self.csv_problems)
-        self.csv_list.setObjectName("csvProblems")
-        self.csv_list.setMaximumHeight(110)
-        self.csv_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.csv_list.activated.connect(self._go_to_problem)
-        self.csv_list.hide()
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop reading the videos (or copying them while "
-                                      "scheduling); nothing is scheduled")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.summary = QLabel()
-        self.summary.setObjectName("bulkSummary")
-        self.declaration = QLabel()
-        self.declaration.setObjectName("declaration")
-        self.declaration.setWordWrap(True)
-        self.declaration.setOpenExternalLinks(True)
-        self.declaration.setTextFormat(Qt.TextFormat.RichText)
-        self.schedule_button = QPushButton("Schedule")
-        self.schedule_button.setDefault(True)
-        self.schedule_button.clicked.connect(self.schedule)
-        self.close_button = QPushButton("Close")
-        self.close_button.clicked.connect(self.request_close)
-
-        status = QHBoxLayout()
-        status.addWidget(self.progress, 1)
-        status.addWidget(self.cancel_button)
-        status.addWidget(self.summary, 2)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.declaration, 1)
-        buttons.addWidget(self.close_button)
-        buttons.addWidget(self.schedule_button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.apply_bar)
-        layout.addWidget(self.times_bar)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.csv_list)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(status)
-        layout.addLayout(buttons)
-        self.setCentralWidget(body)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        self.act_add = QAction("&Add videos…", self)
-        self.act_add.setShortcut(QKeySequence.StandardKey.Open)
-        self.act_add.triggered.connect(self.choose_videos)
-        self.act_import = QAction("&Import CSV…", self)
-        self.act_import.triggered.connect(self.choose_csv)
-        self.act_export = QAction("&Export schedule as CSV…", self)
-        self.act_export.triggered.connect(self.choose_export)
-        self.act_reread = QAction("&Read videos again", self)
-        self.act_reread.triggered.connect(self.read_again)
-        self.act_remove = QAction("&Remove selected rows", self)
-        self.act_remove.setShortcut(QKeySequence.StandardKey.Delete)
-        self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.act_remove.triggered.connect(self.remove_selected)
-        self.view.addAction(self.act_remove)
-        self.act_snippets = QAction("Caption &templates and hashtag sets…", self)
-        self.act_snippets.triggered.connect(self.edit_snippets)
-        act_close = QAction("&Close", self)
-        act_close.setShortcut(QKeySequence.StandardKey.Close)
-        act_close.triggered.connect(self.request_close)
-        for act in (self.act_add, self.act_import, self.act_export, None, self.act_reread,
-                    self.act_remove, self.act_snippets, None, act_close):
-            if act is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(act)
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -510,7 +396,8 @@ class BulkWindow(QMainWindow):
         self.setWindowTitle(window_title(path.name, "Import"))
         self.csv_list.show()
         self._ask_accounts()
-        self.read_videos(sorted({r.path for r in batch.rows if r.path not in batch.videos}))
+        self.read_videos(sorted({r.path for r in batch.rows
+                                 if r.path and r.path not in batch.videos}))
         self._changed()
 
     def _csv_failed(self, exc: BaseException) -> None:
@@ -525,11 +412,8 @@ class BulkWindow(QMainWindow):
 
     def export_csv(self, path: Path) -> int | None:
         """The scheduled posts in the import's format (what 'posts export' writes)."""
-        posts = self.bulk.posts.list_posts(states=[PostState.SCHEDULED])
-        accounts = {a.id: a for a in self.accounts}
         try:
-            with path.open("w", encoding="utf-8-sig", newline="") as out:
-                written = export_posts(posts, accounts, out, self.zone_name)
+            written = export_schedule(self.bulk, path, self.zone_name)
         except OSError as exc:
             self.show_notice(explain_os_error(path, exc, "the CSV file"))
             return None

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
-from tiktok_desktop.domain.words import plural
+from tiktok_desktop.domain.words import count, plural
 from tiktok_desktop.engine.listener import Notice
+from tiktok_desktop.paths import explain_os_error
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
@@ -43,7 +44,7 @@ from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
-from tiktok_desktop.ui.bulk_window import BulkWindow
+from tiktok_desktop.ui.bulk_window import BulkWindow, export_schedule
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
@@ -53,6 +54,7 @@ from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
+from tiktok_desktop.ui.snippets_ui import SnippetsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
@@ -221,6 +223,15 @@ class MainWindow(QMainWindow):
         self.act_add_videos.setShortcut(QKeySequence.StandardKey.Open)
         self.act_add_videos.triggered.connect(self.choose_videos)
         file_menu.addAction(self.act_add_videos)
+        self.act_import_csv = QAction("&Import CSV…", self)
+        self.act_import_csv.triggered.connect(self.choose_csv)
+        self.act_export_csv = QAction("&Export schedule as CSV…", self)
+        self.act_export_csv.triggered.connect(self.choose_export)
+        self.act_snippets = QAction("Caption &templates and hashtag sets…", self)
+        self.act_snippets.triggered.connect(self.edit_snippets)
+        for act in (self.act_import_csv, self.act_export_csv, self.act_snippets):
+            act.setEnabled(self.bulk is not None and self.snippets is not None)
+            file_menu.addAction(act)
         file_menu.addSeparator()
         self.act_settings = QAction("&Settings…", self)
         self.act_settings.setShortcut(QKeySequence.StandardKey.Preferences)
@@ -366,6 +377,41 @@ class MainWindow(QMainWindow):
         self.bulk_windows.append(window)
         window.show()
         return window
+
+    def choose_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", str(Path.home()),
+                                              "CSV files (*.csv);;All files (*)")
+        if path:
+            self.import_csv(Path(path))
+
+    def import_csv(self, path: Path) -> BulkWindow:
+        """A CSV schedule opens in a bulk window: every row checked, nothing scheduled yet."""
+        window = self.open_bulk([])
+        window.import_csv(path)
+        return window
+
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export schedule",
+                                              str(Path.home() / "schedule.csv"),
+                                              "CSV files (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> None:
+        assert self.bulk is not None
+        try:
+            written = export_schedule(self.bulk, path, self.zone_name)
+        except OSError as exc:
+            self.statusBar().showMessage(explain_os_error(path, exc, "the CSV file"), 15000)
+            return
+        self.statusBar().showMessage(f"Wrote {count(written, 'scheduled post')} to {path}.",
+                                     10000)
+
+    def edit_snippets(self) -> None:
+        assert self.snippets is not None
+        dialog = SnippetsDialog(self.snippets, self.accounts.list_accounts(), None, self)
+        dialog.open()
+        self.snippets_dialog = dialog
 
     def _forget_bulk(self, window: BulkWindow) -> None:
         if window in self.bulk_windows:

@@ -114,8 +114,8 @@ class BulkWindow(QMainWindow):
         self.apply_bar = ApplyBar()
         self.apply_bar.set_accounts(self._account_choices())
         self.apply_bar.apply.connect(self.apply_to_selected)
-        self.insert_button = SnippetButton(snippets, self._selected_account, self.insert_snippet,
-                                           self.edit_snippets)
+        self.insert_button = SnippetButton(snippets.for_account, self._selected_account,
+                                           self.insert_snippet, self.edit_snippets)
         self.apply_bar.insert_slot.addWidget(self.insert_button)
         self.times_bar = TimesBar()
         self.times_bar.spread.connect(self.spread_over_queue)

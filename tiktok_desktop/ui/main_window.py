@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name, self.standing)
+                         self.zone_name, self.standing, self.snippets)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)

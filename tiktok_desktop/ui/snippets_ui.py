@@ -41,11 +41,12 @@ KIND_WORDS = {SnippetKind.TEMPLATE: "Caption template", SnippetKind.HASHTAGS: "H
 class SnippetButton(QToolButton):
     """"Insert ▾": the account's templates and hashtag sets, then "Edit…"."""
 
-    def __init__(self, snippets: SnippetsService, account_id: Callable[[], int | None],
+    def __init__(self, load: Callable[[int], list[Snippet]],
+                 account_id: Callable[[], int | None],
                  insert: Callable[[Snippet], None], edit: Callable[[], None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.snippets = snippets
+        self.load = load
         self.account_id = account_id
         self.insert = insert
         self.edit = edit
@@ -59,7 +60,7 @@ class SnippetButton(QToolButton):
         menu = self.menu()
         menu.clear()
         account_id = self.account_id()
-        found = self.snippets.for_account(account_id) if account_id is not None else []
+        found = self.load(account_id) if account_id is not None else []
         for kind in SnippetKind:
             mine = [s for s in found if s.kind is kind]
             menu.addSection(KIND_WORDS[kind] + "s")

@@ -55,7 +55,10 @@ class Snapshot:
 
 class BulkBatch:
     def __init__(self, paths: Iterable[str], zone_name: str, *,
-                 account_id: int | None = None, due_at: int | None = None) -> None:
+                 account_id: int | None = None, due_at: int | None = None,
+                 check: bool = True) -> None:
+        """``check=False``: the rows wait in ``unchecked`` (check_some runs them), so a window
+        opening 500 videos does not check them all before it first paints."""
         self.zone_name = zone_name
         self.rows: list[BulkRow] = [BulkRow(p, account_id, due_at=due_at,
                                             due_tz=zone_name if due_at is not None else "")
@@ -69,8 +72,12 @@ class BulkBatch:
         self.times: dict[int, tuple[int, str] | None] = {}
         self.generation = 0
         self._checked_generation = -1
+        self.unchecked: dict[int, None] = {}  # rows whose rules must run again (in order)
         for i in range(len(self.rows)):
-            self._check_row(i)
+            if check:
+                self._check_row(i)
+            else:
+                self.unchecked[i] = None
 
     @classmethod
     def from_rows(cls, rows: Iterable[BulkRow], zone_name: str,
@@ -108,13 +115,13 @@ class BulkBatch:
         """Still being read or checked (not the user's to fix)."""
         cells = self.problems(index)
         return cells.get(Column.FILE) == READING or cells.get(Column.WHEN) == CHECKING_TIMES \
-            or (self.rows[index].account_id is not None
+            or index in self.unchecked or (self.rows[index].account_id is not None
                 and self.rows[index].account_id not in self.facts)
 
     def ready(self) -> bool:
         """Every row read and checked, and none has a problem: the batch may be scheduled."""
         return bool(self.rows) and self._checked_generation == self.generation and \
-            not any(self.problems(i) for i in range(len(self.rows)))
+            not self.unchecked and not any(self.problems(i) for i in range(len(self.rows)))
 
     def counts(self) -> tuple[int, int, int]:
         """(rows ready, rows with problems to fix, rows still being read or checked)."""
@@ -176,6 +183,7 @@ class BulkBatch:
         return list(range(start, len(self.rows)))
 
     def remove(self, indexes: Iterable[int]) -> None:
+        self.check_some(len(self.unchecked))  # their indexes are about to change
         gone = set(indexes)
         keep = [i for i in range(len(self.rows)) if i not in gone]
         self.rows = [self.rows[i] for i in keep]
@@ -193,12 +201,25 @@ class BulkBatch:
         self._changed()
         return touched
 
-    def account_loaded(self, facts: AccountFacts) -> list[int]:
+    def account_loaded(self, facts: AccountFacts, *, now: bool = True) -> list[int]:
+        """An account's settings arrived. ``now``: re-check its rows at once (returns them);
+        else they wait in ``unchecked`` for check_some(), so a window re-checks 500 rows a
+        few at a time instead of in one long pause."""
         self.facts[facts.account.id] = facts
         touched = [i for i, r in enumerate(self.rows) if r.account_id == facts.account.id]
+        if not now:
+            self.unchecked.update(dict.fromkeys(touched))
+            return []
         for i in touched:
             self._check_row(i)
         return touched
+
+    def check_some(self, limit: int) -> list[int]:
+        """Re-check up to ``limit`` rows waiting in ``unchecked``; returns them."""
+        done = list(self.unchecked)[:limit]
+        for i in done:
+            self._check_row(i)
+        return done
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.generation, tuple(self.rows), dict(self.videos), self.zone_name)
@@ -219,6 +240,7 @@ class BulkBatch:
         self.generation += 1
 
     def _check_row(self, i: int) -> None:
+        self.unchecked.pop(i, None)
         row = self.rows[i]
         facts = self.facts.get(row.account_id) if row.account_id is not None else None
         if row.account_id is not None and facts is None:

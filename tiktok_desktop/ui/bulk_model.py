@@ -93,6 +93,10 @@ class BulkModel(QAbstractTableModel):
         self.account_label = account_label
         thumbnails.loaded.connect(self._thumbnail_loaded)
         self._rows_by_path: dict[str, list[int]] = {}
+        # Per row: its problems by table column and its Checks text, worked out once per
+        # change instead of for every role of every cell painted.
+        self._cache: dict[int, tuple[dict[View, list[str]], str]] = {}
+        self._colours: tuple[int, dict[Tone, QColor]] | None = None
         self._index_paths()
 
     # -- the batch ----------------------------------------------------------------------------
@@ -100,6 +104,7 @@ class BulkModel(QAbstractTableModel):
     def set_batch(self, batch: BulkBatch) -> None:
         self.beginResetModel()
         self.batch = batch
+        self._cache.clear()
         self._index_paths()
         self.endResetModel()
 
@@ -113,6 +118,8 @@ class BulkModel(QAbstractTableModel):
         wanted = sorted(set(rows))
         if not wanted:
             return
+        for i in wanted:
+            self._cache.pop(i, None)
         # One signal for a run of rows: 500 probes answering must not mean 500 x 9 signals.
         start = prev = wanted[0]
         last = self.columnCount() - 1
@@ -125,7 +132,10 @@ class BulkModel(QAbstractTableModel):
                 start = prev = i
 
     def all_changed(self) -> None:
-        self.rows_changed(range(len(self.batch.rows)))
+        self._cache.clear()
+        if self.batch.rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.batch.rows) - 1, self.columnCount() - 1))
 
     def edit_rows(self, rows: Iterable[int], **changes: Any) -> list[int]:
         if "mode" in changes:  # through a combo box's item data it comes back a plain str
@@ -142,6 +152,7 @@ class BulkModel(QAbstractTableModel):
 
     def remove_rows(self, rows: Iterable[int]) -> None:
         self.beginResetModel()
+        self._cache.clear()
         self.batch.remove(rows)
         self._index_paths()
         self.endResetModel()
@@ -169,10 +180,22 @@ class BulkModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
+    def _row_view(self, row: int) -> tuple[dict[View, list[str]], str]:
+        found = self._cache.get(row)
+        if found is None:
+            by_view: dict[View, list[str]] = {}
+            for column, text in self.batch.problems(row).items():
+                by_view.setdefault(SHOWN_IN[column], []).append(text)
+            found = (by_view, self._check_text(row))
+            self._cache[row] = found
+        return found
+
     def problems_in(self, row: int, view: View) -> list[str]:
         """The problems the batch has for this table cell."""
-        return [text for column, text in self.batch.problems(row).items()
-                if SHOWN_IN[column] is view]
+        return self._row_view(row)[0].get(view, [])
+
+    def check_text(self, i: int) -> str:
+        return self._row_view(i)[1]
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -228,7 +251,7 @@ class BulkModel(QAbstractTableModel):
             return self.check_text(i)
         return ""
 
-    def check_text(self, i: int) -> str:
+    def _check_text(self, i: int) -> str:
         problems = self.batch.problems(i)
         if not problems:
             return "Ready"
@@ -261,21 +284,28 @@ class BulkModel(QAbstractTableModel):
             lines.append("No time given: the account's next free queue time.")
         return "\n".join([*own, *lines]) if own or lines else ""
 
-    def _colour(self, i: int, view: View, role: int) -> QColor | None:
-        own = [t for t in self.problems_in(i, view) if t not in (READING, CHECKING_TIMES)]
-        checks_bad = view is View.CHECKS and self.check_text(i).endswith("to fix")
-        if not own and not checks_bad:
-            if view is View.CHECKS and role == Qt.ItemDataRole.ForegroundRole:
-                tone = Tone.OK if self.check_text(i) == "Ready" else Tone.MUTED
-                return tone_colour(QGuiApplication.palette(), tone, QPalette.ColorRole.Text)
-            return None
+    def _tone(self, tone: Tone) -> QColor:
         palette = QGuiApplication.palette()
-        error = tone_colour(palette, Tone.ERROR, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return error
-        tint = QColor(error)
-        tint.setAlpha(40)  # a wash of the error colour: the text on it stays readable
-        return tint
+        if self._colours is None or self._colours[0] != palette.cacheKey():
+            error = tone_colour(palette, Tone.ERROR, QPalette.ColorRole.Text)
+            tint = QColor(error)
+            tint.setAlpha(40)  # a wash of the error colour: the text on it stays readable
+            self._colours = (palette.cacheKey(), {
+                Tone.ERROR: error, Tone.NORMAL: tint,
+                Tone.OK: tone_colour(palette, Tone.OK, QPalette.ColorRole.Text),
+                Tone.MUTED: tone_colour(palette, Tone.MUTED, QPalette.ColorRole.Text)})
+        return self._colours[1][tone]
+
+    def _colour(self, i: int, view: View, role: int) -> QColor | None:
+        by_view, check = self._row_view(i)
+        own = [t for t in by_view.get(view, []) if t not in (READING, CHECKING_TIMES)]
+        if not own and not (view is View.CHECKS and check.endswith("to fix")):
+            if view is View.CHECKS and role == Qt.ItemDataRole.ForegroundRole:
+                return self._tone(Tone.OK if check == "Ready" else Tone.MUTED)
+            return None
+        # Foreground: the error colour; background: a wash of it (kept as NORMAL).
+        return self._tone(Tone.ERROR if role == Qt.ItemDataRole.ForegroundRole
+                          else Tone.NORMAL)
 
     def _thumbnail_loaded(self, path: str) -> None:
         rows = self._rows_by_path.get(path, [])

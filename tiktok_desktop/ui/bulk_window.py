@@ -61,6 +61,8 @@ __all__ = ["BulkWindow", "export_schedule"]
 
 DEFAULT_SIZE = QSize(1180, 680)
 CHECK_DELAY_MS = 250  # edits and arriving probes settle before the schedule is checked
+UPDATE_DELAY_MS = 100
+RECHECK_SLICE = 25  # rows re-checked per event-loop turn (well under the 50 ms budget)
 CANCELLED = ("Not read: reading the videos was cancelled. Use File → Read videos again, or "
              "remove the row.")
 
@@ -89,12 +91,13 @@ class BulkWindow(QMainWindow):
         self.snippets = snippets
         self.zone_name = zone_name
         self.keep_copy = keep_copy
-        self.runner = TaskRunner(self, workers=2)
+        self.runner = TaskRunner(self, workers=1)
         self.setWindowTitle(window_title(f"{count(len(paths), 'video')}", "Schedule many"))
         self.accounts: list[Account] = bulk.accounts.list_accounts()
         connected = [a for a in self.accounts if a.status.value == "connected"]
         default = connected[0].id if len(connected) == 1 else None
-        self.batch = BulkBatch(paths, zone_name, account_id=default, due_at=due_at)
+        self.batch = BulkBatch(paths, zone_name, account_id=default, due_at=due_at,
+                               check=False)
         self.row_names: list[str] | None = None  # a CSV's row numbers, when imported
         self._reading: set[str] = set()
         self._read_total = 0
@@ -125,13 +128,31 @@ class BulkWindow(QMainWindow):
         self._check_soon.setInterval(CHECK_DELAY_MS)
         self._check_soon.timeout.connect(self._check_times)
         self._copy_progress.connect(self._copied)
+        # What the bars and buttons say is redrawn at most ~10 times a second: 500 probes
+        # answering must not mean 500 recounts and relayouts.
+        self._update_soon = QTimer(self)
+        self._update_soon.setSingleShot(True)
+        self._update_soon.setInterval(UPDATE_DELAY_MS)
+        self._update_soon.timeout.connect(self._update_now)
+        # An account's settings re-check its rows a slice per event-loop turn.
+        self._recheck = QTimer(self)
+        self._recheck.setInterval(0)
+        self._recheck.timeout.connect(self._recheck_some)
         build_body(self)
         build_menus(self)
         self.resize(DEFAULT_SIZE)
         fit_on_screen(self)
-        self.read_videos(sorted({r.path for r in self.batch.rows}))
+        self._started = False
+        self._shown: dict[str, object] = {}  # what _update_now last handed to Qt
+        self._update_now()
+        # The rest after the first paint: opening 500 videos must not freeze the window.
+        QTimer.singleShot(0, self._start)
+
+    def _start(self) -> None:
+        self._started = True
+        self._recheck.start()
+        self.read_videos(sorted({r.path for r in self.batch.rows}), again=False)
         self._ask_accounts()
-        self._update()
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -165,23 +186,31 @@ class BulkWindow(QMainWindow):
 
     def _account_loaded(self, facts: AccountFacts) -> None:
         self._asking.discard(facts.account.id)
-        self.model.rows_changed(self.batch.account_loaded(facts))
+        self.batch.account_loaded(facts, now=False)
+        self._recheck.start()
         self._selection_changed()
-        self._changed()
+
+    def _recheck_some(self) -> None:
+        self.model.rows_changed(self.batch.check_some(RECHECK_SLICE))
+        if not self.batch.unchecked:
+            self._recheck.stop()
+            self._changed()
 
     def _account_failed(self, account: Account, exc: BaseException) -> None:
         self._account_loaded(AccountFacts(account, None, str(exc)))
 
     # -- reading the videos --------------------------------------------------------------------
 
-    def read_videos(self, paths: Sequence[str]) -> None:
-        """Probe these files in the background; each answer re-checks its rows."""
+    def read_videos(self, paths: Sequence[str], *, again: bool = True) -> None:
+        """Probe these files in the background; each answer re-checks its rows. ``again``
+        (Read again, added videos, an import): a Cancel before no longer holds."""
         fresh = [p for p in paths if p not in self._reading]
         if not fresh:
             return
         if not self._reading:
             self._read_total = 0
-            self._read_cancelled = False
+            if again:
+                self._read_cancelled = False
         self._read_total += len(fresh)
         self._reading.update(fresh)
         for path in fresh:
@@ -199,6 +228,8 @@ class BulkWindow(QMainWindow):
     def _probed(self, video: ProbedVideo) -> None:
         self._reading.discard(video.path)
         self.model.rows_changed(self.batch.video_probed(video))
+        if not self._reading:
+            self._check_soon.stop()  # all in: check now, not after the last of the delays
         self._changed()
 
     def read_again(self) -> None:
@@ -218,9 +249,10 @@ class BulkWindow(QMainWindow):
 
     def settled(self) -> bool:
         """Every video read, every account's settings in, the last edit checked."""
-        return not self._reading and not self._asking and not self._checking \
-            and not self._check_soon.isActive() \
-            and self.batch.counts()[2] == 0
+        return self._started and not self._reading and not self._asking \
+            and not self._checking and not self._recheck.isActive() \
+            and not self._check_soon.isActive() and not self._update_soon.isActive() \
+            and not self.batch.unchecked and self.batch.counts()[2] == 0
 
     # -- edits ---------------------------------------------------------------------------------
 
@@ -297,6 +329,8 @@ class BulkWindow(QMainWindow):
         self._update()
 
     def _check_times(self) -> None:
+        if self._reading and not self._read_cancelled:
+            return  # rows not read yet are not checked: one check once all are in
         if self._checking:
             self._check_soon.start()  # one at a time; the newest rows are checked next
             return
@@ -330,9 +364,8 @@ class BulkWindow(QMainWindow):
         self._cancel_save = False
         rows, videos = list(self.batch.rows), dict(self.batch.videos)
         facts = dict(self.batch.facts)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("Scheduling…")
-        self._update()
+        self._busy("Scheduling…")
+        self._update_now()  # at once: what the click did
         self.runner.submit(
             lambda: self.bulk.schedule(rows, videos, facts, self.zone_name,
                                        keep_copy=self.keep_copy,
@@ -340,7 +373,14 @@ class BulkWindow(QMainWindow):
                                        cancel=lambda: self._cancel_save),
             self._stored, self._refused, owner=self)
 
+    def _busy(self, text: str) -> None:
+        """The progress bar busy with something else than reading the videos."""
+        self._shown.pop("progress", None)  # _update_now sets it again afterwards
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(text)
+
     def _copied(self, done: int, total: int) -> None:
+        self._shown.pop("progress", None)
         self.progress.setRange(0, 1000)
         self.progress.setValue(done * 1000 // max(total, 1))
         self.progress.setFormat(f"Copying the videos: {done * 100 // max(total, 1)}%")
@@ -364,7 +404,7 @@ class BulkWindow(QMainWindow):
             self.show_notice("Scheduling was cancelled: nothing was scheduled.")
         else:
             self.show_notice(f"Nothing was scheduled: {exc}")
-        self._update()
+        self._update_now()  # at once: what the click did
 
     # -- CSV -----------------------------------------------------------------------------------
 
@@ -376,8 +416,7 @@ class BulkWindow(QMainWindow):
 
     def import_csv(self, path: Path) -> None:
         """Read, probe and check every row in the background, then show it in the table."""
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(f"Reading {path.name}…")
+        self._busy(f"Reading {path.name}…")
         self.runner.submit(lambda: CsvImport.load(path, self.bulk, self.zone_name),
                            lambda found: self._csv_loaded(path, found), self._csv_failed,
                            owner=self)
@@ -388,11 +427,12 @@ class BulkWindow(QMainWindow):
         for video in found.videos.values():
             batch.video_probed(video)
         for facts in found.facts.values():
-            batch.account_loaded(facts)
+            batch.account_loaded(facts, now=False)
         self.batch = batch
         self.row_names = [f"row {r.number}" for r in found.rows]
         self._reading.clear()
         self.model.set_batch(batch)
+        self._recheck.start()
         self.setWindowTitle(window_title(path.name, "Import"))
         self.csv_list.show()
         self._ask_accounts()
@@ -401,7 +441,7 @@ class BulkWindow(QMainWindow):
         self._changed()
 
     def _csv_failed(self, exc: BaseException) -> None:
-        self._update()
+        self._update_now()  # at once: what the click did
         self.show_notice(str(exc))
 
     def choose_export(self) -> None:
@@ -456,37 +496,73 @@ class BulkWindow(QMainWindow):
         return f"row {row + 1}"
 
     def _update(self) -> None:
+        if not self._update_soon.isActive():
+            self._update_soon.start()
+
+    def _update_now(self) -> None:
+        """The bars, buttons and lines from the batch. Everything is worked out in Python
+        first and only what changed is handed to Qt: each call into Qt gives other threads
+        (probing videos) the interpreter, so fewer calls keep the window responsive."""
         ready, bad, waiting = self.batch.counts()
         total = len(self.batch.rows)
-        reading = len(self._reading)
-        if not self._saving:
-            self.progress.setRange(0, max(self._read_total, 1))
-            self.progress.setValue(self._read_total - reading if self._read_total else 1)
-            self.progress.setFormat(f"Reading the videos: {self._read_total - reading} of "
-                                    f"{self._read_total}" if reading else "All videos read")
-        self.cancel_button.setEnabled(bool(reading) or self._saving)
+        # Before _start the whole batch is still to be read.
+        reading = len(self._reading) if self._started else len({r.path for r in self.batch.rows})
+        read_total = self._read_total if self._started else reading
         parts = [f"{ready} ready"]
         if bad:
             parts.append(f"{bad} to fix")
         if waiting:
             parts.append(f"{waiting} being checked")
-        self.summary.setText(" · ".join(parts))
-        self.schedule_button.setText(f"Schedule {count(total, 'post')}")
         can = self.batch.ready() and not self._saving
-        self.schedule_button.setEnabled(can)
-        self.schedule_button.setToolTip(
-            "" if can else "Every row must be read, checked and without problems first: "
-            "the rows marked in red say what to fix (hover over them).")
         branded = any(r.disclose and r.brand_content for r in self.batch.rows)
         music = f'<a href="{MUSIC_URL}">Music Usage Confirmation</a>'
         policy = f'<a href="{POLICY_URL}">Branded Content Policy</a> and ' if branded else ""
-        self.declaration.setText(f"By scheduling these posts, you agree to TikTok's {policy}"
-                                 f"{music} for each of them.")
+        shown: dict[str, object] = {
+            "cancel": bool(reading) or self._saving,
+            "summary": " · ".join(parts),
+            "schedule": f"Schedule {count(total, 'post')}",
+            "can": can,
+            "tip": "" if can else "Every row must be read, checked and without problems "
+                   "first: the rows marked in red say what to fix (hover over them).",
+            "declaration": f"By scheduling these posts, you agree to TikTok's {policy}{music} "
+                           "for each of them.",
+            "reread": any(v.error for v in self.batch.videos.values()),
+        }
+        if not self._saving:
+            shown["progress"] = (max(read_total, 1),
+                                 read_total - reading if read_total else 1,
+                                 f"Reading the videos: {read_total - reading} of "
+                                 f"{read_total}" if reading else "All videos read")
         if self.row_names is not None:
-            self.csv_problems.setStringList(
-                [f"{self._name(p.row)}, column '{p.column}': {p.message}"
-                 for p in self.batch.all_problems()])
-        self.act_reread.setEnabled(any(v.error for v in self.batch.videos.values()))
+            shown["csv"] = [f"{self._name(p.row)}, column '{p.column}': {p.message}"
+                            for p in self.batch.all_problems()]
+        last = self._shown
+        self._shown = shown
+
+        def changed(key: str) -> bool:
+            return key in shown and last.get(key) != shown[key]
+
+        if changed("progress"):
+            top, value, text = shown["progress"]  # type: ignore[misc]
+            self.progress.setRange(0, top)
+            self.progress.setValue(value)
+            self.progress.setFormat(text)
+        if changed("cancel"):
+            self.cancel_button.setEnabled(bool(shown["cancel"]))
+        if changed("summary"):
+            self.summary.setText(str(shown["summary"]))
+        if changed("schedule"):
+            self.schedule_button.setText(str(shown["schedule"]))
+        if changed("can"):
+            self.schedule_button.setEnabled(bool(shown["can"]))
+        if changed("tip"):
+            self.schedule_button.setToolTip(str(shown["tip"]))
+        if changed("declaration"):
+            self.declaration.setText(str(shown["declaration"]))
+        if changed("csv"):
+            self.csv_problems.setStringList(list(shown["csv"]))  # type: ignore[call-overload]
+        if changed("reread"):
+            self.act_reread.setEnabled(bool(shown["reread"]))
 
     def request_close(self) -> None:
         """Close, asking first while there are rows not scheduled (they would be lost)."""

@@ -280,6 +280,8 @@ class BulkModel(QAbstractTableModel):
                 lines.extend(video.warnings)
         elif view is View.CAPTION and row.caption:
             lines.append(row.caption)
+        elif view is View.ACCOUNT and row.account_id is not None:
+            lines.append(self.account_label(row.account_id))
         elif view is View.WHEN and row.due_at is None:
             lines.append("No time given: the account's next free queue time.")
         return "\n".join([*own, *lines]) if own or lines else ""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,8 +35,12 @@ __all__ = ["ApplyBar", "TimesBar"]
 KEEP = "Keep"
 
 
-def _combo(choices: list[Choice], tip: str) -> QComboBox:
+def _combo(choices: list[Choice], tip: str, width: int = 12) -> QComboBox:
     combo = QComboBox()
+    # Sized for about ``width`` characters, not the longest choice: four of them share a line
+    # at the window's default size (the open list shows the choices whole).
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(width)
     combo.addItem(KEEP, None)
     for text, fields in choices:
         combo.addItem(text, fields)
@@ -50,31 +55,41 @@ class ApplyBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.account = _combo([], "The account the selected videos go to")
+        self.account = _combo([], "The account the selected videos go to", 18)
         self.privacy = _combo(privacy_choices(), "Who can view the selected videos")
         self.interactions = _combo(interaction_choices(),
                                    "What viewers may do with the selected videos")
         self.disclosure = _combo(disclosure_choices(),
-                                 "Whether the selected videos promote a brand, and the AI label")
+                                 "Whether the selected videos promote a brand, and the AI label",
+                                 16)
         self.caption = QLineEdit()
-        self.caption.setPlaceholderText("Caption (empty: keep)")
+        self.caption.setPlaceholderText("empty: keep each row's caption")
         self.caption.setClearButtonEnabled(True)
         self.button = QPushButton("Apply to selected")
         self.button.setToolTip("Set what is chosen here (not “Keep”) on every selected row")
         self.button.clicked.connect(self._apply)
-        layout = QHBoxLayout(self)
+        # Two lines: the choices, then the caption with its Insert menu and the button.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        choices = QHBoxLayout()
         for label, widget in (("Account", self.account), ("Privacy", self.privacy),
                               ("Interactions", self.interactions),
                               ("Disclosure", self.disclosure)):
             text = QLabel(label + ":")
             text.setBuddy(widget)
-            layout.addWidget(text)
-            layout.addWidget(widget)
-        layout.addWidget(self.caption, 1)
+            choices.addWidget(text)
+            choices.addWidget(widget)
+        choices.addStretch(1)
+        caption = QHBoxLayout()
+        text = QLabel("Caption:")
+        text.setBuddy(self.caption)
+        caption.addWidget(text)
+        caption.addWidget(self.caption, 1)
         self.insert_slot = QHBoxLayout()  # the snippet button goes here (the window adds it)
-        layout.addLayout(self.insert_slot)
-        layout.addWidget(self.button)
+        caption.addLayout(self.insert_slot)
+        caption.addWidget(self.button)
+        layout.addLayout(choices)
+        layout.addLayout(caption)
 
     def set_accounts(self, accounts: list[tuple[int, str]]) -> None:
         keep = self.account.currentData()

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -29,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
+from tiktok_desktop.config import Settings
 from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
-from tiktok_desktop.domain.words import count, plural
+from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice
-from tiktok_desktop.paths import explain_os_error
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
@@ -44,17 +43,17 @@ from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
-from tiktok_desktop.ui.bulk_window import BulkWindow, export_schedule
+from tiktok_desktop.ui.bulk_window import BulkWindow
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
+from tiktok_desktop.ui.main_bulk import BulkMenus
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
 from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
-from tiktok_desktop.ui.snippets_ui import SnippetsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
@@ -124,7 +123,7 @@ def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BulkMenus):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
     def __init__(self, *, accounts: AccountsService, posts: PostsService,
@@ -268,6 +267,9 @@ class MainWindow(QMainWindow):
         )
         help_menu.addAction(self.act_about)
 
+    def _settings(self) -> Settings:
+        return self.prefs.settings
+
     def open_settings(self) -> None:
         prefs = self.prefs
         SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
@@ -363,63 +365,6 @@ class MainWindow(QMainWindow):
     def compose_many(self, paths: list[str], due_at: int | None = None) -> None:
         for path in paths:
             self.compose(path, due_at=due_at)
-
-    def open_bulk(self, paths: list[str], due_at: int | None = None) -> BulkWindow:
-        """One window for many videos (not a composer each: 60 of them would be 60 windows)."""
-        assert self.bulk is not None and self.snippets is not None
-        window = BulkWindow(self.bulk, self.snippets, paths, zone_name=self.zone_name,
-                            keep_copy=self.prefs.settings.keep_video_copy, due_at=due_at,
-                            parent=self)
-        window.setWindowFlag(Qt.WindowType.Window)
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        window.scheduled.connect(self._batch_scheduled)
-        window.destroyed.connect(lambda _o=None, w=window: self._forget_bulk(w))
-        self.bulk_windows.append(window)
-        window.show()
-        return window
-
-    def choose_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", str(Path.home()),
-                                              "CSV files (*.csv);;All files (*)")
-        if path:
-            self.import_csv(Path(path))
-
-    def import_csv(self, path: Path) -> BulkWindow:
-        """A CSV schedule opens in a bulk window: every row checked, nothing scheduled yet."""
-        window = self.open_bulk([])
-        window.import_csv(path)
-        return window
-
-    def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export schedule",
-                                              str(Path.home() / "schedule.csv"),
-                                              "CSV files (*.csv)")
-        if path:
-            self.export_csv(Path(path))
-
-    def export_csv(self, path: Path) -> None:
-        assert self.bulk is not None
-        try:
-            written = export_schedule(self.bulk, path, self.zone_name)
-        except OSError as exc:
-            self.statusBar().showMessage(explain_os_error(path, exc, "the CSV file"), 15000)
-            return
-        self.statusBar().showMessage(f"Wrote {count(written, 'scheduled post')} to {path}.",
-                                     10000)
-
-    def edit_snippets(self) -> None:
-        assert self.snippets is not None
-        dialog = SnippetsDialog(self.snippets, self.accounts.list_accounts(), None, self)
-        dialog.open()
-        self.snippets_dialog = dialog
-
-    def _forget_bulk(self, window: BulkWindow) -> None:
-        if window in self.bulk_windows:
-            self.bulk_windows.remove(window)
-
-    def _batch_scheduled(self, posts: list[Post]) -> None:
-        self.statusBar().showMessage(f"Scheduled {len(posts)} posts.", 10000)
-        self.refresh()
 
     def compose(self, path: str, *, due_at: int | None = None,
                 post: Post | None = None) -> Composer:

@@ -100,6 +100,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data/config/log folders and a working dir without a .env."""
     home = tmp_path / "home"
     monkeypatch.setenv("TIKTOK_DESKTOP_HOME", str(home))
+    # The OS's per-user config too: a systemd user unit or a start-at-login entry written by
+    # a test must land in its folder, never in the developer's ~/.config.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)

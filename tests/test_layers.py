@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tiktok_desktop"
-QT_FREE = ("services", "engine", "tiktok", "store", "sandbox", "credentials", "domain", "cli")
+QT_FREE = ("services", "engine", "tiktok", "store", "sandbox", "credentials", "domain", "cli",
+           "system")
 
 
 def _package_of(path: Path) -> list[str]:
@@ -68,7 +69,7 @@ def test_the_engine_stands_beside_the_services_not_on_them() -> None:
 def test_the_floors_below_do_not_reach_up() -> None:
     up = ("tiktok_desktop.services", "tiktok_desktop.engine", "tiktok_desktop.bootstrap",
           "tiktok_desktop.cli")
-    for folder in ("credentials", "domain", "tiktok", "store"):
+    for folder in ("credentials", "domain", "tiktok", "store", "system"):
         assert offenders(folder, up) == [], folder
     assert offenders("tiktok", ("tiktok_desktop.store", "tiktok_desktop.credentials")) == []
     assert offenders("store", ("tiktok_desktop.tiktok", "tiktok_desktop.credentials")) == []

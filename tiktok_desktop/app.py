@@ -236,7 +236,8 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                 **extra: Any) -> MainWindow:
     """The main window on the graph's services (tests build it the same way)."""
     prefs = Preferences(graph.settings_store, graph.settings, graph.app_vault,
-                        graph.credentials, graph.tester)
+                        graph.credentials, graph.tester, graph.system,
+                        tuple(graph.service_args()))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,

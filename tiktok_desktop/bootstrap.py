@@ -137,15 +137,28 @@ def vault_service(paths: AppPaths, *, sandbox: bool) -> str:
         (f"@{paths.namespace}" if paths.namespace else "")
 
 
-def _credentials(settings: Settings, app_vault: Vault) -> Credentials:
-    """The real TikTok app's credentials; no usable keyring just means no stored secret."""
+def _credentials(settings: Settings, app_vault: Vault,
+                 unreadable: list[VaultError] | None = None) -> Credentials:
+    """The real TikTok app's credentials; no usable keyring just means no stored secret
+    (the error goes to ``unreadable`` for the caller that must tell the difference)."""
     def secret() -> str | None:
         try:
             return app_vault.client_secret()
-        except VaultError:
+        except VaultError as exc:
+            if unreadable is not None:
+                unreadable.append(exc)
             return None
 
     return resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
+
+
+def _secret_unreadable(exc: VaultError) -> StartupError:
+    return StartupError(
+        "TikTok Desktop is set up for your own TikTok app (a client key is configured), but "
+        f"its client secret could not be read from the system keyring: {exc} Unlock the "
+        "keyring (log in to the desktop session) and start again. The app does not switch to "
+        "the sandbox by itself: your scheduled posts would not reach TikTok. (To use the "
+        "sandbox on purpose, start with --sandbox.)")
 
 
 def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str = "",
@@ -153,7 +166,14 @@ def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str
     """Real TikTok when a client key and secret are configured, else the sandbox."""
     store = SettingsStore(base.settings_file)
     settings = store.load()
-    creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)))
+    unreadable: list[VaultError] = []
+    creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)),
+                         unreadable)
+    if creds.client_key and not creds.client_secret and unreadable and not force_sandbox \
+            and not sandbox_url:
+        # A locked keyring (a service started at boot, before anyone logged in) must not turn
+        # real TikTok into the sandbox without a word: due posts would "publish" nowhere.
+        raise _secret_unreadable(unreadable[0])
     if sandbox_url:
         kind = ModeKind.EXTERNAL_SANDBOX
     elif force_sandbox or not creds.configured:
@@ -269,6 +289,17 @@ class AppGraph:
         if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
             return f"the sandbox at {self.mode.sandbox_url}"
         return "TikTok"
+
+    def service_args(self) -> list[str]:
+        """``tiktok-desktop run`` arguments for a background service that posts to the same
+        TikTok as this app: none when it would decide the same by itself (credentials set:
+        TikTok; none: the sandbox), so a service installed for the sandbox moves to TikTok
+        with the app once credentials are added."""
+        if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
+            return ["--sandbox-url", self.mode.sandbox_url]
+        if self.mode.kind is ModeKind.SANDBOX and self.mode.credentials.configured:
+            return ["--sandbox"]  # chosen although TikTok is configured
+        return []
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""

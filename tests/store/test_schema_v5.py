@@ -56,9 +56,9 @@ def _v4_with_history(path: Path) -> None:
 def test_v4_data_and_history_survive_the_rebuild(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     _v4_with_history(path)
-    db = Database.open(path, clock=clock)
+    db = Database.open(path, migrations=MIGRATIONS[:5], clock=clock)
     try:
-        assert db.schema_version == len(MIGRATIONS) >= 5  # later ones run after V5
+        assert db.schema_version == 5
         c = db.conn()
         rows = [tuple(r) for r in c.execute(
             "SELECT id, state, publish_id, retry_state, next_attempt_at, sent_at, follow_until "

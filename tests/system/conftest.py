@@ -1,39 +1,9 @@
-"""Fixtures for the OS-integration tests: a fake command runner standing in for systemctl,
-launchctl and schtasks (the ``logind`` fixture is tests/helpers/logind.py's, for every
-folder)."""
+"""Fixtures for the OS-integration tests: the fake command runner (tests/helpers/commands.py)
+standing in for systemctl, launchctl and schtasks (the ``logind`` fixture is
+tests/helpers/logind.py's, for every folder)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from tests.helpers.commands import FakeRunner, failed, ok
 
-from tiktok_desktop.system.base import CommandResult
-
-
-@dataclass
-class FakeRunner:
-    """Records each command; ``answers`` maps an argv prefix to the result it gets."""
-
-    answers: list[tuple[tuple[str, ...], CommandResult | Callable[[Sequence[str]],
-                                                                  CommandResult]]] = \
-        field(default_factory=list)
-    calls: list[tuple[str, ...]] = field(default_factory=list)
-
-    def answer(self, prefix: Sequence[str], result: CommandResult | Callable[
-            [Sequence[str]], CommandResult]) -> None:
-        self.answers.insert(0, (tuple(prefix), result))  # newest wins
-
-    def __call__(self, argv: Sequence[str]) -> CommandResult:
-        self.calls.append(tuple(argv))
-        for prefix, result in self.answers:
-            if tuple(argv[:len(prefix)]) == prefix:
-                return result(argv) if callable(result) else result
-        return CommandResult(0, "", "")
-
-
-def ok(stdout: str = "") -> CommandResult:
-    return CommandResult(0, stdout, "")
-
-
-def failed(stderr: str, code: int = 1) -> CommandResult:
-    return CommandResult(code, "", stderr)
+__all__ = ["FakeRunner", "failed", "ok"]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QWidge
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
+from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import Account
 from tiktok_desktop.ui.composer import Composer
@@ -25,6 +26,24 @@ def connect(graph: AppGraph, **browser: object) -> Account:
     attempt = graph.accounts.start_connect()
     play_consent(attempt.authorize_url, **browser)  # type: ignore[arg-type]
     return graph.accounts.finish_connect(attempt).account
+
+
+@contextmanager
+def open_window(qtbot: QtBot, graph: AppGraph, *, active: bool = True) -> Iterator[MainWindow]:
+    """The main window on the graph, shown (and active, so keys reach it); its composers and
+    bulk windows are closed at the end."""
+    win = main_window(graph, open_url=lambda _u: False)
+    qtbot.addWidget(win)
+    if active:
+        show_active(qtbot, win)
+    try:
+        yield win
+    finally:
+        for composer in list(win.composers):
+            composer.close()
+        for bulk in list(win.bulk_windows):
+            bulk._close_confirmed = True  # closing without the question a user gets
+            bulk.close()
 
 
 def ready(qtbot: QtBot, composer: Composer) -> Composer:

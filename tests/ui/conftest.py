@@ -1,4 +1,6 @@
-"""Fixtures for the UI tests: a real AppGraph on a real SQLite file in the test's home."""
+"""Fixtures for the UI tests: a real AppGraph on a real SQLite file in the test's home, a
+sandbox account connected through the real consent page, and small real videos (encoded once
+per test module)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.videos import VideoSpec, encode_video
+from tests.helpers.videos import VideoFactory, VideoSpec, encode_video
+from tests.ui.composer_support import connect
 from tiktok_desktop.bootstrap import AppGraph
-from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
+from tiktok_desktop.store import Account, AccountsRepo, NewPost, PostsRepo, PostState
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
+    return VideoFactory(tmp_path_factory.mktemp("videos"))
+
+
+@pytest.fixture
+def account(graph: AppGraph) -> Account:
+    """A sandbox user connected the way the browser does it."""
+    return connect(graph)
 
 
 @pytest.fixture

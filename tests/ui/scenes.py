@@ -52,7 +52,7 @@ def populate(graph: AppGraph, videos: VideoFactory, folder: Path) -> tuple[list[
             or "UTC"))
         posts.append(post)
     repo = graph.posts.repo
-    posts[0] = repo.transition(posts[0].id, PostState.PUBLISHED, "published",
+    posts[0] = repo.transition(posts[0].id, PostState.PUBLISHED, "published", post_ids=("1",),
                                share_url="https://www.tiktok.com/@sandbox_creator/video/1")
     posts[3] = repo.transition(posts[3].id, PostState.FAILED, "failed",
                                last_error_message="TikTok could not process the video.")

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
+from tests.ui.composer_support import open_window
 from tiktok_desktop import paths
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph, Runtime, build, decide_mode
@@ -44,11 +45,8 @@ def videos(tmp_path: Path) -> VideoFactory:
 
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph, active=False) as win:
+        yield win
 
 
 def open_ready(qtbot: QtBot, window: MainWindow, path: Path) -> Composer:
@@ -57,11 +55,12 @@ def open_ready(qtbot: QtBot, window: MainWindow, path: Path) -> Composer:
     return composer
 
 
-def state_cell(window: MainWindow, row: int = 0) -> str:
+def state_cell(window: MainWindow, row: int = 0,
+               role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> str:
     model = window.schedule_pane.model
     column = next(c for c in range(model.columnCount())
                   if model.headerData(c, Qt.Orientation.Horizontal) == "State")
-    return str(model.data(model.index(row, column)))
+    return str(model.data(model.index(row, column), role))
 
 
 def test_a_public_post_shows_its_review_then_its_link(qtbot: QtBot, videos: VideoFactory) -> None:
@@ -85,7 +84,9 @@ def test_a_public_post_shows_its_review_then_its_link(qtbot: QtBot, videos: Vide
         pane = win.schedule_pane
         qtbot.waitUntil(lambda: pane.model.rowCount() == 1
                         and pane.model.post(0).state is PostState.IN_REVIEW)
-        assert state_cell(win) == "Published, waiting for TikTok's review"
+        assert state_cell(win) == "In TikTok's review"  # a few words; the sentence on hover
+        assert state_cell(win, role=Qt.ItemDataRole.ToolTipRole) == \
+            "Published, waiting for TikTok's review"
         post = pane.model.post(0)
         pane.select_post(post.id)
         assert not pane.actions.act_open.isEnabled()

@@ -351,3 +351,18 @@ def test_an_unscheduled_post_is_dragged_back_onto_the_calendar(
     assert moved.due_at == berlin(2027, 3, 26, 11, 0)
     assert back.id in pane.calendar.week.block_rects()
     assert panel.list.count() == 1 and unsure.id not in pane.calendar.week.block_rects()
+
+
+def test_the_week_opens_on_the_selected_post(pane: SchedulePane, world: World,
+                                             qtbot: QtBot) -> None:
+    """Seen using the app: with an evening post selected in the list, Week opened on the
+    current week at 07:00 and the post was nowhere in sight."""
+    post = world.post(berlin(2027, 3, 25, 20, 30), caption="Evening")
+    _refresh(pane, world)
+    pane.select_post(post.id)
+    pane.set_view("week")
+    calendar = pane.calendar
+    assert dt.date(2027, 3, 25) in calendar.week.days()
+    rect = calendar.week.block_rects()[post.id]
+    assert calendar.week.viewport().rect().contains(rect.toRect())  # on screen, whole
+    assert calendar.selected_id() == post.id

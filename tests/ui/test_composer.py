@@ -12,8 +12,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
+from tests.ui.composer_support import open_window
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, POLICY_URL
@@ -23,28 +23,10 @@ from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.main_window import MainWindow
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    attempt = graph.accounts.start_connect()
-    play_consent(attempt.authorize_url)
-    return graph.accounts.finish_connect(attempt).account
-
-
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph, account: Account) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
-    for bulk in list(win.bulk_windows):
-        bulk._close_confirmed = True
-        bulk.close()
+    with open_window(qtbot, graph, active=False) as win:
+        yield win
 
 
 def open_ready(qtbot: QtBot, window: MainWindow, path: Path) -> Composer:

@@ -11,31 +11,18 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import connect, show_active
+from tests.ui.composer_support import connect, open_window
 from tests.ui.schedule_support import drop, url_mime, week_slot
-from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.ui.main_window import MainWindow
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
     connect(graph)
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
-    for bulk in list(win.bulk_windows):
-        bulk._close_confirmed = True
-        bulk.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
 
 def _tomorrow(window: MainWindow) -> dt.date:

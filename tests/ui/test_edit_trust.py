@@ -20,7 +20,6 @@ from pytestqt.qtbot import QtBot
 from tests.helpers.videos import VideoFactory
 from tests.ui.composer_support import (
     click,
-    connect,
     key,
     local_zone,
     newest_composer,
@@ -40,16 +39,6 @@ from tiktok_desktop.ui.schedule_model import ScheduleModel
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import focused, key, show_active
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import focused, key, open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import PostState
 from tiktok_desktop.ui.main_window import MainWindow
@@ -20,12 +19,8 @@ from tiktok_desktop.ui.schedule_dialogs import HistoryDialog
 
 @pytest.fixture
 def window(qtbot: QtBot, seeded: AppGraph) -> Iterator[MainWindow]:
-    win = main_window(seeded, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, seeded) as win:
+        yield win
 
 
 def _current_id(window: MainWindow) -> int | None:

@@ -13,8 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.palettes import app_palette, contrast, painted_contrast
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import connect, open_ready
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import connect, open_ready, open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.domain.compose import PROCESSING_NOTICE
 from tiktok_desktop.services.credentials import CredentialCheck
@@ -26,11 +25,6 @@ AA = 4.5
 PALETTES = ("light", "dark")
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture(params=PALETTES)
 def palette(request: pytest.FixtureRequest) -> Iterator[str]:
     with app_palette(request.param):
@@ -40,12 +34,9 @@ def palette(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph, palette: str) -> Iterator[MainWindow]:
     connect(graph)
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph, active=False) as win:
+        win.show()
+        yield win
 
 
 def _readable(widget: QWidget) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -22,6 +22,7 @@ from tests.helpers.videos import VideoFactory
 from tests.ui.composer_support import pick_privacy, ready
 from tests.ui.scenes import Scene, scene
 from tiktok_desktop.bootstrap import AppGraph
+from tiktok_desktop.services.schedule_views import STATE_LABELS
 from tiktok_desktop.ui.main_window import DEFAULT_SIZE
 from tiktok_desktop.ui.schedule_model import ScheduleModel
 
@@ -29,11 +30,6 @@ SIZES = {"default": DEFAULT_SIZE, "1024x700": QSize(1024, 700)}
 # Resolved when the tests are collected: each test then runs in a folder of its own.
 KEEP = Path(os.environ["TIKTOK_SCREENSHOTS"]).resolve() \
     if os.environ.get("TIKTOK_SCREENSHOTS") else None
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
 
 
 @pytest.fixture
@@ -99,6 +95,13 @@ def test_the_main_window_keeps_names_and_states_whole(
     schedule = window.schedule_pane.view
     assert _fits(schedule, ScheduleModel.STATE), "the State column is cut off"
     assert _text_fits(schedule, ScheduleModel.STATE) == []
+    # Every state the column may show fits, not only those in this scene.
+    state_width = schedule.horizontalHeader().sectionSize(ScheduleModel.STATE)
+    model = schedule.model()
+    dot = model.index(0, ScheduleModel.STATE).data(Qt.ItemDataRole.DecorationRole)
+    dot = round(dot.width() / dot.devicePixelRatio()) + 8  # the state's coloured dot
+    assert [t for t in STATE_LABELS
+            if schedule.fontMetrics().horizontalAdvance(t) + dot + 12 > state_width] == []
     assert not schedule.horizontalScrollBar().isVisible()
     accounts = window.accounts_pane.view
     assert _fits(accounts, 0) and _text_fits(accounts, 0) == [], "account names are cut off"
@@ -138,3 +141,19 @@ def test_the_quit_question(qtbot: QtBot, world: Scene, palette: str, shots: Path
     _save(box, shots, f"quit-question-{palette}")
     box.reject()
     assert not window._quitting
+
+
+def test_settings_with_the_background_service(qtbot: QtBot, world: Scene, palette: str,
+                                              shots: Path) -> None:
+    """Issue 17: the service's toggle, its state, Show log and the wake-timer sentence, whole."""
+    dialog = world.window.settings_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.service_box
+    assert box is not None
+    qtbot.waitUntil(box.toggle.isEnabled)  # the service manager answered
+    _save(dialog, shots, f"settings-{palette}")
+    for label in (box.state_line, box.wake_line):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    assert dialog.geometry().height() <= dialog.screen().availableGeometry().height()

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import click, connect, pick_privacy, ready
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import click, connect, open_window, pick_privacy, ready
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.store import NewPost
@@ -24,21 +23,13 @@ from tiktok_desktop.ui.schedule_dialogs import RescheduleDialog
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
     graph.settings.timezone = "Europe/Berlin"
     connect(graph)
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph, active=False) as win:
+        win.show()
+        yield win
 
 
 def _places(composer: Composer, widgets: list[QWidget]) -> list[QRect]:

@@ -12,24 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from tests.helpers.browser import play_consent
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import click, connect, show_active
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import click, open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostState
 from tiktok_desktop.ui.calendar_grid import tooltip_text
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.schedule_model import ScheduleModel
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture
@@ -41,12 +30,8 @@ def post(graph: AppGraph, account: Account, videos: VideoFactory) -> Post:
 
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph, post: Post) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
 
 def _disconnect(qtbot: QtBot, window: MainWindow) -> None:

@@ -12,9 +12,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import connect, key, ready, show_active
+from tests.ui.composer_support import connect, key, open_window, ready, show_active
 from tiktok_desktop import APP_DISPLAY_NAME
-from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.domain.compose import PostForm, evaluate
 from tiktok_desktop.store import NewPost, PostState
@@ -22,19 +21,10 @@ from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.schedule_dialogs import HistoryDialog
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph) as win:
+        yield win
     if win.accounts_pane.dialog is not None:
         win.accounts_pane.dialog.cancel()
 

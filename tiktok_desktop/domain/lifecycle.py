@@ -100,6 +100,26 @@ STATE_TEXT: dict[PostState, str] = {
 }
 
 
+# The same in a few words, for the schedule's State column (state_text goes in its tooltip).
+STATE_LABEL: dict[PostState, str] = {
+    **STATE_TEXT,
+    PostState.IN_REVIEW: "In TikTok's review",
+    PostState.IN_INBOX: "In TikTok inbox",
+    PostState.DRAFT_LAPSED: "Not posted",
+    PostState.UNCONFIRMED: "Not confirmed",
+    PostState.NEEDS_RECONNECT: "Needs reconnect",
+}
+
+
+def state_label(post: Post) -> str:
+    """state_text in a few words."""
+    if post.state is PostState.PUBLISHED and post.mode is PostMode.INBOX:
+        return "Posted from inbox"
+    if post.state is PostState.PUBLISHED and not post.post_ids and awaits_review(post):
+        return "Published, not public"
+    return STATE_LABEL[post.state]
+
+
 def state_text(post: Post) -> str:
     """The state of this post as the schedule shows it."""
     if post.state is PostState.PUBLISHED and post.mode is PostMode.INBOX:

@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tiktok_desktop.credentials import AccountError, NeedsReconnect, VaultError
 from tiktok_desktop.domain.lifecycle import FOLLOWED
-from tiktok_desktop.engine.clockjump import ClockJumpDetector
 from tiktok_desktop.engine.ledger import human_duration as duration
 from tiktok_desktop.engine.ledger import snippet
 from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind, Reporter
@@ -31,6 +30,7 @@ from tiktok_desktop.engine.publisher import Publisher
 from tiktok_desktop.engine.sleep import EngineStopping
 from tiktok_desktop.store import AccountStatus, Post, PostState, StateConflict
 from tiktok_desktop.store.leases import owner_is_dead, retire
+from tiktok_desktop.system.clockjump import ClockJumpDetector
 
 log = logging.getLogger(__name__)
 

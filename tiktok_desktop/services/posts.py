@@ -35,6 +35,7 @@ from tiktok_desktop.store import (
     StoreError,
 )
 from tiktok_desktop.store.queue import QueueRepo, Slot
+from tiktok_desktop.store.watch import DataVersion
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,11 @@ class PostsService:
 
     def counts(self) -> dict[PostState, int]:
         return self.repo.count_by_state()
+
+    def watch(self) -> DataVersion:
+        """Something to ask whether anyone (another process, the engine) committed to the
+        database since the last time (store/watch.py)."""
+        return DataVersion(self.repo.db.path)
 
     def problems(self, new: NewPost, *, zone_name: str = "", editing: int | None = None,
                  account_checked: bool = False) -> list[str]:

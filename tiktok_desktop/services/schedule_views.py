@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from tiktok_desktop.domain.lifecycle import (
     ATTENTION,
     DONE,
+    STATE_LABEL,
     STATE_TEXT,
     UPCOMING,
     waits_for_reconnect,
 )
+from tiktok_desktop.domain.lifecycle import state_label as lifecycle_state_label
 from tiktok_desktop.domain.lifecycle import state_text as lifecycle_state_text
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, zone
@@ -29,7 +31,9 @@ from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
 
 __all__ = [
     "GROUP_STATES",
+    "POST_STATE_LABEL",
     "POST_STATE_TEXT",
+    "STATE_LABELS",
     "WAITING_FOR_RECONNECT",
     "DueIndex",
     "PostFilter",
@@ -41,6 +45,7 @@ __all__ = [
     "history",
     "local_date",
     "month_days",
+    "state_label",
     "state_text",
     "wall_minutes",
     "week_start",
@@ -68,7 +73,18 @@ GROUP_STATES: dict[StateGroup, frozenset[PostState]] = {
 
 # The words are domain.lifecycle's; a post's own words (state_text) may say more.
 POST_STATE_TEXT = STATE_TEXT
+POST_STATE_LABEL = STATE_LABEL  # a few words each, for the list's State column
+# Every label the State column may show (it is sized to the widest).
+STATE_LABELS = (*STATE_LABEL.values(), "Posted from inbox", "Published, not public",
+                "Waiting for reconnect")
 WAITING_FOR_RECONNECT = "Waiting for reconnect"
+
+
+def state_label(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> str:
+    """state_text in a few words, for the list's State column."""
+    if waits_for_reconnect(post, account):
+        return WAITING_FOR_RECONNECT
+    return lifecycle_state_label(post)
 
 
 def state_text(post: Post, account: AccountStatus = AccountStatus.CONNECTED) -> str:

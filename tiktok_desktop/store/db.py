@@ -14,11 +14,12 @@ import sqlite3
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from tiktok_desktop.paths import explain_os_error, touch_private
-from tiktok_desktop.store.migrations import MIGRATIONS
+from tiktok_desktop.store import search_index
+from tiktok_desktop.store.migrations import MIGRATIONS, Step
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +61,19 @@ def _companions(path: Path) -> list[Path]:
 class Database:
     """A SQLite file opened, checked and migrated. Use :meth:`open`."""
 
-    def __init__(self, path: Path, migrations: list[list[str]] | None = None,
+    def __init__(self, path: Path, migrations: Sequence[Sequence[Step]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.migrations = MIGRATIONS if migrations is None else migrations
         self.clock = clock
+        # Whether the search index (search_index.py) was usable when the file was opened.
+        self.search_ready = False
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: Path, migrations: list[list[str]] | None = None,
+    def open(cls, path: Path, migrations: Sequence[Sequence[Step]] | None = None,
              clock: Callable[[], float] = time.time) -> Database:
         """Open (creating if new), check integrity, and migrate to the app's schema.
 
@@ -98,6 +101,7 @@ class Database:
                 # too-new file must be left exactly as it was.
                 db._preflight()
             db._migrate(existed)
+            db.search_ready = search_index.ensure(db)
         except sqlite3.OperationalError as exc:
             db.close()
             if not _environmental(exc):
@@ -178,6 +182,12 @@ class Database:
     def schema_version(self) -> int:
         return int(self.conn().execute("PRAGMA user_version").fetchone()[0])
 
+    def data_version(self) -> int:
+        """A number that changes when another connection (another thread's, another
+        process's) commits to the file; this thread's own commits leave it. One read of
+        shared memory: cheap enough for a timer (SQLite's PRAGMA data_version)."""
+        return int(self.conn().execute("PRAGMA data_version").fetchone()[0])
+
     # -- open-time checks --------------------------------------------------------------------
 
     def _preflight(self) -> None:
@@ -234,8 +244,11 @@ class Database:
         for version in range(current + 1, target + 1):
             try:
                 with self.transaction():
-                    for statement in self.migrations[version - 1]:
-                        c.execute(statement)
+                    for step in self.migrations[version - 1]:
+                        if isinstance(step, str):
+                            c.execute(step)
+                        else:
+                            step(c)
                     c.execute(f"PRAGMA user_version = {version:d}")
             except sqlite3.Error as exc:
                 raise MigrationFailed(

@@ -6,6 +6,16 @@ one transaction together with its user_version bump (see db.Database._migrate).
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from tiktok_desktop.store.post_keys import BIG_DUE, listing_keys
+
+# A migration is a list of steps: SQL statements, or a function for work SQL cannot do (it
+# gets the migrating connection, inside the migration's transaction).
+Step = str | Callable[[sqlite3.Connection], None]
+
 POST_STATES = (
     "draft", "scheduled", "preparing", "uploading", "processing", "published", "in_inbox",
     "unconfirmed", "needs_review", "needs_reconnect", "retry_wait", "failed", "missed",
@@ -271,11 +281,97 @@ V5_AS_TIKTOK_IS_TODAY = [
     """,
 ]
 
+
+def _fill_listing_keys(c: sqlite3.Connection) -> None:
+    """The listing columns of posts written before V6 (post_keys.py computes them)."""
+    rows = c.execute("SELECT id, caption, video_path, video_meta FROM posts").fetchall()
+    updates = []
+    for post_id, caption, video_path, meta in rows:
+        try:
+            parsed = json.loads(meta)
+        except ValueError:
+            parsed = {}
+        keys = listing_keys(caption, video_path, parsed if isinstance(parsed, dict) else {})
+        updates.append((keys["video_name"], keys["name_fold"], keys["caption_line"],
+                        keys["caption_fold"], post_id))
+    c.executemany("UPDATE posts SET video_name = ?, name_fold = ?, caption_line = ?, "
+                  "caption_fold = ? WHERE id = ?", updates)
+
+
+# The schedule list in SQL (issue 16): the window asks for the rows it shows, sorted, filtered
+# and counted by the database, instead of holding every post.
+# - Listing columns (post_keys.py): the file name the user chose, the caption's first line,
+#   and both casefolded for the search. PostsRepo writes them with every change.
+# - due_key: the due time with undated posts last, as one sortable number (a virtual column:
+#   SQLite computes it, the indexes store it).
+# - One index per sort column. Each is (sort key, due_key, id) - the list's order, ties by due
+#   time then id - followed by the columns the filters test (account, state, privacy), so a
+#   filtered walk reads the index alone. id is named although SQLite appends it anyway: after
+#   the filter columns it would no longer follow due_key in the index's order.
+# - post_counts: posts per (account, state, privacy), kept by triggers, so every count the
+#   window shows (filter bar, status bar, list length) is a sum over a few rows, not a scan.
+# A later migration that rebuilds posts (as V5 does) must create these indexes and the
+# triggers again.
+V6_SCHEDULE_LIST: list[Step] = [
+    "ALTER TABLE posts ADD COLUMN video_name TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE posts ADD COLUMN name_fold TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE posts ADD COLUMN caption_line TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE posts ADD COLUMN caption_fold TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE posts ADD COLUMN due_key INTEGER "
+    f"GENERATED ALWAYS AS (COALESCE(due_at, {BIG_DUE:d})) VIRTUAL",
+    _fill_listing_keys,
+    "CREATE INDEX posts_list_due ON posts(due_key, id, account_id, state, privacy_level)",
+    "CREATE INDEX posts_list_account ON posts(account_id, due_key, id, state, privacy_level)",
+    "CREATE INDEX posts_list_state ON posts(state, due_key, id, account_id, privacy_level)",
+    "CREATE INDEX posts_list_account_state "
+    "ON posts(account_id, state, due_key, id, privacy_level)",
+    "CREATE INDEX posts_list_video "
+    "ON posts(video_name, due_key, id, account_id, state, privacy_level)",
+    "CREATE INDEX posts_list_name "
+    "ON posts(name_fold, due_key, id, account_id, state, privacy_level)",
+    "CREATE INDEX posts_list_caption "
+    "ON posts(caption_line, due_key, id, account_id, state, privacy_level)",
+    """
+    CREATE TABLE post_counts (
+        account_id INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        privacy TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (account_id, state, privacy)
+    ) WITHOUT ROWID
+    """,
+    "INSERT INTO post_counts (account_id, state, privacy, n) "
+    "SELECT account_id, state, COALESCE(privacy_level, ''), COUNT(*) FROM posts "
+    "GROUP BY account_id, state, COALESCE(privacy_level, '')",
+    """
+    CREATE TRIGGER post_counts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO post_counts (account_id, state, privacy, n)
+            VALUES (NEW.account_id, NEW.state, COALESCE(NEW.privacy_level, ''), 1)
+            ON CONFLICT (account_id, state, privacy) DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER post_counts_delete AFTER DELETE ON posts BEGIN
+        UPDATE post_counts SET n = n - 1 WHERE account_id = OLD.account_id
+            AND state = OLD.state AND privacy = COALESCE(OLD.privacy_level, '');
+    END
+    """,
+    """
+    CREATE TRIGGER post_counts_update AFTER UPDATE OF account_id, state, privacy_level ON posts
+    BEGIN
+        UPDATE post_counts SET n = n - 1 WHERE account_id = OLD.account_id
+            AND state = OLD.state AND privacy = COALESCE(OLD.privacy_level, '');
+        INSERT INTO post_counts (account_id, state, privacy, n)
+            VALUES (NEW.account_id, NEW.state, COALESCE(NEW.privacy_level, ''), 1)
+            ON CONFLICT (account_id, state, privacy) DO UPDATE SET n = n + 1;
+    END
+    """,
+]
+
 # Caption templates and hashtag sets (issue 18): text the user keeps per account and inserts
 # into a caption (composer, bulk table). kind: 'template' (a caption to start from) or
-# 'hashtags' (a set added to the caption). Names are unique per account and kind. Numbered 7
-# in the plan of issues 15 to 18 (5 is issue 15's, 6 is issue 16's on its own branch): until
-# 6 lands it is the sixth entry here; when it does, 6 goes before it in the list below.
+# 'hashtags' (a set added to the caption). Names are unique per account and kind. Number 7,
+# after issue 16's schedule list (6).
 V7_SNIPPETS = [
     """
     CREATE TABLE caption_snippets (
@@ -291,6 +387,6 @@ V7_SNIPPETS = [
     """,
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
-                               V5_AS_TIKTOK_IS_TODAY, V7_SNIPPETS]
+MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
+                                    V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS]
 SCHEMA_VERSION = len(MIGRATIONS)

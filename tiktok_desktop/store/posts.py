@@ -18,6 +18,7 @@ from tiktok_desktop.store.models import (
     PostStep,
     dumps,
 )
+from tiktok_desktop.store.post_keys import KEY_FIELDS, listing_keys
 
 _BOOL_FIELDS = {
     "allow_comment", "allow_duet", "allow_stitch", "disclose_commercial", "brand_organic",
@@ -234,8 +235,10 @@ class PostsRepo:
         ]
 
     def count_by_state(self) -> dict[PostState, int]:
-        rows = self.db.conn().execute("SELECT state, COUNT(*) FROM posts GROUP BY state")
-        return {PostState(s): n for s, n in rows}
+        """Posts per state (from the counts the triggers keep: no scan of the posts)."""
+        rows = self.db.conn().execute(
+            "SELECT state, SUM(n) FROM post_counts GROUP BY state HAVING SUM(n) > 0")
+        return {PostState(s): int(n) for s, n in rows}
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -246,7 +249,8 @@ class PostsRepo:
             raise ValueError("a scheduled post needs a due time")
         now = self._now()
         values = {f.name: _encode(f.name, getattr(new, f.name)) for f in dataclasses.fields(new)}
-        values.update(state=state.value, created_at=now, updated_at=now)
+        values.update(state=state.value, created_at=now, updated_at=now,
+                      **listing_keys(new.caption, new.video_path, new.video_meta))
         cols = ", ".join(values)
         marks = ", ".join("?" * len(values))
         with self.db.transaction() as c:
@@ -420,6 +424,16 @@ class PostsRepo:
         if unknown:
             raise ValueError(f"not a post field: {sorted(unknown)}")
         fields = {**fields, "updated_at": self._now() if now is None else now}
+        if KEY_FIELDS & fields.keys():
+            # The listing columns follow the caption and the video (post_keys.py).
+            r = c.execute("SELECT caption, video_path, video_meta FROM posts WHERE id = ?",
+                          (post_id,)).fetchone()
+            if r is not None:
+                caption = fields.get("caption", r["caption"])
+                path = fields.get("video_path", r["video_path"])
+                meta = fields["video_meta"] if "video_meta" in fields \
+                    else json.loads(r["video_meta"])
+                fields.update(listing_keys(caption, path, meta))
         assignments = ", ".join(f"{k} = ?" for k in fields)
         c.execute(
             f"UPDATE posts SET {assignments} WHERE id = ?",  # noqa: S608 - names whitelisted

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from tiktok_desktop.engine.clockjump import ClockJumpDetector
+from tiktok_desktop.system.clockjump import ClockJumpDetector
 
 __all__ = ["ClockJumpDetector", "ClockSleepWatcher"]  # the detector is the engine's
 

@@ -40,12 +40,14 @@ from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
-from tiktok_desktop.store import Post, PostState
+from tiktok_desktop.store import Account, Post, PostState
+from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.bulk_window import BulkWindow
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
+from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.main_bulk import BulkMenus
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
@@ -53,6 +55,7 @@ from tiktok_desktop.ui.notices import NoticeGatherer
 from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
+from tiktok_desktop.ui.service_box import ServiceWatch
 from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
@@ -113,7 +116,7 @@ def _is_video(path: str) -> bool:
     whatever its name, an MP4, MOV or WebM by its content (an export without an extension)."""
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return True
-    # PyAV: not before it is needed.
+    # PyAV is imported when first needed, not at start-up.
     from tiktok_desktop.services.media import accepted_container  # noqa: PLC0415
 
     return accepted_container(path)
@@ -145,6 +148,7 @@ class MainWindow(BulkMenus):
         self.engine = engine
         self.runner = TaskRunner(self)
         self._account_labels: dict[int, str] = {}
+        self._accounts: list[Account] = []
         title = window_title("Sandbox" if facts.sandbox else "")
         self.setWindowTitle(title)
         self.setAcceptDrops(True)
@@ -193,6 +197,14 @@ class MainWindow(BulkMenus):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.statusBar().addPermanentWidget(self.summary)
+        # The background service, while installed: running? what it last did?
+        self.service_watch: ServiceWatch | None = None
+        if prefs.system is not None:
+            service_line = QLabel()
+            service_line.setObjectName("serviceLine")
+            self.statusBar().addPermanentWidget(service_line)
+            self.service_watch = ServiceWatch(prefs.system.service, self.runner, service_line,
+                                              self)
         self.composers: list[Composer] = []
         self._quitting = False
         self.quit_question: QMessageBox | None = None  # the last one asked (tests look at it)
@@ -211,6 +223,10 @@ class MainWindow(BulkMenus):
         self._build_menus()
         self._restore_geometry()
         self.refresh()
+        # Changes made elsewhere (the CLI, a headless run, another window, the engine).
+        self.database_watch = DatabaseWatch(posts.watch(), self)
+        self.database_watch.changed.connect(self.catch_up)
+        self.database_watch.start()
         if facts.notes:  # e.g. where the TikTok app's credentials come from
             self.statusBar().showMessage(" ".join(facts.notes), 30000)
 
@@ -271,13 +287,23 @@ class MainWindow(BulkMenus):
         return self.prefs.settings
 
     def open_settings(self) -> None:
+        self.settings_dialog().exec()
         prefs = self.prefs
-        SettingsDialog(prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
-                       tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
-                       audit_note=self.standing.settings_note() if self.standing else "").exec()
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane.set_zone(self.zone_name)
         self.accounts_pane.zone_name = self.zone_name  # queue times follow it too
+
+    def settings_dialog(self) -> SettingsDialog:
+        """Settings, not shown yet; what it does to the background service shows here too."""
+        prefs = self.prefs
+        dialog = SettingsDialog(
+            prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
+            tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
+            audit_note=self.standing.settings_note() if self.standing else "",
+            system=prefs.system, service_args=prefs.service_args)
+        if dialog.service_box is not None and self.service_watch is not None:
+            dialog.service_box.changed.connect(self.service_watch.show)
+        return dialog
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))
@@ -293,6 +319,7 @@ class MainWindow(BulkMenus):
     def refresh(self) -> None:
         """Reload both panes from the services."""
         accounts = self.accounts.list_accounts()
+        self._accounts = accounts
         # Looked up for every painted cell of the schedule: a dict, not a scan of the model.
         self._account_labels = {a.id: a.label for a in accounts}
         self.accounts_pane.set_accounts(accounts)
@@ -300,6 +327,20 @@ class MainWindow(BulkMenus):
         posts = self.posts.list_posts()
         self.schedule_pane.set_posts(posts, self._account_labels,
                                      {a.id: a.status for a in accounts})
+        self._update_summary()
+
+    def catch_up(self) -> None:
+        """The database changed elsewhere: update what differs, keep what the user looks at
+        (selection, scroll, sort, filters)."""
+        accounts = self.accounts.list_accounts()
+        labels = {a.id: a.label for a in accounts}
+        if accounts != self._accounts:
+            self._accounts = accounts
+            self._account_labels = labels
+            self.accounts_pane.set_accounts(accounts)
+            self.pictures.update(accounts)
+        self.schedule_pane.merge_posts(self.posts.list_posts(), labels,
+                                       {a.id: a.status for a in accounts})
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -479,11 +520,13 @@ class MainWindow(BulkMenus):
     def _ask_before_quitting(self) -> bool:
         """Show the quit question if quitting would leave posts unsent; True if shown."""
         due = self.posts_to_come()
-        if not due:
-            return False
+        watch = self.service_watch
+        if not due or (watch is not None and watch.running):
+            return False  # nothing to send, or the background service sends it
         soon = self.posts.next_scheduled()
         next_due = describe(soon.due_at, soon.due_tz) if soon and soon.due_at else "soon"
-        box, choices = quit_box(self, due, next_due, tray=self.tray.available)
+        offer = watch is not None and watch.status is not None and not watch.status.installed
+        box, choices = quit_box(self, due, next_due, tray=self.tray.available, service=offer)
         box.finished.connect(lambda _r: self._quit_answered(choices.get(box.clickedButton(),
                                                                         QuitChoice.CANCEL)))
         self.quit_question = box
@@ -496,6 +539,26 @@ class MainWindow(BulkMenus):
             self.shutdown()
         elif choice is QuitChoice.KEEP_IN_TRAY:
             self.hide()  # the app keeps running (and posting) in the tray
+        elif choice is QuitChoice.INSTALL_SERVICE and self.prefs.system is not None:
+            self.statusBar().showMessage("Installing the background service…")
+            service, args = self.prefs.system.service, list(self.prefs.service_args)
+            self.runner.submit(lambda: service.install(args), self._service_installed,
+                               self._service_refused)
+
+    def _service_installed(self, status: ServiceStatus) -> None:
+        if self.service_watch is not None:
+            self.service_watch.show(status)
+        if status.running:
+            log.info("background service installed and running: quitting")
+            self.shutdown()
+        else:
+            self._service_refused(ServiceError(status.summary()))
+
+    def _service_refused(self, exc: BaseException) -> None:
+        """Installing failed: stay open (the posts still need this app) and say why."""
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Background service not installed",
+                            f"{exc}\n\nTikTok Desktop stays open so your posts still go out.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         s = self.prefs.settings
@@ -516,6 +579,7 @@ class MainWindow(BulkMenus):
                                  "in the tray menu to stop it; Settings turns this off.")
             return
         self.runner.shutdown()
+        self.database_watch.stop()
         s.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         s.window_state = bytes(self.saveState().toBase64().data()).decode()
         self._save_settings()

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop.services.schedule_views import (
     GROUP_STATES,
-    POST_STATE_TEXT,
-    WAITING_FOR_RECONNECT,
+    STATE_LABELS,
     PostFilter,
     StateGroup,
 )
@@ -208,7 +207,7 @@ def build_table(proxy: ScheduleProxy) -> ScheduleTable:
               ScheduleModel.DUE: widest(["Wed 30 Sep 2026, 23:59", "Not scheduled"]),
               ScheduleModel.PRIVACY: widest([*PRIVACY_TEXT.values(), "Privacy"]),
               # The state's dot and its gap come first.
-              ScheduleModel.STATE: widest([*POST_STATE_TEXT.values(), WAITING_FOR_RECONNECT])
+              ScheduleModel.STATE: widest(STATE_LABELS)
               + 10 + view.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)}
     for column, width in widths.items():
         header.resizeSection(column, width)

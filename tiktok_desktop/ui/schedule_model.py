@@ -40,6 +40,7 @@ from tiktok_desktop.services.schedule_views import (
     PostFilter,
     event_detail,
     file_name,
+    state_label,
     state_text,
 )
 from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
@@ -231,6 +232,17 @@ def _dot(colour: str, ratio: float = 1.0) -> QPixmap:
     return out
 
 
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of neighbours."""
+    out: list[tuple[int, int]] = []
+    for row in rows:
+        if out and out[-1][1] == row - 1:
+            out[-1] = (out[-1][0], row)
+        else:
+            out.append((row, row))
+    return out
+
+
 class ScheduleModel(PostsModel):
     """PostsModel plus a thumbnail column, due times in the zone the app shows, state dots,
     and in-place row updates so an action does not reset a 100k-row view."""
@@ -254,7 +266,7 @@ class ScheduleModel(PostsModel):
         base = list(self.columns)
         base[0] = Column[Post]("Due", self._due_text, sort=base[0].sort,
                                tooltip=self._due_tooltip)
-        base[-1] = Column[Post]("State", self._state_text, tooltip=base[-1].tooltip)
+        base[-1] = Column[Post]("State", self._state_text, tooltip=self._state_tooltip)
         base[1] = Column[Post]("Account", lambda p: short_name(self._label(p.account_id)),
                                tooltip=lambda p: self._label(p.account_id))
         self.columns = (
@@ -277,7 +289,14 @@ class ScheduleModel(PostsModel):
         return self._statuses.get(account_id, AccountStatus.CONNECTED)
 
     def _state_text(self, p: Post) -> str:
-        return state_text(p, self.account_status(p.account_id))
+        return state_label(p, self.account_status(p.account_id))
+
+    def _state_tooltip(self, p: Post) -> str:
+        """The state in a whole sentence, then what went wrong, if anything."""
+        lines = [state_text(p, self.account_status(p.account_id))]
+        if p.last_error_message:
+            lines.append(p.last_error_message)
+        return "\n".join(lines)
 
     def _due_text(self, p: Post) -> str:
         if p.due_at is None:
@@ -371,6 +390,44 @@ class ScheduleModel(PostsModel):
         self._rows[row] = post
         self._rows_of_path = None  # the video may have changed
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def merge(self, posts: Sequence[Post], labels: dict[int, str],
+              sort_by: tuple[int, Qt.SortOrder] | None = None,
+              statuses: dict[int, AccountStatus] | None = None) -> bool:
+        """Take the posts as the database has them now, touching only the rows that differ
+        (a change made elsewhere): the view keeps its scroll position and its selection
+        (persistent indexes follow their rows). The rows are sorted again when some changed.
+        True when anything changed."""
+        statuses = dict(statuses or {})
+        relabel = labels != self._labels or statuses != self._statuses
+        self._labels = dict(labels)
+        self._statuses = statuses
+        fresh = {p.id: p for p in posts}
+        gone = [i for i, p in enumerate(self._rows) if p.id not in fresh]
+        for first, last in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first:last + 1]
+            self.endRemoveRows()
+        moved = False
+        for row, old in enumerate(self._rows):
+            new = fresh.pop(old.id)
+            if new != old:
+                self._rows[row] = new
+                moved = True
+                self._rows_of_path = None
+                self.dataChanged.emit(self.index(row, 0),
+                                      self.index(row, len(self.columns) - 1))
+        if fresh:  # new posts (the rest were matched above)
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self._rows.extend(fresh.values())
+            self.endInsertRows()
+        if relabel and self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self.columns) - 1))
+        if (moved or fresh) and sort_by is not None:
+            self.sort(*sort_by)
+        return bool(gone or moved or fresh or relabel)
 
     def remove(self, post_id: int) -> None:
         row = self.row_of(post_id)

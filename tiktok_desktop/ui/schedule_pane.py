@@ -230,6 +230,33 @@ class SchedulePane(QWidget):
         self._update_page()
         self.actions.update(self.current_post())
 
+    def merge_posts(self, posts: Sequence[Post], account_labels: dict[int, str],
+                    statuses: dict[int, AccountStatus] | None = None) -> None:
+        """The posts as the database has them after a change made elsewhere (another
+        process, the engine): only the rows that differ change, the list keeps its scroll
+        position, selection and sort, the calendar and the counts follow."""
+        self._labels = dict(account_labels)
+        self._connected = any(status is AccountStatus.CONNECTED for status in statuses.values()) \
+            if statuses is not None else bool(account_labels)
+        if self._current is not None and all(p.id != self._current for p in posts):
+            # Deleted elsewhere. Qt would make the next row current as the row goes: the
+            # user did not choose that post, so nothing is selected to act on.
+            self.view.selectionModel().clearCurrentIndex()
+            self.select_post(None)
+        header = self.view.horizontalHeader()
+        if not self.model.merge(posts, account_labels,
+                                (header.sortIndicatorSection(), header.sortIndicatorOrder()),
+                                statuses):
+            return
+        self.calendar.set_posts(posts, account_labels, statuses)
+        self.view.fit_due(self.model.years_shown())
+        self.filters.set_accounts(
+            {i: self.model.account_label(i) for i in set(self._labels) | {p.account_id
+                                                                          for p in posts}})
+        self.filters.set_counts(posts)
+        self._update_page()
+        self.actions.update(self.current_post())
+
     def set_zone(self, zone_name: str) -> None:
         """Show and enter times in this zone ("" = the system's), e.g. after Settings."""
         self.zone_name = zone_name
@@ -250,8 +277,14 @@ class SchedulePane(QWidget):
             self._sync_selection()
         else:
             self.calendar.set_mode(mode)
-            self.calendar.select(self._current)
             self.stack.setCurrentWidget(self.calendar)
+            post = self.current_post()
+            if post is not None and post.due_at is not None:
+                # The selected post's week (or month) and, in the week, its hour: the view
+                # must not open on 07:00 with the post the user was looking at out of sight.
+                self.calendar.show_post(post)
+            else:
+                self.calendar.select(self._current)
         self.actions.update(self.current_post())
 
     def current_filter(self) -> PostFilter:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +36,8 @@ from tiktok_desktop.config import (
 from tiktok_desktop.credentials.vault import Vault, VaultError
 from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
-from tiktok_desktop.system import autostart
+from tiktok_desktop.system import SystemParts, autostart
+from tiktok_desktop.ui.service_box import ServiceBox
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.reserved import grow_to_fit
@@ -57,7 +59,8 @@ class SettingsDialog(QDialog):
     def __init__(self, store: SettingsStore, settings: Settings, vault: Vault,
                  credentials: Credentials, parent: QWidget | None = None, *,
                  tester: Tester | None = None, runner: TaskRunner | None = None,
-                 sandbox: bool = False, audit_note: str = "") -> None:
+                 sandbox: bool = False, audit_note: str = "",
+                 system: SystemParts | None = None, service_args: Sequence[str] = ()) -> None:
         super().__init__(parent)
         self.tester = tester
         self.runner = runner
@@ -155,13 +158,19 @@ class SettingsDialog(QDialog):
         self.tray.setToolTip("Posts are sent by this app: while it is not running, nothing "
                              "goes out.")
         sform.addRow("", self.tray)
+        self.login = system.autostart if system is not None else autostart.for_platform()
         self.autostart = QCheckBox("Start at login (in the tray)")
-        self.autostart.setChecked(autostart.is_enabled())
-        if not autostart.supported():
+        self.autostart.setChecked(self.login.is_enabled())
+        if not self.login.supported():
             self.autostart.setEnabled(False)
-            self.autostart.setToolTip("Not available on this system yet.")
+            self.autostart.setToolTip("Not available on this system.")
         sform.addRow("", self.autostart)
         layout.addWidget(sched_box)
+        self.service_box: ServiceBox | None = None
+        if system is not None and runner is not None:
+            self.service_box = ServiceBox(system.service, system.wake_timer, runner,
+                                          service_args, self)
+            layout.addWidget(self.service_box)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -169,6 +178,10 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        grow_to_fit(self)  # Qt sizes a dialog without its wrapped texts' heights
 
     @staticmethod
     def _note(form: QFormLayout, creds: Credentials, field: str, var: str) -> None:
@@ -235,9 +248,9 @@ class SettingsDialog(QDialog):
                 return
         for f in dataclasses.fields(Settings):
             setattr(self.settings, f.name, getattr(candidate, f.name))
-        if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
+        if self.autostart.isEnabled() and self.autostart.isChecked() != self.login.is_enabled():
             try:
-                autostart.set_enabled(self.autostart.isChecked())
+                self.login.set_enabled(self.autostart.isChecked())
             except OSError as exc:
                 QMessageBox.warning(self, "Start at login", f"Could not change it: {exc}")
                 return

@@ -14,6 +14,7 @@ from pathlib import Path
 from tiktok_desktop.config import Credentials, Settings, SettingsStore
 from tiktok_desktop.credentials import Vault
 from tiktok_desktop.services.credentials import CredentialCheck
+from tiktok_desktop.system import SystemParts
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ class Preferences:
     app_vault: Vault  # the real TikTok app's client secret
     credentials: Callable[[], Credentials]  # the real TikTok app's, as configured now
     tester: Tester | None = None
+    # This OS's service, start at login and wake timer (Settings' "Posting while the app is
+    # closed"), with the ``run`` arguments a service installed from here gets.
+    system: SystemParts | None = None
+    service_args: tuple[str, ...] = ()
 
     def save(self) -> None:
         try:

@@ -1,0 +1,580 @@
+"""The schedule list as SQL: which posts a filter and a sort give, how many, and any stretch
+of them, without reading the rest (issue 16: a window over 100,000 posts).
+
+The list's order is (sort key, due time, id), undated posts last; a descending sort by a
+column with few values (account, state, privacy: "segments") keeps each value's posts in due
+order, as the list always did; a descending sort by the others (due, file name, caption) is
+the exact reverse. Every order walks an index (migrations.V6_SCHEDULE_LIST), so a stretch of
+rows costs what it holds plus the rows skipped to reach it: a stretch next to one already
+read continues from its last row (keyset), any other is counted from the nearer end of the
+list (``OFFSET`` over the index alone), so the last page is as cheap as the first.
+
+Counts come from post_counts (kept by triggers): a list's length, its segments' sizes and
+the filter bar's numbers are sums over a few rows. A search (text) uses the trigram index
+(search_index.py): few matches are read whole and sorted here; many are read a page at a
+time from the sorted index, testing each post's text, and their number stays unknown until
+the end is reached (``count`` is None, ``more`` says whether there are more).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tiktok_desktop.store import search_index
+from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.models import Post
+from tiktok_desktop.store.post_keys import BIG_DUE, display_name, listing_keys
+from tiktok_desktop.store.posts import _row_to_post
+
+__all__ = ["PAGE", "Cell", "Order", "PostList", "SortKey", "Where", "cell_counts",
+           "count_in_range", "in_range"]
+
+PAGE = 64  # rows read at a time
+KEEP_PAGES = 32  # pages kept (a few screens each way)
+MATERIALIZE = 2000  # a search matching at most this many posts is read whole
+MAX_ARMS = 32  # index walks merged for one filter (UNION ALL, each in due order)
+
+Cell = tuple[int, str, str]  # (account id, state, privacy ('' = none)): what post_counts counts
+
+
+class SortKey(enum.Enum):
+    DUE = "due_key"
+    VIDEO = "video_name"  # the file name as shown
+    NAME = "name_fold"  # the file name, any case (the picture column)
+    CAPTION = "caption_line"  # the caption's first line
+    SEGMENTS = ""  # groups of posts (Order.segments) in the order given, each in due order
+
+
+_INDEX = {SortKey.DUE: "posts_list_due", SortKey.VIDEO: "posts_list_video",
+          SortKey.NAME: "posts_list_name", SortKey.CAPTION: "posts_list_caption"}
+
+
+def _meet(a: frozenset[Any] | None, b: frozenset[Any] | None) -> frozenset[Any] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def _marks(values: Iterable[Any]) -> str:
+    return ",".join("?" for _ in values)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which posts: accounts (None = all, minus ``not_accounts``), states, privacy levels
+    ('' for none), and a search text already casefolded and stripped ('' = any)."""
+
+    accounts: frozenset[int] | None = None
+    not_accounts: frozenset[int] = frozenset()
+    states: frozenset[str] | None = None
+    privacies: frozenset[str] | None = None
+    text: str = ""
+
+    def __and__(self, other: Where) -> Where:
+        if self.text and other.text and self.text != other.text:
+            raise ValueError("two search texts cannot be combined")
+        return Where(_meet(self.accounts, other.accounts), self.not_accounts | other.not_accounts,
+                     _meet(self.states, other.states), _meet(self.privacies, other.privacies),
+                     self.text or other.text)
+
+    def without_text(self) -> Where:
+        return Where(self.accounts, self.not_accounts, self.states, self.privacies)
+
+    def cell(self, cell: Cell) -> bool:
+        account, state, privacy = cell
+        return ((self.accounts is None or account in self.accounts)
+                and account not in self.not_accounts
+                and (self.states is None or state in self.states)
+                and (self.privacies is None or privacy in self.privacies))
+
+    def matches(self, post: Post) -> bool:
+        """The same test as the SQL, for one post in hand (an engine update)."""
+        if not self.cell((post.account_id, post.state.value, post.privacy_level or "")):
+            return False
+        return not self.text or self.text in post.caption.casefold() \
+            or self.text in display_name(post.video_path, post.video_meta).casefold()
+
+    def conditions(self, arm: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        """SQL conditions and their arguments (without the text). Columns an arm fixes
+        (``arm``) are compared with '=' so its index is used; the rest are written '+col'
+        so SQLite tests them on the index's rows instead of choosing another index."""
+        sql: list[str] = []
+        args: list[Any] = []
+        for column, value in arm.items():
+            sql.append(f"{column} = ?")
+            args.append(value)
+        if self.accounts is not None and "account_id" not in arm:
+            sql.append(f"+account_id IN ({_marks(self.accounts)})")
+            args.extend(sorted(self.accounts))
+        if self.not_accounts:
+            sql.append(f"+account_id NOT IN ({_marks(self.not_accounts)})")
+            args.extend(sorted(self.not_accounts))
+        if self.states is not None and "state" not in arm:
+            sql.append(f"+state IN ({_marks(self.states)})")
+            args.extend(sorted(self.states))
+        if self.privacies is not None:
+            sql.append(f"COALESCE(privacy_level, '') IN ({_marks(self.privacies)})")
+            args.extend(sorted(self.privacies))
+        return sql, args
+
+
+Part = tuple[Where, ...]  # a stretch of the list: posts matching any of these (disjoint)
+
+
+@dataclass(frozen=True)
+class Order:
+    """How the list is sorted. SEGMENTS: ``segments`` are the groups in ascending order
+    (each a union of disjoint Wheres); together they must hold every post."""
+
+    key: SortKey = SortKey.DUE
+    descending: bool = False
+    segments: tuple[Part, ...] = ()
+
+
+def cell_counts(db: Database) -> dict[Cell, int]:
+    """Posts per (account, state, privacy): a few rows, whatever the number of posts."""
+    rows = db.conn().execute(
+        "SELECT account_id, state, privacy, n FROM post_counts WHERE n > 0").fetchall()
+    return {(int(a), str(s), str(p)): int(n) for a, s, p, n in rows}
+
+
+_TEXT_SQL = "(instr(caption_fold, ?) > 0 OR instr(name_fold, ?) > 0)"
+
+
+def _walks(where: Where, key: SortKey) -> list[tuple[str, dict[str, Any]]]:
+    """Which index walks give ``where``'s posts in order: for a due order (a due sort, a
+    segment, the calendar), one per account and/or state when the filter names few (each
+    walk is in due order and SQLite merges them); for the other sorts the sort's own index,
+    the filters tested on its rows."""
+    if key not in (SortKey.DUE, SortKey.SEGMENTS):
+        return [(_INDEX[key], {})]
+    accounts, states = where.accounts, where.states
+    if accounts is not None and states is not None and len(accounts) * len(states) <= MAX_ARMS:
+        return [("posts_list_account_state", {"account_id": a, "state": s})
+                for a in sorted(accounts) for s in sorted(states)]
+    if states is not None and len(states) <= MAX_ARMS:
+        return [("posts_list_state", {"state": s}) for s in sorted(states)]
+    if accounts is not None and len(accounts) <= MAX_ARMS:
+        return [("posts_list_account", {"account_id": a}) for a in sorted(accounts)]
+    return [(_INDEX[SortKey.DUE], {})]
+
+
+def _fetch_posts(db: Database, ids: Sequence[int]) -> list[Post]:
+    """The posts with these ids, in this order (one deleted meanwhile is left out)."""
+    found: dict[int, Post] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        rows = db.conn().execute(
+            f"SELECT * FROM posts WHERE id IN ({_marks(chunk)})", chunk).fetchall()  # noqa: S608
+        found.update((r["id"], _row_to_post(r)) for r in rows)
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class _Stretch:
+    """One part of the list: its Wheres (already narrowed by the filter) and its size."""
+
+    wheres: Part
+    count: int | None
+    first_row: int = 0  # the list row of its first post (exact lists only)
+
+
+@dataclass
+class _Rows:
+    posts: list[Post]
+    marks: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)  # (part, key)
+
+
+class PostList:
+    """The posts ``where`` selects, in ``order``: count, rows by position, a post's row.
+
+    A snapshot of the counts at creation; the rows are read when asked for and kept (a
+    bounded cache). After the database changed, make a new PostList.
+    """
+
+    def __init__(self, db: Database, where: Where = Where(),
+                 order: Order = Order(), *, cells: dict[Cell, int] | None = None) -> None:
+        self.db = db
+        self.where = where
+        self.order = order
+        self.cells = cell_counts(db) if cells is None else cells
+        self._column = None if order.key in (SortKey.DUE, SortKey.SEGMENTS) else order.key.value
+        # Within a part: rows go down (due_key, id), or up for a reversed scan key.
+        self._part_desc = order.descending and order.key is not SortKey.SEGMENTS
+        self._parts = self._make_parts()
+        self._pages: OrderedDict[int, _Rows] = OrderedDict()
+        self._ids: list[int] | None = None  # a materialized list (a small search)
+        self._loaded: _Rows | None = None  # an open-ended list (a large search)
+        self._more = False
+        self.count: int | None
+        if not where.text:
+            self.count = sum(p.count or 0 for p in self._parts)
+            self._number_parts()
+        else:
+            self.count = self._start_search()
+
+    # -- parts and counts -------------------------------------------------------------------
+
+    def _make_parts(self) -> list[_Stretch]:
+        base = self.where.without_text()
+        if self.order.key is not SortKey.SEGMENTS:
+            parts = [_Stretch((base,), self._count((base,)))]
+        else:
+            parts = [_Stretch(tuple(w & base for w in seg), 0) for seg in self.order.segments]
+            self._check_segments()
+            for part in parts:
+                part.count = self._count(part.wheres)
+            if self.order.descending:
+                parts.reverse()
+        return [p for p in parts if p.count]
+
+    def _count(self, wheres: Part) -> int:
+        return sum(n for cell, n in self.cells.items() if any(w.cell(cell) for w in wheres))
+
+    def _check_segments(self) -> None:
+        base = self.where.without_text()
+        for cell in self.cells:
+            if not base.cell(cell):
+                continue
+            found = sum(1 for seg in self.order.segments for w in seg if w.cell(cell))
+            if found != 1:
+                raise ValueError(f"the sort's segments hold posts of {cell} {found} times")
+
+    def _number_parts(self) -> None:
+        row = 0
+        for part in self._parts:
+            part.first_row = row
+            row += part.count or 0
+
+    # -- SQL --------------------------------------------------------------------------------
+
+    def _select(self) -> str:
+        return "id, due_key" + (f", {self._column}" if self._column else "")
+
+    def _key_columns(self) -> tuple[str, ...]:
+        return ((self._column,) if self._column else ()) + ("due_key", "id")
+
+    def _arms(self, wheres: Part, extra: Sequence[str] = (),
+              extra_args: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
+        """One SELECT per index walk; the caller joins them with UNION ALL."""
+        sql: list[str] = []
+        args: list[Any] = []
+        for where in wheres:
+            for index, arm in _walks(where, self.order.key):
+                conds, cond_args = where.conditions(arm)
+                if where.text:
+                    conds.append(_TEXT_SQL)
+                    cond_args += [where.text, where.text]
+                conds += extra
+                # Names from this module only; values are bound.
+                text = f"SELECT {self._select()} FROM posts INDEXED BY {index}"  # noqa: S608
+                if conds:
+                    text += " WHERE " + " AND ".join(conds)
+                sql.append(text)
+                args += cond_args + list(extra_args)
+        return sql, args
+
+    def _order_sql(self, desc: bool) -> str:
+        way = " DESC" if desc else ""
+        return ", ".join(c + way for c in self._key_columns())
+
+    def _query(self, wheres: Part, *, desc: bool, limit: int, offset: int = 0,
+               after: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        """Rows (id, key...) of one part in the given direction, after a key if given."""
+        extra: list[str] = []
+        extra_args: list[Any] = []
+        if after is not None:
+            cols = ", ".join(self._key_columns())
+            extra.append(f"({cols}) {'<' if desc else '>'} ({_marks(after)})")
+            extra_args.extend(after)
+        arms, args = self._arms(wheres, extra, extra_args)
+        if not arms:
+            return []
+        sql = " UNION ALL ".join(arms) + f" ORDER BY {self._order_sql(desc)} LIMIT ? OFFSET ?"
+        rows = self.db.conn().execute(sql, [*args, limit, offset]).fetchall()
+        return [tuple(r) for r in rows]
+
+    def _count_before(self, wheres: Part, key: tuple[Any, ...], *, desc: bool,
+                      limit: int) -> int:
+        """Rows of a part before ``key`` in the given direction (at most ``limit``)."""
+        cols = ", ".join(self._key_columns())
+        extra = [f"({cols}) {'>' if desc else '<'} ({_marks(key)})"]
+        arms, args = self._arms(wheres, extra, list(key))
+        if not arms:
+            return 0
+        sql = f"SELECT COUNT(*) FROM ({' UNION ALL '.join(arms)} LIMIT ?)"  # noqa: S608
+        return int(self.db.conn().execute(sql, [*args, limit]).fetchone()[0])
+
+    def _posts(self, ids: Sequence[int]) -> list[Post]:
+        return _fetch_posts(self.db, ids)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def key_of(self, post: Post) -> tuple[int, tuple[Any, ...]] | None:
+        """(part, sort key) of a post that belongs in this list; None if it does not."""
+        if not self.where.matches(post):
+            return None
+        due = BIG_DUE if post.due_at is None else post.due_at
+        key: tuple[Any, ...] = (due, post.id)
+        if self._column is not None:
+            value = listing_keys(post.caption, post.video_path, post.video_meta)[self._column]
+            key = (value, *key)
+        cell = (post.account_id, post.state.value, post.privacy_level or "")
+        for i, part in enumerate(self._parts):
+            if any(w.cell(cell) for w in part.wheres):
+                return i, key
+        return None  # its segment was empty when the counts were read
+
+    # -- a search ---------------------------------------------------------------------------
+
+    def _start_search(self) -> int | None:
+        """Read a small result whole (count known); a large one stays open-ended."""
+        text = self.where.text
+        total = sum(p.count or 0 for p in self._parts)
+        for part in self._parts:
+            part.wheres = tuple(w & Where(text=text) for w in part.wheres)
+        if total <= MATERIALIZE:
+            return self._materialize(None)
+        if len(text) >= 3 and search_index.in_step(self.db.conn()):
+            query = search_index.match_query(text)
+            probe = self.db.conn().execute(
+                f"SELECT rowid FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ? "  # noqa: S608
+                "LIMIT ?", (query, MATERIALIZE + 1)).fetchall()
+            if len(probe) <= MATERIALIZE:
+                return self._materialize([r[0] for r in probe])
+        self._loaded = _Rows([])
+        self._more = True
+        self.count = None
+        self.fetch_more()  # sets the count when the first page is the whole result
+        return self.count
+
+    def _materialize(self, ids: list[int] | None) -> int:
+        """Read the whole (small) result: from the filter's index walks, or for the ids the
+        search index found, sorted here as the SQL would sort them (Python compares strings
+        by code point, as SQLite compares UTF-8 text)."""
+        out: list[int] = []
+        if ids is None:
+            for stretch in self._parts:
+                out += [int(r[0]) for r in self._query(stretch.wheres, desc=self._part_desc,
+                                                       limit=-1)]
+            self._ids = out
+            return len(out)
+        cols = "id, account_id, state, COALESCE(privacy_level, ''), due_key" + \
+            (f", {self._column}" if self._column else "")
+        conds, args = self.where.without_text().conditions({})
+        conds.append(f"id IN ({_marks(ids)})")
+        rows = self.db.conn().execute(
+            f"SELECT {cols} FROM posts WHERE {' AND '.join(conds)}",  # noqa: S608
+            [*args, *ids]).fetchall()
+        by_part: list[list[tuple[Any, ...]]] = [[] for _ in self._parts]
+        for r in rows:
+            cell = (int(r[1]), str(r[2]), str(r[3]))
+            part = next((i for i, p in enumerate(self._parts)
+                         if any(w.cell(cell) for w in p.wheres)), None)
+            if part is not None:
+                by_part[part].append(((r[5],) if self._column else ()) + (int(r[4]), int(r[0])))
+        for keys in by_part:
+            keys.sort(reverse=self._part_desc)
+            out += [k[-1] for k in keys]
+        self._ids = out
+        return len(out)
+
+    @property
+    def more(self) -> bool:
+        """An open-ended list has rows beyond those read so far."""
+        return self._more
+
+    def fetch_more(self, limit: int = PAGE) -> int:
+        """Read the next rows of an open-ended list; how many came."""
+        loaded = self._loaded
+        if loaded is None or not self._more:
+            return 0
+        got: list[tuple[int, tuple[Any, ...]]] = []
+        part, after = (loaded.marks[-1][0], loaded.marks[-1][1]) if loaded.marks else (0, None)
+        while len(got) < limit and part < len(self._parts):
+            rows = self._query(self._parts[part].wheres, desc=self._part_desc,
+                               limit=limit - len(got), after=after)
+            got += [(part, self._key_of_row(r)) for r in rows]
+            if len(got) < limit:
+                part, after = part + 1, None
+        posts = self._posts([k[-1] for _p, k in got])
+        by_id = {p.id: p for p in posts}
+        for mark in got:
+            if mark[1][-1] in by_id:
+                loaded.posts.append(by_id[mark[1][-1]])
+                loaded.marks.append(mark)
+        self._more = part < len(self._parts)
+        if not self._more:
+            self.count = len(loaded.posts)  # read to the end: now it is known
+        return len(posts)
+
+    def _key_of_row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The sort key of a row from _query: (id, due_key[, column])."""
+        return ((row[2],) if self._column else ()) + (row[1], row[0])
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        if self.count is not None:
+            return self.count
+        return len(self._loaded.posts) if self._loaded is not None else 0
+
+    def post(self, row: int) -> Post:
+        """The post at ``row`` (IndexError outside the list)."""
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        if self._loaded is not None:
+            return self._loaded.posts[row]
+        page = self._page(row // PAGE)
+        index = row - (row // PAGE) * PAGE
+        if index >= len(page.posts):  # a post deleted since the counts were read
+            raise IndexError(row)
+        return page.posts[index]
+
+    def cached(self, row: int) -> Post | None:
+        """The post at ``row`` if it has been read (no query)."""
+        if self._loaded is not None:
+            return self._loaded.posts[row] if 0 <= row < len(self._loaded.posts) else None
+        page = self._pages.get(row // PAGE)
+        index = row - (row // PAGE) * PAGE
+        return page.posts[index] if page is not None and index < len(page.posts) else None
+
+    def _page(self, number: int) -> _Rows:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
+        start = number * PAGE
+        end = min(start + PAGE, len(self))
+        if self._ids is not None:
+            ids = self._ids[start:end]
+            page = _Rows(self._posts(ids))
+        else:
+            page = self._read(start, end)
+        self._pages[number] = page
+        while len(self._pages) > KEEP_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def _read(self, start: int, end: int) -> _Rows:
+        """Rows [start, end) of an exact list, part by part."""
+        marks: list[tuple[int, tuple[Any, ...]]] = []
+        for i, part in enumerate(self._parts):
+            count = part.count or 0
+            lo, hi = max(start, part.first_row), min(end, part.first_row + count)
+            if lo >= hi:
+                continue
+            rows = self._read_part(i, lo - part.first_row, hi - lo)
+            marks += [(i, self._key_of_row(r)) for r in rows]
+        posts = self._posts([k[-1] for _p, k in marks])
+        keep = {p.id for p in posts}
+        return _Rows(posts, [m for m in marks if m[1][-1] in keep])
+
+    def _read_part(self, part: int, offset: int, limit: int) -> list[tuple[Any, ...]]:
+        """``limit`` rows of a part from ``offset``: after a row already read when there is
+        one just before, else from the nearer end of the part."""
+        stretch = self._parts[part]
+        count = stretch.count or 0
+        desc = self._part_desc
+        before = self._mark_at(stretch.first_row + offset - 1)
+        if before is not None and before[0] == part:
+            return self._query(stretch.wheres, desc=desc, limit=limit, after=before[1])
+        from_end = count - offset - limit
+        if from_end < offset:
+            rows = self._query(stretch.wheres, desc=not desc, limit=limit, offset=from_end)
+            return rows[::-1]
+        return self._query(stretch.wheres, desc=desc, limit=limit, offset=offset)
+
+    def _mark_at(self, row: int) -> tuple[int, tuple[Any, ...]] | None:
+        if row < 0:
+            return None
+        page = self._pages.get(row // PAGE)
+        index = row - (row // PAGE) * PAGE
+        if page is None or index >= len(page.marks):
+            return None
+        return page.marks[index]
+
+    def row_of(self, post: Post) -> int | None:
+        """The row ``post`` (as the database has it now) is on; None if not in the list.
+        Counted through the index from the nearer end of its part, so a post far down a
+        long list costs a walk of the index, never a read of the posts."""
+        found = self.key_of(post)
+        if found is None:
+            return None
+        part, key = found
+        if self._ids is not None:
+            try:
+                return self._ids.index(post.id)
+            except ValueError:
+                return None
+        if self._loaded is not None:
+            while True:
+                marks = self._loaded.marks
+                hit = next((i for i, m in enumerate(marks) if m[1][-1] == post.id), None)
+                if hit is not None or not self._more:
+                    return hit
+                if marks and (marks[-1][0] > part or (
+                        marks[-1][0] == part and self._ahead(marks[-1][1], key))):
+                    return None  # read past where it would be
+                self.fetch_more(PAGE * 4)
+        stretch = self._parts[part]
+        count = stretch.count or 0
+        limit = 256
+        while True:
+            before = self._count_before(stretch.wheres, key, desc=self._part_desc, limit=limit)
+            if before < limit:
+                return stretch.first_row + before if before < count else None
+            after = self._count_before(stretch.wheres, key, desc=not self._part_desc,
+                                       limit=limit)
+            if after < limit:
+                row = count - 1 - after
+                return stretch.first_row + row if 0 <= row < count else None
+            limit *= 4
+
+    def _ahead(self, a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+        """Does key ``a`` come after ``b`` within a part?"""
+        return a < b if self._part_desc else a > b
+
+    def ids(self, start: int, end: int) -> list[int]:
+        """The ids of rows [start, end) (reads them if needed)."""
+        return [self.post(r).id for r in range(max(0, start), min(end, len(self)))]
+
+
+# -- the calendar's ranges ---------------------------------------------------------------------
+
+def _range_arms(where: Where, start: int, end: int) -> tuple[str, list[Any]]:
+    arms, args = [], []
+    for index, arm in _walks(where, SortKey.DUE):
+        conds, cond_args = where.conditions(arm)
+        conds += ["due_key >= ?", "due_key < ?"]
+        cond_args += [start, end]
+        if where.text:
+            conds.append(_TEXT_SQL)
+            cond_args += [where.text, where.text]
+        arms.append(f"SELECT id, due_key FROM posts INDEXED BY {index} "  # noqa: S608
+                    f"WHERE {' AND '.join(conds)}")
+        args += cond_args
+    return " UNION ALL ".join(arms), args
+
+
+def in_range(db: Database, start: int, end: int, where: Where = Where(),
+             limit: int | None = None) -> list[Post]:
+    """Posts due in [start, end) that ``where`` selects, soonest first (then by id)."""
+    arms, args = _range_arms(where, start, min(end, BIG_DUE))
+    sql = f"SELECT id FROM ({arms}) ORDER BY due_key, id"  # noqa: S608
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    ids = [int(r[0]) for r in db.conn().execute(sql, args).fetchall()]
+    return _fetch_posts(db, ids)
+
+
+def count_in_range(db: Database, start: int, end: int,
+                   where: Where = Where()) -> int:
+    """How many posts ``where`` selects are due in [start, end) (an index walk)."""
+    arms, args = _range_arms(where, start, min(end, BIG_DUE))
+    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms})", args).fetchone()[0])  # noqa: S608

@@ -59,10 +59,18 @@ def icon_path() -> Path | None:
     return None
 
 
+# How long a thread may keep the GIL while another waits (Python's default: 5 ms). Every call
+# from Qt into Python (a paint asking a model for data, a timer, a queued signal) waits for
+# it behind the worker threads (probing videos, checking a batch), so at 5 ms a busy window
+# stalls for tens of ms; 1 ms keeps it responsive (benchmarks/bulk_window.py).
+GIL_SWITCH_INTERVAL = 0.001
+
+
 def create_application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     QApplication.setOrganizationName(ORG_NAME)
     QApplication.setOrganizationDomain(ORG_DOMAIN)
     QApplication.setApplicationName(APP_NAME)
@@ -237,7 +245,8 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                         tuple(graph.service_args()))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
-                      prefs=prefs, facts=facts, engine=engine, standing=graph.standing, **extra)
+                      prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
+                      bulk=graph.bulk, snippets=graph.snippets, **extra)
 
 
 class AfterFirstPaint(QObject):

@@ -59,10 +59,12 @@ from tiktok_desktop.sandbox.owner import TOKEN_HEADER, SandboxBusyError, find_ow
 from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.bulk import BulkService
 from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import (
     AccountsRepo,
@@ -75,6 +77,7 @@ from tiktok_desktop.store import (
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
+from tiktok_desktop.store.snippets import SnippetsRepo
 from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
 from tiktok_desktop.tiktok import (
     NO_RETRY,
@@ -267,6 +270,8 @@ class AppGraph:
     credentials_in_use: Credentials
     share_base: str
     system: SystemParts  # this OS's service, start at login, keep-awake, sleep watch, wake
+    bulk: BulkService  # many posts at once: the bulk window, CSV import
+    snippets: SnippetsService  # caption templates and hashtag sets
     sandbox_server: SandboxServer | None = None
     log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
@@ -436,6 +441,10 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     elif zone.note:
         notes.append(zone.note)
     avatars = AvatarCache(paths.avatar_cache_dir, http)
+    accounts = accounts_service(db, the_vault, oauth, api, runtime,
+                                redirect_uri=creds.redirect_uri, avatars=avatars)
+    posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
+                         library=MediaLibrary(paths.media_dir))
     return AppGraph(
         mode=mode,
         runtime=runtime,
@@ -448,10 +457,8 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         vault=the_vault,
         app_vault=the_app_vault,
         oauth=oauth,
-        accounts=accounts_service(db, the_vault, oauth, api, runtime,
-                                  redirect_uri=creds.redirect_uri, avatars=avatars),
-        posts=PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db),
-                           clock=runtime.clock, library=MediaLibrary(paths.media_dir)),
+        accounts=accounts,
+        posts=posts,
         standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
                           creds.client_key, clock=runtime.clock,
                           zone_name=mode.settings.timezone),
@@ -460,6 +467,8 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         credentials_in_use=creds,
         share_base=share_base,
         system=system or for_this_os(),
+        bulk=BulkService(posts, accounts),
+        snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
         sandbox_server=server,
         log_file=log_file,
         problems=problems,

@@ -31,7 +31,7 @@ def test_allowed_actions_by_state() -> None:
     scheduled = allowed(make_post())
     assert {a for a in Action if a in scheduled} == {
         Action.EDIT, Action.RESCHEDULE, Action.POST_NOW, Action.UNSCHEDULE, Action.DELETE,
-        Action.HISTORY}
+        Action.HISTORY, Action.DUPLICATE}
     draft = allowed(make_post(state=PostState.DRAFT, due_at=None, consent_at=None))
     assert Action.EDIT in draft and Action.RESCHEDULE not in draft
     assert Action.UNSCHEDULE not in draft
@@ -44,11 +44,11 @@ def test_allowed_actions_by_state() -> None:
     failed = allowed(make_post(state=PostState.FAILED))
     assert Action.RESCHEDULE in failed and Action.POST_NOW in failed
     busy = allowed(make_post(state=PostState.UPLOADING))
-    assert {a for a in Action if a in busy} == {Action.HISTORY}
+    assert {a for a in Action if a in busy} == {Action.HISTORY, Action.DUPLICATE}
     assert "uploading right now" in busy.why_not(Action.DELETE)
     done = allowed(make_post(state=PostState.PUBLISHED, share_url="https://t/1"))
     assert {a for a in Action if a in done} == {Action.DELETE, Action.HISTORY,
-                                                 Action.OPEN_ON_TIKTOK}
+                                                 Action.OPEN_ON_TIKTOK, Action.DUPLICATE}
 
 
 def test_an_unconfirmed_post_can_only_be_checked_again() -> None:
@@ -82,6 +82,12 @@ def test_the_state_sets_agree() -> None:
         assert state in UPCOMING | ATTENTION | DONE | {PostState.DRAFT}
 
 
+def test_any_post_may_be_duplicated() -> None:
+    """A duplicate is a new draft; whatever the original's state, copying it changes nothing."""
+    for state in PostState:
+        assert why_not(make_post(state=state), Action.DUPLICATE) is None
+
+
 def test_a_post_of_an_account_that_is_not_connected_waits_for_the_reconnect() -> None:
     from tiktok_desktop.domain.lifecycle import waits_for_reconnect
     from tiktok_desktop.store import AccountStatus
@@ -92,7 +98,7 @@ def test_a_post_of_an_account_that_is_not_connected_waits_for_the_reconnect() ->
         can = allowed(scheduled, status)
         # Nothing that would send it; what keeps it or moves it to another account stays.
         assert {a for a in Action if a in can} == {
-            Action.EDIT, Action.UNSCHEDULE, Action.DELETE, Action.HISTORY}
+            Action.EDIT, Action.UNSCHEDULE, Action.DELETE, Action.HISTORY, Action.DUPLICATE}
         for action in (Action.POST_NOW, Action.RESCHEDULE):
             assert "Reconnect" in can.why_not(action) and "waits" in can.why_not(action)
         assert why_not(scheduled, Action.POST_NOW, status) == can.why_not(Action.POST_NOW)
@@ -120,13 +126,15 @@ def test_a_post_in_review_or_in_the_inbox_can_only_be_deleted_or_looked_at() -> 
     review = make_post(state=PostState.IN_REVIEW, publish_id="p_1", step=PostStep.POLL,
                        privacy_level="PUBLIC_TO_EVERYONE")
     can = allowed(review)
-    assert {a for a in Action if a in can} == {Action.DELETE, Action.HISTORY}
+    assert {a for a in Action if a in can} == {Action.DELETE, Action.HISTORY,
+                                               Action.DUPLICATE}
     assert "TikTok already has this post" in can.why_not(Action.EDIT)
     assert "once its review is done" in can.why_not(Action.OPEN_ON_TIKTOK)
     assert state_text(review) == "Published, waiting for TikTok's review"
     inbox = make_post(state=PostState.IN_INBOX, mode=PostMode.INBOX, publish_id="p_2",
                       step=PostStep.POLL, privacy_level=None)
-    assert {a for a in Action if a in allowed(inbox)} == {Action.DELETE, Action.HISTORY}
+    assert {a for a in Action if a in allowed(inbox)} == {Action.DELETE, Action.HISTORY,
+                                                         Action.DUPLICATE}
     assert state_text(inbox) == "In TikTok inbox, waiting for the creator"
 
 
@@ -135,7 +143,7 @@ def test_a_lapsed_draft_is_never_sent_again_but_can_be_checked_again() -> None:
                        step=PostStep.POLL, privacy_level=None)
     can = allowed(lapsed)
     assert {a for a in Action if a in can} == {Action.CHECK_AGAIN, Action.DELETE,
-                                                Action.HISTORY}
+                                                Action.HISTORY, Action.DUPLICATE}
     for action in CHANGES:
         assert "may still be in the TikTok inbox" in can.why_not(action)
     assert state_text(lapsed) == "Not posted from the TikTok inbox"

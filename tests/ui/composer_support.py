@@ -30,8 +30,8 @@ def connect(graph: AppGraph, **browser: object) -> Account:
 
 @contextmanager
 def open_window(qtbot: QtBot, graph: AppGraph, *, active: bool = True) -> Iterator[MainWindow]:
-    """The main window on the graph, shown (and active, so keys reach it); its composers are
-    closed at the end."""
+    """The main window on the graph, shown (and active, so keys reach it); its composers and
+    bulk windows are closed at the end."""
     win = main_window(graph, open_url=lambda _u: False)
     qtbot.addWidget(win)
     if active:
@@ -41,6 +41,9 @@ def open_window(qtbot: QtBot, graph: AppGraph, *, active: bool = True) -> Iterat
     finally:
         for composer in list(win.composers):
             composer.close()
+        for bulk in list(win.bulk_windows):
+            bulk._close_confirmed = True  # closing without the question a user gets
+            bulk.close()
 
 
 def ready(qtbot: QtBot, composer: Composer) -> Composer:

@@ -5,10 +5,11 @@ per test module)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.helpers.videos import VideoFactory
+from tests.helpers.videos import VideoFactory, VideoSpec, encode_video
 from tests.ui.composer_support import connect
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import Account, AccountsRepo, NewPost, PostsRepo, PostState
@@ -51,3 +52,12 @@ def seeded(graph: AppGraph) -> AppGraph:
                                   due_at=now - 60), PostState.SCHEDULED)
     posts.transition(failed.id, PostState.FAILED, "boom", last_error_message="TikTok said no")
     return graph
+
+
+@pytest.fixture(scope="session")
+def sixty_videos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """60 real, tiny, different videos (24 to 83 frames at 24 fps), encoded once per session
+    into one folder (tests that change files copy them first)."""
+    folder = tmp_path_factory.mktemp("sixty")
+    return [encode_video(folder / f"clip{n:02d}.mp4", VideoSpec(fps=24, seconds=1 + n / 24))
+            for n in range(60)]

@@ -17,6 +17,7 @@ from tests.ui.composer_support import open_window
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.domain.compose import BRANDED_PRIVATE_HINT, DISCLOSURE_HINT, POLICY_URL
+from tiktok_desktop.services.bulk import Column
 from tiktok_desktop.store import Account, PostState
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.main_window import MainWindow
@@ -178,7 +179,7 @@ def test_past_time_is_refused_before_saving(qtbot: QtBot, window: MainWindow,
     assert graph.posts.list_posts() == []
 
 
-def test_dropping_real_files_opens_a_composer_per_video(
+def test_dropping_real_files_opens_one_bulk_window_for_the_videos(
         qtbot: QtBot, window: MainWindow, videos: VideoFactory, tmp_path: Path) -> None:
     a = videos.copy_to(tmp_path, "a.mp4")
     b = videos.copy_to(tmp_path, "b.webm", codec="libvpx-vp9", container="webm")
@@ -189,10 +190,14 @@ def test_dropping_real_files_opens_a_composer_per_video(
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert len(window.composers) == 2
-    for composer in window.composers:
-        qtbot.waitUntil(lambda c=composer: c.video is not None or c.video_error is not None)
-        assert composer.video is not None and not composer.video.problems
+    # Several videos: one bulk window with a row each, not a composer each (issue 18).
+    assert window.composers == [] and len(window.bulk_windows) == 1
+    bulk = window.bulk_windows[0]
+    assert [r.path for r in bulk.batch.rows] == [str(a), str(b)]
+    qtbot.waitUntil(bulk.settled, timeout=20000)
+    for path in (a, b):
+        video = bulk.batch.videos[str(path)]
+        assert video.usable and not video.problems
     assert "Not added: notes.txt" in window.statusBar().currentMessage()
 
 
@@ -205,18 +210,16 @@ def test_a_video_is_known_by_its_content_not_its_name(
     fake = tmp_path / "fake.mp4"
     fake.write_text("not a video at all")
     (tmp_path / "notes.txt").write_text("hello")
-    with qtbot.waitSignal(window.videos_opened) as blocker:
-        window.open_videos([str(bare), str(odd), str(fake), str(tmp_path / "notes.txt")])
-    assert blocker.args == [[str(bare), str(odd), str(fake)]]
+    window.open_videos([str(bare), str(odd), str(fake), str(tmp_path / "notes.txt")])
     assert "Not added: notes.txt." in window.statusBar().currentMessage()
-    by_path = {c.video_path: c for c in window.composers}
+    bulk = window.bulk_windows[0]
+    assert [r.path for r in bulk.batch.rows] == [str(bare), str(odd), str(fake)]
+    qtbot.waitUntil(bulk.settled, timeout=20000)
     for path in (bare, odd):
-        c = by_path[str(path)]
-        qtbot.waitUntil(lambda c=c: c.video is not None or c.video_error is not None)
-        assert c.video is not None and not c.video.problems
-    c = by_path[str(fake)]
-    qtbot.waitUntil(lambda: c.video is not None or c.video_error is not None)
-    assert c.video is None and c.video_error
+        video = bulk.batch.videos[str(path)]
+        assert video.usable and not video.problems
+    assert bulk.batch.videos[str(fake)].error
+    assert bulk.batch.problems(2)[Column.FILE] == bulk.batch.videos[str(fake)].error
 
 
 def test_dropping_a_folder_takes_the_videos_in_it(
@@ -226,10 +229,10 @@ def test_dropping_a_folder_takes_the_videos_in_it(
         videos.copy_to(folder, name)
     (folder / "readme.txt").write_text("notes")
     (folder / "nested").mkdir()
-    with qtbot.waitSignal(window.videos_opened) as blocker:
-        window.open_videos([str(folder)])
-    assert blocker.args == [[str(folder / "1.mp4"), str(folder / "2.mp4")]]
-    assert len(window.composers) == 2
+    window.open_videos([str(folder)])
+    assert window.composers == [] and len(window.bulk_windows) == 1
+    assert [r.path for r in window.bulk_windows[0].batch.rows] == [
+        str(folder / "1.mp4"), str(folder / "2.mp4")]
     assert "Not added: readme.txt" in window.statusBar().currentMessage()
 
 

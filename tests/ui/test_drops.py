@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory
-from tests.ui.composer_support import connect, open_window, ready
+from tests.ui.composer_support import connect, open_window
 from tests.ui.schedule_support import drop, url_mime, week_slot
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule import zone
@@ -45,11 +45,12 @@ def test_a_folder_dropped_on_an_hour_keeps_its_time(qtbot: QtBot, window: MainWi
     day = _tomorrow(window)
     point = week_slot(pane.calendar, day, 16 * 60 + 40)
     assert drop(pane.calendar.week.viewport(), point, url_mime(str(folder)))
-    assert len(window.composers) == 2
-    for composer in window.composers:
-        ready(qtbot, composer)
-        assert composer.at_edit.wall() == dt.datetime.combine(day, dt.time(16, 30))
-    assert sorted(Path(c.video_path).name for c in window.composers) == ["1.mp4", "2.mp4"]
+    # A folder opens one bulk window (issue 18); its rows keep the hour's time.
+    assert window.composers == [] and len(window.bulk_windows) == 1
+    rows = window.bulk_windows[0].batch.rows
+    assert [Path(r.path).name for r in rows] == ["1.mp4", "2.mp4"]
+    expected = dt.datetime.combine(day, dt.time(16, 30), zone(window.zone_name))
+    assert {r.due_at for r in rows} == {int(expected.timestamp())}
     assert "Not added: notes.txt" in window.statusBar().currentMessage()
 
 
@@ -62,7 +63,7 @@ def test_a_folder_dropped_on_a_day_of_the_month_keeps_the_day(
     cell = pane.calendar.month.day_rect(day)
     assert cell is not None
     assert drop(pane.calendar.month.viewport(), cell.center().toPoint(), url_mime(str(folder)))
-    assert len(window.composers) == 2
-    for composer in window.composers:
-        ready(qtbot, composer)
-        assert composer.at_edit.wall() == dt.datetime.combine(day, dt.time(9, 0))
+    assert window.composers == [] and len(window.bulk_windows) == 1
+    rows = window.bulk_windows[0].batch.rows
+    expected = dt.datetime.combine(day, dt.time(9, 0), zone(window.zone_name))
+    assert len(rows) == 2 and {r.due_at for r in rows} == {int(expected.timestamp())}

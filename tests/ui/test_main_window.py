@@ -83,7 +83,9 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
     qtbot.addWidget(window)
     texts = [a.text().replace("&", "") for m in window.menuBar().actions()
              for a in m.menu().actions() if not a.isSeparator()]
-    assert texts == ["Add videos…", "Settings…", "Open data folder", "View log", "Quit",
+    assert texts == ["Add videos…", "Import CSV…", "Export schedule as CSV…",
+                     "Caption templates and hashtag sets…", "Settings…", "Open data folder",
+                     "View log", "Quit",
                      "Add account…", "Reconnect", "Refresh info", "Disconnect…",
                      "Queue times…", "About TikTok Desktop"]
     assert [m.text().replace("&", "") for m in window.menuBar().actions()] == [

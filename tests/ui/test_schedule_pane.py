@@ -152,15 +152,16 @@ def test_actions_follow_the_selected_posts_state(pane: SchedulePane, world: Worl
         return {a.text() for a in pane.actions.all() if a.isEnabled()}
 
     _select(pane, posts["soon"])
+    # Duplicate (issue 18) is there for every post, whatever its state.
     assert enabled() == {"Edit…", "Reschedule…", "Post now", "Unschedule", "Delete…",
-                         "History…"}
+                         "History…", "Duplicate"}
     _select(pane, posts["draft"])  # saved without consent: only the composer may schedule it
-    assert enabled() == {"Edit…", "Delete…", "History…"}
+    assert enabled() == {"Edit…", "Delete…", "History…", "Duplicate"}
     assert "consent" in pane.actions.act_reschedule.toolTip()
     _select(pane, posts["published"])
-    assert enabled() == {"Delete…", "History…", "Open on TikTok"}
+    assert enabled() == {"Delete…", "History…", "Open on TikTok", "Duplicate"}
     _select(pane, posts["uploading"])
-    assert enabled() == {"History…"}
+    assert enabled() == {"History…", "Duplicate"}
 
 
 def test_reschedule_in_the_posts_zone(pane: SchedulePane, world: World, posts: dict[str, int],
@@ -329,7 +330,8 @@ def test_context_menu_offers_the_actions(pane: SchedulePane, world: World,
     pane.view.customContextMenuRequested.emit(rect.center())
     assert pane.actions.menu is not None
     texts = [a.text() for a in pane.actions.menu.actions() if a.isEnabled()]
-    assert texts == ["Edit…", "Reschedule…", "Post now", "Unschedule", "Delete…", "History…"]
+    assert texts == ["Edit…", "Reschedule…", "Post now", "Unschedule", "Delete…", "History…",
+                     "Duplicate"]
     pane.actions.menu.close()
 
 

@@ -41,7 +41,8 @@ def test_composers_are_titled_by_their_video_and_the_app_is_named_once(
     assert _named_once(window.windowTitle())
     first = videos.copy_to(tmp_path, "pasta night.mp4")
     second = videos.copy_to(tmp_path, "studio tour.mov")
-    window.open_videos([str(first), str(second)])
+    window.open_videos([str(first)])  # one at a time: a composer each
+    window.open_videos([str(second)])
     titles = [c.windowTitle() for c in window.composers]
     assert titles == ["pasta night.mp4 — New post — TikTok Desktop",
                       "studio tour.mov — New post — TikTok Desktop"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli import posts_add as cli_posts_add
+from tiktok_desktop.cli import posts_csv as cli_posts_csv
 from tiktok_desktop.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -57,6 +58,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        help="use the built-in TikTok sandbox even if credentials are set")
     actions = posts.add_subparsers(dest="action", metavar="ACTION", required=True)
     cli_posts_add.add_parser(actions)
+    cli_posts_csv.add_parsers(actions)
 
     listing = actions.add_parser("list", help="show posts, soonest first")
     listing.add_argument("--account", help="only this account (id, @username or open_id)")
@@ -103,6 +105,10 @@ def run(args: argparse.Namespace, graph: AppGraph | None = None) -> int:
 def _dispatch(graph: AppGraph, args: argparse.Namespace) -> int:
     if args.action == "add":
         return cli_posts_add.add(graph, args)
+    if args.action == "import":
+        return cli_posts_csv.import_csv(graph, args)
+    if args.action == "export":
+        return cli_posts_csv.export_csv(graph, args)
     if args.action == "list":
         return _list(graph, args)
     if args.action == "cancel":

@@ -22,6 +22,7 @@ __all__ = [
     "POLICY_URL",
     "PRIVACY_LABELS",
     "PROCESSING_NOTICE",
+    "WAITING_FOR_CREATOR",
     "FormState",
     "PostForm",
     "PrivacyChoice",
@@ -42,6 +43,7 @@ PROCESSING_NOTICE = ("After the video is sent, TikTok may take a few minutes to 
                      "before it is visible on the profile. Its status shows in the schedule.")
 INBOX_NOTICE = ("The video goes to the creator's TikTok inbox. Open the notification in the "
                 "TikTok app to edit and post it there.")
+WAITING_FOR_CREATOR = "Waiting for the account's current settings from TikTok."
 PRIVACY_LABELS = {
     "PUBLIC_TO_EVERYONE": "Everyone",
     "MUTUAL_FOLLOW_FRIENDS": "Friends",
@@ -133,6 +135,9 @@ class FormState:
     publish_enabled: bool
     publish_tooltip: str  # why the publish button is disabled ("" when enabled)
     problems: tuple[str, ...] = field(default=())  # blocking, plain words, in order
+    # What each of `problems` is about, in the same order: "account", "video", "caption",
+    # "privacy" or "disclosure" (the bulk table and CSV import mark that cell).
+    problem_fields: tuple[str, ...] = field(default=())
 
 
 def _declaration(form: PostForm) -> str:
@@ -183,36 +188,37 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
             tips[name] = (f"The creator turned {name}s off for this account in TikTok's "
                           "privacy settings.")
     private = form.privacy_level == SELF_ONLY
-    problems: list[str] = []
+    found: list[tuple[str, str]] = []  # (field, problem)
     if creator_problem:
-        problems.append(creator_problem)
+        found.append(("account", creator_problem))
     elif creator is None and direct:
-        problems.append("Waiting for the account's current settings from TikTok.")
-    problems.extend(media_problems)
+        found.append(("account", WAITING_FOR_CREATOR))
+    found.extend(("video", p) for p in media_problems)
     units = caption_units(form.caption)
     control = caption_control_problem(form.caption)
     if control is not None:
-        problems.append(control)
+        found.append(("caption", control))
     if units is None:
-        problems.append("The caption contains a broken character (half of an emoji?). "
-                        "Delete it and type it again.")
+        found.append(("caption", "The caption contains a broken character (half of an "
+                      "emoji?). Delete it and type it again."))
     elif units > MAX_CAPTION_UNITS:
-        problems.append(f"The caption is {count(units - MAX_CAPTION_UNITS, 'character')} too long "
-                        f"(TikTok counts {units} of {MAX_CAPTION_UNITS}).")
+        found.append(("caption", f"The caption is {count(units - MAX_CAPTION_UNITS, 'character')} "
+                      f"too long (TikTok counts {units} of {MAX_CAPTION_UNITS})."))
     if direct and not direct_allowed:
-        problems.append("This account did not allow direct posting: reconnect it and keep "
-                        "'video.publish' ticked, or send the video to the TikTok inbox.")
+        found.append(("account", "This account did not allow direct posting: reconnect it and "
+                      "keep 'video.publish' ticked, or send the video to the TikTok inbox."))
     if direct:
         # Disclosure first: its hover text is TikTok's exact wording (UX-08).
         if form.disclose and not (form.brand_organic or form.brand_content):
-            problems.append(DISCLOSURE_HINT)
+            found.append(("disclosure", DISCLOSURE_HINT))
         if form.privacy_level is None:
-            problems.append("Choose who can view this video.")
+            found.append(("privacy", "Choose who can view this video."))
         elif form.privacy_level not in options and creator is not None:
-            problems.append("That privacy choice is no longer offered for this account: "
-                            "choose again.")
+            found.append(("privacy", "That privacy choice is no longer offered for this "
+                          "account: choose again."))
         if branded and private:
-            problems.append(BRANDED_PRIVATE_HINT)
+            found.append(("privacy", BRANDED_PRIVATE_HINT))
+    problems = [text for _field, text in found]
     interactions_open = creator is not None and direct
     return FormState(
         privacy_choices=privacy_choices,
@@ -231,4 +237,5 @@ def evaluate(form: PostForm, creator: CreatorInfo | None, *,
         publish_enabled=not problems,
         publish_tooltip=problems[0] if problems else "",
         problems=tuple(problems),
+        problem_fields=tuple(name for name, _text in found),
     )

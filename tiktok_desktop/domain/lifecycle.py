@@ -69,6 +69,7 @@ class Action(enum.Enum):
     CHECK_AGAIN = "check again"
     OPEN_ON_TIKTOK = "open on TikTok"
     HISTORY = "history"
+    DUPLICATE = "duplicate"
 
 
 def may_be_on_tiktok(post: Post) -> bool:
@@ -157,7 +158,9 @@ def why_not(post: Post, action: Action, account: AccountStatus = CONNECTED) -> s
 
     ``account`` is the status of the post's account: sending (Post now) or putting it back
     on the schedule (Reschedule) needs a connected account."""
-    if action is Action.HISTORY:
+    if action in (Action.HISTORY, Action.DUPLICATE):
+        # A duplicate is a new draft with the same video and settings, whatever became of
+        # this one (or its account); it needs its own time and consent before it goes anywhere.
         return None
     if action is Action.OPEN_ON_TIKTOK:
         if post.share_url:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tiktok_desktop.credentials import AccountError, VaultError
 from tiktok_desktop.services.loopback import LoopbackError
 from tiktok_desktop.services.posts import ScheduleRefused
+from tiktok_desktop.services.posts_csv import CsvError
 from tiktok_desktop.services.schedule import ScheduleError
 from tiktok_desktop.services.videofile import VideoFileError
 from tiktok_desktop.store import StoreError
@@ -17,7 +18,7 @@ from tiktok_desktop.tiktok import TikTokError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     AccountError, VaultError, LoopbackError, TikTokError, StoreError, ScheduleRefused,
-    ScheduleError,
+    ScheduleError, CsvError,
     VideoFileError,  # the media probe's and the library's (MediaError, LibraryError)
     ServiceError,  # the OS refused to install or remove the background service
     # The user's files and disk: a moved video, a full disk, a folder without permission.

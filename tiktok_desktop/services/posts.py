@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tiktok_desktop.domain.lifecycle import (
@@ -15,13 +15,21 @@ from tiktok_desktop.domain.lifecycle import (
     Action,
     why_not,
 )
-from tiktok_desktop.services.library import CancelFn, LibraryError, MediaLibrary, ProgressFn
-from tiktok_desktop.services.schedule import check_schedule, next_free_slots
+from tiktok_desktop.services.library import (
+    AdoptCancelled,
+    CancelFn,
+    LibraryError,
+    MediaLibrary,
+    ProgressFn,
+)
+from tiktok_desktop.services.schedule import Timed, check_schedule, next_free_slots
 from tiktok_desktop.store import (
+    Account,
     AccountsRepo,
     AccountStatus,
     NewPost,
     Post,
+    PostMode,
     PostsRepo,
     PostState,
     StoreError,
@@ -33,7 +41,7 @@ from tiktok_desktop.store.watch import DataVersion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PostsService", "ScheduleRefused", "video_name"]
+__all__ = ["BatchRefused", "PostsService", "ScheduleRefused", "video_name"]
 
 
 # A post the user gives a new start (edit, reschedule, post now) starts with fresh tries.
@@ -48,6 +56,27 @@ class ScheduleRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class BatchRefused(ScheduleRefused):
+    """Some posts of a batch cannot be scheduled, so none was. ``rows`` maps each refused
+    post's index in the batch to its problems (callers name rows their own way); ``about``
+    says what they concern: "time" (the schedule checks) or "video" (keeping it safe)."""
+
+    def __init__(self, rows: dict[int, list[str]], about: str = "time") -> None:
+        super().__init__([f"Post {i + 1} of the batch: {text}"
+                          for i, texts in sorted(rows.items()) for text in texts])
+        self.rows = rows
+        self.about = about
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pending:
+    """A post of a batch not stored yet, as the daily caps see it (services.schedule.Timed)."""
+
+    mode: PostMode
+    due_at: int | None
+    state: PostState = PostState.SCHEDULED
 
 
 def video_name(post: Post) -> str:
@@ -324,9 +353,107 @@ class PostsService:
         self.queue.set_slots(account_id, slots, zone_name)
 
     def next_queue_times(self, account_id: int, count: int = 1,
-                         zone_name: str = "") -> list[int]:
-        """The account's next free queue slot times (empty when it has no slots)."""
+                         zone_name: str = "", also_taken: Iterable[int] = ()) -> list[int]:
+        """The account's next free queue slot times (empty when it has no slots).
+
+        ``also_taken``: times of posts not stored yet (a batch being filled) that occupy
+        slots too."""
         slot_zone, slots = self.queue_slots(account_id)
         taken = [p.due_at for p in self.repo.query(account_id=account_id)
                  if p.due_at is not None and p.state is not PostState.DRAFT]
-        return next_free_slots(slots, slot_zone or zone_name, self.clock(), taken, count)
+        return next_free_slots(slots, slot_zone or zone_name, self.clock(),
+                               [*taken, *also_taken], count)
+
+    # -- batches (bulk window, CSV import) ----------------------------------------------------
+
+    def batch_problems(self, news: Sequence[NewPost], *, account_checked: bool = False,
+                       ) -> dict[int, list[str]]:
+        """What stops each post of a batch at its due time (index -> problems; empty = none).
+
+        The batch's own posts count towards each account's daily caps, in batch order, as
+        if the earlier ones were already scheduled.
+        """
+        if self.accounts is None:
+            raise RuntimeError("PostsService needs the accounts repository to schedule")
+        found: dict[int, list[str]] = {}
+        accounts: dict[int, Account | None] = {}
+        others: dict[int, list[Timed]] = {}
+        now = self.clock()
+        for i, new in enumerate(news):
+            if new.account_id not in accounts:
+                accounts[new.account_id] = self.accounts.get(new.account_id)
+            account = accounts[new.account_id]
+            if account is None:
+                found[i] = ["That account no longer exists: pick another one."]
+                continue
+            if new.due_at is None:
+                found[i] = ["Pick a date and time, or choose Post now."]
+                continue
+            if account_checked:
+                account = dataclasses.replace(account, status=AccountStatus.CONNECTED)
+            if account.id not in others:
+                others[account.id] = list(self.repo.query(account_id=account.id))
+            problems = check_schedule(account, new.due_at, new.mode, now, others[account.id],
+                                      new.due_tz)
+            if problems:
+                found[i] = problems
+            others[account.id].append(_Pending(new.mode, new.due_at))
+        return found
+
+    def schedule_batch(self, news: Sequence[NewPost], *, keep_copy: bool = True,
+                       progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                       account_checked: bool = False) -> list[Post]:
+        """Schedule every post of the batch, or none: checked first, then each video kept
+        safe in the library, then all stored in one transaction. On any failure the library
+        copies made for the batch are released again and BatchRefused (or the error) raised.
+        ``progress`` counts bytes over the whole batch."""
+        problems = self.batch_problems(news, account_checked=account_checked)
+        if problems:
+            raise BatchRefused(problems)
+        adopted: list[str] = []
+        ready: list[NewPost] = []
+        total = sum(n.video_size for n in news)
+        done = 0
+        consent = int(self.clock())
+        try:
+            for i, given in enumerate(news):
+                new = given
+                if self.library is not None and not (
+                        self.library.contains(new.video_path) and new.video_sha256):
+                    step = None if progress is None else \
+                        (lambda d, _t, base=done: progress(min(base + d, total), total))
+                    try:
+                        item = (self.library.adopt(new.video_path, step, cancel) if keep_copy
+                                else self.library.reference(new.video_path, step, cancel))
+                    except AdoptCancelled:
+                        raise
+                    except LibraryError as exc:
+                        raise BatchRefused({i: [exc.message]}, "video") from None
+                    if keep_copy:
+                        adopted.append(item.path)
+                    meta = {**new.video_meta, "original_path": item.original_path}
+                    new = dataclasses.replace(new, video_path=item.path, video_size=item.size,
+                                              video_sha256=item.sha256, video_meta=meta)
+                done += new.video_size
+                ready.append(dataclasses.replace(new, consent_at=new.consent_at or consent))
+            posts = self.repo.create_many(ready, PostState.SCHEDULED, "scheduled (bulk)")
+        except BaseException:
+            # All or nothing: no copy made for this batch outlives it (a file shared with a
+            # post stored before stays, release() asks).
+            for path in adopted:
+                self._release(path)
+            raise
+        log.info("%d posts scheduled in one batch", len(posts))
+        self._changed()
+        return posts
+
+    def duplicate(self, post_id: int) -> Post:
+        """A new draft with the post's video and settings, without a time or consent (the
+        composer asks for both). The library copy of the video is shared, not copied."""
+        post = self._may(post_id, Action.DUPLICATE)
+        fields = {f.name: getattr(post, f.name) for f in dataclasses.fields(NewPost)}
+        fields.update(due_at=None, consent_at=None)
+        copy = self.repo.create(NewPost(**fields), PostState.DRAFT,
+                                f"duplicated from post {post_id}")
+        self._changed()
+        return copy

@@ -12,9 +12,10 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from tiktok_desktop.services.localzone import local_zone
-from tiktok_desktop.store import Account, AccountStatus, Post, PostMode, PostState
+from tiktok_desktop.store import Account, AccountStatus, PostMode, PostState
 from tiktok_desktop.store.queue import Slot
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PENDING_INBOX_CAP",
     "Resolved",
     "ScheduleError",
+    "Timed",
     "check_schedule",
     "describe",
     "next_free_slots",
@@ -43,6 +45,17 @@ _LIVE = frozenset({PostState.SCHEDULED, PostState.PREPARING, PostState.UPLOADING
 # A draft the creator posted no longer waits; one that lapsed still counts for TikTok's 24 h.
 _PENDING_INBOX = (_LIVE - {PostState.PUBLISHED, PostState.IN_REVIEW}) | {
     PostState.IN_INBOX, PostState.DRAFT_LAPSED}
+
+
+class Timed(Protocol):
+    """What the daily caps look at: a stored Post, or a row of a batch not stored yet."""
+
+    @property
+    def mode(self) -> PostMode: ...
+    @property
+    def state(self) -> PostState: ...
+    @property
+    def due_at(self) -> int | None: ...
 
 
 class ScheduleError(Exception):
@@ -132,7 +145,7 @@ def describe(epoch: int, zone_name: str = "") -> str:
 
 
 def check_schedule(account: Account, due_at: int, mode: PostMode, now: float,
-                   others: Iterable[Post], zone_name: str = "") -> list[str]:
+                   others: Iterable[Timed], zone_name: str = "") -> list[str]:
     """Why this post cannot be scheduled then, one plain message per problem.
 
     `others` are the account's other posts (the one being edited left out).

@@ -368,6 +368,25 @@ V6_SCHEDULE_LIST: list[Step] = [
     """,
 ]
 
+# Caption templates and hashtag sets (issue 18): text the user keeps per account and inserts
+# into a caption (composer, bulk table). kind: 'template' (a caption to start from) or
+# 'hashtags' (a set added to the caption). Names are unique per account and kind. Number 7,
+# after issue 16's schedule list (6).
+V7_SNIPPETS = [
+    """
+    CREATE TABLE caption_snippets (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('template', 'hashtags')),
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (account_id, kind, name)
+    )
+    """,
+]
+
 MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
-                                    V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST]
+                                    V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS]
 SCHEMA_VERSION = len(MIGRATIONS)

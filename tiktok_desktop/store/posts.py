@@ -262,6 +262,28 @@ class PostsRepo:
         assert post is not None
         return post
 
+    def create_many(self, news: Iterable[NewPost], state: PostState = PostState.SCHEDULED,
+                    detail: str = "") -> list[Post]:
+        """Store several new posts in ONE transaction: all of them, or none (a bulk batch)."""
+        if state not in (PostState.DRAFT, PostState.SCHEDULED):
+            raise ValueError(f"a new post starts as draft or scheduled, not {state}")
+        now = self._now()
+        ids: list[int] = []
+        with self.db.transaction() as c:
+            for new in news:
+                if state is PostState.SCHEDULED and new.due_at is None:
+                    raise ValueError("a scheduled post needs a due time")
+                values = {f.name: _encode(f.name, getattr(new, f.name))
+                          for f in dataclasses.fields(new)}
+                values.update(state=state.value, created_at=now, updated_at=now)
+                cur = c.execute(
+                    f"INSERT INTO posts ({', '.join(values)}) "  # noqa: S608 - field names
+                    f"VALUES ({', '.join('?' * len(values))})", list(values.values()))
+                ids.append(int(cur.lastrowid or 0))
+                self._event(c, ids[-1], state, detail or "created", now)
+        posts = [self.get(i) for i in ids]
+        return [p for p in posts if p is not None]
+
     def transition(
         self,
         post_id: int,

@@ -36,9 +36,12 @@ from tiktok_desktop.domain.compose import FormState, PostForm, evaluate
 from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
 from tiktok_desktop.services.schedule_views import file_name
+from tiktok_desktop.services.snippets import insert_snippet
 from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
+from tiktok_desktop.store.snippets import Snippet
 from tiktok_desktop.tiktok import CreatorInfo
 from tiktok_desktop.ui.screen_fit import FRAME, available, fit_on_screen
+from tiktok_desktop.ui.snippets_ui import SnippetButton
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tones import Tone, set_tone
@@ -87,6 +90,9 @@ class ComposerDeps:
     caps_text: Callable[[int, PostMode, int, int | None], str] = lambda *_a: ""
     # Has TikTok said the TikTok app is unaudited? (then new posts start from what works)
     unaudited: Callable[[], bool] = lambda: False
+    # The account's caption templates and hashtag sets, and the editor for them.
+    snippets: Callable[[int], list[Snippet]] | None = None
+    edit_snippets: Callable[[QWidget, int | None], None] = lambda _parent, _account: None
 
 
 class Composer(QDialog):
@@ -156,6 +162,12 @@ class Composer(QDialog):
         self.audit_line.setVisible(False)
         form.addRow("", self.audit_line)
         self.caption = CaptionEdit()
+        if self.deps.snippets is not None:
+            self.insert_button = SnippetButton(
+                self.deps.snippets, lambda: a.id if (a := self.selected_account()) else None,
+                self.insert_snippet,
+                lambda: self.deps.edit_snippets(self, (a := self.selected_account()) and a.id))
+            self.caption.tools.addWidget(self.insert_button)
         form.addRow("Caption:", self.caption)
         self.privacy = QComboBox()
         self.privacy.setPlaceholderText("Choose who can view this video")
@@ -362,6 +374,12 @@ class Composer(QDialog):
     def selected_account(self) -> Account | None:
         data = self.account.currentData()
         return data if isinstance(data, Account) else None
+
+    def insert_snippet(self, snippet: Snippet) -> None:
+        """A template at the cursor, a hashtag set at the end (services.snippets)."""
+        text, cursor = insert_snippet(self.caption.text(), self.caption.cursor(), snippet)
+        self.caption.replace_all(text, cursor)
+        self.caption.edit.setFocus()
 
     def _probed(self, facts: VideoFacts) -> None:
         self.video = facts

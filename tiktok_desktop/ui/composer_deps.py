@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 from tiktok_desktop.config import Settings
 from tiktok_desktop.services import media
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.posts import PostsService
+from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, NewPost, Post
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
+from tiktok_desktop.ui.snippets_ui import SnippetsDialog
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
 
 log = logging.getLogger(__name__)
@@ -48,7 +52,8 @@ def frame_loader(path: str) -> FrameLoader:
 
 def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings,
               picture: Callable[[Account], object], zone_name: str,
-              standing: Standing | None = None) -> ComposerDeps:
+              standing: Standing | None = None,
+              snippets: SnippetsService | None = None) -> ComposerDeps:
     def submit(new: NewPost, editing: Post | None) -> Post:
         return posts.schedule_video(new, keep_copy=settings.keep_video_copy,
                                     editing=editing.id if editing else None)
@@ -67,4 +72,15 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
         caps_text=standing.composer_text if standing else lambda *_a: "",
         unaudited=(lambda: standing.unaudited_since() is not None) if standing
         else lambda: False,
+        snippets=snippets.for_account if snippets is not None else None,
+        edit_snippets=(lambda parent, account_id: _edit_snippets(
+            snippets, accounts, parent, account_id)) if snippets is not None
+        else lambda _p, _a: None,
     )
+
+
+def _edit_snippets(snippets: SnippetsService, accounts: AccountsService, parent: QWidget,
+                   account_id: int | None) -> None:
+    dialog = SnippetsDialog(snippets, accounts.list_accounts(), account_id, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()

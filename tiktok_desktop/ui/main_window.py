@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -29,23 +28,28 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop import APP_DISPLAY_NAME
+from tiktok_desktop.config import Settings
 from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
 from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
+from tiktok_desktop.services.bulk import BulkService
 from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
+from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
+from tiktok_desktop.ui.bulk_window import BulkWindow
 from tiktok_desktop.ui.composer import Composer
 from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.dialogs import LogDialog, show_about
+from tiktok_desktop.ui.main_bulk import BulkMenus
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
 from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
@@ -122,17 +126,22 @@ def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BulkMenus):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
     def __init__(self, *, accounts: AccountsService, posts: PostsService,
                  avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
                  parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
-                 engine: EngineWorker | None = None, standing: Standing | None = None) -> None:
+                 engine: EngineWorker | None = None, standing: Standing | None = None,
+                 bulk: BulkService | None = None,
+                 snippets: SnippetsService | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
+        self.bulk = bulk
+        self.snippets = snippets
+        self.bulk_windows: list[BulkWindow] = []
         self.standing = standing
         self.prefs = prefs
         self.facts = facts
@@ -229,6 +238,15 @@ class MainWindow(QMainWindow):
         self.act_add_videos.setShortcut(QKeySequence.StandardKey.Open)
         self.act_add_videos.triggered.connect(self.choose_videos)
         file_menu.addAction(self.act_add_videos)
+        self.act_import_csv = QAction("&Import CSV…", self)
+        self.act_import_csv.triggered.connect(self.choose_csv)
+        self.act_export_csv = QAction("&Export schedule as CSV…", self)
+        self.act_export_csv.triggered.connect(self.choose_export)
+        self.act_snippets = QAction("Caption &templates and hashtag sets…", self)
+        self.act_snippets.triggered.connect(self.edit_snippets)
+        for act in (self.act_import_csv, self.act_export_csv, self.act_snippets):
+            act.setEnabled(self.bulk is not None and self.snippets is not None)
+            file_menu.addAction(act)
         file_menu.addSeparator()
         self.act_settings = QAction("&Settings…", self)
         self.act_settings.setShortcut(QKeySequence.StandardKey.Preferences)
@@ -264,6 +282,9 @@ class MainWindow(QMainWindow):
             lambda: show_about(self, self.facts.data_dir, self.facts.sandbox)
         )
         help_menu.addAction(self.act_about)
+
+    def _settings(self) -> Settings:
+        return self.prefs.settings
 
     def open_settings(self) -> None:
         self.settings_dialog().exec()
@@ -353,15 +374,21 @@ class MainWindow(QMainWindow):
 
     # -- videos handed to us -----------------------------------------------------------------
 
-    def open_videos(self, paths: list[str]) -> None:
-        """Bring the window forward and take the videos from a drop or a second launch."""
+    def open_videos(self, paths: list[str], due_at: int | None = None) -> None:
+        """Bring the window forward and take the videos from a drop or a second launch: one
+        video opens the composer; several, or a folder, open one bulk window."""
         self.show_and_raise()
+        folder = any(Path(p).is_dir() for p in paths)
         paths = _expand_folders(paths)
         videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
         if videos:
             log.info("received %d video(s)", len(videos))
-            self.videos_opened.emit(videos)
+            if (len(videos) > 1 or folder) and self.bulk is not None \
+                    and self.snippets is not None:
+                self.open_bulk(videos, due_at)
+            else:
+                self.videos_opened.emit(videos)
         if skipped:
             names = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more"
                                                if len(skipped) > 3 else "")
@@ -384,7 +411,7 @@ class MainWindow(QMainWindow):
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name, self.standing)
+                         self.zone_name, self.standing, self.snippets)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)
@@ -424,11 +451,7 @@ class MainWindow(QMainWindow):
 
     def _files_dropped(self, paths: list[str], due_at: int | None) -> None:
         """Files or folders dropped on the schedule (on a calendar slot: with its time)."""
-        paths = _expand_folders(paths)  # a folder's videos keep the slot's time too
-        videos = [p for p in paths if _is_video(p)]
-        if len(videos) < len(paths):
-            self.open_videos([p for p in paths if p not in videos])  # says what was refused
-        self.compose_many(videos, due_at)
+        self.open_videos(paths, due_at)  # a folder's videos keep the slot's time too
 
     def _schedule_changed(self) -> None:
         # The pane already shows the change; the summary and the tray follow.

@@ -33,6 +33,8 @@ _TIPS = {
     Action.CHECK_AGAIN: "Ask TikTok again whether the post went out (it is never sent twice)",
     Action.HISTORY: "Everything that happened to it",
     Action.OPEN_ON_TIKTOK: "Open the published video in your browser",
+    Action.DUPLICATE: "A new draft with the same video and settings, opened in the editor "
+                      "to give it a time",
 }
 
 
@@ -94,6 +96,7 @@ class PostActions(QObject):
                                QKeySequence(QKeySequence.StandardKey.Delete))
         self.act_history = make(Action.HISTORY, "History…", self.show_history)
         self.act_open = make(Action.OPEN_ON_TIKTOK, "Open on TikTok", self.open_on_tiktok)
+        self.act_duplicate = make(Action.DUPLICATE, "Duplicate", self.duplicate)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setIconSize(QSize(16, 16))
@@ -235,6 +238,17 @@ class PostActions(QObject):
             self.refused.emit(str(exc))
             return
         self.removed.emit(post.id, f"Deleted {video_name(post)}.")
+
+    def duplicate(self) -> None:
+        """A copy as a new draft, opened in the editor: it needs its own time and consent."""
+        post = self._allowed(Action.DUPLICATE)
+        if post is None:
+            return
+        copies: list[Post] = []
+        if self._run(lambda: self.posts.duplicate(post.id),
+                     lambda p: (copies.append(p), f"Duplicated {video_name(post)}: the copy "
+                                "is a draft; give it a time in the editor.")[1]):
+            self.edit_requested.emit(copies[0].id)
 
     def show_history(self) -> None:
         post = self._fresh()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Signal
-from PySide6.QtGui import QFont, QPalette, QSyntaxHighlighter, QTextCharFormat, QTextDocument
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtGui import (
+    QFont,
+    QPalette,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from tiktok_desktop.domain.compose import MAX_CAPTION_UNITS, caption_units, highlight_spans
 from tiktok_desktop.ui.tones import Tone, set_tone
@@ -52,7 +59,11 @@ class CaptionEdit(QWidget):
         self.counter = QLabel()
         self.counter.setObjectName("captionCounter")
         layout.addWidget(self.edit)
-        layout.addWidget(self.counter)
+        # The counter's line also holds tools for the caption (the composer's "Insert").
+        self.tools = QHBoxLayout()
+        self.tools.setContentsMargins(0, 0, 0, 0)
+        self.tools.addWidget(self.counter, 1)
+        layout.addLayout(self.tools)
         self.edit.textChanged.connect(self._changed)
         self._changed()
 
@@ -66,6 +77,21 @@ class CaptionEdit(QWidget):
 
     def setText(self, text: str) -> None:
         self.edit.setPlainText(text)
+
+    def cursor(self) -> int:
+        """Where the cursor is, as an index into text() (Qt counts UTF-16 units)."""
+        units = self.edit.textCursor().position()
+        return len(self.text().encode("utf-16-le")[:units * 2].decode("utf-16-le", "ignore"))
+
+    def replace_all(self, text: str, cursor: int) -> None:
+        """New text with the cursor at ``cursor`` (an index into it), undoable in one step."""
+        edit_cursor = self.edit.textCursor()
+        edit_cursor.beginEditBlock()
+        edit_cursor.select(QTextCursor.SelectionType.Document)
+        edit_cursor.insertText(text)
+        edit_cursor.endEditBlock()
+        edit_cursor.setPosition(len(text[:cursor].encode("utf-16-le")) // 2)
+        self.edit.setTextCursor(edit_cursor)
 
     def _changed(self) -> None:
         text = self.text()

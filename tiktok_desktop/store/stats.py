@@ -124,6 +124,11 @@ class StatsStore:
                 added += cur.rowcount
         return added
 
+    def posting_accounts(self) -> set[int]:
+        """Accounts with at least one post TikTok gave an ID (published publicly)."""
+        return {r[0] for r in self.db.conn().execute(
+            "SELECT DISTINCT account_id FROM posts WHERE post_ids <> '[]'")}
+
     def account_days(self, day: int) -> set[int]:
         """Accounts that already have their snapshot of `day`."""
         return {r[0] for r in self.db.conn().execute(

@@ -232,7 +232,8 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                         tuple(graph.service_args()))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
-                      prefs=prefs, facts=facts, engine=engine, standing=graph.standing, **extra)
+                      prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
+                      stats=graph.stats, **extra)
 
 
 class _FirstPaintProbe(QObject):

@@ -11,16 +11,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import statistics
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from tiktok_desktop.domain import stats_plan
+from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.store import AccountsRepo
 from tiktok_desktop.store.stats import AccountSnapshot, PostSnapshot, PublishedPost, StatsStore
 
-__all__ = ["ACCOUNT_COLUMNS", "POST_COLUMNS", "ExportError", "StatsService", "slot_label"]
+__all__ = ["ACCOUNT_COLUMNS", "POST_COLUMNS", "BestTimes", "ExportError", "StatsService",
+           "best_times", "slot_label"]
 
 POST_COLUMNS = ("post", "account", "caption", "published", "tiktok_id", "reading", "taken",
                 "hours_after_publishing", "views", "likes", "comments", "shares", "note")
@@ -54,6 +58,31 @@ def _when(epoch: int | None) -> str:
     return dt.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class BestTimes:
+    """The best-time heatmap's data: per (weekday 0 = Monday, hour) of publishing in the
+    shown zone, how many posts and the median of their views 24 h later."""
+
+    posts: int
+    cells: dict[tuple[int, int], tuple[int, float]]
+
+    @property
+    def busiest(self) -> int:
+        return max((n for n, _ in self.cells.values()), default=0)
+
+
+def best_times(day_views: Sequence[tuple[int, int]], zone_name: str = "") -> BestTimes:
+    """Group (published_at, views at 24 h) by the weekday and hour the post went out, in the
+    zone the app shows; the median resists the one post that went viral."""
+    tz = zone(zone_name)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for published_at, views in day_views:
+        when = dt.datetime.fromtimestamp(published_at, tz)
+        groups.setdefault((when.weekday(), when.hour), []).append(views)
+    return BestTimes(len(day_views), {k: (len(v), float(statistics.median(v)))
+                                      for k, v in groups.items()})
+
+
 class StatsService:
     def __init__(self, stats: StatsStore, accounts: AccountsRepo) -> None:
         self.stats = stats
@@ -64,6 +93,10 @@ class StatsService:
     def latest(self, post_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """(views, likes) of each post's latest reading (the schedule list's columns)."""
         return self.stats.latest(post_ids)
+
+    def latest_all(self) -> dict[int, tuple[int, int]]:
+        """latest() of every post with a reading, in one query."""
+        return self.stats.latest_all()
 
     def post_series(self, post_id: int) -> list[PostSnapshot]:
         return self.stats.post_series(post_id)

@@ -184,25 +184,36 @@ class StatsStore:
                 found[int(r[0])] = (int(r[1]), int(r[2]))
         return found
 
+    def latest_all(self) -> dict[int, tuple[int, int]]:
+        """latest() of every post that has a reading, in one query (the schedule list)."""
+        return {int(r[0]): (int(r[1]), int(r[2])) for r in self.db.conn().execute(
+            "SELECT post_id, SUM(view_count), SUM(like_count) FROM post_stats s "
+            "WHERE slot = (SELECT MAX(slot) FROM post_stats "
+            "WHERE post_id = s.post_id AND tiktok_id = s.tiktok_id) "
+            "AND view_count IS NOT NULL GROUP BY post_id")}
+
     def published_posts(self, account_id: int | None = None,
                         limit: int | None = None) -> list[PublishedPost]:
-        """Published posts with TikTok IDs, newest first, with their latest reading."""
-        where = "p.post_ids <> '[]' AND p.published_at IS NOT NULL"
+        """Published posts with TikTok IDs, newest first, with their latest reading. The posts
+        are picked by index first (the newest `limit`), then their readings are summed."""
+        where = "post_ids <> '[]' AND published_at IS NOT NULL"
         args: list[object] = []
         if account_id is not None:
-            where += " AND p.account_id = ?"
+            where += " AND account_id = ?"
             args.append(account_id)
         tail = ""
         if limit is not None:
             tail = " LIMIT ?"
             args.append(limit)
-        rows = self.db.conn().execute(  # fixed text and "?" marks only are formatted in
+        rows = self.db.conn().execute(  # fixed text only is formatted in
             "SELECT p.id, p.account_id, p.published_at, p.caption, "  # noqa: S608
             "SUM(s.view_count), SUM(s.like_count), SUM(s.comment_count), SUM(s.share_count) "
-            "FROM posts p LEFT JOIN post_stats s ON s.post_id = p.id AND s.slot = ("
+            f"FROM (SELECT id, account_id, published_at, caption FROM posts WHERE {where} "
+            f"ORDER BY published_at DESC, id DESC{tail}) p "
+            "LEFT JOIN post_stats s ON s.post_id = p.id AND s.slot = ("
             "  SELECT MAX(slot) FROM post_stats "
-            "  WHERE post_id = p.id AND tiktok_id = s.tiktok_id)"
-            f" WHERE {where} GROUP BY p.id ORDER BY p.published_at DESC, p.id DESC{tail}",
+            "  WHERE post_id = p.id AND tiktok_id = s.tiktok_id) "
+            "GROUP BY p.id ORDER BY p.published_at DESC, p.id DESC",
             args).fetchall()
         return [PublishedPost(*r) for r in rows]
 

@@ -38,6 +38,7 @@ from tiktok_desktop.services.posts import PostsService, video_name
 from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.standing import Standing
+from tiktok_desktop.services.stats import StatsService
 from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
@@ -129,10 +130,12 @@ class MainWindow(QMainWindow):
                  avatars: AvatarCache, prefs: Preferences, facts: AppFacts,
                  parent: QWidget | None = None,
                  open_url: Callable[[str], bool] | None = None,
-                 engine: EngineWorker | None = None, standing: Standing | None = None) -> None:
+                 engine: EngineWorker | None = None, standing: Standing | None = None,
+                 stats: StatsService | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
+        self.stats = stats
         self.standing = standing
         self.prefs = prefs
         self.facts = facts
@@ -306,6 +309,7 @@ class MainWindow(QMainWindow):
         posts = self.posts.list_posts()
         self.schedule_pane.set_posts(posts, self._account_labels,
                                      {a.id: a.status for a in accounts})
+        self._update_counts()
         self._update_summary()
 
     def catch_up(self) -> None:
@@ -320,7 +324,13 @@ class MainWindow(QMainWindow):
             self.pictures.update(accounts)
         self.schedule_pane.merge_posts(self.posts.list_posts(), labels,
                                        {a.id: a.status for a in accounts})
+        self._update_counts()
         self._update_summary()
+
+    def _update_counts(self) -> None:
+        """Published posts' latest views and likes (one grouped query)."""
+        if self.stats is not None:
+            self.schedule_pane.set_counts(self.stats.latest_all())
 
     def _update_summary(self) -> None:
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""

@@ -97,6 +97,18 @@ def moment_text(epoch: int, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(epoch, tz).strftime("%a %d %b %Y, %H:%M:%S")
 
 
+def compact_count(n: int) -> str:
+    """12 -> "12", 12345 -> "12.3K", 4560000 -> "4.5M": the list's views and likes, cut
+    (never rounded up past what was counted; the exact number is in the tooltip)."""
+    for size, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if n >= size:
+            if n < 100 * size:
+                tenths = n * 10 // size
+                return f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + unit
+            return f"{n // size}{unit}"
+    return str(n)
+
+
 def short_name(label: str) -> str:
     """"Mia Chen (@miacooks)" -> "Mia Chen": the list's account column (the full label is
     in its tooltip and the account filter)."""
@@ -247,7 +259,7 @@ class ScheduleModel(PostsModel):
     """PostsModel plus a thumbnail column, due times in the zone the app shows, state dots,
     and in-place row updates so an action does not reset a 100k-row view."""
 
-    THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE = range(7)
+    THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE, COUNTS = range(8)
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
                  parent: QObject | None = None,
@@ -256,6 +268,8 @@ class ScheduleModel(PostsModel):
         self._clock = clock
         self._this_year: int | None = None
         self._statuses: dict[int, AccountStatus] = {}
+        # Published posts' latest (views, likes) from TikTok (issue 19), by post id.
+        self._counts: dict[int, tuple[int, int]] = {}
         super().__init__(self._label, parent)
         self.zone_name = ""
         self._tz = zone("")
@@ -273,6 +287,10 @@ class ScheduleModel(PostsModel):
             Column[Post]("", lambda p: "", sort=lambda p: video_name(p).casefold(),
                          tooltip=lambda p: p.video_path),
             *base,
+            # One column for both (the list has no room for two beside a whole State):
+            # "12.3K · 1.1K", sorted by views, the exact numbers in the tooltip.
+            Column[Post]("Views · likes", self._count_text, sort=self._views,
+                         tooltip=self._count_tooltip),
         )
         for signal in (self.modelReset, self.layoutChanged, self.rowsInserted,
                        self.rowsRemoved):
@@ -296,7 +314,44 @@ class ScheduleModel(PostsModel):
         lines = [state_text(p, self.account_status(p.account_id))]
         if p.last_error_message:
             lines.append(p.last_error_message)
+        if p.id in self._counts:  # also where the list has no room for their column
+            lines.append(self._count_tooltip(p))
         return "\n".join(lines)
+
+    def _views(self, p: Post) -> int:
+        found = self._counts.get(p.id)
+        return -1 if found is None else found[0]
+
+    def _count_text(self, p: Post) -> str:
+        found = self._counts.get(p.id)
+        return "" if found is None else f"{compact_count(found[0])} · {compact_count(found[1])}"
+
+    def _count_tooltip(self, p: Post) -> str:
+        found = self._counts.get(p.id)
+        if found is None:
+            return ("Views and likes show here once TikTok has counted a public post "
+                    "(about an hour after it goes public).") if p.post_ids else ""
+        return f"{found[0]:,} views, {found[1]:,} likes (TikTok's latest count)"
+
+    def set_counts(self, counts: dict[int, tuple[int, int]]) -> None:
+        """Published posts' latest (views, likes); only the rows whose numbers moved are
+        repainted."""
+        if counts == self._counts:
+            return
+        moved = {i for i in set(counts) | set(self._counts)
+                 if counts.get(i) != self._counts.get(i)}
+        self._counts = dict(counts)
+        for post_id in moved:
+            row = self.row_of(post_id)
+            if row is not None:
+                index = self.index(row, self.COUNTS)
+                self.dataChanged.emit(index, index)
+
+    def counts(self, post_id: int) -> tuple[int, int] | None:
+        return self._counts.get(post_id)
+
+    def has_counts(self) -> bool:
+        return bool(self._counts)
 
     def _due_text(self, p: Post) -> str:
         if p.due_at is None:
@@ -324,6 +379,8 @@ class ScheduleModel(PostsModel):
                 return self._dots[colour]
         if role == Qt.ItemDataRole.SizeHintRole and column == self.THUMB:
             return QSize(THUMB_SIZE.width() + 8, THUMB_SIZE.height() + 6)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COUNTS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     # -- rows ------------------------------------------------------------------------------

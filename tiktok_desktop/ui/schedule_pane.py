@@ -257,6 +257,12 @@ class SchedulePane(QWidget):
         self._update_page()
         self.actions.update(self.current_post())
 
+    def set_counts(self, counts: dict[int, tuple[int, int]]) -> None:
+        """Published posts' latest views and likes from TikTok (the list's last column, shown
+        once there are some and the list has room; always in the State's tooltip)."""
+        self.model.set_counts(counts)
+        self.view.fit_columns()
+
     def set_zone(self, zone_name: str) -> None:
         """Show and enter times in this zone ("" = the system's), e.g. after Settings."""
         self.zone_name = zone_name

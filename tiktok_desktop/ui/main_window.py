@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -259,6 +260,13 @@ class MainWindow(QMainWindow):
             accounts_menu.addAction(action)
             if action is self.accounts_pane.act_add:
                 accounts_menu.addSeparator()
+        if self.stats is not None:
+            accounts_menu.addSeparator()
+            self.act_stats = QAction("S&tatistics…", self)
+            self.act_stats.setToolTip("Views, likes and followers over time, the best times "
+                                      "to post, and export as CSV")
+            self.act_stats.triggered.connect(lambda _checked=False: self.open_stats())
+            accounts_menu.addAction(self.act_stats)
 
         help_menu = self.menuBar().addMenu("&Help")
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)
@@ -267,6 +275,26 @@ class MainWindow(QMainWindow):
             lambda: show_about(self, self.facts.data_dir, self.facts.sandbox)
         )
         help_menu.addAction(self.act_about)
+
+    def open_stats(self, post_id: int | None = None) -> QDialog | None:
+        """The statistics window, on the selected account (or the selected post's)."""
+        if self.stats is None:
+            return None
+        post = self.schedule_pane.current_post()
+        if post_id is None and post is not None and post.post_ids:
+            post_id = post.id
+        account = self.accounts_pane.selected()
+        account_id = post.account_id if post_id is not None and post is not None else \
+            account.id if account is not None else None
+        # pyqtgraph (and numpy) load when the charts are first opened, not at every start
+        from tiktok_desktop.ui.stats_window import StatsWindow  # noqa: PLC0415
+
+        window = StatsWindow(self.stats, self.accounts.list_accounts(), self.runner,
+                             zone_name=self.zone_name, account_id=account_id, parent=self)
+        if post_id is not None:
+            window.select_post(post_id)
+        window.show()
+        return window
 
     def open_settings(self) -> None:
         self.settings_dialog().exec()

@@ -106,9 +106,9 @@ def test_dashboard_in_the_palette(qtbot: QtBot, graph: AppGraph, account: Accoun
     cells = window.heatmap._data.cells
     top = max(m for _n, m in cells.values())
     strongest = next(k for k, (_n, m) in cells.items() if m == top)
-    [label] = [item for item in window.heatmap.labels
-               if (item.pos().x(), item.pos().y()) == (strongest[1] + 0.5, strongest[0] + 0.5)]
-    assert contrast(label.textItem.defaultTextColor(), colours.heat_high) >= 4.5
+    [colour] = [c for x, y, _t, c in window.heatmap.cell_labels.cells
+                if (x, y) == (strongest[1] + 0.5, strongest[0] + 0.5)]
+    assert contrast(colour, colours.heat_high) >= 4.5
     # what the charts say
     assert window.last_posts.note.text().startswith("30 posts, 30 counted by TikTok")
     assert "followers" in window.followers.note.text()
@@ -131,9 +131,12 @@ def test_heatmap_says_how_many_posts_it_rests_on(qtbot: QtBot, graph: AppGraph,
         assert heat.cell_text(day, hour) == str(n)
     empty = next((d, h) for d in range(7) for h in range(24) if (d, h) not in expected.cells)
     assert heat.cell_text(*empty) is None
-    tips = [label.toolTip() for label in heat.labels]
-    assert len(tips) == len(expected.cells)
-    assert all(t.split(" ")[0] in WEEKDAYS and "median" in t for t in tips)
+    assert len(heat.cell_labels.cells) == len(expected.cells)
+    (day, hour), (n, _median) = next(iter(expected.cells.items()))
+    tip = heat.cell_tip(day, hour)
+    assert tip.startswith(f"{WEEKDAYS[day]} {hour:02d}:00: {n} post")
+    assert tip.endswith("views after 24 h") and "median" in tip
+    assert heat.cell_tip(*empty).endswith("no post went out then")
 
 
 def test_few_posts_are_called_too_few(qtbot: QtBot, graph: AppGraph,

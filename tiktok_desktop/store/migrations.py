@@ -388,7 +388,7 @@ V8_STATS: list[Step] = [
     ) WITHOUT ROWID
     """,
     # One slot of every post (the best-time heatmap reads the 24-hour one).
-    "CREATE INDEX post_stats_slot ON post_stats(slot, post_id)",
+    "CREATE INDEX post_stats_slot ON post_stats(slot, post_id, view_count)",
     # Posts TikTok gave an ID, by when they were published: what the plan walks.
     "CREATE INDEX posts_published ON posts(published_at) WHERE post_ids <> '[]'",
     """

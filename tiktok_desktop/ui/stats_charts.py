@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QLabel, QStyleOptionGraphicsItem, QVBoxLayout, QWidget
 
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.stats import BestTimes
@@ -149,11 +149,16 @@ class PostChart(_Chart):
         self.others.setXLink(self.plot)
         self._series: list[PostSnapshot] = []
         self._published_at = 0
+        # The curves exist from the start and take new data (making them is most of a
+        # chart's cost, the same with or without data).
+        self.curves = {"views": self.plot.plot(name="views")}
+        for name in ("likes", "comments", "shares"):
+            self.curves[name] = self.others.plot(name=name)
         self._style()
 
     def _style(self) -> None:
         super()._style()
-        if not hasattr(self, "others"):
+        if not hasattr(self, "curves"):
             return
         c = self.colours
         self.others.setBackground(c.background)
@@ -187,9 +192,19 @@ class PostChart(_Chart):
         self.redraw()
 
     def redraw(self) -> None:
-        self.plot.clear()
-        self.others.clear()
+        c = self.colours
+        views = c.series["views"]
+        self.curves["views"].setPen(pg.mkPen(views, width=2))
+        self.curves["views"].setSymbol("o")
+        self.curves["views"].setSymbolSize(5)
+        self.curves["views"].setSymbolBrush(views)
+        self.curves["views"].setSymbolPen(None)
+        for name in ("likes", "comments", "shares"):
+            # lines only: the views above carry the dots that mark each reading
+            self.curves[name].setPen(pg.mkPen(c.series[name], width=2))
         if not self._series:
+            for curve in self.curves.values():
+                curve.setData([], [])
             return
         # one point per TikTok ID and time; a post with several IDs sums them per time
         by_time: dict[int, list[int]] = {}
@@ -200,15 +215,8 @@ class PostChart(_Chart):
                 row[i] += v or 0
         times = sorted(by_time)
         x = np.array([(t - self._published_at) / 86400 for t in times], dtype=float)
-        c = self.colours
-        self.plot.plot(x, np.array([by_time[t][0] for t in times], dtype=float),
-                       pen=pg.mkPen(c.series["views"], width=2), symbol="o", symbolSize=5,
-                       symbolBrush=c.series["views"], symbolPen=None, name="views")
-        for i, name in ((1, "likes"), (2, "comments"), (3, "shares")):
-            self.others.plot(x, np.array([by_time[t][i] for t in times], dtype=float),
-                             pen=pg.mkPen(c.series[name], width=2), symbol="o",
-                             symbolSize=4, symbolBrush=c.series[name], symbolPen=None,
-                             name=name)
+        for i, name in enumerate(("views", "likes", "comments", "shares")):
+            self.curves[name].setData(x, np.array([by_time[t][i] for t in times], dtype=float))
         # the plan's whole span from the start, so a young post's points sit on the left
         self.plot.setXRange(0, max(1.0, float(x[-1]) * 1.05), padding=0.02)
         self.plot.setYRange(0, max(10.0, float(max(by_time[t][0] for t in times))) * 1.08,
@@ -223,6 +231,7 @@ class FollowersChart(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Followers", parent, bottom=pg.DateAxisItem(orientation="bottom"))
         self._series: list[AccountSnapshot] = []
+        self.curve = self.plot.plot()
 
     def set_series(self, series: Sequence[AccountSnapshot]) -> None:
         self._series = list(series)
@@ -238,14 +247,16 @@ class FollowersChart(_Chart):
         self.redraw()
 
     def redraw(self) -> None:
-        self.plot.clear()
-        if not self._series:
-            return
-        c = self.colours
+        colour = self.colours.series["followers"]
+        self.curve.setPen(pg.mkPen(colour, width=2))
         x = np.array([s.taken_at for s in self._series], dtype=float)
         y = np.array([s.follower_count for s in self._series], dtype=float)
-        self.plot.plot(x, y, pen=pg.mkPen(c.series["followers"], width=2), symbol="o",
-                       symbolSize=4, symbolBrush=c.series["followers"], symbolPen=None)
+        # a dot a day would hide a long line
+        self.curve.setSymbol("o" if 0 < len(x) <= 90 else None)
+        self.curve.setSymbolSize(4)
+        self.curve.setSymbolBrush(colour)
+        self.curve.setSymbolPen(None)
+        self.curve.setData(x, y)
 
 
 class LastPostsChart(_Chart):
@@ -256,6 +267,10 @@ class LastPostsChart(_Chart):
         super().__init__("Last 30 posts", parent)
         self.plot.addLegend(offset=(10, 10))
         self._posts: list[PublishedPost] = []
+        self.bars = {name: pg.BarGraphItem(x=[], height=[], width=width, pen=None, name=name)
+                     for name, width in (("views", 0.7), ("likes", 0.3))}
+        for bar in self.bars.values():
+            self.plot.addItem(bar)
 
     def set_posts(self, posts: Sequence[PublishedPost]) -> None:
         self._posts = list(posts)
@@ -268,22 +283,49 @@ class LastPostsChart(_Chart):
         self.redraw()
 
     def redraw(self) -> None:
-        self.plot.clear()
-        if not self._posts:
-            return
         c = self.colours
         x = np.arange(len(self._posts), dtype=float)
-        views = np.array([p.views or 0 for p in self._posts], dtype=float)
-        likes = np.array([p.likes or 0 for p in self._posts], dtype=float)
-        self.plot.addItem(pg.BarGraphItem(x=x, height=views, width=0.7,
-                                          brush=c.series["views"], pen=None, name="views"))
-        self.plot.addItem(pg.BarGraphItem(x=x, height=likes, width=0.3,
-                                          brush=c.series["likes"], pen=None, name="likes"))
+        self.bars["views"].setOpts(x=x, brush=c.series["views"], height=np.array(
+            [p.views or 0 for p in self._posts], dtype=float))
+        self.bars["likes"].setOpts(x=x, brush=c.series["likes"], height=np.array(
+            [p.likes or 0 for p in self._posts], dtype=float))
+        if not self._posts:
+            self.plot.getPlotItem().getAxis("bottom").setTicks(None)  # another account's
+            return
         step = max(1, len(self._posts) // 10)
         ticks = [(float(i), dt.date.fromtimestamp(p.published_at).strftime("%d %b"))
                  for i, p in enumerate(self._posts) if i % step == 0]
         self.plot.getPlotItem().getAxis("bottom").setTicks([ticks])
         self.plot.setXRange(-0.6, len(self._posts) - 0.4, padding=0)
+
+
+class _CellLabels(pg.GraphicsObject):
+    """Every cell's number in one item, drawn upright at the cell's centre whatever the
+    view's scale (168 TextItems took longer to make than the rest of the window)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[float, float, str, QColor]] = []
+
+    def set_cells(self, cells: list[tuple[float, float, str, QColor]]) -> None:
+        self.prepareGeometryChange()
+        self.cells = cells
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, 24, 7)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        to_view = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        for x, y, text, colour in self.cells:
+            centre = to_view.map(QPointF(x, y))
+            painter.setPen(colour)
+            painter.drawText(QRectF(centre.x() - 20, centre.y() - 10, 40, 20),
+                             Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
 
 class BestTimeHeatmap(_Chart):
@@ -301,7 +343,10 @@ class BestTimeHeatmap(_Chart):
         item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)]])
         item.invertY(True)  # Monday on top
         item.showGrid(x=False, y=False)
-        self.labels: list[pg.TextItem] = []
+        self.cell_labels = _CellLabels()
+        self.plot.addItem(self.image)
+        self.plot.addItem(self.cell_labels)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
 
     def _style(self) -> None:
         super()._style()
@@ -327,8 +372,6 @@ class BestTimeHeatmap(_Chart):
         self.redraw()
 
     def redraw(self) -> None:
-        self.plot.clear()
-        self.labels = []
         c = self.colours
         grid = np.full((24, 7), np.nan)
         for (day, hour), (_n, median) in self._data.cells.items():
@@ -346,17 +389,27 @@ class BestTimeHeatmap(_Chart):
         rgba[filled] = lut[np.clip((shown[filled] * 255).astype(int), 0, 255)]
         self.image.setImage(rgba, autoLevels=False)
         self.image.setRect(QRectF(0, 0, 24, 7))
-        self.plot.addItem(self.image)
-        for (day, hour), (n, median) in self._data.cells.items():
-            text = label_colour_for(median / max(top, 1.0), c, is_dark(self.palette()))
-            label = pg.TextItem(str(n), color=text, anchor=(0.5, 0.5))
-            label.setPos(hour + 0.5, day + 0.5)
-            label.setToolTip(f"{WEEKDAYS[day]} {hour:02d}:00: {n} post{'s' if n != 1 else ''}, "
-                             f"median {compact_count(int(median))} views after 24 h")
-            self.plot.addItem(label)
-            self.labels.append(label)
+        dark = is_dark(self.palette())
+        self.cell_labels.set_cells([
+            (hour + 0.5, day + 0.5, str(n), label_colour_for(median / max(top, 1.0), c, dark))
+            for (day, hour), (n, median) in self._data.cells.items()])
         self.plot.setXRange(0, 24, padding=0)
         self.plot.setYRange(0, 7, padding=0)
+
+    def cell_tip(self, day: int, hour: int) -> str:
+        """What a cell's tooltip says."""
+        found = self._data.cells.get((day, hour))
+        if found is None:
+            return f"{WEEKDAYS[day]} {hour:02d}:00: no post went out then"
+        n, median = found
+        return (f"{WEEKDAYS[day]} {hour:02d}:00: {n} post{'s' if n != 1 else ''}, median "
+                f"{compact_count(int(median))} views after 24 h")
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        point = self.plot.getPlotItem().vb.mapSceneToView(scene_pos)
+        hour, day = int(point.x()), int(point.y())
+        inside = 0 <= point.x() < 24 and 0 <= point.y() < 7
+        self.plot.setToolTip(self.cell_tip(day, hour) if inside else "")
 
     def cell_text(self, day: int, hour: int) -> str | None:
         """The label drawn in a cell (None: no post went out then)."""

@@ -85,7 +85,7 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
              for a in m.menu().actions() if not a.isSeparator()]
     assert texts == ["Add videos…", "Settings…", "Open data folder", "View log", "Quit",
                      "Add account…", "Reconnect", "Refresh info", "Disconnect…",
-                     "Queue times…", "About TikTok Desktop"]
+                     "Queue times…", "Statistics…", "About TikTok Desktop"]
     assert [m.text().replace("&", "") for m in window.menuBar().actions()] == [
         "File", "Accounts", "Help"]
 

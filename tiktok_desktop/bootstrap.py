@@ -316,7 +316,7 @@ class AppGraph:
                              share_base=self.share_base)
         engine = Engine(parts, listener)
         awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
-                          uploading=lambda: engine.busy, clock=self.runtime.clock)
+                          uploading=lambda: engine.publishing, clock=self.runtime.clock)
         engine.set_power(awake, self.system.wake_timer)
         return engine
 

@@ -197,3 +197,52 @@ def test_without_the_scopes_nothing_is_asked(
     engine.run_once()
     assert calls_to(sandbox, QUERY) == [] and calls_to(sandbox, USER_INFO) == []
     assert engine.stats.next_due(clock.now) is None
+
+
+class Inhibitor:
+    """Records what a sleep inhibitor is asked (the OS's is tested in tests/system)."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.reasons: list[str] = []
+
+    def acquire(self, why: str) -> None:
+        self.held = True
+        self.reasons.append(why)
+
+    def release(self) -> None:
+        self.held = False
+
+
+def test_readings_do_not_keep_the_computer_awake(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, db: Database,
+    clock: FakeClock,
+) -> None:
+    """The keep-awake policy as bootstrap wires it (uploading = engine.publishing), asked in
+    the middle of a statistics reading: the job runs, no post does, the computer may sleep."""
+    from tiktok_desktop.system.keepawake import KeepAwake
+
+    account = connect()
+    engine = make_engine()
+    inhibitor = Inhibitor()
+    awake = KeepAwake(inhibitor, next_due=posts.next_wake, uploading=lambda: engine.publishing,
+                      clock=clock)
+    post = _published(engine, clock, posts, schedule(account, video))
+    engine.set_power(awake)
+    seen: list[tuple[bool, bool, bool]] = []
+    reading = engine.stats.run
+
+    def run_and_look(account_id: int) -> int:
+        stored = reading(account_id)
+        awake.update()  # a tick during the reading
+        seen.append((engine.busy, engine.publishing, inhibitor.held))
+        return stored
+
+    engine.stats.run = run_and_look  # type: ignore[method-assign]
+    inhibitor.reasons.clear()
+    clock.advance(3600)
+    engine.run_once()
+    assert len(StatsStore(db).post_series(post.id)) == 1
+    assert seen == [(True, False, False)]  # its job was running; nothing held for it
+    assert inhibitor.reasons == []

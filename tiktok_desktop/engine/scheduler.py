@@ -62,6 +62,7 @@ class Engine:
                                         thread_name_prefix="engine")
         self._cond = threading.Condition()
         self._busy: set[int] = set()
+        self._posting: set[int] = set()  # accounts whose job works on a post right now
         self._tick_lock = threading.Lock()
         self._refresh_after: dict[int, float] = {}
         self._started = False
@@ -167,6 +168,13 @@ class Engine:
     def busy(self) -> bool:
         with self._cond:
             return bool(self._busy)
+
+    @property
+    def publishing(self) -> bool:
+        """Whether a post is being worked on now: what keeps the computer awake. A job that
+        only reads statistics does not (they wait for a computer that is awake anyway)."""
+        with self._cond:
+            return bool(self._posting)
 
     def request_stop(self) -> None:
         """Ask running jobs to stop at their next block or wait (safe in a signal handler)."""
@@ -352,7 +360,13 @@ class Engine:
                     break
                 if post.state not in FOLLOWED:  # a follow-up check changes nothing yet
                     self.reporter.post_changed(post)
-                self.publisher.run(post)
+                with self._cond:
+                    self._posting.add(account_id)
+                try:
+                    self.publisher.run(post)
+                finally:
+                    with self._cond:
+                        self._posting.discard(account_id)
             if not self._stop.is_set():
                 self.stats.run(account_id)  # after the posts: readings never delay one
         except EngineStopping:

@@ -246,3 +246,33 @@ def test_readings_do_not_keep_the_computer_awake(
     assert len(StatsStore(db).post_series(post.id)) == 1
     assert seen == [(True, False, False)]  # its job was running; nothing held for it
     assert inhibitor.reasons == []
+
+
+def test_a_429_and_a_refusal_wait_their_time_and_do_not_spin(
+    make_engine: Callable[..., Engine], connect: Callable[..., Account],
+    schedule: Callable[..., Post], video: Path, posts: PostsRepo, db: Database,
+    sandbox: SandboxServer, clock: FakeClock,
+) -> None:
+    account = connect()
+    engine = make_engine()
+    post = _published(engine, clock, posts, schedule(account, video))
+    stats = StatsStore(db)
+    clock.advance(3600)
+    sandbox.control.inject_fault(QUERY, "rate_limit")
+    sandbox.control.clear_calls()
+    engine.run_once()
+    assert [c.status for c in calls_to(sandbox, QUERY)] == [429]
+    assert stats.post_series(post.id) == []
+    assert engine.stats.next_due(clock.now) == clock.now + 60  # TikTok's window
+    follow(engine, clock, lambda: len(stats.post_series(post.id)) == 1)
+    assert len(calls_to(sandbox, QUERY)) == 2
+    # a refusal asking again will not change: an hour, not a retry every 30 s
+    sandbox.control.inject_fault(QUERY, "status", status=401, code="scope_not_authorized")
+    clock.advance(DAY)
+    sandbox.control.clear_calls()
+    engine.run_once()
+    refused_at = clock.now
+    assert [c.error_code for c in calls_to(sandbox, QUERY)] == ["scope_not_authorized"]
+    follow(engine, clock, lambda: len(stats.post_series(post.id)) == 2)
+    assert clock.now == refused_at + EngineConfig().stats_refused_wait
+    assert len(calls_to(sandbox, QUERY)) == 2

@@ -174,7 +174,12 @@ class StatsReader:
                     return stored
                 batch = due[start:start + BATCH]
                 token, found = self._query(account_id, token, batch)
-                stored += self.store.record_posts(self._snapshots(batch, found))
+                snapshots = self._snapshots(batch, found)
+                stored += self.store.record_posts(snapshots)
+                if len(snapshots) < len(batch):
+                    # TikTok answered some IDs without their counts: asking again at once
+                    # would only get the same answer, so these wait like a failed call.
+                    self._wait(account_id, self.parts.clock() + self.parts.config.retry_base)
             if account_id in daily and not self.parts.stop.is_set() \
                     and self._budget(account_id, Budget.USER_INFO):
                 stored += self._account_reading(account_id, token)
@@ -182,9 +187,17 @@ class StatsReader:
             log.info("account %d: TikTok's request limit; statistics wait %.0f s", account_id,
                      exc.retry_after)
             self._wait(account_id, self.parts.clock() + exc.retry_after)
-        except (TikTokError, AccountError, VaultError) as exc:
+        except TikTokError as exc:
+            # A refusal that asking again will not change (a scope taken back on TikTok, a
+            # bad request) waits an hour instead of the retry delay of a passing failure.
+            wait = self.parts.config.retry_base if exc.retryable \
+                else self.parts.config.stats_refused_wait
+            log.info("account %d: statistics not read this time (again in %.0f s): %s",
+                     account_id, wait, exc)
+            self._wait(account_id, self.parts.clock() + wait)
+        except (AccountError, VaultError) as exc:
             log.info("account %d: statistics not read this time: %s", account_id, exc)
-            self._wait(account_id, self.parts.clock() + self.parts.config.retry_base)
+            self._wait(account_id, self.parts.clock() + self.parts.config.refresh_retry)
         return stored
 
     def _query(self, account_id: int, token: str,

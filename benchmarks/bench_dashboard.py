@@ -11,8 +11,9 @@ model), and the account's daily readings over the same days. Then, offscreen, in
             (and its grouping), the chosen post's readings
   open      StatsWindow built (it reads the above), shown, first paint (grab())
 
-Each figure is the median of --runs runs after one warm-up. Prints a table, then as the very
-last line one JSON object with every figure (milliseconds) and the ratio full/empty of "open".
+Each figure is the median of --runs runs after one warm-up; the two windows take turns. Prints
+a table, then as the very last line one JSON object with every figure (milliseconds) and the
+ratio full/empty of "open".
 
     .venv/bin/python benchmarks/bench_dashboard.py [--posts 10000] [--days 730] [--runs 9]
 """
@@ -48,58 +49,68 @@ NOW = 1_800_000_000
 TARGET = 1.5
 
 
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up: caches, first-use costs
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+class Account:
+    """One database with one account (and, unless `posts` is 0, its posts' readings)."""
 
-
-def bench(posts: int, days: int, runs: int, app: QApplication, runner: TaskRunner,
-          window_class: Any) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    try:
-        db = Database.open(tmp / "bench.sqlite3", clock=lambda: NOW)
-        account = AccountsRepo(db).upsert_connected(
+    def __init__(self, folder: Path, posts: int, days: int) -> None:
+        self.db = Database.open(folder / f"bench-{posts}.sqlite3", clock=lambda: NOW)
+        self.account = AccountsRepo(self.db).upsert_connected(
             open_id="bench", display_name="Bench", username="bench", avatar_url="",
             granted_scopes=["video.list", "user.info.stats"], access_expires_at=None,
             refresh_expires_at=None)
         start = time.perf_counter()
         if posts:
-            fill(db, account.id, posts, NOW, span_days=days, username="bench")
-        generate_s = time.perf_counter() - start
-        readings = db.conn().execute("SELECT COUNT(*) FROM post_stats").fetchone()[0]
-        service = StatsService(StatsStore(db), AccountsRepo(db))
-        accounts = AccountsRepo(db).all()
+            fill(self.db, self.account.id, posts, NOW, span_days=days, username="bench")
+        self.generate_s = time.perf_counter() - start
+        self.posts = posts
+        self.readings = self.db.conn().execute("SELECT COUNT(*) FROM post_stats").fetchone()[0]
+        self.service = StatsService(StatsStore(self.db), AccountsRepo(self.db))
+        self.accounts = AccountsRepo(self.db).all()
 
-        def read() -> None:
-            service.account_series(account.id)
-            last = service.last_posts(account.id)
-            best_times(service.day_views(account.id), "UTC")
-            if last:
-                service.post_series(last[-1].post_id)
+    def read(self) -> None:
+        s, account_id = self.service, self.account.id
+        s.account_series(account_id)
+        last = s.last_posts(account_id)
+        best_times(s.day_views(account_id), "UTC")
+        if last:
+            s.post_series(last[-1].post_id)
 
-        def open_window() -> None:
-            window = window_class(service, accounts, runner, zone_name="UTC",
-                                  account_id=account.id)
-            window.resize(1100, 760)
-            window.show()
-            app.processEvents()
-            window.grab()  # the first paint, every chart drawn
-            window.close()
-            window.deleteLater()
-            app.processEvents()
+    def open_window(self, app: QApplication, runner: TaskRunner, window_class: Any) -> None:
+        window = window_class(self.service, self.accounts, runner, zone_name="UTC",
+                              account_id=self.account.id)
+        window.resize(1100, 760)
+        window.show()
+        app.processEvents()
+        window.grab()  # the first paint, every chart drawn
+        window.close()
+        window.deleteLater()
+        app.processEvents()
 
-        result = {"posts": posts, "readings": readings, "generate_s": round(generate_s, 2),
-                  "read_ms": round(median_ms(read, runs), 2),
-                  "open_ms": round(median_ms(open_window, runs), 2)}
-        db.close()
-        return result
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+def timed_ms(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def bench(empty: Account, full: Account, runs: int, app: QApplication, runner: TaskRunner,
+          window_class: Any) -> dict[str, dict[str, Any]]:
+    """Empty and full take turns, run after run, so a busy moment of the machine (it is
+    shared) falls on both alike; one warm-up each first."""
+    times: dict[str, dict[str, list[float]]] = {"empty": {"read": [], "open": []},
+                                                "full": {"read": [], "open": []}}
+    for run in range(runs + 1):
+        for name, account in (("empty", empty), ("full", full)):
+            read = timed_ms(account.read)
+            opened = timed_ms(lambda a=account: a.open_window(app, runner, window_class))
+            if run:
+                times[name]["read"].append(read)
+                times[name]["open"].append(opened)
+    return {name: {"posts": account.posts, "readings": account.readings,
+                   "generate_s": round(account.generate_s, 2),
+                   "read_ms": round(statistics.median(times[name]["read"]), 2),
+                   "open_ms": round(statistics.median(times[name]["open"]), 2)}
+            for name, account in (("empty", empty), ("full", full))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,8 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     from tiktok_desktop.ui.stats_window import StatsWindow
     import_ms = (time.perf_counter() - start) * 1000
-    empty = bench(0, args.days, args.runs, app, runner, StatsWindow)
-    full = bench(args.posts, args.days, args.runs, app, runner, StatsWindow)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    try:
+        accounts = Account(tmp, 0, args.days), Account(tmp, args.posts, args.days)
+        results = bench(*accounts, args.runs, app, runner, StatsWindow)
+        for account in accounts:
+            account.db.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    empty, full = results["empty"], results["full"]
     ratio = full["open_ms"] / empty["open_ms"]
     print(f"statistics window, median of {args.runs} runs (offscreen; import of the charts "
           f"{import_ms:.0f} ms, once, not counted)")

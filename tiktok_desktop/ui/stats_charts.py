@@ -205,6 +205,9 @@ class PostChart(_Chart):
         if not self._series:
             for curve in self.curves.values():
                 curve.setData([], [])
+            self.plot.setXRange(0, 30, padding=0.02)  # the plan's 30 days, nothing in them yet
+            self.plot.setYRange(0, 10, padding=0)
+            self.others.setYRange(0, 10, padding=0)
             return
         # one point per TikTok ID and time; a post with several IDs sums them per time
         by_time: dict[int, list[int]] = {}
@@ -257,6 +260,13 @@ class FollowersChart(_Chart):
         self.curve.setSymbolBrush(colour)
         self.curve.setSymbolPen(None)
         self.curve.setData(x, y)
+        item = self.plot.getPlotItem()
+        if len(x):
+            item.showAxis("bottom")
+            item.enableAutoRange()
+        else:  # no dates to show: an empty frame, not 1970's first second
+            item.hideAxis("bottom")
+            self.plot.setYRange(0, 10, padding=0)
 
 
 class LastPostsChart(_Chart):
@@ -290,8 +300,11 @@ class LastPostsChart(_Chart):
         self.bars["likes"].setOpts(x=x, brush=c.series["likes"], height=np.array(
             [p.likes or 0 for p in self._posts], dtype=float))
         if not self._posts:
-            self.plot.getPlotItem().getAxis("bottom").setTicks(None)  # another account's
+            self.plot.getPlotItem().getAxis("bottom").setTicks([[]])  # no post, no date
+            self.plot.setXRange(-0.6, 9.6, padding=0)
+            self.plot.setYRange(0, 10, padding=0)
             return
+        self.plot.enableAutoRange(axis="y")
         step = max(1, len(self._posts) // 10)
         ticks = [(float(i), dt.date.fromtimestamp(p.published_at).strftime("%d %b"))
                  for i, p in enumerate(self._posts) if i % step == 0]

@@ -182,6 +182,18 @@ def bundle_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def dashboard_rows(r: dict[str, Any]) -> list[Row]:
+    full, empty = r["full"], r["empty"]
+    bench = f"statistics window, {full['posts']:,} posts"
+    return [
+        Row("dashboard.read", bench, f"reads for {full['readings']:,} readings",
+            full["read_ms"], "ms"),
+        Row("dashboard.open", bench, "open + first paint", full["open_ms"], "ms",
+            "the same window, no posts", empty["open_ms"], f"<= {r['target_ratio']}x",
+            r["open_ratio"] <= r["target_ratio"]),
+    ]
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -201,6 +213,8 @@ BENCHES = (
     Bench("idle", "bench_idle.py", ("--seconds", "30", "--posts", "1000", "--due", "5"),
           ("--seconds", "5", "--posts", "1000", "--due", "2"), idle_rows),
     Bench("bundle", "bench_bundle.py", ("--runs", "5"), ("--runs", "2"), bundle_rows),
+    Bench("dashboard", "bench_dashboard.py", ("--posts", "10000", "--runs", "9"),
+          ("--posts", "10000", "--runs", "3"), dashboard_rows),
 )
 NAMES = [b.name for b in BENCHES]
 

@@ -246,7 +246,7 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
-                      bulk=graph.bulk, snippets=graph.snippets, **extra)
+                      bulk=graph.bulk, snippets=graph.snippets, stats=graph.stats, **extra)
 
 
 class AfterFirstPaint(QObject):

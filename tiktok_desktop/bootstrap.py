@@ -66,6 +66,7 @@ from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
+from tiktok_desktop.services.stats import StatsService
 from tiktok_desktop.store import (
     AccountsRepo,
     ClientStatusRepo,
@@ -78,6 +79,7 @@ from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.store.snippets import SnippetsRepo
+from tiktok_desktop.store.stats import StatsStore
 from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
 from tiktok_desktop.tiktok import (
     NO_RETRY,
@@ -265,6 +267,7 @@ class AppGraph:
     accounts: AccountsService
     posts: PostsService
     standing: Standing  # caps, sign-in end, unaudited app: what the panes and composer show
+    stats: StatsService  # published posts' readings: list columns, charts, CSV export
     avatars: AvatarCache
     tester: CredentialsTester  # the Settings dialog's Test
     credentials_in_use: Credentials
@@ -318,7 +321,7 @@ class AppGraph:
                              share_base=self.share_base)
         engine = Engine(parts, listener)
         awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
-                          uploading=lambda: engine.busy, clock=self.runtime.clock)
+                          uploading=lambda: engine.publishing, clock=self.runtime.clock)
         engine.set_power(awake, self.system.wake_timer)
         return engine
 
@@ -462,6 +465,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
                           creds.client_key, clock=runtime.clock,
                           zone_name=mode.settings.timezone),
+        stats=StatsService(StatsStore(db), AccountsRepo(db)),
         avatars=avatars,
         tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
         credentials_in_use=creds,

@@ -87,7 +87,7 @@ def test_menus_have_the_promised_entries(qtbot: QtBot, graph: AppGraph) -> None:
                      "Caption templates and hashtag sets…", "Settings…", "Open data folder",
                      "View log", "Quit",
                      "Add account…", "Reconnect", "Refresh info", "Disconnect…",
-                     "Queue times…", "About TikTok Desktop"]
+                     "Queue times…", "Statistics…", "About TikTok Desktop"]
     assert [m.text().replace("&", "") for m in window.menuBar().actions()] == [
         "File", "Accounts", "Help"]
 

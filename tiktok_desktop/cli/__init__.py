@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 
-SUBCOMMANDS = ("sandbox", "accounts", "posts", "run", "service")
+SUBCOMMANDS = ("sandbox", "accounts", "posts", "stats", "run", "service")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_DISPLAY_NAME}: schedule TikTok video posts from your desktop.",
         epilog="Commands: 'tiktok-desktop accounts list|connect|disconnect|refresh' manages "
         "accounts from the terminal; 'tiktok-desktop posts add|list|cancel|delete|queue' "
-        "schedules posts; 'tiktok-desktop service install|status|uninstall' posts while the "
+        "schedules posts; 'tiktok-desktop stats export' writes published posts' statistics "
+        "as CSV; 'tiktok-desktop service install|status|uninstall' posts while the "
         "app is closed; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
         "emulator on its own. Each has --help.",
     )
@@ -55,6 +56,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     from tiktok_desktop.cli import posts as cli_posts
 
     cli_posts.add_parser(sub)
+    from tiktok_desktop.cli import stats as cli_stats
+
+    cli_stats.add_parser(sub)
     from tiktok_desktop.cli import run as cli_run
 
     cli_run.add_parser(sub)
@@ -111,6 +115,10 @@ def run_command(args: argparse.Namespace) -> int:
         from tiktok_desktop.cli import posts as cli_posts
 
         return cli_posts.run(args)
+    if args.command == "stats":
+        from tiktok_desktop.cli import stats as cli_stats
+
+        return cli_stats.run(args)
     if args.command == "run":
         from tiktok_desktop.cli import run as cli_run
 

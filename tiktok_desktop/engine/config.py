@@ -52,6 +52,13 @@ class EngineConfig:
     # Status requests per minute and token the checks of followed posts leave unused, so a
     # post being published always gets its status read (TikTok allows 30 a minute).
     follow_status_reserve: int = 10
+    # video/query and user/info requests per minute and token the statistics readings leave
+    # unused (TikTok allows 600 of each): the window's own reads (accounts' info, links)
+    # always find a place.
+    stats_reserve: int = 100
+    # A statistics request TikTok refused for good (not a 429, 5xx or network failure) is
+    # asked again after this long, not at every retry.
+    stats_refused_wait: float = 3600.0
     # TikTok counts requests in its one-minute window when they arrive; the budget counts them
     # when they leave. A request spends its place for the window plus this long, so one that
     # took longer on the way than the next cannot put a 7th init (21st creator_info...) into

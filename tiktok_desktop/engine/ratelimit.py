@@ -1,7 +1,8 @@
 """Per-account request budgets that keep the engine under TikTok's per-token rate limits.
 
 TikTok counts requests in a sliding one-minute window per access token (TIKTOK_API.md 5):
-6/min for the inits, 20/min for creator_info, 30/min for status/fetch. A classic token bucket
+6/min for the inits, 20/min for creator_info, 30/min for status/fetch, 600/min for
+video/query and user/info. A classic token bucket
 that refills continuously would allow a burst plus the refill within one window (up to twice
 the limit), so each bucket here returns a spent token exactly one window after it was spent:
 never more than ``capacity`` requests in any window.
@@ -24,9 +25,13 @@ class Budget(enum.StrEnum):
     INIT = "init"
     CREATOR_INFO = "creator_info"
     STATUS = "status"
+    # The display API (statistics, issue 19): 600 a minute each (TIKTOK_API.md 5).
+    VIDEO_QUERY = "video_query"
+    USER_INFO = "user_info"
 
 
-LIMITS: dict[Budget, int] = {Budget.INIT: 6, Budget.CREATOR_INFO: 20, Budget.STATUS: 30}
+LIMITS: dict[Budget, int] = {Budget.INIT: 6, Budget.CREATOR_INFO: 20, Budget.STATUS: 30,
+                             Budget.VIDEO_QUERY: 600, Budget.USER_INFO: 600}
 
 
 class TokenBucket:

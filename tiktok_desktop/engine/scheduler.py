@@ -28,6 +28,7 @@ from tiktok_desktop.engine.listener import EngineListener, Notice, NoticeKind, R
 from tiktok_desktop.engine.parts import Awake, EngineParts, WakeAlarm
 from tiktok_desktop.engine.publisher import Publisher
 from tiktok_desktop.engine.sleep import EngineStopping
+from tiktok_desktop.engine.stats import StatsReader
 from tiktok_desktop.store import AccountStatus, Post, PostState, StateConflict
 from tiktok_desktop.store.leases import owner_is_dead, retire
 from tiktok_desktop.system.clockjump import ClockJumpDetector
@@ -56,10 +57,12 @@ class Engine:
         self._stop = parts.stop
         self._on_wake = on_wake
         self.publisher = Publisher(parts, self.reporter)
+        self.stats = StatsReader(parts)
         self._pool = ThreadPoolExecutor(max_workers=self.config.max_parallel_accounts,
                                         thread_name_prefix="engine")
         self._cond = threading.Condition()
         self._busy: set[int] = set()
+        self._posting: set[int] = set()  # accounts whose job works on a post right now
         self._tick_lock = threading.Lock()
         self._refresh_after: dict[int, float] = {}
         self._started = False
@@ -166,6 +169,13 @@ class Engine:
         with self._cond:
             return bool(self._busy)
 
+    @property
+    def publishing(self) -> bool:
+        """Whether a post is being worked on now: what keeps the computer awake. A job that
+        only reads statistics does not (they wait for a computer that is awake anyway)."""
+        with self._cond:
+            return bool(self._posting)
+
     def request_stop(self) -> None:
         """Ask running jobs to stop at their next block or wait (safe in a signal handler)."""
         self._stop.set()
@@ -220,6 +230,7 @@ class Engine:
         accounts = {p.account_id for p in self.posts.due(int(now), limit=1000, follow=FOLLOWED)}
         accounts |= {p.account_id for p in self.posts.query(states=ACTIVE_WORK)
                      if self._claimable(p, now)[0]}
+        accounts |= self.stats.due_accounts(now)  # run after the account's posts (_job)
         refresh = {a for a, at in self._refresh_due_at().items() if at <= now}
         return accounts, refresh
 
@@ -250,6 +261,9 @@ class Engine:
         for post in self.posts.query(states=ACTIVE_WORK):
             if post.lease_owner not in (None, self.owner) and post.lease_expires_at:
                 times.append(float(post.lease_expires_at))
+        readings = self.stats.next_due(now)  # never an alarm: see _alarm_time
+        if readings is not None:
+            times.append(readings)
         # Times already past belong to accounts whose job is running: it wakes us when done.
         future = [t for t in times if t > now]
         return min(future) if future else None
@@ -257,7 +271,8 @@ class Engine:
     def _alarm_time(self, now: float) -> float | None:
         """What is worth waking a sleeping computer for: due posts and retries, and the token
         refreshes just before them; not the checks of posts TikTok already has (in review, in
-        the inbox), which wait until the computer is awake anyway."""
+        the inbox) nor the statistics readings, which wait until the computer is awake
+        anyway."""
         due = self.posts.next_wake()
         if due is None:
             return None
@@ -345,7 +360,15 @@ class Engine:
                     break
                 if post.state not in FOLLOWED:  # a follow-up check changes nothing yet
                     self.reporter.post_changed(post)
-                self.publisher.run(post)
+                with self._cond:
+                    self._posting.add(account_id)
+                try:
+                    self.publisher.run(post)
+                finally:
+                    with self._cond:
+                        self._posting.discard(account_id)
+            if not self._stop.is_set():
+                self.stats.run(account_id)  # after the posts: readings never delay one
         except EngineStopping:
             pass
         except Exception:

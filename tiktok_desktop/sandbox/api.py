@@ -11,12 +11,15 @@ Decisions where TikTok's docs are silent (strict on purpose):
   Only the caller's PUBLISH_COMPLETE posts with a post ID (public posts) are listed.
 - duration/width/height are what processing read from the file (media.py); without media
   checks, fixed plausible values. A post shows here only once moderation gave it an ID.
+- Counts (view/like/comment/share, and the creator's follower_count and likes_count) grow
+  from the moment the post went public, deterministically per ``stats_seed`` (growth.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .growth import PostCounts, post_counts
 from .guard import RateLimiter, Session, authenticate, require_scope
 from .models import Publish, User
 from .state import State
@@ -78,6 +81,28 @@ def _public_posts(state: State, open_id: str) -> list[Post]:
     return sorted(posts, key=_ms, reverse=True)
 
 
+def _public_since(publish: Publish) -> float:
+    return publish.moderation_due_at or publish.finished_at or publish.created_at
+
+
+def _counts(state: State, user: User, posts: list[Post], now: float) -> list[PostCounts]:
+    """Counts of `posts` at `now`, in their order. A post's ordinal counts every public post
+    of the creator, with or without its ID yet, oldest first, so it never changes once
+    given."""
+    with state.lock:
+        everyone = sorted(
+            ((p, index) for p in state.iter_publishes(user.open_id)
+             if p.status == "PUBLISH_COMPLETE" for index in range(p.post_count)),
+            key=_ms)
+    ordinal = {(p.publish_id, index): n for n, (p, index) in enumerate(everyone)}
+    seed = state.options.stats_seed
+    return [
+        post_counts(seed, user.username, ordinal.get((post[0].publish_id, post[1]), 0),
+                    _public_since(post[0]), now)
+        for post in posts
+    ]
+
+
 def _ms(post: Post) -> int:
     """A post's create time in UTC ms (the video/list cursor unit; unique per creator: the
     k-th post of a publish is k ms after it, and State.unique_time keeps those ms free)."""
@@ -93,6 +118,9 @@ def handle_user_info(state: State, limiter: RateLimiter, request: Request,
         require_scope(session, USER_FIELDS[name])
     user = session.user
     avatar = user.avatar_url
+    posts = _public_posts(state, user.open_id)
+    counted = (_counts(state, user, posts, request.now)
+               if {"follower_count", "likes_count"} & set(fields) else [])
     profile_url = f"{base_url}/@{user.username}"
     values: dict[str, Any] = {
         "open_id": user.open_id,
@@ -106,10 +134,10 @@ def handle_user_info(state: State, limiter: RateLimiter, request: Request,
         "profile_deep_link": profile_url,
         "profile_web_link": profile_url,
         "is_verified": user.is_verified,
-        "follower_count": user.follower_count,
+        "follower_count": user.follower_count + sum(c.followers_gained for c in counted),
         "following_count": user.following_count,
-        "likes_count": user.likes_count,
-        "video_count": len(_public_posts(state, user.open_id)) if "video_count" in fields else 0,
+        "likes_count": user.likes_count + sum(c.like_count for c in counted),
+        "video_count": len(posts),
     }
     return v2_ok({"user": {name: values[name] for name in fields}}, request.now)
 
@@ -156,7 +184,7 @@ def handle_creator_info(state: State, limiter: RateLimiter, request: Request) ->
     return v2_ok(data, request.now)
 
 
-def video_object(post: Post, user: User, base_url: str) -> dict[str, Any]:
+def video_object(post: Post, user: User, base_url: str, counts: PostCounts) -> dict[str, Any]:
     publish, index = post
     post_id = str(publish.post_ids[index])
     title = str(publish.post_info.get("title", ""))
@@ -173,10 +201,10 @@ def video_object(post: Post, user: User, base_url: str) -> dict[str, Any]:
         "title": title[:150],
         "embed_html": f'<blockquote class="tiktok-embed" cite="{link}"></blockquote>',
         "embed_link": link,
-        "like_count": 0,
-        "comment_count": 0,
-        "share_count": 0,
-        "view_count": 0,
+        "like_count": counts.like_count,
+        "comment_count": counts.comment_count,
+        "share_count": counts.share_count,
+        "view_count": counts.view_count,
         "is_aigc": bool(publish.post_info.get("is_aigc", False)),
     }
 
@@ -208,9 +236,10 @@ def handle_video_list(state: State, limiter: RateLimiter, request: Request,
         raise ApiError(400, "invalid_params", "cursor must not be negative.")
     posts = [p for p in _public_posts(state, session.user.open_id) if _ms(p) < cursor]
     page = posts[:max_count]
+    counts = _counts(state, session.user, page, request.now)
     videos = [
-        {k: v for k, v in video_object(p, session.user, base_url).items() if k in fields}
-        for p in page
+        {k: v for k, v in video_object(p, session.user, base_url, c).items() if k in fields}
+        for p, c in zip(page, counts, strict=True)
     ]
     next_cursor = _ms(page[-1]) if page else cursor
     data = {"videos": videos, "cursor": next_cursor, "has_more": len(posts) > len(page)}
@@ -231,9 +260,11 @@ def handle_video_query(state: State, limiter: RateLimiter, request: Request,
             400, "invalid_params", "filters.video_ids must be a list of 1 to 20 ID strings."
         )
     wanted = set(ids)
+    found = [p for p in _public_posts(state, session.user.open_id)
+             if str(p[0].post_ids[p[1]]) in wanted]
+    counts = _counts(state, session.user, found, request.now)
     videos = [
-        {k: v for k, v in video_object(p, session.user, base_url).items() if k in fields}
-        for p in _public_posts(state, session.user.open_id)
-        if str(p[0].post_ids[p[1]]) in wanted
+        {k: v for k, v in video_object(p, session.user, base_url, c).items() if k in fields}
+        for p, c in zip(found, counts, strict=True)
     ]
     return v2_ok({"videos": videos, "cursor": 0, "has_more": False}, request.now)

@@ -88,6 +88,13 @@ def build_parser(prog: str = "tiktok-desktop sandbox serve") -> argparse.Argumen
         help="body of the upload PUT's replies: an informational envelope (default), or, as a "
         "fault mode, empty or random bytes (TikTok documents only status and Content-Range)",
     )
+    parser.add_argument(
+        "--stats-seed", type=_number(int, "a whole number", -(2**63), 2**63 - 1,
+                                     "{value} is not a seed: use a whole number"),
+        default=defaults.stats_seed,
+        help="seed of the view/like/comment/share counts public posts gain over time "
+        "(same seed, same numbers)",
+    )
     parser.add_argument("--oauth-errors-200", action="store_true",
                         help="fault mode: answer OAuth errors with HTTP 200 and the error body")
     parser.add_argument(
@@ -148,6 +155,7 @@ def serve_forever_cli(argv: Sequence[str] | None = None, *, stop: threading.Even
             media_checks=not args.no_media_checks,
             rate_limits_enabled=not args.no_rate_limits,
             store_upload_bytes=not args.no_store_bytes,
+            stats_seed=args.stats_seed,
             progress_end=args.progress_end,
             upload_reply_body=args.upload_reply_body,
             oauth_errors_http_200=args.oauth_errors_200,

@@ -125,6 +125,8 @@ class SandboxOptions:
     # Fault mode: OAuth errors (token, revoke) answered with HTTP 200 and the error body, as
     # reported against real TikTok.
     oauth_errors_http_200: bool = False
+    # Seed of the counts public posts gain over time (growth.py): same seed, same numbers.
+    stats_seed: int = 0
     # Socket timeout for a stalled client (a chunk that stops arriving counts as dropped).
     socket_timeout: float = 60.0
 
@@ -146,6 +148,9 @@ def options_problem(values: dict[str, Any]) -> str | None:
         if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool)
                                or not 1 <= values[name] <= 10 * 365 * 86400):
             return f"{name} must be a whole number of seconds from 1 to 10 years."
+    if "stats_seed" in values and (not isinstance(values["stats_seed"], int)
+                                   or isinstance(values["stats_seed"], bool)):
+        return "stats_seed must be a whole number."
     for name in ("daily_post_cap", "pending_inbox_cap", "unaudited_user_cap"):
         if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool)
                                or values[name] < 0):

@@ -47,14 +47,15 @@ log = logging.getLogger(__name__)
 NEEDED_SCOPES = ("user.info.basic", "video.publish", "video.upload", "video.list")
 # The engine's name for the creator_info budget in the shared rate log (engine/ratelimit.py).
 CREATOR_INFO_BUDGET = "creator_info"
-OPTIONAL_SCOPES = ("user.info.profile",)
+OPTIONAL_SCOPES = ("user.info.profile", "user.info.stats")
 # What the user loses when they un-tick a scope on TikTok's consent page.
 SCOPE_FEATURES = {
     "user.info.basic": "showing the account's name and picture",
     "video.publish": "posting videos directly to the profile",
     "video.upload": "sending videos to the TikTok inbox to finish there",
-    "video.list": "linking to published posts",
+    "video.list": "linking to published posts and reading their views and likes",
     "user.info.profile": "showing the @username",
+    "user.info.stats": "following the account's followers and likes over time",
 }
 __all__ = [
     "AccountError",

@@ -11,6 +11,7 @@ from tiktok_desktop.services.loopback import LoopbackError
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.posts_csv import CsvError
 from tiktok_desktop.services.schedule import ScheduleError
+from tiktok_desktop.services.stats import ExportError
 from tiktok_desktop.services.videofile import VideoFileError
 from tiktok_desktop.store import StoreError
 from tiktok_desktop.system import ServiceError
@@ -21,6 +22,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ScheduleError, CsvError,
     VideoFileError,  # the media probe's and the library's (MediaError, LibraryError)
     ServiceError,  # the OS refused to install or remove the background service
+    ExportError,  # the statistics' CSV could not be written there
     # The user's files and disk: a moved video, a full disk, a folder without permission.
     OSError,
 )

@@ -372,7 +372,7 @@ V6_SCHEDULE_LIST: list[Step] = [
 # into a caption (composer, bulk table). kind: 'template' (a caption to start from) or
 # 'hashtags' (a set added to the caption). Names are unique per account and kind. Number 7,
 # after issue 16's schedule list (6).
-V7_SNIPPETS = [
+V7_SNIPPETS: list[Step] = [
     """
     CREATE TABLE caption_snippets (
         id INTEGER PRIMARY KEY,
@@ -387,6 +387,43 @@ V7_SNIPPETS = [
     """,
 ]
 
+# Issue 19: counts read from TikTok over time (number 8, after issue 18's snippets).
+V8_STATS: list[Step] = [
+    # One reading of one TikTok post (a post from an inbox draft can have several IDs) at one
+    # slot of domain/stats_plan.py. NULL counts: TikTok no longer shows the post (deleted,
+    # made private), so the plan stops for it.
+    """
+    CREATE TABLE post_stats (
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        tiktok_id TEXT NOT NULL,
+        slot INTEGER NOT NULL CHECK (slot >= 0),
+        taken_at INTEGER NOT NULL,
+        view_count INTEGER,
+        like_count INTEGER,
+        comment_count INTEGER,
+        share_count INTEGER,
+        PRIMARY KEY (post_id, tiktok_id, slot)
+    ) WITHOUT ROWID
+    """,
+    # One slot of every post (the best-time heatmap reads the 24-hour one).
+    "CREATE INDEX post_stats_slot ON post_stats(slot, post_id, view_count)",
+    # Posts TikTok gave an ID, by when they were published: what the plan walks.
+    "CREATE INDEX posts_published ON posts(published_at) WHERE post_ids <> '[]'",
+    """
+    CREATE TABLE account_stats (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL,
+        taken_at INTEGER NOT NULL,
+        follower_count INTEGER NOT NULL,
+        following_count INTEGER,
+        likes_count INTEGER NOT NULL,
+        video_count INTEGER,
+        PRIMARY KEY (account_id, day)
+    ) WITHOUT ROWID
+    """,
+]
+
 MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
-                                    V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS]
+                                    V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS,
+                                    V8_STATS]
 SCHEMA_VERSION = len(MIGRATIONS)

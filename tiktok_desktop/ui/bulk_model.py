@@ -28,7 +28,7 @@ from tiktok_desktop.services.bulk import READING, BulkRow, Column
 from tiktok_desktop.services.bulk_batch import CHECKING_TIMES, BulkBatch
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.store import PostMode
-from tiktok_desktop.ui.schedule_model import ThumbnailLoader
+from tiktok_desktop.ui.thumbnails import ThumbnailLoader
 from tiktok_desktop.ui.tones import Tone, tone_colour
 
 __all__ = ["EDIT_ROLE", "BulkModel", "View", "disclosure_words", "interaction_words"]

@@ -48,10 +48,10 @@ from tiktok_desktop.store.snippets import Snippet
 from tiktok_desktop.ui.bulk_layout import build_body, build_menus, build_table
 from tiktok_desktop.ui.bulk_model import BulkModel
 from tiktok_desktop.ui.bulk_tools import ApplyBar, TimesBar
-from tiktok_desktop.ui.schedule_model import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.snippets_ui import SnippetButton, SnippetsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.thumbnails import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tones import Tone, set_tone
 

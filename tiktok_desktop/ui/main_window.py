@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -40,6 +41,7 @@ from tiktok_desktop.services.schedule import describe, system_zone_name
 from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
+from tiktok_desktop.services.stats import StatsService
 from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
@@ -135,12 +137,14 @@ class MainWindow(BulkMenus):
                  open_url: Callable[[str], bool] | None = None,
                  engine: EngineWorker | None = None, standing: Standing | None = None,
                  bulk: BulkService | None = None,
-                 snippets: SnippetsService | None = None) -> None:
+                 snippets: SnippetsService | None = None,
+                 stats: StatsService | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.posts = posts
         self.bulk = bulk
         self.snippets = snippets
+        self.stats = stats
         self.bulk_windows: list[BulkWindow] = []
         self.standing = standing
         self.prefs = prefs
@@ -175,6 +179,8 @@ class MainWindow(BulkMenus):
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane = SchedulePane(posts, self.runner, zone_name=self.zone_name,
                                           open_url=open_url or _open_in_browser)
+        if stats is not None:
+            self.schedule_pane.set_counts_reader(stats)
         self.schedule_pane.edit_requested.connect(self.edit_post)
         self.schedule_pane.files_dropped.connect(self._files_dropped)
         self.schedule_pane.changed.connect(self._schedule_changed)
@@ -274,6 +280,13 @@ class MainWindow(BulkMenus):
             accounts_menu.addAction(action)
             if action is self.accounts_pane.act_add:
                 accounts_menu.addSeparator()
+        if self.stats is not None:
+            accounts_menu.addSeparator()
+            self.act_stats = QAction("S&tatistics…", self)
+            self.act_stats.setToolTip("Views, likes and followers over time, the best times "
+                                      "to post, and export as CSV")
+            self.act_stats.triggered.connect(lambda _checked=False: self.open_stats())
+            accounts_menu.addAction(self.act_stats)
 
         help_menu = self.menuBar().addMenu("&Help")
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)
@@ -285,6 +298,26 @@ class MainWindow(BulkMenus):
 
     def _settings(self) -> Settings:
         return self.prefs.settings
+
+    def open_stats(self, post_id: int | None = None) -> QDialog | None:
+        """The statistics window, on the selected account (or the selected post's)."""
+        if self.stats is None:
+            return None
+        post = self.schedule_pane.current_post()
+        if post_id is None and post is not None and post.post_ids:
+            post_id = post.id
+        account = self.accounts_pane.selected()
+        account_id = post.account_id if post_id is not None and post is not None else \
+            account.id if account is not None else None
+        # pyqtgraph (and numpy) load when the charts are first opened, not at every start
+        from tiktok_desktop.ui.stats_window import StatsWindow  # noqa: PLC0415
+
+        window = StatsWindow(self.stats, self.accounts.list_accounts(), self.runner,
+                             zone_name=self.zone_name, account_id=account_id, parent=self)
+        if post_id is not None:
+            window.select_post(post_id)
+        window.show()
+        return window
 
     def open_settings(self) -> None:
         self.settings_dialog().exec()
@@ -327,6 +360,7 @@ class MainWindow(BulkMenus):
         # The schedule reads only the posts it shows (issue 16).
         self.schedule_pane.set_posts(None, self._account_labels,
                                      {a.id: a.status for a in accounts})
+        self._update_counts()
         self._update_summary()
 
     def catch_up(self) -> None:
@@ -341,7 +375,13 @@ class MainWindow(BulkMenus):
             self.pictures.update(accounts)
         self.schedule_pane.merge_posts(None, labels,
                                        {a.id: a.status for a in accounts})
+        self._update_counts()
         self._update_summary()
+
+    def _update_counts(self) -> None:
+        """Published posts' latest views and likes, for the rows read so far."""
+        if self.stats is not None:
+            self.schedule_pane.refresh_counts()
 
     def _update_summary(self) -> None:
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""

@@ -126,6 +126,7 @@ class ScheduleTable(QTableView):
     Enter opens the selected post; Tab leaves the table (arrows move between rows)."""
 
     open_requested = Signal()  # Enter or Return on the current row
+    counts_width = 0  # the views/likes column's width while shown (set by build_table)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
@@ -148,9 +149,29 @@ class ScheduleTable(QTableView):
             self.horizontalHeader().resizeSection(ScheduleModel.DUE, width)
             self.fit_columns()
 
-    def fit_columns(self) -> None:
+    def _place_counts(self) -> None:
+        """The views/likes column shows when some post has TikTok's counts and the window
+        has room for it beside the others at their least; else it hides (the State's tooltip
+        still says them)."""
         header = self.horizontalHeader()
-        fixed = sum(header.sectionSize(c) for c in range(header.count()) if c not in FLEXIBLE)
+        proxy = self.model()
+        wanted = isinstance(proxy, ScheduleProxy) and proxy.model_.has_counts()
+        if wanted:
+            others = sum(header.sectionSize(c) for c in range(header.count())
+                         if c not in FLEXIBLE and c != ScheduleModel.COUNTS
+                         and not header.isSectionHidden(c))
+            least = sum(least for least, _ in FLEXIBLE.values())
+            wanted = others + least + self.counts_width <= self.viewport().width()
+        if header.isSectionHidden(ScheduleModel.COUNTS) == wanted:
+            header.setSectionHidden(ScheduleModel.COUNTS, not wanted)
+            if wanted:
+                header.resizeSection(ScheduleModel.COUNTS, self.counts_width)
+
+    def fit_columns(self) -> None:
+        self._place_counts()
+        header = self.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in range(header.count())
+                    if c not in FLEXIBLE and not header.isSectionHidden(c))
         spare = self.viewport().width() - fixed - sum(least for least, _ in FLEXIBLE.values())
         shares = sum(share for _, share in FLEXIBLE.values())
         widths = {c: least + max(0, spare) * share // shares
@@ -211,9 +232,24 @@ def build_table(proxy: ScheduleProxy) -> ScheduleTable:
               ScheduleModel.PRIVACY: widest([*PRIVACY_TEXT.values(), "Privacy"]),
               # The state's dot and its gap come first.
               ScheduleModel.STATE: widest(STATE_LABELS)
-              + 10 + view.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)}
+              + 10 + view.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing),
+              # compact counts: the exact ones are in the tooltip
+              ScheduleModel.COUNTS: widest(["999.9K · 99.9K"])}
     for column, width in widths.items():
         header.resizeSection(column, width)
+    # Shown once some post has TikTok's counts and there is room (ScheduleTable.fit_columns).
+    view.counts_width = widths[ScheduleModel.COUNTS]
+    header.setSectionHidden(ScheduleModel.COUNTS, True)
     header.setSortIndicator(ScheduleModel.DUE, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(True)
+
+    def keep_sortable(section: int, _order: Qt.SortOrder) -> None:
+        # Views are not a column of the SQL list: a click there leaves the order (and its
+        # arrow) as it was; the header's tooltip says where posts rank by views.
+        if section == ScheduleModel.COUNTS:
+            blocked = header.blockSignals(True)
+            header.setSortIndicator(*proxy.model_.sort_spec())
+            header.blockSignals(blocked)
+
+    header.sortIndicatorChanged.connect(keep_sortable)
     return view

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -97,6 +97,26 @@ def short_name(label: str) -> str:
 
 # -- the list ------------------------------------------------------------------------------------
 
+def compact_count(n: int) -> str:
+    """12 -> "12", 12345 -> "12.3K", 4560000 -> "4.5M": the list's views and likes, cut
+    (never rounded up past what was counted; the exact number is in the tooltip)."""
+    for size, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if n >= size:
+            if n < 100 * size:
+                tenths = n * 10 // size
+                return f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + unit
+            return f"{n // size}{unit}"
+    return str(n)
+
+
+class CountsReader(Protocol):
+    """Published posts' latest views and likes from TikTok (issue 19: services/stats.py)."""
+
+    def latest(self, post_ids: Sequence[int]) -> dict[int, tuple[int, int]]: ...
+
+    def any_counts(self) -> bool: ...
+
+
 def _dot(colour: str, ratio: float = 1.0) -> QPixmap:
     out = QPixmap(int(10 * ratio), int(10 * ratio))
     out.fill(Qt.GlobalColor.transparent)
@@ -133,8 +153,9 @@ class ScheduleModel(QAbstractTableModel):
     time then id; Account, Privacy and State sort as groups of posts by the words shown.
     """
 
-    THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE = range(7)
-    TITLES = ("", "Due", "Account", "Video", "Caption", "Privacy", "State")
+    THUMB, DUE, ACCOUNT, VIDEO, CAPTION, PRIVACY, STATE, COUNTS = range(8)
+    # One column for views and likes (the list has no room for two beside a whole State).
+    TITLES = ("", "Due", "Account", "Video", "Caption", "Privacy", "State", "Views · likes")
 
     def __init__(self, posts: PostsService, thumbnails: ThumbnailLoader | None = None,
                  parent: QObject | None = None,
@@ -150,6 +171,11 @@ class ScheduleModel(QAbstractTableModel):
         self._this_year: int | None = None
         self._dots: dict[str, QPixmap] = {}
         self.filter = PostFilter()
+        # Latest (views, likes) of the published posts read so far, by post id: read a page
+        # at a time like the rows, never for every post (issue 19 on issue 16's list).
+        self._counts_reader: CountsReader | None = None
+        self._counts: dict[int, tuple[int, int] | None] = {}
+        self._any_counts = False
         self._sort: SortSpec = (self.DUE, Qt.SortOrder.AscendingOrder)
         self._rows: PostList = self._read()
         if thumbnails is not None:
@@ -223,8 +249,7 @@ class ScheduleModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), start, end - 1)
             self.endInsertRows()
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def _header(self, section: int, orientation: Qt.Orientation, role: int) -> Any:
         if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
                 and 0 <= section < len(self.TITLES)):
             return self.TITLES[section]
@@ -254,7 +279,18 @@ class ScheduleModel(QAbstractTableModel):
                 return self._dots[colour]
         if role == Qt.ItemDataRole.SizeHintRole and column == self.THUMB:
             return QSize(THUMB_SIZE.width() + 8, THUMB_SIZE.height() + 6)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COUNTS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and section == self.COUNTS \
+                and orientation == Qt.Orientation.Horizontal:
+            return ("TikTok's latest views and likes of each published post. The list does "
+                    "not sort by them: Accounts → Statistics… shows the last 30 posts' views "
+                    "side by side, and Export CSV there sorts in any spreadsheet.")
+        return self._header(section, orientation, role)
 
     def _text(self, p: Post, column: int) -> str:
         if column == self.DUE:
@@ -270,6 +306,10 @@ class ScheduleModel(QAbstractTableModel):
             return PRIVACY_TEXT.get(p.privacy_level or "", "")
         if column == self.STATE:
             return state_label(p, self.account_status(p.account_id))
+        if column == self.COUNTS:
+            found = self.counts(p)
+            return "" if found is None else \
+                f"{compact_count(found[0])} · {compact_count(found[1])}"
         return ""
 
     def _tooltip(self, p: Post, column: int) -> str | None:
@@ -285,8 +325,65 @@ class ScheduleModel(QAbstractTableModel):
             lines = [state_text(p, self.account_status(p.account_id))]
             if p.last_error_message:
                 lines.append(p.last_error_message)
+            if self.counts(p) is not None:  # also where the list has no room for them
+                lines.append(self._count_tooltip(p))
             return "\n".join(lines)
+        if column == self.COUNTS:
+            return self._count_tooltip(p) or None
         return None
+
+    # -- views and likes (issue 19) ----------------------------------------------------------
+
+    def set_counts_reader(self, reader: CountsReader | None) -> None:
+        self._counts_reader = reader
+        self.refresh_counts()
+
+    def has_counts(self) -> bool:
+        """Some post has TikTok's counts (the column is worth its room)."""
+        return self._any_counts
+
+    def counts(self, p: Post) -> tuple[int, int] | None:
+        """The post's latest (views, likes), None before TikTok counted it. A post not read
+        yet is read with the other published posts of the rows read so far (one query)."""
+        if not p.post_ids or self._counts_reader is None or not self._any_counts:
+            return None
+        if p.id not in self._counts:
+            wanted = {p.id} | {post.id for post in self._read_posts()
+                               if post.post_ids and post.id not in self._counts}
+            found = self._counts_reader.latest(sorted(wanted))
+            self._counts.update({i: found.get(i) for i in wanted})
+        return self._counts[p.id]
+
+    def _read_posts(self) -> list[Post]:
+        return [post for row in self._rows.cached_rows()
+                if (post := self._rows.cached(row)) is not None]
+
+    def _count_tooltip(self, p: Post) -> str:
+        found = self.counts(p)
+        if found is None:
+            return ("Views and likes show here once TikTok has counted a public post "
+                    "(about an hour after it goes public).") if p.post_ids else ""
+        return f"{found[0]:,} views, {found[1]:,} likes (TikTok's latest count)"
+
+    def refresh_counts(self) -> None:
+        """New readings may have come (the engine's): read the counts of the rows read so
+        far again, and repaint only the rows whose numbers moved."""
+        reader = self._counts_reader
+        self._any_counts = reader is not None and reader.any_counts()
+        old = self._counts
+        self._counts = {}
+        if not self._any_counts or reader is None:
+            moved = {i for i, v in old.items() if v is not None}
+        else:
+            ids = sorted(post.id for post in self._read_posts() if post.post_ids)
+            found = reader.latest(ids)
+            self._counts = {i: found.get(i) for i in ids}
+            moved = {i for i in set(old) | set(self._counts)
+                     if old.get(i) != self._counts.get(i)}
+        for post_id in moved:
+            row = self._rows.find_cached(post_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, self.STATE), self.index(row, self.COUNTS))
 
     def _due_tooltip(self, p: Post) -> str:
         if p.due_at is None:
@@ -309,10 +406,13 @@ class ScheduleModel(QAbstractTableModel):
 
     # -- sorting, filtering, changes ---------------------------------------------------------
 
+    def sort_spec(self) -> SortSpec:
+        return self._sort
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column: the database walks that column's index (no rows read here)."""
-        if not 0 <= column < len(self.TITLES):
-            return
+        if not 0 <= column < len(self.TITLES) or column == self.COUNTS:
+            return  # views are not a column of the SQL list (see headerData's tooltip)
         self._sort = (column, order)
         self._reload(force=True)
 
@@ -332,7 +432,7 @@ class ScheduleModel(QAbstractTableModel):
         self._labels = dict(labels)
         self._statuses = dict(statuses or {})
         self._this_year = dt.datetime.fromtimestamp(self._clock(), self._tz).year
-        if sort_by is not None and 0 <= sort_by[0] < len(self.TITLES):
+        if sort_by is not None and 0 <= sort_by[0] < self.COUNTS:
             self._sort = sort_by
         self._reload(force=True)
 
@@ -346,7 +446,7 @@ class ScheduleModel(QAbstractTableModel):
         relabel = labels != self._labels or statuses != self._statuses
         self._labels = dict(labels)
         self._statuses = statuses
-        if sort_by is not None and 0 <= sort_by[0] < len(self.TITLES):
+        if sort_by is not None and 0 <= sort_by[0] < self.COUNTS:
             self._sort = sort_by
         return self._reload(force=relabel)
 

@@ -40,7 +40,12 @@ from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_actions import PostActions
 from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
-from tiktok_desktop.ui.schedule_model import ScheduleModel, ScheduleProxy, short_name
+from tiktok_desktop.ui.schedule_model import (
+    CountsReader,
+    ScheduleModel,
+    ScheduleProxy,
+    short_name,
+)
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.thumbnails import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.tones import Tone, tone_colour
@@ -252,6 +257,18 @@ class SchedulePane(QWidget):
         self._fit_and_count()
         self._update_page()
         self.actions.update(self.current_post())
+
+    def set_counts_reader(self, reader: CountsReader | None) -> None:
+        """Where published posts' latest views and likes from TikTok come from (the list's
+        last column, shown once there are some and the list has room; always in the State's
+        tooltip)."""
+        self.model.set_counts_reader(reader)
+        self.view.fit_columns()
+
+    def refresh_counts(self) -> None:
+        """New readings may have come: the rows read so far show them."""
+        self.model.refresh_counts()
+        self.view.fit_columns()
 
     def set_zone(self, zone_name: str) -> None:
         """Show and enter times in this zone ("" = the system's), e.g. after Settings."""

@@ -54,7 +54,6 @@ from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
 from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.sandbox.cli import serve_forever_cli
 from tiktok_desktop.sandbox.owner import TOKEN_HEADER, SandboxBusyError, find_owner
 from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
@@ -341,6 +340,8 @@ def serve_sandbox(argv: list[str]) -> int:
     if not any(a == "--state-dir" or a.startswith("--state-dir=") for a in argv):
         state = resolve_paths().for_profile(SANDBOX_PROFILE).sandbox_state_dir
         argv = [*argv, "--state-dir", str(state)]
+    from tiktok_desktop.sandbox.cli import serve_forever_cli  # noqa: PLC0415 - only here
+
     return serve_forever_cli(argv)
 
 

@@ -31,18 +31,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import av
-import av.error
-import av.logging
+if TYPE_CHECKING:
+    import av
 
 __all__ = ["DECODE_FRAMES", "MediaChecker", "MediaVerdict", "check_video"]
 
 log = logging.getLogger("tiktok_desktop.sandbox")
 
-# FFmpeg reports every oddity of a file on its own log; a bad file is a fail_reason here, so its
-# lines would only be noise (and WARNINGs fail the test suite). PyAV's default drops them too.
-av.logging.set_level(None)
 
 DECODE_FRAMES = 3
 DECODE_PACKETS = 300
@@ -52,7 +50,20 @@ MIN_SIDE, MAX_SIDE = 360, 4096
 API_MAX_DURATION = 600
 CODECS = frozenset({"h264", "hevc", "vp8", "vp9"})
 _HEAD = 4096
-_AV_FAILURES = (av.error.FFmpegError, OSError, ValueError, EOFError, IndexError)
+
+
+def _av() -> tuple[ModuleType, tuple[type[BaseException], ...]]:
+    """PyAV, imported at the first check (not when the sandbox starts: the window's first
+    paint waits for it otherwise, issue 16), and the errors a bad file raises."""
+    import av  # noqa: PLC0415
+    import av.error  # noqa: PLC0415
+    import av.logging  # noqa: PLC0415
+
+    # FFmpeg reports every oddity of a file on its own log; a bad file is a fail_reason here,
+    # so its lines would only be noise (and WARNINGs fail the test suite). PyAV's default
+    # drops them too.
+    av.logging.set_level(None)
+    return av, (av.error.FFmpegError, OSError, ValueError, EOFError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -104,14 +115,15 @@ def check_video(path: Path, max_duration_sec: int) -> MediaVerdict:
     kind = _container(head)
     if kind is None:
         return _fail("file_format_check_failed", "not an MP4, MOV or WebM file")
+    module, failures = _av()
     try:
-        return _check_open(path, kind, limit)
-    except _AV_FAILURES as error:
+        return _check_open(module, path, kind, limit)
+    except failures as error:
         log.debug("sandbox media check of %s failed: %s", path.name, error)
         return _fail("file_format_check_failed", "the file does not decode as a video")
 
 
-def _check_open(path: Path, kind: str, limit: int) -> MediaVerdict:
+def _check_open(av: ModuleType, path: Path, kind: str, limit: int) -> MediaVerdict:
     with av.open(str(path)) as container:
         expected = "matroska" if kind == "webm" else "mov"
         if expected not in container.format.name.split(","):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMainWindow
@@ -19,8 +20,9 @@ from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.bulk import BulkService
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.store import Post
-from tiktok_desktop.ui.bulk_window import BulkWindow, export_schedule
-from tiktok_desktop.ui.snippets_ui import SnippetsDialog
+
+if TYPE_CHECKING:
+    from tiktok_desktop.ui.bulk_window import BulkWindow
 
 __all__ = ["BulkMenus"]
 
@@ -41,6 +43,8 @@ class BulkMenus(QMainWindow):
     def open_bulk(self, paths: list[str], due_at: int | None = None) -> BulkWindow:
         """One window for many videos (not a composer each: 60 of them would be 60 windows)."""
         assert self.bulk is not None and self.snippets is not None
+        from tiktok_desktop.ui.bulk_window import BulkWindow  # noqa: PLC0415 - loaded when first opened (issue 16: not before the first paint)
+
         window = BulkWindow(self.bulk, self.snippets, paths, zone_name=self.zone_name,
                             keep_copy=self._settings().keep_video_copy, due_at=due_at,
                             parent=self)
@@ -74,6 +78,8 @@ class BulkMenus(QMainWindow):
     def export_csv(self, path: Path) -> None:
         assert self.bulk is not None
         try:
+            from tiktok_desktop.ui.bulk_window import export_schedule  # noqa: PLC0415 - loaded when first opened (issue 16: not before the first paint)
+
             written = export_schedule(self.bulk, path, self.zone_name)
         except OSError as exc:
             self.statusBar().showMessage(explain_os_error(path, exc, "the CSV file"), 15000)
@@ -83,6 +89,8 @@ class BulkMenus(QMainWindow):
 
     def edit_snippets(self) -> None:
         assert self.snippets is not None
+        from tiktok_desktop.ui.snippets_ui import SnippetsDialog  # noqa: PLC0415 - loaded when first opened (issue 16: not before the first paint)
+
         dialog = SnippetsDialog(self.snippets, self.accounts.list_accounts(), None, self)
         dialog.open()
         self.snippets_dialog = dialog

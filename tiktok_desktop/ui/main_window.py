@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -46,11 +47,7 @@ from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
-from tiktok_desktop.ui.bulk_window import BulkWindow
-from tiktok_desktop.ui.composer import Composer
-from tiktok_desktop.ui.composer_deps import make_deps
 from tiktok_desktop.ui.db_watch import DatabaseWatch
-from tiktok_desktop.ui.dialogs import LogDialog, show_about
 from tiktok_desktop.ui.main_bulk import BulkMenus
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
@@ -58,12 +55,16 @@ from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
-from tiktok_desktop.ui.settings_dialog import SettingsDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
 from tiktok_desktop.ui.worker import EngineWorker
+
+if TYPE_CHECKING:
+    from tiktok_desktop.ui.bulk_window import BulkWindow
+    from tiktok_desktop.ui.composer import Composer
+    from tiktok_desktop.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -292,12 +293,16 @@ class MainWindow(BulkMenus):
         self.act_about = QAction(f"&About {APP_DISPLAY_NAME}", self)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
         self.act_about.triggered.connect(
-            lambda: show_about(self, self.facts.data_dir, self.facts.sandbox)
-        )
+            lambda _checked=False: self._about())
         help_menu.addAction(self.act_about)
 
     def _settings(self) -> Settings:
         return self.prefs.settings
+
+    def _about(self) -> None:
+        from tiktok_desktop.ui.dialogs import show_about  # noqa: PLC0415 - when first opened (issue 16)
+
+        show_about(self, self.facts.data_dir, self.facts.sandbox)
 
     def open_stats(self, post_id: int | None = None) -> QDialog | None:
         """The statistics window, on the selected account (or the selected post's)."""
@@ -328,6 +333,8 @@ class MainWindow(BulkMenus):
 
     def settings_dialog(self) -> SettingsDialog:
         """Settings, not shown yet; what it does to the background service shows here too."""
+        from tiktok_desktop.ui.settings_dialog import SettingsDialog  # noqa: PLC0415 - when first opened (issue 16)
+
         prefs = self.prefs
         dialog = SettingsDialog(
             prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
@@ -342,6 +349,8 @@ class MainWindow(BulkMenus):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.facts.data_dir)))
 
     def open_log(self) -> None:
+        from tiktok_desktop.ui.dialogs import LogDialog  # noqa: PLC0415 - when first opened (issue 16)
+
         LogDialog(self.facts.log_file, self).exec()
 
     # -- data --------------------------------------------------------------------------------
@@ -450,6 +459,9 @@ class MainWindow(BulkMenus):
     def compose(self, path: str, *, due_at: int | None = None,
                 post: Post | None = None) -> Composer:
         """Open a composer window for one video (several may be open at once)."""
+        from tiktok_desktop.ui.composer import Composer  # noqa: PLC0415 - when first opened (issue 16)
+        from tiktok_desktop.ui.composer_deps import make_deps  # noqa: PLC0415 - when first opened (issue 16)
+
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
                          self.zone_name, self.standing, self.snippets)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QStyleOptionGraphicsItem, QVBoxLayout, QWidget
 
+from tiktok_desktop.domain.words import count, plural
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.stats import BestTimes
 from tiktok_desktop.store.stats import AccountSnapshot, PostSnapshot, PublishedPost
@@ -143,8 +144,9 @@ class PostChart(_Chart):
         self.others.setMenuEnabled(False)
         self.others.hideButtons()
         self.others.setMouseEnabled(x=False, y=False)
-        self.others.addLegend(offset=(10, 10))
-        self.plot.addLegend(offset=(10, 10))
+        # Bottom right: counts only grow, so the curves leave that corner empty.
+        self.others.addLegend(offset=(-10, -10))
+        self.plot.addLegend(offset=(-10, -10))
         self.layout().addWidget(self.others, 1)
         self.others.setXLink(self.plot)
         self._series: list[PostSnapshot] = []
@@ -181,11 +183,14 @@ class PostChart(_Chart):
                               "hour after the post went public.")
         else:
             latest = self._series[-1] if self._series else None
-            parts = [f"{len(self._series)} readings"]
+            parts = [count(len(self._series), "reading")]
             if latest is not None and latest.view_count is not None:
-                parts.append(f"latest {latest.view_count:,} views, {latest.like_count or 0:,} "
-                             f"likes, {latest.comment_count or 0:,} comments, "
-                             f"{latest.share_count or 0:,} shares ({_when(latest.taken_at)})")
+                counts = [(latest.view_count, "view"), (latest.like_count or 0, "like"),
+                          (latest.comment_count or 0, "comment"),
+                          (latest.share_count or 0, "share")]
+                parts.append("latest " + ", ".join(f"{n:,} {plural(n, word)}"
+                                                   for n, word in counts)
+                             + f" ({_when(latest.taken_at)})")
             if gone:
                 parts.append("TikTok no longer shows this post")
             self.note.setText("; ".join(parts) + ".")
@@ -228,11 +233,40 @@ class PostChart(_Chart):
                               * 1.08, padding=0)
 
 
+class DayAxis(pg.AxisItem):
+    """Dates along the bottom, one level of ticks ("18 Dec", "25 Dec", "01 Jan"): pyqtgraph's
+    DateAxisItem draws its month and day levels over each other ("Jan02")."""
+
+    STEPS = (1, 2, 7, 14, 30, 61, 91, 182, 365)  # days between labels
+
+    def tickValues(self, minVal: float, maxVal: float,
+                   size: float) -> list[tuple[float, list[float]]]:
+        day = 86_400
+        if maxVal <= minVal:
+            return []
+        room = max(1, int(size // 70))  # a label is about 70 px wide
+        span = (maxVal - minVal) / day
+        step = next((s for s in self.STEPS if span / s <= room), self.STEPS[-1])
+        first = dt.datetime.fromtimestamp(minVal).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+        values: list[float] = []
+        at = first
+        while at.timestamp() <= maxVal:
+            if at.timestamp() >= minVal:
+                values.append(at.timestamp())
+            at += dt.timedelta(days=step)
+        return [(step * day, values)]
+
+    def tickStrings(self, values: list[float], scale: float,
+                    spacing: float) -> list[str]:
+        return [f"{dt.datetime.fromtimestamp(v):%d %b}" for v in values]
+
+
 class FollowersChart(_Chart):
     """An account's followers, one point a day, dates along the bottom."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Followers", parent, bottom=pg.DateAxisItem(orientation="bottom"))
+        super().__init__("Followers", parent, bottom=DayAxis(orientation="bottom"))
         self._series: list[AccountSnapshot] = []
         self.curve = self.plot.plot()
 

@@ -6,7 +6,7 @@ published posts over --days days, each read at every slot of its plan that has c
 26 readings a post: 1 h, 24 h, 7 days, then daily to 30 days; counts from the sandbox's growth
 model), and the account's daily readings over the same days. Then, offscreen, in one process:
 
-  import    importing the charts (pyqtgraph, numpy; once, before any timing)
+  import    importing the charts (ui/stats_window.py; once, before any timing)
   read      what opening reads: the followers, the last 30 posts, the heatmap's 24-hour views
             (and its grouping), the chosen post's readings
   open      StatsWindow built (it reads the above), shown, first paint (grab())

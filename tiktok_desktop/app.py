@@ -305,6 +305,14 @@ def _self_test(app: QApplication, window: MainWindow, graph: AppGraph) -> int:
     app.processEvents()
     ok = window.isVisible() and graph.db.schema_version > 0
     graph.db.conn().execute("SELECT COUNT(*) FROM posts").fetchone()
+    # What loads when first opened (issue 16) is in the bundle too: statistics, the bulk
+    # window, settings.
+    opened = [window.open_stats(), window.open_bulk([]), window.settings_dialog()]
+    app.processEvents()
+    ok = ok and all(w is not None for w in opened)
+    for other in opened:
+        if other is not None:
+            other.close()
     window.close()
     graph.close()
     print(f"self-test {'ok' if ok else 'FAILED'}: {APP_DISPLAY_NAME} {__version__}, "

@@ -24,6 +24,10 @@ PY_EXCLUDES = [
     # av imports these lazily for frame.to_ndarray()/to_image(); we never call those, and
     # they are not installed here anyway (excluded so a developer's copy stays out too).
     "numpy", "PIL",
+    # PyGObject and dbus-python are dev-only (python-dbusmock's fake logind in tests/system);
+    # keyring's libsecret backend would pull them in with GLib and its 100 translations
+    # (~13 MB). The app reaches the Secret Service through SecretStorage (jeepney).
+    "gi", "dbus", "_dbus_bindings", "_dbus_glib_bindings",
     # av.datasets downloads sample media from the internet: test data, not an app feature.
     "av.datasets",
     # PySide6 modules we do not use; named so a stray import fails loudly in the smoke test

@@ -314,7 +314,7 @@ class MainWindow(BulkMenus):
         account = self.accounts_pane.selected()
         account_id = post.account_id if post_id is not None and post is not None else \
             account.id if account is not None else None
-        # pyqtgraph (and numpy) load when the charts are first opened, not at every start
+        # the charts load when first opened, not at every start (issue 16)
         from tiktok_desktop.ui.stats_window import StatsWindow  # noqa: PLC0415
 
         window = StatsWindow(self.stats, self.accounts.list_accounts(), self.runner,

@@ -1,6 +1,6 @@
-"""Issue 19's charts, drawn with pyqtgraph (fast plotting on Qt's own scene): a post's counts
-over time, an account's followers over time, its last 30 posts side by side, and the best-time
-heatmap (weekday x hour of publishing, from the posts' 24-hour views).
+"""Issue 19's charts, painted by ui/chart_plot.py: a post's counts over time, an account's
+followers over time, its last 30 posts side by side, and the best-time heatmap (weekday x hour
+of publishing, from the posts' 24-hour views).
 
 Every colour comes from the widget's palette (background = Base, text and axes = Text, grid =
 a blend of both), and the series colours have a light and a dark variant, so a chart reads in
@@ -10,19 +10,19 @@ a dark theme too and follows a theme switched while the app runs (changeEvent).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QLabel, QStyleOptionGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from tiktok_desktop.domain.words import count, plural
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.stats import BestTimes
 from tiktok_desktop.store.stats import AccountSnapshot, PostSnapshot, PublishedPost
+from tiktok_desktop.ui.chart_plot import Axes, Plot, Series, Ticks, nice_step, nice_ticks
 from tiktok_desktop.ui.schedule_model import compact_count
 from tiktok_desktop.ui.tones import Tone, blend, is_dark, set_tone
 
@@ -67,17 +67,19 @@ def chart_colours(palette: QPalette) -> ChartColours:
     )
 
 
-class CountAxis(pg.AxisItem):
-    """A count axis in the list's words ("12.3K", "4.5M"), wide enough for them."""
+def count_text(value: float) -> str:
+    """A count axis in the list's words ("12.3K", "4.5M")."""
+    whole = value >= 0 and float(value).is_integer()
+    return compact_count(int(value)) if whole or value >= 1000 else f"{value:g}"
 
-    def __init__(self, orientation: str = "left") -> None:
-        super().__init__(orientation)
-        self.enableAutoSIPrefix(False)
-        self.setWidth(52)
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [compact_count(int(v)) if (v >= 0 and float(v).is_integer()) or v >= 1000
-                else f"{v:g}" for v in values]
+def count_ticks(low: float, high: float, pixels: int) -> Ticks:
+    return nice_ticks(low, high, max(2, pixels // 32), count_text)
+
+
+def count_range(values: Sequence[float], least: float) -> tuple[float, float]:
+    """0 to a little above the largest value (at least ``least``)."""
+    return 0.0, max(least, max(values, default=0.0)) * 1.08
 
 
 def _when(epoch: float) -> str:
@@ -85,23 +87,16 @@ def _when(epoch: float) -> str:
 
 
 class _Chart(QWidget):
-    """A title line and one pyqtgraph plot that follow the palette."""
+    """A title line, a note and one plot that follow the palette."""
 
-    def __init__(self, title: str, parent: QWidget | None = None,
-                 bottom: pg.AxisItem | None = None, counts: bool = True) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel(title)
         self.title.setObjectName("chartTitle")
         self.note = QLabel()
         self.note.setWordWrap(True)
         set_tone(self.note, Tone.MUTED)
-        axis: dict[str, pg.AxisItem] = {"bottom": bottom} if bottom is not None else {}
-        if counts:
-            axis["left"] = CountAxis()
-        self.plot = pg.PlotWidget(axisItems=axis)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setMouseEnabled(x=False, y=False)  # a picture to read, not to pan
+        self.plot = Plot()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -109,6 +104,9 @@ class _Chart(QWidget):
         layout.addWidget(self.plot, 1)
         self.colours = chart_colours(self.palette())
         self._style()
+
+    def plots(self) -> list[Plot]:
+        return [self.plot]
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -119,16 +117,8 @@ class _Chart(QWidget):
 
     def _style(self) -> None:
         c = self.colours
-        self.plot.setBackground(c.background)
-        item = self.plot.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(c.grid))
-            axis.setTextPen(pg.mkPen(c.text))
-        item.showGrid(x=False, y=True, alpha=0.35)
-        legend = item.legend
-        if legend is not None:
-            legend.setLabelTextColor(c.text)
+        for plot in self.plots():
+            plot.set_colours(c.background, c.text, c.muted, c.grid)
 
     def redraw(self) -> None:
         """Draw the data again with the current colours."""
@@ -139,40 +129,19 @@ class PostChart(_Chart):
     scales differ a hundredfold), x in days after publishing."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        self.others = Plot()
         super().__init__("Views over time", parent)
-        self.others = pg.PlotWidget(axisItems={"left": CountAxis()})
-        self.others.setMenuEnabled(False)
-        self.others.hideButtons()
-        self.others.setMouseEnabled(x=False, y=False)
         # Bottom right: counts only grow, so the curves leave that corner empty.
-        self.others.addLegend(offset=(-10, -10))
-        self.plot.addLegend(offset=(-10, -10))
-        self.layout().addWidget(self.others, 1)
-        self.others.setXLink(self.plot)
+        for plot in self.plots():
+            plot.legend_corner = Qt.Corner.BottomRightCorner
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(self.others, 1)
         self._series: list[PostSnapshot] = []
         self._published_at = 0
-        # The curves exist from the start and take new data (making them is most of a
-        # chart's cost, the same with or without data).
-        self.curves = {"views": self.plot.plot(name="views")}
-        for name in ("likes", "comments", "shares"):
-            self.curves[name] = self.others.plot(name=name)
-        self._style()
 
-    def _style(self) -> None:
-        super()._style()
-        if not hasattr(self, "curves"):
-            return
-        c = self.colours
-        self.others.setBackground(c.background)
-        item = self.others.getPlotItem()
-        for name in ("left", "bottom"):
-            item.getAxis(name).setPen(pg.mkPen(c.grid))
-            item.getAxis(name).setTextPen(pg.mkPen(c.text))
-        item.showGrid(x=False, y=True, alpha=0.35)
-        if item.legend is not None:
-            item.legend.setLabelTextColor(c.text)
-        item.setLabel("bottom", "days after publishing", color=c.muted.name())
-        item.getAxis("bottom").enableAutoSIPrefix(False)
+    def plots(self) -> list[Plot]:
+        return [self.plot, self.others]
 
     def set_post(self, published_at: int, series: Sequence[PostSnapshot]) -> None:
         self._published_at = published_at
@@ -198,22 +167,6 @@ class PostChart(_Chart):
 
     def redraw(self) -> None:
         c = self.colours
-        views = c.series["views"]
-        self.curves["views"].setPen(pg.mkPen(views, width=2))
-        self.curves["views"].setSymbol("o")
-        self.curves["views"].setSymbolSize(5)
-        self.curves["views"].setSymbolBrush(views)
-        self.curves["views"].setSymbolPen(None)
-        for name in ("likes", "comments", "shares"):
-            # lines only: the views above carry the dots that mark each reading
-            self.curves[name].setPen(pg.mkPen(c.series[name], width=2))
-        if not self._series:
-            for curve in self.curves.values():
-                curve.setData([], [])
-            self.plot.setXRange(0, 30, padding=0.02)  # the plan's 30 days, nothing in them yet
-            self.plot.setYRange(0, 10, padding=0)
-            self.others.setYRange(0, 10, padding=0)
-            return
         # one point per TikTok ID and time; a post with several IDs sums them per time
         by_time: dict[int, list[int]] = {}
         for s in self._series:
@@ -222,53 +175,51 @@ class PostChart(_Chart):
                                    s.share_count)):
                 row[i] += v or 0
         times = sorted(by_time)
-        x = np.array([(t - self._published_at) / 86400 for t in times], dtype=float)
-        for i, name in enumerate(("views", "likes", "comments", "shares")):
-            self.curves[name].setData(x, np.array([by_time[t][i] for t in times], dtype=float))
-        # the plan's whole span from the start, so a young post's points sit on the left
-        self.plot.setXRange(0, max(1.0, float(x[-1]) * 1.05), padding=0.02)
-        self.plot.setYRange(0, max(10.0, float(max(by_time[t][0] for t in times))) * 1.08,
-                            padding=0)
-        self.others.setYRange(0, max(5.0, float(max(max(by_time[t][1:]) for t in times)))
-                              * 1.08, padding=0)
+        x = [(t - self._published_at) / 86400 for t in times]
+        column = {name: [float(by_time[t][i]) for t in times]
+                  for i, name in enumerate(("views", "likes", "comments", "shares"))}
+        # the plan's 30 days before the first reading; then its whole span from the start,
+        # so a young post's points sit on the left
+        span = (-0.6, 30.6) if not x else (-0.02, max(1.0, x[-1] * 1.05) + 0.02)
+
+        def days(low: float, high: float, pixels: int) -> Ticks:
+            return nice_ticks(max(0.0, low), high, max(2, pixels // 50), lambda v: f"{v:g}")
+
+        self.plot.show_data(
+            Axes(x=span, y=count_range(column["views"], 10.0), x_ticks=days,
+                 y_ticks=count_ticks),
+            [Series("views", x, column["views"], c.series["views"], dots=True)] if x else [])
+        others = [v for name in ("likes", "comments", "shares") for v in column[name]]
+        self.others.show_data(
+            Axes(x=span, y=count_range(others, 5.0), x_ticks=days, y_ticks=count_ticks,
+                 x_label="days after publishing"),
+            [Series(name, x, column[name], c.series[name])
+             for name in ("likes", "comments", "shares")] if x else [])
 
 
-class DayAxis(pg.AxisItem):
-    """Dates along the bottom, one level of ticks ("18 Dec", "25 Dec", "01 Jan"): pyqtgraph's
-    DateAxisItem draws its month and day levels over each other ("Jan02")."""
-
-    STEPS = (1, 2, 7, 14, 30, 61, 91, 182, 365)  # days between labels
-
-    def tickValues(self, minVal: float, maxVal: float,
-                   size: float) -> list[tuple[float, list[float]]]:
-        day = 86_400
-        if maxVal <= minVal:
-            return []
-        room = max(1, int(size // 70))  # a label is about 70 px wide
-        span = (maxVal - minVal) / day
-        step = next((s for s in self.STEPS if span / s <= room), self.STEPS[-1])
-        first = dt.datetime.fromtimestamp(minVal).replace(hour=0, minute=0, second=0,
-                                                           microsecond=0)
-        values: list[float] = []
-        at = first
-        while at.timestamp() <= maxVal:
-            if at.timestamp() >= minVal:
-                values.append(at.timestamp())
-            at += dt.timedelta(days=step)
-        return [(step * day, values)]
-
-    def tickStrings(self, values: list[float], scale: float,
-                    spacing: float) -> list[str]:
-        return [f"{dt.datetime.fromtimestamp(v):%d %b}" for v in values]
+def day_ticks(low: float, high: float, pixels: int) -> Ticks:
+    """Dates along the bottom ("18 Dec", "25 Dec", "01 Jan"), a label per 70 px at most."""
+    day = 86_400
+    if high <= low:
+        return []
+    room = max(1, pixels // 70)
+    span = (high - low) / day
+    step = next((s for s in (1, 2, 7, 14, 30, 61, 91, 182, 365) if span / s <= room), 365)
+    at = dt.datetime.fromtimestamp(low).replace(hour=0, minute=0, second=0, microsecond=0)
+    out: Ticks = []
+    while at.timestamp() <= high:
+        if at.timestamp() >= low:
+            out.append((at.timestamp(), f"{at:%d %b}"))
+        at += dt.timedelta(days=step)
+    return out
 
 
 class FollowersChart(_Chart):
     """An account's followers, one point a day, dates along the bottom."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Followers", parent, bottom=DayAxis(orientation="bottom"))
+        super().__init__("Followers", parent)
         self._series: list[AccountSnapshot] = []
-        self.curve = self.plot.plot()
 
     def set_series(self, series: Sequence[AccountSnapshot]) -> None:
         self._series = list(series)
@@ -284,23 +235,22 @@ class FollowersChart(_Chart):
         self.redraw()
 
     def redraw(self) -> None:
-        colour = self.colours.series["followers"]
-        self.curve.setPen(pg.mkPen(colour, width=2))
-        x = np.array([s.taken_at for s in self._series], dtype=float)
-        y = np.array([s.follower_count for s in self._series], dtype=float)
-        # a dot a day would hide a long line
-        self.curve.setSymbol("o" if 0 < len(x) <= 90 else None)
-        self.curve.setSymbolSize(4)
-        self.curve.setSymbolBrush(colour)
-        self.curve.setSymbolPen(None)
-        self.curve.setData(x, y)
-        item = self.plot.getPlotItem()
-        if len(x):
-            item.showAxis("bottom")
-            item.enableAutoRange()
-        else:  # no dates to show: an empty frame, not 1970's first second
-            item.hideAxis("bottom")
-            self.plot.setYRange(0, 10, padding=0)
+        x = [float(s.taken_at) for s in self._series]
+        y = [float(s.follower_count) for s in self._series]
+        if not x:  # no dates to show: an empty frame, not 1970's first second
+            self.plot.show_data(Axes(y=(0.0, 10.0), y_ticks=count_ticks, show_x=False), [])
+            return
+        low, high = min(y), max(y)
+        pad = max((high - low) * 0.06, 1.0)
+        step = nice_step(high - low + 2 * pad, 6)
+        y_range = (max(0.0, math.floor((low - pad) / step) * step),
+                   math.ceil((high + pad) / step) * step)
+        x_pad = max((x[-1] - x[0]) * 0.03, 43_200.0)
+        self.plot.show_data(
+            Axes(x=(x[0] - x_pad, x[-1] + x_pad), y=y_range, x_ticks=day_ticks,
+                 y_ticks=count_ticks),
+            # a dot a day would hide a long line
+            [Series("", x, y, self.colours.series["followers"], dots=len(x) <= 90)])
 
 
 class LastPostsChart(_Chart):
@@ -309,12 +259,7 @@ class LastPostsChart(_Chart):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Last 30 posts", parent)
-        self.plot.addLegend(offset=(10, 10))
         self._posts: list[PublishedPost] = []
-        self.bars = {name: pg.BarGraphItem(x=[], height=[], width=width, pen=None, name=name)
-                     for name, width in (("views", 0.7), ("likes", 0.3))}
-        for bar in self.bars.values():
-            self.plot.addItem(bar)
 
     def set_posts(self, posts: Sequence[PublishedPost]) -> None:
         self._posts = list(posts)
@@ -328,51 +273,34 @@ class LastPostsChart(_Chart):
 
     def redraw(self) -> None:
         c = self.colours
-        x = np.arange(len(self._posts), dtype=float)
-        self.bars["views"].setOpts(x=x, brush=c.series["views"], height=np.array(
-            [p.views or 0 for p in self._posts], dtype=float))
-        self.bars["likes"].setOpts(x=x, brush=c.series["likes"], height=np.array(
-            [p.likes or 0 for p in self._posts], dtype=float))
-        if not self._posts:
-            self.plot.getPlotItem().getAxis("bottom").setTicks([[]])  # no post, no date
-            self.plot.setXRange(-0.6, 9.6, padding=0)
-            self.plot.setYRange(0, 10, padding=0)
+        posts = self._posts
+        if not posts:  # no post, no date
+            self.plot.show_data(Axes(x=(-0.6, 9.6), y=(0.0, 10.0), y_ticks=count_ticks), [])
             return
-        self.plot.enableAutoRange(axis="y")
-        step = max(1, len(self._posts) // 10)
-        ticks = [(float(i), dt.date.fromtimestamp(p.published_at).strftime("%d %b"))
-                 for i, p in enumerate(self._posts) if i % step == 0]
-        self.plot.getPlotItem().getAxis("bottom").setTicks([ticks])
-        self.plot.setXRange(-0.6, len(self._posts) - 0.4, padding=0)
+        x = [float(i) for i in range(len(posts))]
+        views = [float(p.views or 0) for p in posts]
+        likes = [float(p.likes or 0) for p in posts]
+
+        def dates(low: float, high: float, pixels: int) -> Ticks:
+            step = max(1, math.ceil(len(posts) / max(1, pixels // 60)))
+            return [(float(i), dt.date.fromtimestamp(p.published_at).strftime("%d %b"))
+                    for i, p in enumerate(posts) if i % step == 0]
+
+        self.plot.show_data(
+            Axes(x=(-0.6, len(posts) - 0.4), y=count_range(views, 10.0), x_ticks=dates,
+                 y_ticks=count_ticks),
+            [Series("views", x, views, c.series["views"], bars=0.7),
+             Series("likes", x, likes, c.series["likes"], bars=0.3)])
 
 
-class _CellLabels(pg.GraphicsObject):
-    """Every cell's number in one item, drawn upright at the cell's centre whatever the
-    view's scale (168 TextItems took longer to make than the rest of the window)."""
+class _CellLabels:
+    """Every heat cell's number: (x, y, text, colour), x and y at the cell's centre."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.cells: list[tuple[float, float, str, QColor]] = []
 
     def set_cells(self, cells: list[tuple[float, float, str, QColor]]) -> None:
-        self.prepareGeometryChange()
         self.cells = cells
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, 24, 7)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        to_view = painter.transform()
-        painter.save()
-        painter.resetTransform()
-        for x, y, text, colour in self.cells:
-            centre = to_view.map(QPointF(x, y))
-            painter.setPen(colour)
-            painter.drawText(QRectF(centre.x() - 20, centre.y() - 10, 40, 20),
-                             Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
 
 
 class BestTimeHeatmap(_Chart):
@@ -381,23 +309,12 @@ class BestTimeHeatmap(_Chart):
     the title says how many posts the whole picture rests on."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Best times to post", parent, counts=False)
-        self.image = pg.ImageItem()
+        super().__init__("Best times to post", parent)
         self._data = BestTimes(0, {})
         self._zone_name = ""
-        item = self.plot.getPlotItem()
-        item.getAxis("left").setTicks([[(i + 0.5, d) for i, d in enumerate(WEEKDAYS)]])
-        item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)]])
-        item.invertY(True)  # Monday on top
-        item.showGrid(x=False, y=False)
+        self._fills: list[tuple[int, int, QColor]] = []
         self.cell_labels = _CellLabels()
-        self.plot.addItem(self.image)
-        self.plot.addItem(self.cell_labels)
-        self.plot.scene().sigMouseMoved.connect(self._hover)
-
-    def _style(self) -> None:
-        super()._style()
-        self.plot.getPlotItem().showGrid(x=False, y=False)
+        self.plot.hovered.connect(self._hover)
 
     def set_data(self, data: BestTimes, zone_name: str = "") -> None:
         self._data = data
@@ -420,28 +337,33 @@ class BestTimeHeatmap(_Chart):
 
     def redraw(self) -> None:
         c = self.colours
-        grid = np.full((24, 7), np.nan)
-        for (day, hour), (_n, median) in self._data.cells.items():
-            grid[hour, day] = median
-        top = float(np.nanmax(grid)) if self._data.cells else 1.0
-        low, high = c.heat_low, c.heat_high
-        cmap = pg.ColorMap([0.0, 1.0], [low, high])
-        lut = cmap.getLookupTable(0.0, 1.0, 256, alpha=True)
-        # Empty cells are drawn in the background colour (level -1 below the map).
-        shown = np.where(np.isnan(grid), -1.0, grid / max(top, 1.0))
-        rgba = np.zeros((24, 7, 4), dtype=np.ubyte)
-        background = c.background
-        rgba[...] = (background.red(), background.green(), background.blue(), 255)
-        filled = shown >= 0
-        rgba[filled] = lut[np.clip((shown[filled] * 255).astype(int), 0, 255)]
-        self.image.setImage(rgba, autoLevels=False)
-        self.image.setRect(QRectF(0, 0, 24, 7))
+        cells = self._data.cells
+        top = max((median for _n, median in cells.values()), default=1.0)
         dark = is_dark(self.palette())
-        self.cell_labels.set_cells([
-            (hour + 0.5, day + 0.5, str(n), label_colour_for(median / max(top, 1.0), c, dark))
-            for (day, hour), (n, median) in self._data.cells.items()])
-        self.plot.setXRange(0, 24, padding=0)
-        self.plot.setYRange(0, 7, padding=0)
+        self._fills = []
+        labels = []
+        for (day, hour), (n, median) in cells.items():
+            share = median / max(top, 1.0)
+            self._fills.append((day, hour, _mix(c.heat_low, c.heat_high, share)))
+            labels.append((hour + 0.5, day + 0.5, str(n), label_colour_for(share, c, dark)))
+        self.cell_labels.set_cells(labels)
+        self.plot.show_data(
+            Axes(x=(0.0, 24.0), y=(0.0, 7.0), invert_y=True, grid=False,  # Monday on top
+                 x_ticks=[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)],
+                 y_ticks=[(i + 0.5, d) for i, d in enumerate(WEEKDAYS)],
+                 extra=[self._paint_cells]), [])
+
+    def _paint_cells(self, p: QPainter, plot: Plot) -> None:
+        area = plot.area()
+        for day, hour, colour in self._fills:
+            corner = plot.to_pixel(hour, day, area)
+            far = plot.to_pixel(hour + 1, day + 1, area)
+            p.fillRect(QRectF(corner, far).normalized(), colour)
+        for x, y, text, colour in self.cell_labels.cells:
+            centre = plot.to_pixel(x, y, area)
+            p.setPen(colour)
+            p.drawText(QRectF(centre.x() - 20, centre.y() - 10, 40, 20),
+                       Qt.AlignmentFlag.AlignCenter, text)
 
     def cell_tip(self, day: int, hour: int) -> str:
         """What a cell's tooltip says."""
@@ -452,16 +374,22 @@ class BestTimeHeatmap(_Chart):
         return (f"{WEEKDAYS[day]} {hour:02d}:00: {n} post{'s' if n != 1 else ''}, median "
                 f"{compact_count(int(median))} views after 24 h")
 
-    def _hover(self, scene_pos: QPointF) -> None:
-        point = self.plot.getPlotItem().vb.mapSceneToView(scene_pos)
-        hour, day = int(point.x()), int(point.y())
-        inside = 0 <= point.x() < 24 and 0 <= point.y() < 7
+    def _hover(self, x: float, y: float, inside: bool) -> None:
+        hour, day = int(x), int(y)
+        inside = inside and 0 <= x < 24 and 0 <= y < 7
         self.plot.setToolTip(self.cell_tip(day, hour) if inside else "")
 
     def cell_text(self, day: int, hour: int) -> str | None:
         """The label drawn in a cell (None: no post went out then)."""
         found = self._data.cells.get((day, hour))
         return None if found is None else str(found[0])
+
+
+def _mix(low: QColor, high: QColor, share: float) -> QColor:
+    share = min(1.0, max(0.0, share))
+    return QColor(round(low.red() + (high.red() - low.red()) * share),
+                  round(low.green() + (high.green() - low.green()) * share),
+                  round(low.blue() + (high.blue() - low.blue()) * share))
 
 
 def label_colour_for(share: float, colours: ChartColours, dark: bool) -> QColor:

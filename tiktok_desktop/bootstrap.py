@@ -50,6 +50,7 @@ from tiktok_desktop.engine import (
 from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
+from tiktok_desktop.lazy_http import lazy_client
 from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
 from tiktok_desktop.paths import resolve as resolve_paths
@@ -383,7 +384,8 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     paths.ensure()
     db = Database.open(paths.db_file, clock=runtime.clock)
     server: SandboxServer | None = None
-    http = httpx.Client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
+    # made at its first request (after the first paint unless an owner must be asked)
+    http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     try:
         owner = find_owner(paths.sandbox_state_dir) if mode.kind is ModeKind.SANDBOX \
             else None

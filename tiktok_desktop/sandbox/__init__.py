@@ -6,7 +6,6 @@ lean on shared code. Contract: /work/notes/SANDBOX_API.md; behaviour: TIKTOK_API
 
 from __future__ import annotations
 
-from .cli import serve_forever_cli
 from .control import SandboxControl
 from .faults import FAULT_KINDS
 from .models import (
@@ -37,3 +36,13 @@ __all__ = [
     "User",
     "serve_forever_cli",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The CLI (argparse, signal handling) loads only for 'sandbox serve' and its tests, not
+    # with the app's built-in sandbox (issue 16).
+    if name == "serve_forever_cli":
+        from .cli import serve_forever_cli  # noqa: PLC0415
+
+        return serve_forever_cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -53,8 +53,8 @@ def build_table(self: BulkWindow) -> QTableView:
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     widths = {View.THUMB: self.thumbnails.size.width() + 12, View.FILE: 150,
-              View.ACCOUNT: 170, View.CAPTION: 160, View.WHEN: 195, View.PRIVACY: 90,
-              View.INTERACTIONS: 110, View.DISCLOSURE: 150, View.CHECKS: 80}
+              View.ACCOUNT: 130, View.CAPTION: 160, View.WHEN: 195, View.PRIVACY: 90,
+              View.INTERACTIONS: 100, View.DISCLOSURE: 115, View.CHECKS: 80}
     for column, width in widths.items():
         header.resizeSection(column, width)
     header.setSectionResizeMode(View.CAPTION, QHeaderView.ResizeMode.Stretch)

@@ -28,6 +28,7 @@ from tiktok_desktop.services.bulk import READING, BulkRow, Column
 from tiktok_desktop.services.bulk_batch import CHECKING_TIMES, BulkBatch
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.store import PostMode
+from tiktok_desktop.ui.schedule_model import short_name
 from tiktok_desktop.ui.thumbnails import ThumbnailLoader
 from tiktok_desktop.ui.tones import Tone, tone_colour
 
@@ -229,8 +230,9 @@ class BulkModel(QAbstractTableModel):
         if view is View.FILE:
             return Path(row.path).name
         if view is View.ACCOUNT:
-            return self.account_label(row.account_id) if row.account_id is not None \
-                else "Choose…"
+            # the name alone, as in the schedule list (the whole label is in the tooltip)
+            return short_name(self.account_label(row.account_id)) \
+                if row.account_id is not None else "Choose…"
         if view is View.CAPTION:
             first = row.caption.split("\n", 1)[0]
             return first if first else "(no caption)"

@@ -48,6 +48,7 @@ def _window(qtbot: QtBot, graph: AppGraph, account: Account) -> StatsWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.reading, timeout=10000)  # read off the GUI thread
     return window
 
 
@@ -204,6 +205,32 @@ def test_the_window_opens_statistics_on_the_selected_post(qtbot: QtBot, graph: A
     stats = window.open_stats()
     assert isinstance(stats, StatsWindow)
     qtbot.addWidget(stats)
+    assert stats.reading  # read off the GUI thread; the post is chosen when it comes
+    with qtbot.waitSignal(stats.loaded, timeout=10000):
+        pass
     assert stats.account_id() == account.id
     assert stats.post_box.currentData() == ids[-3]
     assert window.act_stats.text() == "S&tatistics…"
+
+
+def test_a_reading_for_an_account_left_meanwhile_is_dropped(qtbot: QtBot, graph: AppGraph,
+                                                            account: Account) -> None:
+    """Choosing another account while the first one is read: the charts show the second.
+    One worker runs the readings in order, and their answers reach the GUI thread in order,
+    so the first one's answer has come (and been dropped) when the second one's is shown."""
+    fill(graph.db, account.id, 40, NOW)
+    other = AccountsRepo(graph.db).upsert_connected(
+        open_id="open-leo", display_name="Leo", username="leo", avatar_url="",
+        granted_scopes=["video.list"], access_expires_at=None, refresh_expires_at=None)
+    runner = TaskRunner(workers=1)
+    window = StatsWindow(graph.stats, [account, other], runner, zone_name="UTC",
+                         account_id=account.id)
+    qtbot.addWidget(window)
+    assert window.reading
+    with qtbot.waitSignal(window.loaded, timeout=10000):
+        window.account_box.setCurrentIndex(window.account_box.findData(other.id))
+    assert window.account_id() == other.id and not window.reading
+    assert window.last_posts.note.text() == "No public post yet."
+    assert window.heatmap.title.text() == "Best times to post (0 posts)"
+    assert window.post_box.count() == 0
+    runner.shutdown()

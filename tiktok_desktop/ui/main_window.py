@@ -18,7 +18,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QFileDialog,
     QHeaderView,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from tiktok_desktop import APP_DISPLAY_NAME
 from tiktok_desktop.config import Settings
-from tiktok_desktop.domain.lifecycle import ATTENTION, UPCOMING, waits_for_reconnect
+from tiktok_desktop.domain.lifecycle import ATTENTION, waits_for_reconnect
 from tiktok_desktop.domain.words import plural
 from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.services.accounts import AccountsService
@@ -44,14 +43,12 @@ from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.services.stats import StatsService
 from tiktok_desktop.store import Account, Post, PostState
-from tiktok_desktop.system import ServiceError, ServiceStatus
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.db_watch import DatabaseWatch
-from tiktok_desktop.ui.main_bulk import BulkMenus
+from tiktok_desktop.ui.main_quit import QuitFlow
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
-from tiktok_desktop.ui.quit_prompt import QuitChoice, quit_box
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
@@ -129,7 +126,7 @@ def _open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
 
-class MainWindow(BulkMenus):
+class MainWindow(QuitFlow):
     videos_opened = Signal(list)  # absolute paths of videos dropped or handed over
 
     def __init__(self, *, accounts: AccountsService, posts: PostsService,
@@ -547,70 +544,6 @@ class MainWindow(BulkMenus):
         # The default size, or one saved on a bigger screen or at another scale, may not
         # fit this screen: the title bar must stay on it.
         fit_on_screen(self)
-
-    def quit_app(self) -> None:
-        """Quit for real (File > Quit, the tray's Quit), not just hide the window; with
-        posts still to go out, ask first."""
-        if not self._ask_before_quitting():
-            self.shutdown()
-
-    def shutdown(self) -> None:
-        """Quit without asking anything (SIGTERM, logout): save the layout, end the loop."""
-        self._quitting = True
-        self.notices.flush()
-        self.close()
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
-
-    def posts_to_come(self) -> int:
-        """Posts that would go out while the app runs (not those waiting for a reconnect)."""
-        counts = self.posts.counts()
-        waiting = self.posts.waiting_for_reconnect()
-        return sum(counts.get(s, 0) - waiting.get(s, 0) for s in UPCOMING)
-
-    def _ask_before_quitting(self) -> bool:
-        """Show the quit question if quitting would leave posts unsent; True if shown."""
-        due = self.posts_to_come()
-        watch = self.service_watch
-        if not due or (watch is not None and watch.running):
-            return False  # nothing to send, or the background service sends it
-        soon = self.posts.next_scheduled()
-        next_due = describe(soon.due_at, soon.due_tz) if soon and soon.due_at else "soon"
-        offer = watch is not None and watch.status is not None and not watch.status.installed
-        box, choices = quit_box(self, due, next_due, tray=self.tray.available, service=offer)
-        box.finished.connect(lambda _r: self._quit_answered(choices.get(box.clickedButton(),
-                                                                        QuitChoice.CANCEL)))
-        self.quit_question = box
-        box.open()
-        return True
-
-    def _quit_answered(self, choice: QuitChoice) -> None:
-        log.info("quit with posts to come: %s", choice.value)
-        if choice is QuitChoice.QUIT:
-            self.shutdown()
-        elif choice is QuitChoice.KEEP_IN_TRAY:
-            self.hide()  # the app keeps running (and posting) in the tray
-        elif choice is QuitChoice.INSTALL_SERVICE and self.prefs.system is not None:
-            self.statusBar().showMessage("Installing the background service…")
-            service, args = self.prefs.system.service, list(self.prefs.service_args)
-            self.runner.submit(lambda: service.install(args), self._service_installed,
-                               self._service_refused)
-
-    def _service_installed(self, status: ServiceStatus) -> None:
-        if self.service_watch is not None:
-            self.service_watch.show(status)
-        if status.running:
-            log.info("background service installed and running: quitting")
-            self.shutdown()
-        else:
-            self._service_refused(ServiceError(status.summary()))
-
-    def _service_refused(self, exc: BaseException) -> None:
-        """Installing failed: stay open (the posts still need this app) and say why."""
-        self.statusBar().clearMessage()
-        QMessageBox.warning(self, "Background service not installed",
-                            f"{exc}\n\nTikTok Desktop stays open so your posts still go out.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         s = self.prefs.settings

@@ -21,7 +21,8 @@ from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store.stats import PostSnapshot, StatsStore
 from tiktok_desktop.ui.main_window import DEFAULT_SIZE
-from tiktok_desktop.ui.schedule_model import ScheduleModel, compact_count
+from tiktok_desktop.ui.schedule_counts import compact_count
+from tiktok_desktop.ui.schedule_model import ScheduleModel
 
 SHOTS = Path(os.environ.get("TIKTOK_STATS_SHOTS", "/work/notes/shots/stats"))
 SIZES = {"default": DEFAULT_SIZE, "1024x700": QSize(1024, 700)}

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,6 +40,7 @@ from tiktok_desktop.store import AccountStatus, Post, PostEvent, PostState
 from tiktok_desktop.store.listing import Cell, Order, PostList, SortKey, Where
 from tiktok_desktop.store.post_keys import BIG_DUE, display_name, first_line
 from tiktok_desktop.ui.models import PRIVACY_TEXT, ROW_ROLE, Column, RowsModel
+from tiktok_desktop.ui.schedule_counts import CountsReader, PageCounts
 from tiktok_desktop.ui.thumbnails import THUMB_SIZE, ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -97,26 +98,6 @@ def short_name(label: str) -> str:
 
 # -- the list ------------------------------------------------------------------------------------
 
-def compact_count(n: int) -> str:
-    """12 -> "12", 12345 -> "12.3K", 4560000 -> "4.5M": the list's views and likes, cut
-    (never rounded up past what was counted; the exact number is in the tooltip)."""
-    for size, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if n >= size:
-            if n < 100 * size:
-                tenths = n * 10 // size
-                return f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + unit
-            return f"{n // size}{unit}"
-    return str(n)
-
-
-class CountsReader(Protocol):
-    """Published posts' latest views and likes from TikTok (issue 19: services/stats.py)."""
-
-    def latest(self, post_ids: Sequence[int]) -> dict[int, tuple[int, int]]: ...
-
-    def any_counts(self) -> bool: ...
-
-
 def _dot(colour: str, ratio: float = 1.0) -> QPixmap:
     out = QPixmap(int(10 * ratio), int(10 * ratio))
     out.fill(Qt.GlobalColor.transparent)
@@ -173,9 +154,7 @@ class ScheduleModel(QAbstractTableModel):
         self.filter = PostFilter()
         # Latest (views, likes) of the published posts read so far, by post id: read a page
         # at a time like the rows, never for every post (issue 19 on issue 16's list).
-        self._counts_reader: CountsReader | None = None
-        self._counts: dict[int, tuple[int, int] | None] = {}
-        self._any_counts = False
+        self._counts = PageCounts(self._read_posts)
         self._sort: SortSpec = (self.DUE, Qt.SortOrder.AscendingOrder)
         self._rows: PostList = self._read()
         if thumbnails is not None:
@@ -307,9 +286,7 @@ class ScheduleModel(QAbstractTableModel):
         if column == self.STATE:
             return state_label(p, self.account_status(p.account_id))
         if column == self.COUNTS:
-            found = self.counts(p)
-            return "" if found is None else \
-                f"{compact_count(found[0])} · {compact_count(found[1])}"
+            return self._counts.text(p)
         return ""
 
     def _tooltip(self, p: Post, column: int) -> str | None:
@@ -326,61 +303,32 @@ class ScheduleModel(QAbstractTableModel):
             if p.last_error_message:
                 lines.append(p.last_error_message)
             if self.counts(p) is not None:  # also where the list has no room for them
-                lines.append(self._count_tooltip(p))
+                lines.append(self._counts.tooltip(p))
             return "\n".join(lines)
         if column == self.COUNTS:
-            return self._count_tooltip(p) or None
+            return self._counts.tooltip(p) or None
         return None
 
     # -- views and likes (issue 19) ----------------------------------------------------------
 
     def set_counts_reader(self, reader: CountsReader | None) -> None:
-        self._counts_reader = reader
+        self._counts.reader = reader
         self.refresh_counts()
 
     def has_counts(self) -> bool:
         """Some post has TikTok's counts (the column is worth its room)."""
-        return self._any_counts
+        return self._counts.any
 
     def counts(self, p: Post) -> tuple[int, int] | None:
-        """The post's latest (views, likes), None before TikTok counted it. A post not read
-        yet is read with the other published posts of the rows read so far (one query)."""
-        if not p.post_ids or self._counts_reader is None or not self._any_counts:
-            return None
-        if p.id not in self._counts:
-            wanted = {p.id} | {post.id for post in self._read_posts()
-                               if post.post_ids and post.id not in self._counts}
-            found = self._counts_reader.latest(sorted(wanted))
-            self._counts.update({i: found.get(i) for i in wanted})
-        return self._counts[p.id]
+        return self._counts.get(p)
 
     def _read_posts(self) -> list[Post]:
         return [post for row in self._rows.cached_rows()
                 if (post := self._rows.cached(row)) is not None]
 
-    def _count_tooltip(self, p: Post) -> str:
-        found = self.counts(p)
-        if found is None:
-            return ("Views and likes show here once TikTok has counted a public post "
-                    "(about an hour after it goes public).") if p.post_ids else ""
-        return f"{found[0]:,} views, {found[1]:,} likes (TikTok's latest count)"
-
     def refresh_counts(self) -> None:
-        """New readings may have come (the engine's): read the counts of the rows read so
-        far again, and repaint only the rows whose numbers moved."""
-        reader = self._counts_reader
-        self._any_counts = reader is not None and reader.any_counts()
-        old = self._counts
-        self._counts = {}
-        if not self._any_counts or reader is None:
-            moved = {i for i, v in old.items() if v is not None}
-        else:
-            ids = sorted(post.id for post in self._read_posts() if post.post_ids)
-            found = reader.latest(ids)
-            self._counts = {i: found.get(i) for i in ids}
-            moved = {i for i in set(old) | set(self._counts)
-                     if old.get(i) != self._counts.get(i)}
-        for post_id in moved:
+        """New readings may have come: repaint only the rows whose numbers moved."""
+        for post_id in self._counts.refresh():
             row = self._rows.find_cached(post_id)
             if row is not None:
                 self.dataChanged.emit(self.index(row, self.STATE), self.index(row, self.COUNTS))

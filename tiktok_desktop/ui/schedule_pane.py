@@ -39,13 +39,9 @@ from tiktok_desktop.services.schedule_views import (
 from tiktok_desktop.store import AccountStatus, Post
 from tiktok_desktop.ui.calendar_view import CalendarView
 from tiktok_desktop.ui.schedule_actions import PostActions
+from tiktok_desktop.ui.schedule_counts import CountsReader
 from tiktok_desktop.ui.schedule_filters import FilterBar, build_table
-from tiktok_desktop.ui.schedule_model import (
-    CountsReader,
-    ScheduleModel,
-    ScheduleProxy,
-    short_name,
-)
+from tiktok_desktop.ui.schedule_model import ScheduleModel, ScheduleProxy, short_name
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.thumbnails import ThumbnailLoader, media_thumbnail
 from tiktok_desktop.ui.tones import Tone, tone_colour

@@ -23,7 +23,7 @@ from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.services.stats import BestTimes
 from tiktok_desktop.store.stats import AccountSnapshot, PostSnapshot, PublishedPost
 from tiktok_desktop.ui.chart_plot import Axes, Plot, Series, Ticks, nice_step, nice_ticks
-from tiktok_desktop.ui.schedule_model import compact_count
+from tiktok_desktop.ui.schedule_counts import compact_count
 from tiktok_desktop.ui.tones import Tone, blend, is_dark, set_tone
 
 __all__ = ["BestTimeHeatmap", "ChartColours", "FollowersChart", "LastPostsChart",

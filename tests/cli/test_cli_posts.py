@@ -16,15 +16,12 @@ import subprocess
 import sys
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import play_consent
+from tests.helpers.cli import Result, Run, command_runner
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tiktok_desktop import cli
 from tiktok_desktop.bootstrap import AppGraph, Runtime
 from tiktok_desktop.cli import posts as cli_posts
 from tiktok_desktop.credentials import reconnect_message
@@ -48,21 +45,7 @@ from tiktok_desktop.store import (
 )
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-Run = Callable[..., "Result"]
 CLIP = VideoSpec(seconds=3.0, fps=24)  # 360x640 H.264 MP4, inside every limit of TikTok's
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def problems(self) -> list[str]:
-        """stderr without the sandbox banner and warnings: one line per problem."""
-        return [line for line in self.err.splitlines()
-                if line and not line.startswith(("(sandbox mode", "warning:", "note:"))]
 
 
 @pytest.fixture(scope="module")
@@ -82,23 +65,8 @@ def control(graph: AppGraph) -> SandboxControl:
 
 
 @pytest.fixture
-def account(graph: AppGraph) -> Account:
-    """sandbox_creator (public account) connected through the consent page."""
-    attempt = graph.accounts.start_connect()
-    play_consent(attempt.authorize_url)
-    return graph.accounts.finish_connect(attempt).account
-
-
-@pytest.fixture
-def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
-    def invoke(*argv: str) -> Result:
-        capsys.readouterr()
-        args = cli.build_command_parser().parse_args(["posts", *argv])
-        code = cli_posts.run(args, graph)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    yield invoke
+def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Run:
+    return command_runner(graph, capsys, "posts", cli_posts.run)
 
 
 def _future_local(days: int = 2, hour: int = 9) -> dt.datetime:

@@ -9,15 +9,12 @@ import csv
 import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import play_consent
+from tests.helpers.cli import Run, command_runner
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tiktok_desktop import cli
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli import posts as cli_posts
 from tiktok_desktop.domain.compose import MUSIC_URL
@@ -28,19 +25,6 @@ from tiktok_desktop.store.queue import Slot
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 HEADER = "file,account,caption,when,zone,privacy,interactions,disclosure,ai_label,inbox,cover_ms"
-Run = Callable[..., "Result"]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def problems(self) -> list[str]:
-        return [line for line in self.err.splitlines()
-                if line and not line.startswith(("(sandbox mode", "warning:", "note:"))]
 
 
 @pytest.fixture(scope="module")
@@ -58,22 +42,8 @@ def folder(videos: VideoFactory, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def account(graph: AppGraph) -> Account:
-    attempt = graph.accounts.start_connect()
-    play_consent(attempt.authorize_url)
-    return graph.accounts.finish_connect(attempt).account
-
-
-@pytest.fixture
-def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
-    def invoke(*argv: str) -> Result:
-        capsys.readouterr()
-        args = cli.build_command_parser().parse_args(["posts", *argv])
-        code = cli_posts.run(args, graph)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    yield invoke
+def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Run:
+    return command_runner(graph, capsys, "posts", cli_posts.run)
 
 
 def _day(days: int, hour: int = 9, minute: int = 0) -> str:

@@ -6,14 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import play_consent
-from tiktok_desktop import cli
+from tests.helpers.cli import Run, command_runner
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli import stats as cli_stats
 from tiktok_desktop.services.stats import ACCOUNT_COLUMNS, POST_COLUMNS
@@ -24,33 +21,9 @@ T = 1_800_000_000
 DAY = 86400
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    attempt = graph.accounts.start_connect()
-    play_consent(attempt.authorize_url)
-    return graph.accounts.finish_connect(attempt).account
-
-
 @pytest.fixture
 def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*argv: str) -> Result:
-        capsys.readouterr()
-        args = cli.build_command_parser().parse_args(["stats", *argv])
-        code = cli_stats.run(args, graph)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+    return command_runner(graph, capsys, "stats", cli_stats.run)
 
 
 def _published(graph: AppGraph, account: Account, caption: str, at: int,

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tests.ui.composer_support import connect, show_active
+from tests.ui.composer_support import show_active
 from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.bulk import Column
@@ -27,16 +27,6 @@ from tiktok_desktop.ui.main_window import MainWindow
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 HEADER = "file,account,caption,when,zone,privacy,interactions,disclosure,ai_label,inbox,cover_ms"
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> VideoFactory:
-    return VideoFactory(tmp_path_factory.mktemp("videos"))
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture

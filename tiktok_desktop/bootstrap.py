@@ -9,6 +9,12 @@ app, and keeps its data in a separate profile so sandbox posts never mix with re
 
 Time, randomness and sleeping come from a Runtime, so tests and the fault campaign can run
 everything on their own clock.
+
+The window builds the graph with ``defer=True`` (issue 16: its first paint waits for nothing it
+does not show): the database and the services the window reads are made at once; TikTok is
+reached (the built-in sandbox started, a running one asked for its app), the sandbox's keyring
+decided and this OS's parts made at their first use, or by ``AppGraph.reach()`` right after
+the paint. The clients handed to the services stand for the ones made then.
 """
 
 from __future__ import annotations
@@ -22,8 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING, Any, cast
 
 from tiktok_desktop.config import (
     DEFAULT_REDIRECT_URI,
@@ -32,35 +37,17 @@ from tiktok_desktop.config import (
     SettingsStore,
     resolve_credentials,
 )
-from tiktok_desktop.credentials import (
-    SERVICE,
-    SessionOnlyBackend,
-    TokenSource,
-    UploadLinks,
-    Vault,
-    VaultError,
-)
-from tiktok_desktop.engine import (
-    Engine,
-    EngineConfig,
-    EngineListener,
-    EngineParts,
-    HeadlessRunner,
-)
-from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits
+from tiktok_desktop.credentials.vault import SERVICE, Vault, VaultError
+from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.lazy_http import lazy_client
 from tiktok_desktop.logging_setup import REDACTOR
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
 from tiktok_desktop.paths import resolve as resolve_paths
-from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.sandbox.owner import TOKEN_HEADER, SandboxBusyError, find_owner
-from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
-from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
@@ -80,15 +67,23 @@ from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.store.snippets import SnippetsRepo
 from tiktok_desktop.store.stats import StatsStore
-from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
-from tiktok_desktop.tiktok import (
-    NO_RETRY,
-    ChunkUploader,
-    ClientCredentials,
-    Endpoints,
-    OAuthClient,
-    TikTokApi,
-)
+from tiktok_desktop.system import SystemParts
+
+if TYPE_CHECKING:
+    # What the first paint does not need (issue 16) is imported where it is made.
+    import httpx
+
+    from tiktok_desktop.credentials.tokens import TokenSource
+    from tiktok_desktop.engine.listener import EngineListener
+    from tiktok_desktop.engine.parts import EngineParts
+    from tiktok_desktop.engine.runner import HeadlessRunner
+    from tiktok_desktop.engine.scheduler import Engine
+    from tiktok_desktop.sandbox.owner import SandboxOwner
+    from tiktok_desktop.sandbox.server import SandboxServer
+    from tiktok_desktop.services.credentials import CredentialsTester
+    from tiktok_desktop.tiktok.api import TikTokApi
+    from tiktok_desktop.tiktok.auth import OAuthClient
+    from tiktok_desktop.tiktok.endpoints import Endpoints
 
 log = logging.getLogger(__name__)
 
@@ -168,14 +163,18 @@ def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str
     """Real TikTok when a client key and secret are configured, else the sandbox."""
     store = SettingsStore(base.settings_file)
     settings = store.load()
-    unreadable: list[VaultError] = []
-    creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)),
-                         unreadable)
-    if creds.client_key and not creds.client_secret and unreadable and not force_sandbox \
-            and not sandbox_url:
-        # A locked keyring (a service started at boot, before anyone logged in) must not turn
-        # real TikTok into the sandbox without a word: due posts would "publish" nowhere.
-        raise _secret_unreadable(unreadable[0])
+    # Without a client key (settings, environment, .env) the secret decides nothing: the
+    # keyring is not read at all (loading keyring and asking it: tens of ms of every start).
+    creds = resolve_credentials(settings, environ=os.environ)
+    if creds.client_key and not creds.client_secret:
+        unreadable: list[VaultError] = []
+        creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)),
+                             unreadable)
+        if not creds.client_secret and unreadable and not force_sandbox and not sandbox_url:
+            # A locked keyring (a service started at boot, before anyone logged in) must not
+            # turn real TikTok into the sandbox without a word: due posts would "publish"
+            # nowhere.
+            raise _secret_unreadable(unreadable[0])
     if sandbox_url:
         kind = ModeKind.EXTERNAL_SANDBOX
     elif force_sandbox or not creds.configured:
@@ -205,6 +204,8 @@ class Runtime:
 
 def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
                  owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
+    from tiktok_desktop.credentials.tokens import TokenSource  # noqa: PLC0415
+
     return TokenSource(AccountsRepo(db), vault, oauth, LeaseRepo(db), owner=owner,
                        clock=runtime.clock, sleeper=sleeper or time.sleep)
 
@@ -223,6 +224,12 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
                  share_base: str, config: EngineConfig | None = None) -> EngineParts:
     """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
+    from tiktok_desktop.credentials.upload_links import UploadLinks  # noqa: PLC0415
+    from tiktok_desktop.engine.parts import EngineParts  # noqa: PLC0415
+    from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits  # noqa: PLC0415
+    from tiktok_desktop.services import library  # noqa: PLC0415
+    from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, TikTokApi  # noqa: PLC0415
+
     stop = threading.Event()
     sleeper = runtime.sleeper(stop)
     owner = new_owner()
@@ -246,12 +253,180 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
     )
 
 
+# -- which TikTok, reached at the first need --------------------------------------------------
+
+@dataclass(frozen=True)
+class Reached:
+    """The TikTok a graph talks to, once reached."""
+
+    endpoints: Endpoints
+    credentials: Credentials  # the TikTok app in use (the sandbox's own in sandbox mode)
+    share_base: str  # where a published post's page is
+    server: SandboxServer | None  # the built-in sandbox, when this graph started it
+    oauth: OAuthClient
+    api: TikTokApi
+
+
+def find_owner(state_dir: Path) -> SandboxOwner | None:
+    """The process that runs the sandbox on ``state_dir``, if one does."""
+    from tiktok_desktop.sandbox.owner import find_owner as find  # noqa: PLC0415
+
+    return find(state_dir)
+
+
+class TikTokLink:
+    """Reaches the mode's TikTok once, at the first need (thread-safe): starts the built-in
+    sandbox, or asks the one running on this profile or at --sandbox-url for its app, or takes
+    TikTok's own endpoints. A failure (StartupError; httpx errors, ValueError or KeyError from
+    a sandbox elsewhere that does not answer) is raised again to every later caller."""
+
+    def __init__(self, mode: Mode, http: httpx.Client, runtime: Runtime,
+                 sandbox_port: int = 0) -> None:
+        self.mode = mode
+        self._http = http
+        self._runtime = runtime
+        self._port = sandbox_port
+        self._lock = threading.Lock()
+        self._reached: Reached | None = None
+        self._failed: BaseException | None = None
+        self._closed = False
+
+    @property
+    def reached(self) -> bool:
+        return self._reached is not None
+
+    def get(self) -> Reached:
+        with self._lock:
+            if self._reached is None:
+                if self._failed is not None:
+                    raise self._failed
+                if self._closed:
+                    raise RuntimeError("the app is closing: TikTok is not reached any more")
+                try:
+                    self._reached = self._reach()
+                except BaseException as exc:
+                    self._failed = exc
+                    raise
+            return self._reached
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            reached = self._reached
+        if reached is not None and reached.server is not None:
+            reached.server.stop()
+
+    def _reach(self) -> Reached:
+        from tiktok_desktop.tiktok import ClientCredentials, Endpoints  # noqa: PLC0415
+        from tiktok_desktop.tiktok.api import TikTokApi  # noqa: PLC0415
+        from tiktok_desktop.tiktok.auth import OAuthClient  # noqa: PLC0415
+
+        mode, runtime = self.mode, self._runtime
+        server: SandboxServer | None = None
+        try:
+            owner = find_owner(mode.paths.sandbox_state_dir) \
+                if mode.kind is ModeKind.SANDBOX else None
+            if owner is not None:
+                # Another process (the window, 'sandbox serve') runs this profile's sandbox:
+                # one owner per state, or rotated tokens would be undone by whoever writes
+                # last.
+                base = owner.base_url
+                key, secret = _external_app(self._http, base, owner.control_token)
+                log.info("sandbox mode: using the sandbox at %s (process %d)", base, owner.pid)
+            elif mode.kind is ModeKind.SANDBOX:
+                server = _start_sandbox(mode.paths.sandbox_state_dir, self._port, runtime)
+                base = server.base_url
+                key, secret = server.app.client_key, server.app.client_secret
+                log.info("sandbox mode: built-in TikTok emulator at %s", base)
+            elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
+                base = mode.sandbox_url
+                key, secret = _external_app(self._http, base,
+                                            os.environ.get(SANDBOX_TOKEN_ENV, ""))
+            if mode.sandbox:
+                REDACTOR.add_secret(secret)
+                endpoints = Endpoints.single(base)
+                creds = Credentials(key, secret, DEFAULT_REDIRECT_URI,
+                                    {"client_key": "sandbox"})
+                share_base = base
+            else:
+                endpoints = Endpoints()
+                creds = mode.credentials
+                share_base = TIKTOK_WEB
+            REDACTOR.add_secret(creds.client_secret)
+            oauth = OAuthClient(self._http,
+                                ClientCredentials(creds.client_key, creds.client_secret),
+                                endpoints, clock=runtime.clock)
+            api = TikTokApi(self._http, endpoints, clock=runtime.clock)
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        return Reached(endpoints, creds, share_base, server, oauth, api)
+
+
+def _start_sandbox(state_dir: Path, port: int, runtime: Runtime) -> SandboxServer:
+    from tiktok_desktop.sandbox.owner import SandboxBusyError  # noqa: PLC0415
+    from tiktok_desktop.sandbox.server import SandboxServer  # noqa: PLC0415
+
+    try:
+        server = SandboxServer(state_dir, port=port, clock=runtime.clock)
+        server.start()
+    except SandboxBusyError as exc:  # its owner holds the lock but did not answer
+        raise StartupError(str(exc)) from None
+    return server
+
+
+class _Standin:
+    """Stands for an object made at its first use: every attribute is the made one's."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+class _SandboxVault(Vault):
+    """The sandbox profile's vault: the system keyring, or where there is none a store that
+    lasts until the app quits (sandbox sign-ins are worthless elsewhere). Decided at the first
+    use, so loading and asking keyring waits for after the window's first paint."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self._decided = threading.Lock()
+        self.session_only: bool | None = None  # None: not decided yet
+
+    def decide(self) -> bool:
+        """Whether sign-ins last only until the app quits (decided once)."""
+        with self._decided:
+            if self.session_only is None:
+                from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
+                    SessionOnlyBackend,
+                )
+
+                self.session_only = not Vault(self.service).available()
+                if self.session_only:
+                    self._backend = SessionOnlyBackend()
+            return self.session_only
+
+    @property
+    def backend(self) -> Any:
+        self.decide()
+        return super().backend
+
+
+NO_KEYRING_NOTE = "No system keyring here: sandbox sign-ins last until the app quits."
+
+
 # -- the graph -----------------------------------------------------------------------------------
 
 @dataclass
 class AppGraph:
     """What one run of the app is made of. Entry points take what they need from it and hand
-    windows and commands only the services they use; ``close()`` ends it all."""
+    windows and commands only the services they use; ``close()`` ends it all.
+
+    What needs TikTok reached (endpoints, clients, the built-in sandbox) or this OS's parts
+    is made at the first use of these properties, or by ``reach()``."""
 
     mode: Mode
     runtime: Runtime
@@ -260,29 +435,83 @@ class AppGraph:
     settings: Settings
     db: Database
     http: httpx.Client
-    endpoints: Endpoints
+    link: TikTokLink
     vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
     app_vault: Vault  # the real TikTok app's client secret, whatever the profile
-    oauth: OAuthClient
     accounts: AccountsService
     posts: PostsService
     standing: Standing  # caps, sign-in end, unaudited app: what the panes and composer show
     stats: StatsService  # published posts' readings: list columns, charts, CSV export
     avatars: AvatarCache
-    tester: CredentialsTester  # the Settings dialog's Test
-    credentials_in_use: Credentials
-    share_base: str
-    system: SystemParts  # this OS's service, start at login, keep-awake, sleep watch, wake
     bulk: BulkService  # many posts at once: the bulk window, CSV import
     snippets: SnippetsService  # caption templates and hashtag sets
-    sandbox_server: SandboxServer | None = None
     log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
+    _system: SystemParts | None = None
+    _tester: CredentialsTester | None = None
 
     @property
     def sandbox(self) -> bool:
         return self.mode.sandbox
+
+    # -- made at the first use ---------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return self.link.get().endpoints
+
+    @property
+    def oauth(self) -> OAuthClient:
+        return self.link.get().oauth
+
+    @property
+    def credentials_in_use(self) -> Credentials:
+        return self.link.get().credentials
+
+    @property
+    def share_base(self) -> str:
+        return self.link.get().share_base
+
+    @property
+    def sandbox_server(self) -> SandboxServer | None:
+        return self.link.get().server
+
+    @property
+    def tester(self) -> CredentialsTester:
+        """The Settings dialog's Test."""
+        if self._tester is None:
+            from tiktok_desktop.services.credentials import CredentialsTester  # noqa: PLC0415
+
+            self._tester = CredentialsTester(self.http, self.endpoints, self.app_vault,
+                                             self.credentials_in_use, sandbox=self.sandbox)
+        return self._tester
+
+    @property
+    def system(self) -> SystemParts:
+        """This OS's service, start at login, keep-awake, sleep watch, wake timer."""
+        if self._system is None:
+            from tiktok_desktop.system import for_this_os  # noqa: PLC0415
+
+            self._system = for_this_os()
+        return self._system
+
+    @system.setter
+    def system(self, parts: SystemParts) -> None:
+        self._system = parts
+
+    def reach(self) -> list[str]:
+        """Everything left for later, now (the window calls it right after its first paint,
+        off the GUI thread): TikTok reached, the built-in sandbox started, where sandbox
+        sign-ins are kept decided. Returns the notes that adds (also in ``notes``); raises as
+        ``build`` would have (StartupError...)."""
+        self.link.get()
+        added: list[str] = []
+        if isinstance(self.vault, _SandboxVault) and self.vault.decide() \
+                and NO_KEYRING_NOTE not in self.notes:
+            added.append(NO_KEYRING_NOTE)
+        self.notes.extend(added)
+        return added
 
     @property
     def where(self) -> str:
@@ -315,7 +544,14 @@ class AppGraph:
     def engine(self, listener: EngineListener | None = None) -> Engine:
         """A publishing engine on this data (the GUI's worker thread or ``run`` drive it),
         keeping the computer awake around due posts and uploads and setting the OS's wake
-        timer where a user may."""
+        timer where a user may.
+
+        Never on a database whose integrity check has not passed: this waits for a check
+        still running and raises its DatabaseCorrupt."""
+        from tiktok_desktop.engine.scheduler import Engine  # noqa: PLC0415
+        from tiktok_desktop.system import KeepAwake  # noqa: PLC0415
+
+        self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
                              share_base=self.share_base)
@@ -326,13 +562,14 @@ class AppGraph:
         return engine
 
     def headless_runner(self, engine: Engine) -> HeadlessRunner:
+        from tiktok_desktop.engine.runner import HeadlessRunner  # noqa: PLC0415
+
         return HeadlessRunner(engine, wait=self.runtime.wait)
 
     def close(self) -> None:
         self.http.close()
         self.db.close()
-        if self.sandbox_server is not None:
-            self.sandbox_server.stop()
+        self.link.close()
 
 
 def serve_sandbox(argv: list[str]) -> int:
@@ -361,6 +598,8 @@ def credentials_note(creds: Credentials) -> str:
 
 def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
     """The default app's client key and secret of a sandbox running at ``base``."""
+    from tiktok_desktop.sandbox.owner import TOKEN_HEADER  # noqa: PLC0415
+
     answer = http.get(f"{base}/__sandbox__/info", timeout=10, headers={TOKEN_HEADER: token})
     if answer.status_code == 401:
         raise StartupError(
@@ -373,67 +612,31 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
-          runtime: Runtime | None = None, system: SystemParts | None = None) -> AppGraph:
+          runtime: Runtime | None = None, system: SystemParts | None = None,
+          defer: bool = False) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
     show; so do httpx errors, ValueError and KeyError when an external sandbox does not answer.
+
+    ``defer`` (the window): the database's integrity check runs on its own thread
+    (``db.integrity``), and TikTok, the sandbox's keyring and this OS's parts wait for their
+    first use or ``AppGraph.reach()``, whose errors are then the ones above.
     """
     runtime = runtime or Runtime()
     paths = mode.paths
     paths.ensure()
-    db = Database.open(paths.db_file, clock=runtime.clock)
-    server: SandboxServer | None = None
+    db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
-    try:
-        owner = find_owner(paths.sandbox_state_dir) if mode.kind is ModeKind.SANDBOX \
-            else None
-        if owner is not None:
-            # Another process (the window, 'sandbox serve') runs this profile's sandbox: one
-            # owner per state, or rotated tokens would be undone by whoever writes last.
-            base = owner.base_url
-            key, secret = _external_app(http, base, owner.control_token)
-            log.info("sandbox mode: using the sandbox at %s (process %d)", base, owner.pid)
-        elif mode.kind is ModeKind.SANDBOX:
-            try:
-                server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port,
-                                       clock=runtime.clock)
-                server.start()
-            except SandboxBusyError as exc:  # its owner holds the lock but did not answer
-                server = None
-                raise StartupError(str(exc)) from None
-            base = server.base_url
-            key, secret = server.app.client_key, server.app.client_secret
-            log.info("sandbox mode: built-in TikTok emulator at %s", base)
-        elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
-            base = mode.sandbox_url
-            key, secret = _external_app(http, base, os.environ.get(SANDBOX_TOKEN_ENV, ""))
-        if mode.sandbox:
-            REDACTOR.add_secret(secret)
-            endpoints = Endpoints.single(base)
-            creds = Credentials(key, secret, DEFAULT_REDIRECT_URI, {"client_key": "sandbox"})
-            share_base = base
-        else:
-            endpoints = Endpoints()
-            creds = mode.credentials
-            share_base = TIKTOK_WEB
-    except BaseException:
-        http.close()
-        db.close()
-        if server is not None:
-            server.stop()
-        raise
-    REDACTOR.add_secret(creds.client_secret)
-    oauth = OAuthClient(http, ClientCredentials(creds.client_key, creds.client_secret),
-                        endpoints, clock=runtime.clock)
-    api = TikTokApi(http, endpoints, clock=runtime.clock)
-    the_vault = vault or Vault(vault_service(paths, sandbox=mode.sandbox))
-    notes: list[str] = []
-    if mode.sandbox and not the_vault.available():
-        the_vault = Vault(the_vault.service, backend=SessionOnlyBackend())
-        notes.append("No system keyring here: sandbox sign-ins last until the app quits.")
+    link = TikTokLink(mode, http, runtime, sandbox_port)
+    # The services' clients: the ones made when TikTok is reached.
+    oauth = cast("OAuthClient", _Standin(lambda: link.get().oauth))
+    api = cast("TikTokApi", _Standin(lambda: link.get().api))
+    service = vault_service(paths, sandbox=mode.sandbox)
+    the_vault = vault or (_SandboxVault(service) if mode.sandbox else Vault(service))
     the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    notes: list[str] = []
     problems = list(mode.settings_store.load_problems)
     source_note = credentials_note(mode.credentials)
     if source_note:
@@ -448,10 +651,10 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         notes.append(zone.note)
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     accounts = accounts_service(db, the_vault, oauth, api, runtime,
-                                redirect_uri=creds.redirect_uri, avatars=avatars)
+                                redirect_uri=_redirect_uri(mode), avatars=avatars)
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
                          library=MediaLibrary(paths.media_dir))
-    return AppGraph(
+    graph = AppGraph(
         mode=mode,
         runtime=runtime,
         paths=paths,
@@ -459,25 +662,33 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         settings=mode.settings,
         db=db,
         http=http,
-        endpoints=endpoints,
+        link=link,
         vault=the_vault,
         app_vault=the_app_vault,
-        oauth=oauth,
         accounts=accounts,
         posts=posts,
         standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
-                          creds.client_key, clock=runtime.clock,
+                          lambda: link.get().credentials.client_key, clock=runtime.clock,
                           zone_name=mode.settings.timezone),
         stats=StatsService(StatsStore(db), AccountsRepo(db)),
         avatars=avatars,
-        tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
-        credentials_in_use=creds,
-        share_base=share_base,
-        system=system or for_this_os(),
         bulk=BulkService(posts, accounts),
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
-        sandbox_server=server,
         log_file=log_file,
         problems=problems,
         notes=notes,
+        _system=system,
     )
+    if not defer:
+        try:
+            graph.reach()
+            graph.system  # noqa: B018 - made now, as the callers expect it
+        except BaseException:
+            graph.close()
+            raise
+    return graph
+
+
+def _redirect_uri(mode: Mode) -> str:
+    """The OAuth redirect URI: the sandbox registers the default one for its app."""
+    return DEFAULT_REDIRECT_URI if mode.sandbox else mode.credentials.redirect_uri

@@ -48,4 +48,4 @@ class LazyClient:
 
 def lazy_client(**options: Any) -> httpx.Client:
     """A LazyClient typed as what its users expect (it forwards every attribute)."""
-    return cast(httpx.Client, LazyClient(**options))
+    return cast("httpx.Client", LazyClient(**options))

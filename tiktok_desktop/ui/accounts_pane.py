@@ -61,10 +61,10 @@ class AccountsPane(QWidget):
         title = "<b>Accounts</b>" + (f" <span style='color:{sandbox_colour}'>· Sandbox</span>"
                                      if sandbox else "")
         layout.addWidget(QLabel(title))
+        self._notes = 0
+        self._layout = layout
         for note in notes:
-            label = QLabel(note)
-            label.setWordWrap(True)
-            layout.addWidget(label)
+            self.add_note(note)
         layout.addWidget(empty)
         layout.addWidget(view)
         # The selected account's sign-in end and TikTok's caps (services/standing.py).
@@ -104,6 +104,14 @@ class AccountsPane(QWidget):
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
+
+    def add_note(self, text: str) -> None:
+        """A note under the title (where sandbox sign-ins are kept...), also one that comes
+        after the window was shown."""
+        label = QLabel(text)
+        label.setWordWrap(True)
+        self._notes += 1
+        self._layout.insertWidget(self._notes, label)
 
     def _action(self, text: str, shortcut: str, slot: Callable[[], object],
                 tip: str) -> QAction:

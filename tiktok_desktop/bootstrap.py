@@ -19,7 +19,6 @@ the paint. The clients handed to the services stand for the ones made then.
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import random
@@ -30,20 +29,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from tiktok_desktop.config import (
-    DEFAULT_REDIRECT_URI,
-    Credentials,
-    Settings,
-    SettingsStore,
-    resolve_credentials,
-)
-from tiktok_desktop.credentials.vault import SERVICE, Vault, VaultError
+from tiktok_desktop.config import DEFAULT_REDIRECT_URI, Credentials, Settings, SettingsStore
+from tiktok_desktop.credentials.vault import SandboxVault, Vault
 from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.lazy_http import lazy_client
 from tiktok_desktop.logging_setup import REDACTOR
-from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
+from tiktok_desktop.modes import (
+    STARTUP_ERRORS,
+    Mode,
+    ModeKind,
+    StartupError,
+    app_credentials,
+    credentials_note,
+    decide_mode,
+    vault_service,
+)
+from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
@@ -60,7 +63,6 @@ from tiktok_desktop.store import (
     Database,
     LeaseRepo,
     PostsRepo,
-    StoreError,
 )
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
@@ -85,104 +87,31 @@ if TYPE_CHECKING:
     from tiktok_desktop.tiktok.auth import OAuthClient
     from tiktok_desktop.tiktok.endpoints import Endpoints
 
+__all__ = [  # the modes' names too: the entry points and tests take them from here
+    "SANDBOX_TOKEN_ENV",
+    "STARTUP_ERRORS",
+    "AppGraph",
+    "Mode",
+    "ModeKind",
+    "Runtime",
+    "StartupError",
+    "TikTokLink",
+    "accounts_service",
+    "build",
+    "credentials_note",
+    "decide_mode",
+    "engine_parts",
+    "serve_sandbox",
+    "token_source",
+    "vault_service",
+]
+
 log = logging.getLogger(__name__)
 
 TIKTOK_WEB = "https://www.tiktok.com"
 # The control token of a sandbox run elsewhere ('sandbox serve' prints it): from the
 # environment, never the command line, where other users could read it.
 SANDBOX_TOKEN_ENV = "TIKTOK_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not a secret
-
-
-class StartupError(Exception):
-    """The app cannot start as asked; the message says what to do."""
-
-
-# Everything that stops a start with a message for the user (not a traceback): the entry
-# points catch these around decide_mode(), setup_logging() and build().
-STARTUP_ERRORS: tuple[type[Exception], ...] = (StartupError, StoreError, PathsError)
-
-
-# -- which TikTok --------------------------------------------------------------------------------
-
-class ModeKind(enum.Enum):
-    TIKTOK = "TikTok"
-    SANDBOX = "the built-in sandbox"  # started in-process
-    EXTERNAL_SANDBOX = "a sandbox running elsewhere"  # ``sandbox serve``, by URL
-
-
-@dataclass(frozen=True)
-class Mode:
-    """Which TikTok the app talks to, decided once at start-up (settings read once here)."""
-
-    kind: ModeKind
-    paths: AppPaths
-    credentials: Credentials  # the real TikTok app's, as configured (for Settings)
-    settings_store: SettingsStore  # shared by both profiles: credentials, window layout
-    settings: Settings
-    sandbox_url: str = ""  # EXTERNAL_SANDBOX only
-
-    @property
-    def sandbox(self) -> bool:
-        return self.kind is not ModeKind.TIKTOK
-
-
-def vault_service(paths: AppPaths, *, sandbox: bool) -> str:
-    """The keyring service holding this data folder's secrets: the sandbox's apart from real
-    TikTok's, and a data folder of one's own (TIKTOK_DESKTOP_HOME) apart from every other, so
-    one copy's disconnect never signs another out."""
-    return SERVICE + ("-sandbox" if sandbox else "") + \
-        (f"@{paths.namespace}" if paths.namespace else "")
-
-
-def _credentials(settings: Settings, app_vault: Vault,
-                 unreadable: list[VaultError] | None = None) -> Credentials:
-    """The real TikTok app's credentials; no usable keyring just means no stored secret
-    (the error goes to ``unreadable`` for the caller that must tell the difference)."""
-    def secret() -> str | None:
-        try:
-            return app_vault.client_secret()
-        except VaultError as exc:
-            if unreadable is not None:
-                unreadable.append(exc)
-            return None
-
-    return resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
-
-
-def _secret_unreadable(exc: VaultError) -> StartupError:
-    return StartupError(
-        "TikTok Desktop is set up for your own TikTok app (a client key is configured), but "
-        f"its client secret could not be read from the system keyring: {exc} Unlock the "
-        "keyring (log in to the desktop session) and start again. The app does not switch to "
-        "the sandbox by itself: your scheduled posts would not reach TikTok. (To use the "
-        "sandbox on purpose, start with --sandbox.)")
-
-
-def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str = "",
-                vault: Vault | None = None) -> Mode:
-    """Real TikTok when a client key and secret are configured, else the sandbox."""
-    store = SettingsStore(base.settings_file)
-    settings = store.load()
-    # Without a client key (settings, environment, .env) the secret decides nothing: the
-    # keyring is not read at all (loading keyring and asking it: tens of ms of every start).
-    creds = resolve_credentials(settings, environ=os.environ)
-    if creds.client_key and not creds.client_secret:
-        unreadable: list[VaultError] = []
-        creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)),
-                             unreadable)
-        if not creds.client_secret and unreadable and not force_sandbox and not sandbox_url:
-            # A locked keyring (a service started at boot, before anyone logged in) must not
-            # turn real TikTok into the sandbox without a word: due posts would "publish"
-            # nowhere.
-            raise _secret_unreadable(unreadable[0])
-    if sandbox_url:
-        kind = ModeKind.EXTERNAL_SANDBOX
-    elif force_sandbox or not creds.configured:
-        kind = ModeKind.SANDBOX
-    else:
-        kind = ModeKind.TIKTOK
-    paths = base if kind is ModeKind.TIKTOK else base.for_profile(SANDBOX_PROFILE)
-    return Mode(kind, paths, creds, store, settings, sandbox_url.rstrip("/"))
 
 
 # -- time, randomness, sleeping ------------------------------------------------------------------
@@ -386,35 +315,6 @@ class _Standin:
         return getattr(self._make(), name)
 
 
-class _SandboxVault(Vault):
-    """The sandbox profile's vault: the system keyring, or where there is none a store that
-    lasts until the app quits (sandbox sign-ins are worthless elsewhere). Decided at the first
-    use, so loading and asking keyring waits for after the window's first paint."""
-
-    def __init__(self, service: str) -> None:
-        super().__init__(service)
-        self._decided = threading.Lock()
-        self.session_only: bool | None = None  # None: not decided yet
-
-    def decide(self) -> bool:
-        """Whether sign-ins last only until the app quits (decided once)."""
-        with self._decided:
-            if self.session_only is None:
-                from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
-                    SessionOnlyBackend,
-                )
-
-                self.session_only = not Vault(self.service).available()
-                if self.session_only:
-                    self._backend = SessionOnlyBackend()
-            return self.session_only
-
-    @property
-    def backend(self) -> Any:
-        self.decide()
-        return super().backend
-
-
 NO_KEYRING_NOTE = "No system keyring here: sandbox sign-ins last until the app quits."
 
 
@@ -507,7 +407,7 @@ class AppGraph:
         ``build`` would have (StartupError...)."""
         self.link.get()
         added: list[str] = []
-        if isinstance(self.vault, _SandboxVault) and self.vault.decide() \
+        if isinstance(self.vault, SandboxVault) and self.vault.decide() \
                 and NO_KEYRING_NOTE not in self.notes:
             added.append(NO_KEYRING_NOTE)
         self.notes.extend(added)
@@ -535,7 +435,7 @@ class AppGraph:
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
-        return _credentials(self.settings, self.app_vault)
+        return app_credentials(self.settings, self.app_vault)
 
     def grace_seconds(self) -> float:
         """How late an overdue post may still go out, as Settings say now."""
@@ -583,19 +483,6 @@ def serve_sandbox(argv: list[str]) -> int:
     return serve_forever_cli(argv)
 
 
-def credentials_note(creds: Credentials) -> str:
-    """Where the TikTok app's key and secret come from, when that is not the Settings dialog
-    (a .env file in the folder the app started from switches apps silently otherwise)."""
-    where = {"environment": "the environment (TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET)",
-             ".env": f"the .env file in {Path.cwd()}"}
-    outside = sorted({where[v] for k, v in creds.sources.items()
-                      if k in ("client_key", "client_secret") and v in where})
-    if not outside:
-        return ""
-    return (f"Using the TikTok app set in {' and '.join(outside)}, not the one in Settings "
-            f"(client key {creds.client_key}).")
-
-
 def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
     """The default app's client key and secret of a sandbox running at ``base``."""
     from tiktok_desktop.sandbox.owner import TOKEN_HEADER  # noqa: PLC0415
@@ -634,7 +521,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     oauth = cast("OAuthClient", _Standin(lambda: link.get().oauth))
     api = cast("TikTokApi", _Standin(lambda: link.get().api))
     service = vault_service(paths, sandbox=mode.sandbox)
-    the_vault = vault or (_SandboxVault(service) if mode.sandbox else Vault(service))
+    the_vault = vault or (SandboxVault(service) if mode.sandbox else Vault(service))
     the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
     notes: list[str] = []
     problems = list(mode.settings_store.load_problems)

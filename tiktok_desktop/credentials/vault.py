@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +192,36 @@ class Vault:
 
     def delete_tokens(self, open_id: str) -> None:
         self.delete_entry(self._account_entry(open_id))
+
+
+class SandboxVault(Vault):
+    """The sandbox profile's vault: the system keyring, or where there is none a store that
+    lasts until the app quits (sandbox sign-ins are worthless elsewhere; real TikTok tokens
+    never use it). Decided at the first use, so that loading and asking keyring waits for
+    after the window's first paint."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self._deciding = threading.Lock()
+        self.session_only: bool | None = None  # None: not decided yet
+
+    def decide(self) -> bool:
+        """Whether sign-ins last only until the app quits (decided once)."""
+        with self._deciding:
+            if self.session_only is None:
+                from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
+                    SessionOnlyBackend,
+                )
+
+                self.session_only = not Vault(self.service).available()
+                if self.session_only:
+                    self._backend = SessionOnlyBackend()
+            return self.session_only
+
+    @property
+    def backend(self) -> KeyringBackend:
+        self.decide()
+        return super().backend
 
 
 def __getattr__(name: str) -> object:

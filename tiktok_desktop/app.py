@@ -26,7 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
@@ -34,6 +34,7 @@ from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Mode, build, deci
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.store import Database, DatabaseCorrupt
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
+from tiktok_desktop.ui.first_paint import AfterFirstPaint
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
@@ -368,36 +369,12 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
         return graph.tester(client_key, client_secret, redirect_uri)
 
     prefs = Preferences(graph.settings_store, graph.settings, graph.app_vault,
-                        graph.credentials, tester, graph.system, tuple(graph.service_args()))
+                        graph.credentials, tester, graph.system_later(),
+                        tuple(graph.service_args()))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
                       bulk=graph.bulk, snippets=graph.snippets, stats=graph.stats, **extra)
-
-
-class AfterFirstPaint(QObject):
-    """Runs ``work`` once, in the event loop's turn after the window's first paint (at once
-    in the next turn when the window is not shown: started hidden in the tray)."""
-
-    def __init__(self, window: QWidget, work: Callable[[], None]) -> None:
-        super().__init__(window)
-        self.window = window
-        self._work: Callable[[], None] | None = work
-        if window.isVisible():
-            window.installEventFilter(self)
-        else:
-            QTimer.singleShot(0, self._run)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self._run)
-        return False
-
-    def _run(self) -> None:
-        work, self._work = self._work, None
-        if work is not None:
-            work()
 
 
 class _FirstPaintProbe(QObject):

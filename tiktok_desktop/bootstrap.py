@@ -19,6 +19,7 @@ the paint. The clients handed to the services stand for the ones made then.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -350,6 +351,7 @@ class AppGraph:
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
     _system: SystemParts | None = None
     _tester: CredentialsTester | None = None
+    _making: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def sandbox(self) -> bool:
@@ -390,15 +392,25 @@ class AppGraph:
     @property
     def system(self) -> SystemParts:
         """This OS's service, start at login, keep-awake, sleep watch, wake timer."""
-        if self._system is None:
-            from tiktok_desktop.system import for_this_os  # noqa: PLC0415
+        with self._making:
+            if self._system is None:
+                from tiktok_desktop.system import for_this_os  # noqa: PLC0415
 
-            self._system = for_this_os()
-        return self._system
+                self._system = for_this_os()
+            return self._system
 
     @system.setter
     def system(self, parts: SystemParts) -> None:
         self._system = parts
+
+    def system_later(self) -> SystemParts:
+        """Stand-ins for ``system``'s parts, for the window: this OS's parts (on Linux the
+        D-Bus client for logind) are made when one is first used, not before its first
+        paint."""
+        def part(name: str) -> Any:
+            return _Standin(lambda: getattr(self.system, name))
+
+        return SystemParts(*(part(f.name) for f in dataclasses.fields(SystemParts)))
 
     def reach(self) -> list[str]:
         """Everything left for later, now (the window calls it right after its first paint,

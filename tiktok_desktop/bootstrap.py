@@ -241,8 +241,8 @@ class TikTokLink:
 
     def close(self) -> None:
         with self._lock:
+            reached = None if self._closed else self._reached
             self._closed = True
-            reached = self._reached
         if reached is not None and reached.server is not None:
             reached.server.stop()
 

@@ -2,11 +2,11 @@
 with the services it uses, the engine on its worker thread, and the event loop.
 
 Start-up order (issue 16): the window is built on a graph with only what it shows (the
-database, its integrity check still running on its own thread, and the services it reads) and
-painted; then, off the GUI thread, TikTok is reached (the built-in sandbox started), the
-keyring decided and the engine made, and the engine starts once the check has passed. A
-damaged database found then is refused as at the start: the window closes, and the user
-chooses between an empty database and quitting."""
+database, opened without its integrity check when that can wait, and the services it reads)
+and painted; then, off the GUI thread, the check runs on its own thread while TikTok is
+reached (the built-in sandbox started), the keyring decided and the engine made, and the
+engine starts once the check has passed. A damaged database found then is refused as at the
+start: the window closes, and the user chooses between an empty database and quitting."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def run_gui(options: GuiOptions) -> int:
             code = run.exec()
             if run.damaged is None:
                 return code
-            # The integrity check that ran beside the first paint refused the file: the
+            # The integrity check that ran after the first paint refused the file: the
             # same question as at the start, then a new window on an empty database.
             graph = start_empty(run.damaged, mode, log_file, defer)
         return 1
@@ -178,9 +178,9 @@ class WindowRun:
     """One window on one graph, from its construction to the end of its event loop.
 
     Only what the first paint shows runs before it; after it, ``_prepare`` (on the window's
-    task pool) reaches TikTok, waits for the database's integrity check and makes the engine,
-    and ``_prepared`` (back on the GUI thread) starts the engine and shows the notes that came
-    with it, or says why the app cannot go on.
+    task pool) starts the database's integrity check, reaches TikTok, waits for the check and
+    makes the engine, and ``_prepared`` (back on the GUI thread) starts the engine and shows
+    the notes that came with it, or says why the app cannot go on.
     """
 
     def __init__(self, app: QApplication, graph: AppGraph, options: GuiOptions, name: str,
@@ -209,6 +209,7 @@ class WindowRun:
             except sqlite3.DatabaseError:
                 # A page the window could not read before the integrity check answered:
                 # the check tells a damaged file (refused as at the start) from the rest.
+                graph.db.start_check()
                 problem = graph.db.integrity.exception()
                 if not isinstance(problem, DatabaseCorrupt):
                     raise

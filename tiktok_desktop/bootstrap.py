@@ -414,9 +414,11 @@ class AppGraph:
 
     def reach(self) -> list[str]:
         """Everything left for later, now (the window calls it right after its first paint,
-        off the GUI thread): TikTok reached, the built-in sandbox started, where sandbox
+        off the GUI thread): the database's integrity check started (on its own thread; see
+        ``db.integrity``), TikTok reached, the built-in sandbox started, where sandbox
         sign-ins are kept decided. Returns the notes that adds (also in ``notes``); raises as
         ``build`` would have (StartupError...)."""
+        self.db.start_check()
         self.link.get()
         added: list[str] = []
         if isinstance(self.vault, SandboxVault) and self.vault.decide() \
@@ -463,6 +465,7 @@ class AppGraph:
         from tiktok_desktop.engine.scheduler import Engine  # noqa: PLC0415
         from tiktok_desktop.system import KeepAwake  # noqa: PLC0415
 
+        self.db.start_check()
         self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
@@ -518,9 +521,9 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     Store errors (damaged or newer database) and StartupError propagate for the caller to
     show; so do httpx errors, ValueError and KeyError when an external sandbox does not answer.
 
-    ``defer`` (the window): the database's integrity check runs on its own thread
-    (``db.integrity``), and TikTok, the sandbox's keyring and this OS's parts wait for their
-    first use or ``AppGraph.reach()``, whose errors are then the ones above.
+    ``defer`` (the window): the database's integrity check (on a thread of its own, see
+    ``db.integrity``), TikTok, the sandbox's keyring and this OS's parts wait for their first
+    use or ``AppGraph.reach()``, whose errors are then the ones above.
     """
     runtime = runtime or Runtime()
     paths = mode.paths

@@ -1,6 +1,7 @@
 """store.db with ``check_later`` (issue 16): the window's start does not wait for the integrity
-check, which reads every page; the check runs on its own thread and a damaged file is still
-refused, with its copy, exactly as when it is checked first."""
+check, which reads every page; ``start_check()`` (after the first paint) runs it on its own
+thread, and a damaged file is still refused, with its copy, exactly as when it is checked
+first."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def make(db_path: Path, posts: int = 3) -> None:
 
 def test_open_does_not_wait_for_the_check(db_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The timing the window relies on: open returns, with the data readable, while the
-    check is still running; the check's outcome arrives afterwards."""
+    """The timing the window relies on: open returns, with the data readable, without
+    checking; start_check() returns while the check is still running, on a thread of its
+    own, and the check's outcome arrives afterwards."""
     make(db_path)
     started, release = threading.Event(), threading.Event()
     check = Database._quick_check
@@ -47,9 +49,12 @@ def test_open_does_not_wait_for_the_check(db_path: Path,
     monkeypatch.setattr(Database, "_quick_check", held)
     d = Database.open(db_path, clock=clock, check_later=True)
     try:
-        assert started.wait(WAIT)
-        assert not d.integrity.done()  # open came back in the middle of the check
+        assert checking_threads == [] and not d.integrity.done()  # not checked yet
         assert d.conn().execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 3
+        d.start_check()
+        assert started.wait(WAIT)
+        assert not d.integrity.done()  # start_check came back in the middle of the check
+        d.start_check()  # once: asking again starts nothing
         release.set()
         assert d.integrity.result(timeout=WAIT) is None
         assert checking_threads == ["db-check"]  # not the caller's thread
@@ -109,6 +114,7 @@ def test_a_damaged_file_is_refused_later_with_its_copy(
     original = db_path.read_bytes()
     d = Database.open(db_path, clock=clock, check_later=True)
     try:
+        d.start_check()
         error = d.integrity.exception(timeout=WAIT)
     finally:
         d.close()
@@ -116,7 +122,8 @@ def test_a_damaged_file_is_refused_later_with_its_copy(
     Database.discard_damaged(db_path)  # the window's "Start with an empty database"
     fresh = Database.open(db_path, clock=clock, check_later=True)
     try:
-        assert fresh.integrity.result(timeout=WAIT) is None
+        assert fresh.integrity.done()  # a new file: nothing to check
+        assert fresh.integrity.result() is None
         assert fresh.conn().execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 0
     finally:
         fresh.close()

@@ -1,7 +1,7 @@
 """The window's start in its real order (issue 16), in a fresh process as a user starts it:
 what the first paint does not show (httpx, keyring, the TikTok client, the sandbox and its
 server, the scheduler) is neither imported nor started before it; after it, TikTok is reached
-and the engine starts; a damaged database found by the check that ran beside the paint is
+and the engine starts; a damaged database found by the check that ran after the paint is
 refused as at the start, and the engine never touches it."""
 
 from __future__ import annotations
@@ -139,11 +139,12 @@ def spoil_last_pages(db_file: Path) -> None:
 
 def test_nothing_the_paint_does_not_show_is_loaded_before_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    some_posts(sandbox_db(home), 20)  # an existing database: its check runs beside the paint
+    some_posts(sandbox_db(home), 20)  # an existing database: checked after the paint
     events = run_app(home, "order", first_paint=True)
     painted = next(e for e in events if e["event"] == "painted")
     assert painted["loaded"] == []
     assert "tiktok-sandbox" not in painted["threads"]  # the built-in sandbox's server
+    assert "db-check" not in painted["threads"]  # the integrity check waits too
     assert events[0]["event"] == "painted"  # before the work after the paint begins
     assert events[-1]["code"] == 0  # the hook quits at the paint
 

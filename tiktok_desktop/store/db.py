@@ -4,8 +4,8 @@ Each thread gets its own connection (the GUI thread reads while the worker write
 them do so without blocking each other). Transactions are explicit: ``with db.transaction()``.
 
 The integrity check reads every page (a quarter of a second and more at 100,000 posts), so
-the window may ask for it later (``check_later``): on its own thread, while the window is
-built and painted, with nothing that writes (the engine) started before it passed.
+the window may ask for it later (``check_later``, then ``start_check()``): on its own thread
+once the window has painted, with nothing that writes (the engine) started before it passed.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ class Database:
         # Done when the file passed its integrity check (at once unless ``check_later``);
         # its exception is the DatabaseCorrupt of a check that failed.
         self.integrity: Future[None] = Future()
+        self._check_started = threading.Event()
 
     @classmethod
     def open(cls, path: Path, migrations: Sequence[Sequence[Step]] | None = None,
@@ -89,9 +90,9 @@ class Database:
         with a message that tells the user what happened and what to do.
 
         ``check_later``: a file that is already on this schema and in WAL mode (opening it
-        writes nothing) opens at once and is checked on a thread of its own; ``integrity``
-        tells how that ended. Anything else (a file to migrate, one SQLite cannot read at
-        all) is checked first, as without it.
+        writes nothing) opens at once, unchecked; ``start_check()`` checks it on a thread of
+        its own and ``integrity`` tells how that ended. Anything else (a file to migrate, one
+        SQLite cannot read at all) is checked first, as without it.
         """
         db = cls(path, migrations, clock)
         target = path
@@ -121,9 +122,8 @@ class Database:
                 if later and not isinstance(exc, sqlite3.OperationalError):
                     db._preflight()  # a page SQLite cannot read: DatabaseCorrupt, as without
                 raise
-            if later:
-                threading.Thread(target=db._check_later, name="db-check", daemon=True).start()
-            else:
+            if not later:
+                db._check_started.set()
                 db.integrity.set_result(None)
         except sqlite3.OperationalError as exc:
             db.close()
@@ -253,6 +253,14 @@ class Database:
         if problems:
             raise self._damaged(problems)
         self._refuse_newer(version)
+
+    def start_check(self) -> None:
+        """Start the check ``check_later`` left for later (once; nothing when done)."""
+        with self._lock:
+            if self._check_started.is_set():
+                return
+            self._check_started.set()
+        threading.Thread(target=self._check_later, name="db-check", daemon=True).start()
 
     def _check_later(self) -> None:
         """The deferred check (its own thread): mode=ro, not immutable, as the app's own

@@ -1,8 +1,9 @@
 """The window's start in its real order (issue 16), in a fresh process as a user starts it:
 what the first paint does not show (httpx, keyring, the TikTok client, the sandbox and its
-server, the scheduler) is neither imported nor started before it; after it, TikTok is reached
-and the engine starts; a damaged database found by the check that ran after the paint is
-refused as at the start, and the engine never touches it."""
+server, the scheduler, PyAV for the list's thumbnails, the integrity check) is neither
+imported nor started before it; after it, TikTok is reached and the engine starts; a damaged
+database found by the check that ran after the paint is refused as at the start, and the
+engine never touches it."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ SCRIPT = textwrap.dedent("""
     HEAVY = ("httpx", "keyring", "http.server", "jeepney", "tiktok_desktop.sandbox",
              "tiktok_desktop.tiktok.auth", "tiktok_desktop.tiktok.api",
              "tiktok_desktop.engine.scheduler", "tiktok_desktop.credentials.session_backend",
-             "tiktok_desktop.services.loopback")
+             "tiktok_desktop.services.loopback", "av")
     painted = threading.Event()
 
     def say(what, **facts):

@@ -1,5 +1,12 @@
 """The GUI's entry: the Qt application, the object graph from bootstrap.py, the main window
-with the services it uses, the engine on its worker thread, and the event loop."""
+with the services it uses, the engine on its worker thread, and the event loop.
+
+Start-up order (issue 16): the window is built on a graph with only what it shows (the
+database, opened without its integrity check when that can wait, and the services it reads)
+and painted; then, off the GUI thread, the check runs on its own thread while TikTok is
+reached (the built-in sandbox started), the keyring decided and the engine made, and the
+engine starts once the check has passed. A damaged database found then is refused as at the
+start: the window closes, and the user chooses between an empty database and quitting."""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
@@ -26,6 +34,7 @@ from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Mode, build, deci
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.store import Database, DatabaseCorrupt
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
+from tiktok_desktop.ui.first_paint import AfterFirstPaint
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
@@ -84,25 +93,38 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
-def open_graph(mode: Mode, log_file: Path | None, interactive: bool) -> AppGraph | None:
-    """Open the data; on a damaged database, ask (or, headless, refuse) before going on."""
+def open_graph(mode: Mode, log_file: Path | None, interactive: bool,
+               defer: bool = False) -> AppGraph | None:
+    """Open the data; on a damaged database, ask (or, headless, refuse) before going on.
+
+    ``defer``: build what the first paint needs now, the rest after it (bootstrap.build)."""
     try:
-        return build(mode, log_file=log_file)
+        return build(mode, log_file=log_file, defer=defer)
     except DatabaseCorrupt as exc:
         if not interactive:
             raise
-        box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(exc))
-        fresh = box.addButton("Start with an empty database", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is not fresh:
-            return None
-        Database.discard_damaged(exc.path)
-        log.warning("damaged database set aside; its copy is %s", exc.backup)
-        return build(mode, log_file=log_file)
+        return start_empty(exc, mode, log_file, defer)
     except STARTUP_ERRORS as exc:
         if interactive:
             QMessageBox.critical(None, APP_DISPLAY_NAME, str(exc))
+        raise
+
+
+def start_empty(exc: DatabaseCorrupt, mode: Mode, log_file: Path | None,
+                defer: bool = False) -> AppGraph | None:
+    """Ask what to do about a damaged database: a graph on an empty one, or None to quit."""
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(exc))
+    fresh = box.addButton("Start with an empty database", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not fresh:
+        return None
+    Database.discard_damaged(exc.path)
+    log.warning("damaged database set aside; its copy is %s", exc.backup)
+    try:
+        return build(mode, log_file=log_file, defer=defer)
+    except STARTUP_ERRORS as error:
+        QMessageBox.critical(None, APP_DISPLAY_NAME, str(error))
         raise
 
 
@@ -133,59 +155,162 @@ def run_gui(options: GuiOptions) -> int:
     route_qt_messages()
     crash = CrashHandler(paths.log_dir, show_dialogs=not check_run)
     crash.install()
+    # Check runs (self-test, screenshot) open everything first, as the CLI does: they look.
+    defer = not check_run
     try:
-        graph = open_graph(mode, log_file, interactive=not check_run)
-    except STARTUP_ERRORS as exc:
-        crash.uninstall()
-        return _cannot_start(exc, interactive=False)  # open_graph showed it already
-    if graph is None:
+        graph = open_graph(mode, log_file, interactive=not check_run, defer=defer)
+        while graph is not None:
+            run = WindowRun(app, graph, options, name, check_run)
+            code = run.exec()
+            if run.damaged is None:
+                return code
+            # The integrity check that ran after the first paint refused the file: the
+            # same question as at the start, then a new window on an empty database.
+            graph = start_empty(run.damaged, mode, log_file, defer)
         return 1
-
-    server = InstanceServer(name, app)
-    if not check_run:
-        server.listen()
-    # The publishing engine runs on its own thread; check runs only look, they never post.
-    engine = None if check_run else EngineWorker(graph.engine)
-    window = main_window(graph, engine)
-    server.activated.connect(window.open_videos)
-    if os.environ.get(FIRST_PAINT_ENV) == "1":
-        _FirstPaintProbe(window)
-    if not (options.hidden and window.tray.available):  # hidden needs a tray to come back
-        window.show()
-    if engine is not None:
-        def start_engine(engine: EngineWorker = engine) -> None:
-            engine.start()
-            # Woken from sleep: refresh tokens, publish what is due, apply the grace rule.
-            graph.system.sleep_watcher.start(engine.engine.resumed)
-
-        # The window is painted first; the engine's thread, its first plan and its HTTP
-        # start after (issue 16: the first paint waits for nothing it does not show).
-        AfterFirstPaint(window, start_engine)
-    for problem in graph.problems:
-        QMessageBox.warning(window, APP_DISPLAY_NAME, problem)
-    if options.video_paths:
-        QTimer.singleShot(0, lambda: window.open_videos(options.video_paths))
-
-    if options.self_test:
-        return _self_test(app, window, graph)
-    if options.screenshot is not None:
-        return _screenshot(app, window, graph, options.screenshot)
-    # SIGTERM (logout, systemctl, kill) and Ctrl-C quit like Quit: the engine stops at its
-    # next block, a chunk in flight is cut, and the next start resumes from what was committed.
-    signals = SignalQuit(window.shutdown, app) if not check_run else None
-    log.info("%s is ready", APP_DISPLAY_NAME)
-    try:
-        return app.exec()
+    except STARTUP_ERRORS as exc:
+        return _cannot_start(exc, interactive=False)  # open_graph showed it already
     finally:
-        if signals is not None:
-            signals.restore()
-        if engine is not None:
-            graph.system.sleep_watcher.stop()
-            engine.stop()  # a post mid-upload resumes from TikTok's progress next start
-        server.close()
-        graph.close()
         crash.uninstall()
-        log.info("%s stopped", APP_DISPLAY_NAME)
+
+
+class WindowRun:
+    """One window on one graph, from its construction to the end of its event loop.
+
+    Only what the first paint shows runs before it; after it, ``_prepare`` (on the window's
+    task pool) starts the database's integrity check, reaches TikTok, waits for the check and
+    makes the engine, and ``_prepared`` (back on the GUI thread) starts the engine and shows
+    the notes that came with it, or says why the app cannot go on.
+    """
+
+    def __init__(self, app: QApplication, graph: AppGraph, options: GuiOptions, name: str,
+                 check_run: bool) -> None:
+        self.app = app
+        self.graph = graph
+        self.options = options
+        self.name = name
+        self.check_run = check_run
+        self.damaged: DatabaseCorrupt | None = None  # found after the first paint
+        self.code = 0  # the exit code when the start could not finish
+        self.started = False  # the engine
+        self.ended = False
+        # The publishing engine runs on its own thread; check runs only look, never post.
+        self.engine = None if check_run else EngineWorker(graph.engine)
+        self.window: MainWindow | None = None
+
+    def exec(self) -> int:
+        graph, options, app = self.graph, self.options, self.app
+        server = InstanceServer(self.name, app)
+        if not self.check_run:
+            server.listen()
+        try:
+            try:
+                window = self.window = main_window(graph, self.engine)
+            except sqlite3.DatabaseError:
+                # A page the window could not read before the integrity check answered:
+                # the check tells a damaged file (refused as at the start) from the rest.
+                graph.db.start_check()
+                problem = graph.db.integrity.exception()
+                if not isinstance(problem, DatabaseCorrupt):
+                    raise
+                self.damaged = problem
+                return 1
+            server.activated.connect(window.open_videos)
+            if not (options.hidden and window.tray.available):  # hidden needs a tray
+                window.show()
+            if not self.check_run:
+                # The window is painted first; TikTok, the engine and its thread come after
+                # (issue 16: the first paint waits for nothing it does not show).
+                AfterFirstPaint(window, self._after_paint)
+            if os.environ.get(FIRST_PAINT_ENV) == "1":
+                # Installed last, its filter sees the paint first: the frame is reported
+                # before the work queued for after the paint.
+                _FirstPaintProbe(window)
+            for problem_text in graph.problems:
+                QMessageBox.warning(window, APP_DISPLAY_NAME, problem_text)
+            if options.video_paths:
+                QTimer.singleShot(0, lambda: window.open_videos(options.video_paths))
+            if options.self_test:
+                return _self_test(app, window, graph)
+            if options.screenshot is not None:
+                return _screenshot(app, window, graph, options.screenshot)
+            # SIGTERM (logout, systemctl, kill) and Ctrl-C quit like Quit: the engine stops at
+            # its next block, a chunk in flight is cut, and the next start resumes from what
+            # was committed.
+            signals = SignalQuit(window.shutdown, app) if not self.check_run else None
+            log.info("%s is ready", APP_DISPLAY_NAME)
+            try:
+                code = app.exec()
+            finally:
+                if signals is not None:
+                    signals.restore()
+            return self.code or code
+        finally:
+            self.ended = True  # a late answer from the task pool finds nothing to start
+            if self.started:
+                graph.system.sleep_watcher.stop()
+            if self.engine is not None:
+                self.engine.stop()  # a post mid-upload resumes from TikTok's progress
+            server.close()
+            graph.close()
+            if self.window is not None:
+                self.window.deleteLater()
+            if self.damaged is None:
+                log.info("%s stopped", APP_DISPLAY_NAME)
+
+    def _after_paint(self) -> None:
+        assert self.window is not None
+        self.window.runner.submit(self._prepare, self._prepared, self._failed,
+                                  owner=self.window)
+
+    def _prepare(self) -> list[str] | Exception:
+        """Off the GUI thread: what the first paint did not wait for."""
+        try:
+            notes = self.graph.reach()
+        except STARTUP_ERRORS as exc:
+            return exc
+        if self.graph.db.integrity.exception() is None and self.engine is not None:
+            self.engine.engine  # noqa: B018 - made here, not on the GUI thread
+        return notes
+
+    def _prepared(self, result: list[str] | Exception) -> None:
+        window = self.window
+        if self.ended or window is None:
+            return
+        if isinstance(result, Exception):
+            self._cannot_go_on(result)
+            return
+        problem = self.graph.db.integrity.exception()
+        if isinstance(problem, DatabaseCorrupt):
+            self.damaged = problem
+            window.shutdown()  # the engine never started on it
+            return
+        if problem is not None:
+            self._cannot_go_on(problem)  # not the file's fault: a full disk, say
+            return
+        for note in result:
+            window.accounts_pane.add_note(note)
+            window.statusBar().showMessage(note, 30000)
+        if self.engine is not None:
+            self.engine.start()
+            self.started = True
+            # Woken from sleep: refresh tokens, publish what is due, apply the grace rule.
+            self.graph.system.sleep_watcher.start(self.engine.engine.resumed)
+
+    def _failed(self, exc: BaseException) -> None:
+        # A user error the start cannot get past (OSError: the sandbox's port...), or a bug
+        # (already logged and handed to the crash handler): either way the app stops, as when
+        # the start failed before the window.
+        if not self.ended:
+            self._cannot_go_on(exc)
+
+    def _cannot_go_on(self, exc: BaseException) -> None:
+        assert self.window is not None
+        log.error("cannot start: %s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        QMessageBox.critical(self.window, APP_DISPLAY_NAME, str(exc))
+        self.code = 2
+        self.window.shutdown()
 
 
 def _cannot_start(exc: Exception, *, interactive: bool) -> int:
@@ -240,38 +365,17 @@ class SignalQuit(QObject):
 def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                 **extra: Any) -> MainWindow:
     """The main window on the graph's services (tests build it the same way)."""
+    def tester(client_key: str, client_secret: str, redirect_uri: str) -> Any:
+        # The Settings dialog's Test is made when first used: it needs TikTok reached.
+        return graph.tester(client_key, client_secret, redirect_uri)
+
     prefs = Preferences(graph.settings_store, graph.settings, graph.app_vault,
-                        graph.credentials, graph.tester, graph.system,
+                        graph.credentials, tester, graph.system_later(),
                         tuple(graph.service_args()))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
                       bulk=graph.bulk, snippets=graph.snippets, stats=graph.stats, **extra)
-
-
-class AfterFirstPaint(QObject):
-    """Runs ``work`` once, in the event loop's turn after the window's first paint (at once
-    in the next turn when the window is not shown: started hidden in the tray)."""
-
-    def __init__(self, window: QWidget, work: Callable[[], None]) -> None:
-        super().__init__(window)
-        self.window = window
-        self._work: Callable[[], None] | None = work
-        if window.isVisible():
-            window.installEventFilter(self)
-        else:
-            QTimer.singleShot(0, self._run)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self._run)
-        return False
-
-    def _run(self) -> None:
-        work, self._work = self._work, None
-        if work is not None:
-            work()
 
 
 class _FirstPaintProbe(QObject):

@@ -9,11 +9,17 @@ app, and keeps its data in a separate profile so sandbox posts never mix with re
 
 Time, randomness and sleeping come from a Runtime, so tests and the fault campaign can run
 everything on their own clock.
+
+The window builds the graph with ``defer=True`` (issue 16: its first paint waits for nothing it
+does not show): the database and the services the window reads are made at once; TikTok is
+reached (the built-in sandbox started, a running one asked for its app), the sandbox's keyring
+decided and this OS's parts made at their first use, or by ``AppGraph.reach()`` right after
+the paint. The clients handed to the services stand for the ones made then.
 """
 
 from __future__ import annotations
 
-import enum
+import dataclasses
 import logging
 import os
 import random
@@ -22,45 +28,30 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-import httpx
-
-from tiktok_desktop.config import (
-    DEFAULT_REDIRECT_URI,
-    Credentials,
-    Settings,
-    SettingsStore,
-    resolve_credentials,
-)
-from tiktok_desktop.credentials import (
-    SERVICE,
-    SessionOnlyBackend,
-    TokenSource,
-    UploadLinks,
-    Vault,
-    VaultError,
-)
-from tiktok_desktop.engine import (
-    Engine,
-    EngineConfig,
-    EngineListener,
-    EngineParts,
-    HeadlessRunner,
-)
-from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits
+from tiktok_desktop.config import DEFAULT_REDIRECT_URI, Credentials, Settings, SettingsStore
+from tiktok_desktop.credentials.vault import SandboxVault, Vault
+from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.runner import Waiter, event_wait
 from tiktok_desktop.engine.sleep import Sleeper, StopAwareSleeper
 from tiktok_desktop.lazy_http import lazy_client
 from tiktok_desktop.logging_setup import REDACTOR
-from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
+from tiktok_desktop.modes import (
+    STARTUP_ERRORS,
+    Mode,
+    ModeKind,
+    StartupError,
+    app_credentials,
+    credentials_note,
+    decide_mode,
+    vault_service,
+)
+from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths
 from tiktok_desktop.paths import resolve as resolve_paths
-from tiktok_desktop.sandbox import SandboxServer
-from tiktok_desktop.sandbox.owner import TOKEN_HEADER, SandboxBusyError, find_owner
-from tiktok_desktop.services import library
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
-from tiktok_desktop.services.credentials import CredentialsTester
 from tiktok_desktop.services.library import MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
@@ -73,22 +64,48 @@ from tiktok_desktop.store import (
     Database,
     LeaseRepo,
     PostsRepo,
-    StoreError,
 )
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
 from tiktok_desktop.store.snippets import SnippetsRepo
 from tiktok_desktop.store.stats import StatsStore
-from tiktok_desktop.system import KeepAwake, SystemParts, for_this_os
-from tiktok_desktop.tiktok import (
-    NO_RETRY,
-    ChunkUploader,
-    ClientCredentials,
-    Endpoints,
-    OAuthClient,
-    TikTokApi,
-)
+from tiktok_desktop.system import SystemParts
+
+if TYPE_CHECKING:
+    # What the first paint does not need (issue 16) is imported where it is made.
+    import httpx
+
+    from tiktok_desktop.credentials.tokens import TokenSource
+    from tiktok_desktop.engine.listener import EngineListener
+    from tiktok_desktop.engine.parts import EngineParts
+    from tiktok_desktop.engine.runner import HeadlessRunner
+    from tiktok_desktop.engine.scheduler import Engine
+    from tiktok_desktop.sandbox.owner import SandboxOwner
+    from tiktok_desktop.sandbox.server import SandboxServer
+    from tiktok_desktop.services.credentials import CredentialsTester
+    from tiktok_desktop.tiktok.api import TikTokApi
+    from tiktok_desktop.tiktok.auth import OAuthClient
+    from tiktok_desktop.tiktok.endpoints import Endpoints
+
+__all__ = [  # the modes' names too: the entry points and tests take them from here
+    "SANDBOX_TOKEN_ENV",
+    "STARTUP_ERRORS",
+    "AppGraph",
+    "Mode",
+    "ModeKind",
+    "Runtime",
+    "StartupError",
+    "TikTokLink",
+    "accounts_service",
+    "build",
+    "credentials_note",
+    "decide_mode",
+    "engine_parts",
+    "serve_sandbox",
+    "token_source",
+    "vault_service",
+]
 
 log = logging.getLogger(__name__)
 
@@ -96,94 +113,6 @@ TIKTOK_WEB = "https://www.tiktok.com"
 # The control token of a sandbox run elsewhere ('sandbox serve' prints it): from the
 # environment, never the command line, where other users could read it.
 SANDBOX_TOKEN_ENV = "TIKTOK_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not a secret
-
-
-class StartupError(Exception):
-    """The app cannot start as asked; the message says what to do."""
-
-
-# Everything that stops a start with a message for the user (not a traceback): the entry
-# points catch these around decide_mode(), setup_logging() and build().
-STARTUP_ERRORS: tuple[type[Exception], ...] = (StartupError, StoreError, PathsError)
-
-
-# -- which TikTok --------------------------------------------------------------------------------
-
-class ModeKind(enum.Enum):
-    TIKTOK = "TikTok"
-    SANDBOX = "the built-in sandbox"  # started in-process
-    EXTERNAL_SANDBOX = "a sandbox running elsewhere"  # ``sandbox serve``, by URL
-
-
-@dataclass(frozen=True)
-class Mode:
-    """Which TikTok the app talks to, decided once at start-up (settings read once here)."""
-
-    kind: ModeKind
-    paths: AppPaths
-    credentials: Credentials  # the real TikTok app's, as configured (for Settings)
-    settings_store: SettingsStore  # shared by both profiles: credentials, window layout
-    settings: Settings
-    sandbox_url: str = ""  # EXTERNAL_SANDBOX only
-
-    @property
-    def sandbox(self) -> bool:
-        return self.kind is not ModeKind.TIKTOK
-
-
-def vault_service(paths: AppPaths, *, sandbox: bool) -> str:
-    """The keyring service holding this data folder's secrets: the sandbox's apart from real
-    TikTok's, and a data folder of one's own (TIKTOK_DESKTOP_HOME) apart from every other, so
-    one copy's disconnect never signs another out."""
-    return SERVICE + ("-sandbox" if sandbox else "") + \
-        (f"@{paths.namespace}" if paths.namespace else "")
-
-
-def _credentials(settings: Settings, app_vault: Vault,
-                 unreadable: list[VaultError] | None = None) -> Credentials:
-    """The real TikTok app's credentials; no usable keyring just means no stored secret
-    (the error goes to ``unreadable`` for the caller that must tell the difference)."""
-    def secret() -> str | None:
-        try:
-            return app_vault.client_secret()
-        except VaultError as exc:
-            if unreadable is not None:
-                unreadable.append(exc)
-            return None
-
-    return resolve_credentials(settings, environ=os.environ, keyring_secret=secret)
-
-
-def _secret_unreadable(exc: VaultError) -> StartupError:
-    return StartupError(
-        "TikTok Desktop is set up for your own TikTok app (a client key is configured), but "
-        f"its client secret could not be read from the system keyring: {exc} Unlock the "
-        "keyring (log in to the desktop session) and start again. The app does not switch to "
-        "the sandbox by itself: your scheduled posts would not reach TikTok. (To use the "
-        "sandbox on purpose, start with --sandbox.)")
-
-
-def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str = "",
-                vault: Vault | None = None) -> Mode:
-    """Real TikTok when a client key and secret are configured, else the sandbox."""
-    store = SettingsStore(base.settings_file)
-    settings = store.load()
-    unreadable: list[VaultError] = []
-    creds = _credentials(settings, vault or Vault(vault_service(base, sandbox=False)),
-                         unreadable)
-    if creds.client_key and not creds.client_secret and unreadable and not force_sandbox \
-            and not sandbox_url:
-        # A locked keyring (a service started at boot, before anyone logged in) must not turn
-        # real TikTok into the sandbox without a word: due posts would "publish" nowhere.
-        raise _secret_unreadable(unreadable[0])
-    if sandbox_url:
-        kind = ModeKind.EXTERNAL_SANDBOX
-    elif force_sandbox or not creds.configured:
-        kind = ModeKind.SANDBOX
-    else:
-        kind = ModeKind.TIKTOK
-    paths = base if kind is ModeKind.TIKTOK else base.for_profile(SANDBOX_PROFILE)
-    return Mode(kind, paths, creds, store, settings, sandbox_url.rstrip("/"))
 
 
 # -- time, randomness, sleeping ------------------------------------------------------------------
@@ -205,6 +134,8 @@ class Runtime:
 
 def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
                  owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
+    from tiktok_desktop.credentials.tokens import TokenSource  # noqa: PLC0415
+
     return TokenSource(AccountsRepo(db), vault, oauth, LeaseRepo(db), owner=owner,
                        clock=runtime.clock, sleeper=sleeper or time.sleep)
 
@@ -223,6 +154,12 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
                  share_base: str, config: EngineConfig | None = None) -> EngineParts:
     """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
+    from tiktok_desktop.credentials.upload_links import UploadLinks  # noqa: PLC0415
+    from tiktok_desktop.engine.parts import EngineParts  # noqa: PLC0415
+    from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits  # noqa: PLC0415
+    from tiktok_desktop.services import library  # noqa: PLC0415
+    from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, TikTokApi  # noqa: PLC0415
+
     stop = threading.Event()
     sleeper = runtime.sleeper(stop)
     owner = new_owner()
@@ -246,12 +183,151 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
     )
 
 
+# -- which TikTok, reached at the first need --------------------------------------------------
+
+@dataclass(frozen=True)
+class Reached:
+    """The TikTok a graph talks to, once reached."""
+
+    endpoints: Endpoints
+    credentials: Credentials  # the TikTok app in use (the sandbox's own in sandbox mode)
+    share_base: str  # where a published post's page is
+    server: SandboxServer | None  # the built-in sandbox, when this graph started it
+    oauth: OAuthClient
+    api: TikTokApi
+
+
+def find_owner(state_dir: Path) -> SandboxOwner | None:
+    """The process that runs the sandbox on ``state_dir``, if one does."""
+    from tiktok_desktop.sandbox.owner import find_owner as find  # noqa: PLC0415
+
+    return find(state_dir)
+
+
+class TikTokLink:
+    """Reaches the mode's TikTok once, at the first need (thread-safe): starts the built-in
+    sandbox, or asks the one running on this profile or at --sandbox-url for its app, or takes
+    TikTok's own endpoints. A failure (StartupError; httpx errors, ValueError or KeyError from
+    a sandbox elsewhere that does not answer) is raised again to every later caller."""
+
+    def __init__(self, mode: Mode, http: httpx.Client, runtime: Runtime,
+                 sandbox_port: int = 0) -> None:
+        self.mode = mode
+        self._http = http
+        self._runtime = runtime
+        self._port = sandbox_port
+        self._lock = threading.Lock()
+        self._reached: Reached | None = None
+        self._failed: BaseException | None = None
+        self._closed = False
+
+    @property
+    def reached(self) -> bool:
+        return self._reached is not None
+
+    def get(self) -> Reached:
+        with self._lock:
+            if self._reached is None:
+                if self._failed is not None:
+                    raise self._failed
+                if self._closed:
+                    raise RuntimeError("the app is closing: TikTok is not reached any more")
+                try:
+                    self._reached = self._reach()
+                except BaseException as exc:
+                    self._failed = exc
+                    raise
+            return self._reached
+
+    def close(self) -> None:
+        with self._lock:
+            reached = None if self._closed else self._reached
+            self._closed = True
+        if reached is not None and reached.server is not None:
+            reached.server.stop()
+
+    def _reach(self) -> Reached:
+        from tiktok_desktop.tiktok import ClientCredentials, Endpoints  # noqa: PLC0415
+        from tiktok_desktop.tiktok.api import TikTokApi  # noqa: PLC0415
+        from tiktok_desktop.tiktok.auth import OAuthClient  # noqa: PLC0415
+
+        mode, runtime = self.mode, self._runtime
+        server: SandboxServer | None = None
+        try:
+            owner = find_owner(mode.paths.sandbox_state_dir) \
+                if mode.kind is ModeKind.SANDBOX else None
+            if owner is not None:
+                # Another process (the window, 'sandbox serve') runs this profile's sandbox:
+                # one owner per state, or rotated tokens would be undone by whoever writes
+                # last.
+                base = owner.base_url
+                key, secret = _external_app(self._http, base, owner.control_token)
+                log.info("sandbox mode: using the sandbox at %s (process %d)", base, owner.pid)
+            elif mode.kind is ModeKind.SANDBOX:
+                server = _start_sandbox(mode.paths.sandbox_state_dir, self._port, runtime)
+                base = server.base_url
+                key, secret = server.app.client_key, server.app.client_secret
+                log.info("sandbox mode: built-in TikTok emulator at %s", base)
+            elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
+                base = mode.sandbox_url
+                key, secret = _external_app(self._http, base,
+                                            os.environ.get(SANDBOX_TOKEN_ENV, ""))
+            if mode.sandbox:
+                REDACTOR.add_secret(secret)
+                endpoints = Endpoints.single(base)
+                creds = Credentials(key, secret, DEFAULT_REDIRECT_URI,
+                                    {"client_key": "sandbox"})
+                share_base = base
+            else:
+                endpoints = Endpoints()
+                creds = mode.credentials
+                share_base = TIKTOK_WEB
+            REDACTOR.add_secret(creds.client_secret)
+            oauth = OAuthClient(self._http,
+                                ClientCredentials(creds.client_key, creds.client_secret),
+                                endpoints, clock=runtime.clock)
+            api = TikTokApi(self._http, endpoints, clock=runtime.clock)
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        return Reached(endpoints, creds, share_base, server, oauth, api)
+
+
+def _start_sandbox(state_dir: Path, port: int, runtime: Runtime) -> SandboxServer:
+    from tiktok_desktop.sandbox.owner import SandboxBusyError  # noqa: PLC0415
+    from tiktok_desktop.sandbox.server import SandboxServer  # noqa: PLC0415
+
+    try:
+        server = SandboxServer(state_dir, port=port, clock=runtime.clock)
+        server.start()
+    except SandboxBusyError as exc:  # its owner holds the lock but did not answer
+        raise StartupError(str(exc)) from None
+    return server
+
+
+class _Standin:
+    """Stands for an object made at its first use: every attribute is the made one's."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+NO_KEYRING_NOTE = "No system keyring here: sandbox sign-ins last until the app quits."
+
+
 # -- the graph -----------------------------------------------------------------------------------
 
 @dataclass
 class AppGraph:
     """What one run of the app is made of. Entry points take what they need from it and hand
-    windows and commands only the services they use; ``close()`` ends it all."""
+    windows and commands only the services they use; ``close()`` ends it all.
+
+    What needs TikTok reached (endpoints, clients, the built-in sandbox) or this OS's parts
+    is made at the first use of these properties, or by ``reach()``."""
 
     mode: Mode
     runtime: Runtime
@@ -260,29 +336,96 @@ class AppGraph:
     settings: Settings
     db: Database
     http: httpx.Client
-    endpoints: Endpoints
+    link: TikTokLink
     vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
     app_vault: Vault  # the real TikTok app's client secret, whatever the profile
-    oauth: OAuthClient
     accounts: AccountsService
     posts: PostsService
     standing: Standing  # caps, sign-in end, unaudited app: what the panes and composer show
     stats: StatsService  # published posts' readings: list columns, charts, CSV export
     avatars: AvatarCache
-    tester: CredentialsTester  # the Settings dialog's Test
-    credentials_in_use: Credentials
-    share_base: str
-    system: SystemParts  # this OS's service, start at login, keep-awake, sleep watch, wake
     bulk: BulkService  # many posts at once: the bulk window, CSV import
     snippets: SnippetsService  # caption templates and hashtag sets
-    sandbox_server: SandboxServer | None = None
     log_file: Path | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
+    _system: SystemParts | None = None
+    _tester: CredentialsTester | None = None
+    _making: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def sandbox(self) -> bool:
         return self.mode.sandbox
+
+    # -- made at the first use ---------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return self.link.get().endpoints
+
+    @property
+    def oauth(self) -> OAuthClient:
+        return self.link.get().oauth
+
+    @property
+    def credentials_in_use(self) -> Credentials:
+        return self.link.get().credentials
+
+    @property
+    def share_base(self) -> str:
+        return self.link.get().share_base
+
+    @property
+    def sandbox_server(self) -> SandboxServer | None:
+        return self.link.get().server
+
+    @property
+    def tester(self) -> CredentialsTester:
+        """The Settings dialog's Test."""
+        if self._tester is None:
+            from tiktok_desktop.services.credentials import CredentialsTester  # noqa: PLC0415
+
+            self._tester = CredentialsTester(self.http, self.endpoints, self.app_vault,
+                                             self.credentials_in_use, sandbox=self.sandbox)
+        return self._tester
+
+    @property
+    def system(self) -> SystemParts:
+        """This OS's service, start at login, keep-awake, sleep watch, wake timer."""
+        with self._making:
+            if self._system is None:
+                from tiktok_desktop.system import for_this_os  # noqa: PLC0415
+
+                self._system = for_this_os()
+            return self._system
+
+    @system.setter
+    def system(self, parts: SystemParts) -> None:
+        self._system = parts
+
+    def system_later(self) -> SystemParts:
+        """Stand-ins for ``system``'s parts, for the window: this OS's parts (on Linux the
+        D-Bus client for logind) are made when one is first used, not before its first
+        paint."""
+        def part(name: str) -> Any:
+            return _Standin(lambda: getattr(self.system, name))
+
+        return SystemParts(*(part(f.name) for f in dataclasses.fields(SystemParts)))
+
+    def reach(self) -> list[str]:
+        """Everything left for later, now (the window calls it right after its first paint,
+        off the GUI thread): the database's integrity check started (on its own thread; see
+        ``db.integrity``), TikTok reached, the built-in sandbox started, where sandbox
+        sign-ins are kept decided. Returns the notes that adds (also in ``notes``); raises as
+        ``build`` would have (StartupError...)."""
+        self.db.start_check()
+        self.link.get()
+        added: list[str] = []
+        if isinstance(self.vault, SandboxVault) and self.vault.decide() \
+                and NO_KEYRING_NOTE not in self.notes:
+            added.append(NO_KEYRING_NOTE)
+        self.notes.extend(added)
+        return added
 
     @property
     def where(self) -> str:
@@ -306,7 +449,7 @@ class AppGraph:
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
-        return _credentials(self.settings, self.app_vault)
+        return app_credentials(self.settings, self.app_vault)
 
     def grace_seconds(self) -> float:
         """How late an overdue post may still go out, as Settings say now."""
@@ -315,7 +458,15 @@ class AppGraph:
     def engine(self, listener: EngineListener | None = None) -> Engine:
         """A publishing engine on this data (the GUI's worker thread or ``run`` drive it),
         keeping the computer awake around due posts and uploads and setting the OS's wake
-        timer where a user may."""
+        timer where a user may.
+
+        Never on a database whose integrity check has not passed: this waits for a check
+        still running and raises its DatabaseCorrupt."""
+        from tiktok_desktop.engine.scheduler import Engine  # noqa: PLC0415
+        from tiktok_desktop.system import KeepAwake  # noqa: PLC0415
+
+        self.db.start_check()
+        self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
                              share_base=self.share_base)
@@ -326,13 +477,14 @@ class AppGraph:
         return engine
 
     def headless_runner(self, engine: Engine) -> HeadlessRunner:
+        from tiktok_desktop.engine.runner import HeadlessRunner  # noqa: PLC0415
+
         return HeadlessRunner(engine, wait=self.runtime.wait)
 
     def close(self) -> None:
         self.http.close()
         self.db.close()
-        if self.sandbox_server is not None:
-            self.sandbox_server.stop()
+        self.link.close()
 
 
 def serve_sandbox(argv: list[str]) -> int:
@@ -346,21 +498,10 @@ def serve_sandbox(argv: list[str]) -> int:
     return serve_forever_cli(argv)
 
 
-def credentials_note(creds: Credentials) -> str:
-    """Where the TikTok app's key and secret come from, when that is not the Settings dialog
-    (a .env file in the folder the app started from switches apps silently otherwise)."""
-    where = {"environment": "the environment (TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET)",
-             ".env": f"the .env file in {Path.cwd()}"}
-    outside = sorted({where[v] for k, v in creds.sources.items()
-                      if k in ("client_key", "client_secret") and v in where})
-    if not outside:
-        return ""
-    return (f"Using the TikTok app set in {' and '.join(outside)}, not the one in Settings "
-            f"(client key {creds.client_key}).")
-
-
 def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
     """The default app's client key and secret of a sandbox running at ``base``."""
+    from tiktok_desktop.sandbox.owner import TOKEN_HEADER  # noqa: PLC0415
+
     answer = http.get(f"{base}/__sandbox__/info", timeout=10, headers={TOKEN_HEADER: token})
     if answer.status_code == 401:
         raise StartupError(
@@ -373,67 +514,31 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
-          runtime: Runtime | None = None, system: SystemParts | None = None) -> AppGraph:
+          runtime: Runtime | None = None, system: SystemParts | None = None,
+          defer: bool = False) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
     show; so do httpx errors, ValueError and KeyError when an external sandbox does not answer.
+
+    ``defer`` (the window): the database's integrity check (on a thread of its own, see
+    ``db.integrity``), TikTok, the sandbox's keyring and this OS's parts wait for their first
+    use or ``AppGraph.reach()``, whose errors are then the ones above.
     """
     runtime = runtime or Runtime()
     paths = mode.paths
     paths.ensure()
-    db = Database.open(paths.db_file, clock=runtime.clock)
-    server: SandboxServer | None = None
+    db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
-    try:
-        owner = find_owner(paths.sandbox_state_dir) if mode.kind is ModeKind.SANDBOX \
-            else None
-        if owner is not None:
-            # Another process (the window, 'sandbox serve') runs this profile's sandbox: one
-            # owner per state, or rotated tokens would be undone by whoever writes last.
-            base = owner.base_url
-            key, secret = _external_app(http, base, owner.control_token)
-            log.info("sandbox mode: using the sandbox at %s (process %d)", base, owner.pid)
-        elif mode.kind is ModeKind.SANDBOX:
-            try:
-                server = SandboxServer(paths.sandbox_state_dir, port=sandbox_port,
-                                       clock=runtime.clock)
-                server.start()
-            except SandboxBusyError as exc:  # its owner holds the lock but did not answer
-                server = None
-                raise StartupError(str(exc)) from None
-            base = server.base_url
-            key, secret = server.app.client_key, server.app.client_secret
-            log.info("sandbox mode: built-in TikTok emulator at %s", base)
-        elif mode.kind is ModeKind.EXTERNAL_SANDBOX:
-            base = mode.sandbox_url
-            key, secret = _external_app(http, base, os.environ.get(SANDBOX_TOKEN_ENV, ""))
-        if mode.sandbox:
-            REDACTOR.add_secret(secret)
-            endpoints = Endpoints.single(base)
-            creds = Credentials(key, secret, DEFAULT_REDIRECT_URI, {"client_key": "sandbox"})
-            share_base = base
-        else:
-            endpoints = Endpoints()
-            creds = mode.credentials
-            share_base = TIKTOK_WEB
-    except BaseException:
-        http.close()
-        db.close()
-        if server is not None:
-            server.stop()
-        raise
-    REDACTOR.add_secret(creds.client_secret)
-    oauth = OAuthClient(http, ClientCredentials(creds.client_key, creds.client_secret),
-                        endpoints, clock=runtime.clock)
-    api = TikTokApi(http, endpoints, clock=runtime.clock)
-    the_vault = vault or Vault(vault_service(paths, sandbox=mode.sandbox))
-    notes: list[str] = []
-    if mode.sandbox and not the_vault.available():
-        the_vault = Vault(the_vault.service, backend=SessionOnlyBackend())
-        notes.append("No system keyring here: sandbox sign-ins last until the app quits.")
+    link = TikTokLink(mode, http, runtime, sandbox_port)
+    # The services' clients: the ones made when TikTok is reached.
+    oauth = cast("OAuthClient", _Standin(lambda: link.get().oauth))
+    api = cast("TikTokApi", _Standin(lambda: link.get().api))
+    service = vault_service(paths, sandbox=mode.sandbox)
+    the_vault = vault or (SandboxVault(service) if mode.sandbox else Vault(service))
     the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    notes: list[str] = []
     problems = list(mode.settings_store.load_problems)
     source_note = credentials_note(mode.credentials)
     if source_note:
@@ -448,10 +553,10 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         notes.append(zone.note)
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     accounts = accounts_service(db, the_vault, oauth, api, runtime,
-                                redirect_uri=creds.redirect_uri, avatars=avatars)
+                                redirect_uri=_redirect_uri(mode), avatars=avatars)
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
                          library=MediaLibrary(paths.media_dir))
-    return AppGraph(
+    graph = AppGraph(
         mode=mode,
         runtime=runtime,
         paths=paths,
@@ -459,25 +564,33 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         settings=mode.settings,
         db=db,
         http=http,
-        endpoints=endpoints,
+        link=link,
         vault=the_vault,
         app_vault=the_app_vault,
-        oauth=oauth,
         accounts=accounts,
         posts=posts,
         standing=Standing(PostsRepo(db), AccountsRepo(db), ClientStatusRepo(db),
-                          creds.client_key, clock=runtime.clock,
+                          lambda: link.get().credentials.client_key, clock=runtime.clock,
                           zone_name=mode.settings.timezone),
         stats=StatsService(StatsStore(db), AccountsRepo(db)),
         avatars=avatars,
-        tester=CredentialsTester(http, endpoints, the_app_vault, creds, sandbox=mode.sandbox),
-        credentials_in_use=creds,
-        share_base=share_base,
-        system=system or for_this_os(),
         bulk=BulkService(posts, accounts),
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
-        sandbox_server=server,
         log_file=log_file,
         problems=problems,
         notes=notes,
+        _system=system,
     )
+    if not defer:
+        try:
+            graph.reach()
+            graph.system  # noqa: B018 - made now, as the callers expect it
+        except BaseException:
+            graph.close()
+            raise
+    return graph
+
+
+def _redirect_uri(mode: Mode) -> str:
+    """The OAuth redirect URI: the sandbox registers the default one for its app."""
+    return DEFAULT_REDIRECT_URI if mode.sandbox else mode.credentials.redirect_uri

@@ -1,16 +1,18 @@
 """An httpx.Client made at its first use.
 
-Making a client loads httpcore and h11 and reads the system's CA certificates (about 80 ms
-here): work the window's first paint does not need (issue 16). The graph hands this out where
-an httpx.Client is expected; the first request, from whichever thread, makes the real one.
+Making a client loads httpx, httpcore and h11 and reads the system's CA certificates (about
+140 ms here): work the window's first paint does not need (issue 16). The graph hands this
+out where an httpx.Client is expected; the first request, from whichever thread, makes the
+real one.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class LazyClient:
@@ -25,6 +27,8 @@ class LazyClient:
             if self._closed:
                 raise RuntimeError("the HTTP client was closed")
             if self._client is None:
+                import httpx  # noqa: PLC0415 - httpx itself loads here too (about 60 ms)
+
                 self._client = httpx.Client(**self._options)
             return self._client
 
@@ -44,4 +48,4 @@ class LazyClient:
 
 def lazy_client(**options: Any) -> httpx.Client:
     """A LazyClient typed as what its users expect (it forwards every attribute)."""
-    return cast(httpx.Client, LazyClient(**options))
+    return cast("httpx.Client", LazyClient(**options))

@@ -11,7 +11,7 @@ import webbrowser
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli.common import EXIT_FAILED, find_account, run_on_graph
 from tiktok_desktop.credentials import AccountError, VaultError
-from tiktok_desktop.services.loopback import LoopbackError
+from tiktok_desktop.services.loopback_errors import LoopbackError
 from tiktok_desktop.tiktok import TikTokError
 
 

@@ -1,22 +1,40 @@
 """Secrets and sign-ins, below services and engine: the keyring vault, the one token source
-(refresh with a cross-process lease), and TikTok's upload links. No Qt, no widgets."""
+(refresh with a cross-process lease), and TikTok's upload links. No Qt, no widgets.
 
-from tiktok_desktop.credentials.errors import (
-    AccountError,
-    NeedsReconnect,
-    TransientAccountError,
-    reconnect_message,
-)
-from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, SIGN_IN_RENEW, TokenSource
-from tiktok_desktop.credentials.upload_links import UploadLinks
-from tiktok_desktop.credentials.vault import (
-    SERVICE,
-    NoSecureBackend,
-    SessionOnlyBackend,
-    StoredTokens,
-    Vault,
-    VaultError,
-)
+Names load with their module when first used (lazy_exports.py): the errors are light, the
+token source needs the TikTok client, and keyring loads only when a secret is read or written.
+"""
+
+from typing import TYPE_CHECKING
+
+from tiktok_desktop.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from tiktok_desktop.credentials.errors import (
+        AccountError,
+        NeedsReconnect,
+        TransientAccountError,
+        reconnect_message,
+    )
+    from tiktok_desktop.credentials.session_backend import SessionOnlyBackend
+    from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, SIGN_IN_RENEW, TokenSource
+    from tiktok_desktop.credentials.upload_links import UploadLinks
+    from tiktok_desktop.credentials.vault import (
+        SERVICE,
+        NoSecureBackend,
+        StoredTokens,
+        Vault,
+        VaultError,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(__name__, {
+        "errors": ("AccountError", "NeedsReconnect", "TransientAccountError",
+                   "reconnect_message"),
+        "session_backend": ("SessionOnlyBackend",),
+        "tokens": ("REFRESH_MARGIN", "SIGN_IN_RENEW", "TokenSource"),
+        "upload_links": ("UploadLinks",),
+        "vault": ("SERVICE", "NoSecureBackend", "StoredTokens", "Vault", "VaultError"),
+    })
 
 __all__ = [
     "REFRESH_MARGIN",

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tiktok_desktop.credentials.errors import (
     AccountError,
@@ -36,15 +36,16 @@ from tiktok_desktop.credentials.errors import (
 from tiktok_desktop.credentials.vault import StoredTokens, Vault
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
 from tiktok_desktop.store.leases import LeaseRepo, new_owner
-from tiktok_desktop.tiktok import (
+from tiktok_desktop.tiktok.errors import (
     NetworkError,
-    OAuthClient,
     OAuthError,
     ProtocolError,
     ServerError,
     TikTokError,
-    TokenSet,
 )
+
+if TYPE_CHECKING:  # the client (and httpx) is handed in ready-made
+    from tiktok_desktop.tiktok.auth import OAuthClient, TokenSet
 
 log = logging.getLogger(__name__)
 

@@ -3,21 +3,23 @@
 One keyring entry per TikTok account (its tokens as JSON) and one for the app's client secret.
 There is deliberately no plaintext fallback: when no secure backend exists (Linux without a
 Secret Service), the caller gets NoSecureBackend with a message that names the fix.
+
+keyring itself (its backends, found through entry points: tens of ms) loads at the first read
+or write, not with this module: the window's first paint needs no secret (issue 16).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
-from typing import Any
-
-import keyring
-import keyring.backend
-import keyring.errors
-from jaraco.classes import properties
+from typing import TYPE_CHECKING, Any
 
 from tiktok_desktop.domain.words import quoted_sentence
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +78,17 @@ def _no_backend_message() -> str:
 class Vault:
     """Keyring-backed secrets for one app profile (the sandbox profile uses its own service)."""
 
-    def __init__(self, service: str = SERVICE,
-                 backend: keyring.backend.KeyringBackend | None = None) -> None:
+    def __init__(self, service: str = SERVICE, backend: KeyringBackend | None = None) -> None:
         self.service = service
         self._backend = backend
 
     @property
-    def backend(self) -> keyring.backend.KeyringBackend:
-        return self._backend or keyring.get_keyring()
+    def backend(self) -> KeyringBackend:
+        if self._backend is not None:
+            return self._backend
+        import keyring  # noqa: PLC0415 - at the first use (see the module's docstring)
+
+        return keyring.get_keyring()
 
     def backend_name(self) -> str:
         b = self.backend
@@ -91,6 +96,10 @@ class Vault:
 
     def check(self) -> None:
         """Raise NoSecureBackend unless a real, secure keyring backend is in use."""
+        from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
+            SessionOnlyBackend,
+        )
+
         b = self.backend
         module = type(b).__module__
         if type(b) is SessionOnlyBackend and self._backend is None:
@@ -111,6 +120,8 @@ class Vault:
 
     def get_entry(self, entry: str) -> str | None:
         self.check()
+        import keyring.errors  # noqa: PLC0415
+
         try:
             return self.backend.get_password(self.service, entry)
         except keyring.errors.KeyringError as exc:
@@ -118,6 +129,8 @@ class Vault:
 
     def set_entry(self, entry: str, value: str) -> None:
         self.check()
+        import keyring.errors  # noqa: PLC0415
+
         try:
             self.backend.set_password(self.service, entry, value)
         except keyring.errors.KeyringError as exc:
@@ -129,6 +142,8 @@ class Vault:
     def delete_entry(self, entry: str) -> None:
         """Remove ``entry``; one that is already gone is fine."""
         self.check()
+        import keyring.errors  # noqa: PLC0415
+
         try:
             self.backend.delete_password(self.service, entry)
         except keyring.errors.PasswordDeleteError:
@@ -179,31 +194,43 @@ class Vault:
         self.delete_entry(self._account_entry(open_id))
 
 
-class SessionOnlyBackend(keyring.backend.KeyringBackend):
-    """Keeps entries in memory until the app quits.
+class SandboxVault(Vault):
+    """The sandbox profile's vault: the system keyring, or where there is none a store that
+    lasts until the app quits (sandbox sign-ins are worthless elsewhere; real TikTok tokens
+    never use it). Decided at the first use, so that loading and asking keyring waits for
+    after the window's first paint."""
 
-    Only for sandbox mode on a machine without a keyring: the sandbox's tokens are worthless
-    outside this computer, and the UI says that sign-ins will not survive a restart. Real
-    TikTok tokens never use it.
-    """
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self._deciding = threading.Lock()
+        self.session_only: bool | None = None  # None: not decided yet
 
-    @properties.classproperty
-    def priority(cls) -> float:
-        # keyring picks its default from every imported subclass whose priority does not
-        # raise: raising keeps this memory store out of that choice, so it is only ever used
-        # where it is passed in on purpose.
-        raise RuntimeError("the session-only store is never chosen automatically")
+    def decide(self) -> bool:
+        """Whether sign-ins last only until the app quits (decided once)."""
+        with self._deciding:
+            if self.session_only is None:
+                from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
+                    SessionOnlyBackend,
+                )
 
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._entries: dict[tuple[str, str], str] = {}
+                self.session_only = not Vault(self.service).available()
+                if self.session_only:
+                    self._backend = SessionOnlyBackend()
+            return self.session_only
 
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._entries.get((service, username))
+    @property
+    def backend(self) -> KeyringBackend:
+        self.decide()
+        return super().backend
 
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._entries[(service, username)] = password
 
-    def delete_password(self, service: str, username: str) -> None:
-        if self._entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
+def __getattr__(name: str) -> object:
+    # SessionOnlyBackend subclasses keyring's backend class, so it lives in its own module
+    # (session_backend.py); it is still reachable here, where it always was.
+    if name == "SessionOnlyBackend":
+        from tiktok_desktop.credentials.session_backend import (  # noqa: PLC0415
+            SessionOnlyBackend,
+        )
+
+        return SessionOnlyBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

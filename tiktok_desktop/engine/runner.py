@@ -6,8 +6,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from tiktok_desktop.engine.scheduler import Engine
+if TYPE_CHECKING:  # the Runtime's event_wait is wanted long before any engine
+    from tiktok_desktop.engine.scheduler import Engine
 
 log = logging.getLogger(__name__)
 

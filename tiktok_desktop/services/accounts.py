@@ -12,35 +12,29 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tiktok_desktop.credentials import (
+from tiktok_desktop.credentials.errors import (
     AccountError,
     NeedsReconnect,
-    StoredTokens,
-    TokenSource,
     TransientAccountError,
 )
 from tiktok_desktop.domain.words import quoted_sentence
-from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.errors import USER_ERRORS
-from tiktok_desktop.services.loopback import (
-    DEFAULT_TIMEOUT,
-    OUTCOME_WAIT,
-    CallbackResult,
-    LoopbackReceiver,
-)
 from tiktok_desktop.store import Account, AccountsRepo, AccountStatus
 from tiktok_desktop.store.ratelog import RateLog
-from tiktok_desktop.tiktok import (
-    CreatorCannotPost,
-    OAuthClient,
-    OAuthError,
-    TikTokApi,
-    TikTokError,
-    new_pkce,
-    new_state,
-)
+from tiktok_desktop.tiktok.errors import CreatorCannotPost, OAuthError, TikTokError
 from tiktok_desktop.tiktok.models import CreatorInfo
+
+if TYPE_CHECKING:
+    # The window lists accounts long before it signs one in: the clients, the token source
+    # and the loopback receiver (httpx, keyring, http.server) come with the first sign-in.
+    from tiktok_desktop.credentials.tokens import TokenSource
+    from tiktok_desktop.credentials.vault import StoredTokens
+    from tiktok_desktop.services.avatars import AvatarCache
+    from tiktok_desktop.services.loopback import CallbackResult, LoopbackReceiver
+    from tiktok_desktop.tiktok.api import TikTokApi
+    from tiktok_desktop.tiktok.auth import OAuthClient
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +135,7 @@ class AccountsService:
         *,
         redirect_uri: str,
         clock: Callable[[], float] = time.time,
-        connect_timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,  # the loopback receiver's own by default
         avatars: AvatarCache | None = None,
         ratelog: RateLog | None = None,
     ) -> None:
@@ -173,10 +167,18 @@ class AccountsService:
 
         ``reconnecting``: the account the user asked to reconnect; TikTok's page may still
         sign in someone else, and the result says so."""
+        from tiktok_desktop.services.loopback import (  # noqa: PLC0415 - see the imports
+            DEFAULT_TIMEOUT,
+            OUTCOME_WAIT,
+            LoopbackReceiver,
+        )
+        from tiktok_desktop.tiktok.auth import new_pkce, new_state  # noqa: PLC0415
+
         self.tokens.check()  # fail before the user authorizes, not after
         pkce = new_pkce()
         state = new_state()
-        receiver = LoopbackReceiver(self.redirect_uri, state, timeout=self.connect_timeout,
+        timeout = DEFAULT_TIMEOUT if self.connect_timeout is None else self.connect_timeout
+        receiver = LoopbackReceiver(self.redirect_uri, state, timeout=timeout,
                                     outcome_wait=OUTCOME_WAIT)
         url = self.oauth.authorize_url(NEEDED_SCOPES + OPTIONAL_SCOPES, receiver.redirect_uri,
                                        state, pkce.challenge)

@@ -12,17 +12,18 @@ import hashlib
 import logging
 import urllib.parse
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tiktok_desktop.paths import ensure_private_dir, write_private_atomic
+
+if TYPE_CHECKING:  # httpx loads with the first download, not with the window (issue 16)
+    import httpx
 
 log = logging.getLogger(__name__)
 
 __all__ = ["MAX_AVATAR_BYTES", "AvatarCache"]
 
 MAX_AVATAR_BYTES = 5_000_000
-_TIMEOUT = httpx.Timeout(15.0, connect=10.0)
 
 
 class AvatarCache:
@@ -55,6 +56,8 @@ class AvatarCache:
             return self.cached(open_id)
         if self.is_current(open_id, url):
             return self.cached(open_id)
+        import httpx  # noqa: PLC0415 - see the imports
+
         try:
             data = self._download(url)
         except (httpx.HTTPError, ValueError) as exc:
@@ -71,7 +74,9 @@ class AvatarCache:
             self._stem(open_id).with_suffix(suffix).unlink(missing_ok=True)
 
     def _download(self, url: str) -> bytes:
-        with self._http.stream("GET", url, timeout=_TIMEOUT,
+        import httpx  # noqa: PLC0415 - see the imports
+
+        with self._http.stream("GET", url, timeout=httpx.Timeout(15.0, connect=10.0),
                                headers={"Accept": "image/*"}) as response:
             response.raise_for_status()
             kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()

@@ -15,7 +15,8 @@ import httpx
 
 from tiktok_desktop.config import DEFAULT_REDIRECT_URI, Credentials
 from tiktok_desktop.credentials import Vault, VaultError
-from tiktok_desktop.services.loopback import LoopbackError, RedirectTemplate
+from tiktok_desktop.services.loopback import RedirectTemplate
+from tiktok_desktop.services.loopback_errors import LoopbackError
 from tiktok_desktop.tiktok import (
     ClientCredentials,
     Endpoints,

@@ -7,7 +7,7 @@ its traceback and hands it to the crash handler instead of printing it as if it 
 from __future__ import annotations
 
 from tiktok_desktop.credentials import AccountError, VaultError
-from tiktok_desktop.services.loopback import LoopbackError
+from tiktok_desktop.services.loopback_errors import LoopbackError
 from tiktok_desktop.services.posts import ScheduleRefused
 from tiktok_desktop.services.posts_csv import CsvError
 from tiktok_desktop.services.schedule import ScheduleError

@@ -20,6 +20,12 @@ import urllib.parse
 from dataclasses import dataclass
 
 from tiktok_desktop.safetext import neutralise
+from tiktok_desktop.services.loopback_errors import (
+    LoopbackCancelled,
+    LoopbackError,
+    LoopbackTimeout,
+    PortInUse,
+)
 from tiktok_desktop.tiktok import CallbackParams, parse_callback_query
 from tiktok_desktop.tiktok import errors as tiktok_errors
 
@@ -40,18 +46,6 @@ NEUTRAL: Outcome = ("Return to TikTok Desktop",
                     "TikTok Desktop, which says whether the account was connected.", None)
 
 
-class LoopbackError(Exception):
-    """The sign-in did not complete; the message says why in plain words."""
-
-
-class LoopbackTimeout(LoopbackError):
-    pass
-
-
-class LoopbackCancelled(LoopbackError):
-    pass
-
-
 def denied_message(error: str, description: str) -> str:
     """What the user is told when the consent page sent the browser back without a code."""
     if error == "access_denied":
@@ -60,10 +54,6 @@ def denied_message(error: str, description: str) -> str:
     if len(description) > MAX_DESCRIPTION:
         shown += "…"
     return f"TikTok could not authorize the app ({neutralise(error[:64])}): {shown}."
-
-
-class PortInUse(LoopbackError):
-    pass
 
 
 @dataclass(frozen=True)

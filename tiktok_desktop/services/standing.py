@@ -87,14 +87,21 @@ class Standing:
     each is one or two indexed queries)."""
 
     def __init__(self, posts: PostsRepo, accounts: AccountsRepo, clients: ClientStatusRepo,
-                 client_key: str, clock: Callable[[], float] = time.time,
+                 client_key: str | Callable[[], str], clock: Callable[[], float] = time.time,
                  zone_name: str = "") -> None:
+        """``client_key``: the TikTok app in use, or how to get it when first asked (the
+        window's graph knows it once TikTok is reached: the sandbox's comes with its start)."""
         self.posts = posts
         self.accounts = accounts
         self.clients = clients
-        self.client_key = client_key
+        self._client_key = client_key
         self.clock = clock
         self.zone_name = zone_name
+
+    @property
+    def client_key(self) -> str:
+        key = self._client_key
+        return key if isinstance(key, str) else key()
 
     # -- numbers -----------------------------------------------------------------------------
 

@@ -2,6 +2,10 @@
 
 Each thread gets its own connection (the GUI thread reads while the worker writes; WAL lets
 them do so without blocking each other). Transactions are explicit: ``with db.transaction()``.
+
+The integrity check reads every page (a quarter of a second and more at 100,000 posts), so
+the window may ask for it later (``check_later``, then ``start_check()``): on its own thread
+once the window has painted, with nothing that writes (the engine) started before it passed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from tiktok_desktop.paths import explain_os_error, touch_private
@@ -71,14 +76,23 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Done when the file passed its integrity check (at once unless ``check_later``);
+        # its exception is the DatabaseCorrupt of a check that failed.
+        self.integrity: Future[None] = Future()
+        self._check_started = threading.Event()
 
     @classmethod
     def open(cls, path: Path, migrations: Sequence[Sequence[Step]] | None = None,
-             clock: Callable[[], float] = time.time) -> Database:
+             clock: Callable[[], float] = time.time, *, check_later: bool = False) -> Database:
         """Open (creating if new), check integrity, and migrate to the app's schema.
 
         Raises DatabaseCorrupt (after saving a copy), DatabaseTooNew or MigrationFailed, each
         with a message that tells the user what happened and what to do.
+
+        ``check_later``: a file that is already on this schema and in WAL mode (opening it
+        writes nothing) opens at once, unchecked; ``start_check()`` checks it on a thread of
+        its own and ``integrity`` tells how that ended. Anything else (a file to migrate, one
+        SQLite cannot read at all) is checked first, as without it.
         """
         db = cls(path, migrations, clock)
         target = path
@@ -95,13 +109,22 @@ class Database:
         except OSError as exc:
             raise DatabaseUnavailable(explain_os_error(target, exc, "the database file"),
                                       path) from None
+        later = existed and check_later and db._opens_unchanged()
         try:
-            if existed:
+            if existed and not later:
                 # Read-only first: switching to WAL rewrites header bytes, and a damaged or
                 # too-new file must be left exactly as it was.
                 db._preflight()
-            db._migrate(existed)
-            db.search_ready = search_index.ensure(db)
+            try:
+                db._migrate(existed)
+                db.search_ready = search_index.ensure(db)
+            except sqlite3.DatabaseError as exc:
+                if later and not isinstance(exc, sqlite3.OperationalError):
+                    db._preflight()  # a page SQLite cannot read: DatabaseCorrupt, as without
+                raise
+            if not later:
+                db._check_started.set()
+                db.integrity.set_result(None)
         except sqlite3.OperationalError as exc:
             db.close()
             if not _environmental(exc):
@@ -184,11 +207,30 @@ class Database:
 
     # -- open-time checks --------------------------------------------------------------------
 
-    def _preflight(self) -> None:
+    def _read_only_uri(self) -> str:
         # Without a WAL to read, immutable=1 opens the file without creating -wal/-shm files.
         wal = self.path.with_name(self.path.name + "-wal")
         flags = "mode=ro" if wal.exists() else "immutable=1"
-        uri = f"file:{urllib.parse.quote(str(self.path))}?{flags}"
+        return f"file:{urllib.parse.quote(str(self.path))}?{flags}"
+
+    def _opens_unchanged(self) -> bool:
+        """Whether opening this file for the app writes nothing: it is in WAL mode already
+        (the header's read and write versions are 2) and on this schema. Anything SQLite
+        cannot read here is for the full check to say."""
+        try:
+            with self.path.open("rb") as file:
+                header = file.read(100)
+            ro = sqlite3.connect(self._read_only_uri(), uri=True)
+            try:
+                version = int(ro.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                ro.close()
+        except (OSError, sqlite3.Error):
+            return False
+        return header[18:20] == b"\x02\x02" and version == len(self.migrations)
+
+    def _quick_check(self, uri: str) -> tuple[list[str], int]:
+        """(problems, schema version) of the file, read through its own connection."""
         version = 0
         try:
             ro = sqlite3.connect(uri, uri=True)
@@ -204,17 +246,46 @@ class Database:
             problems = [str(exc)]
         except sqlite3.DatabaseError as exc:  # "file is not a database" and friends
             problems = [str(exc)]
+        return problems, version
+
+    def _preflight(self) -> None:
+        problems, version = self._quick_check(self._read_only_uri())
         if problems:
-            backup = self._save_copy("damaged")
-            log.error("database %s failed its integrity check: %s", self.path, problems[:5])
-            raise DatabaseCorrupt(
-                f"The schedule database at {self.path} is damaged ({problems[0]}). A copy was "
-                f"saved as {backup}. You can start with an empty database (the copy stays for "
-                "recovery) or quit and restore the file from a backup.",
-                self.path,
-                backup,
-            )
+            raise self._damaged(problems)
         self._refuse_newer(version)
+
+    def start_check(self) -> None:
+        """Start the check ``check_later`` left for later (once; nothing when done)."""
+        with self._lock:
+            if self._check_started.is_set():
+                return
+            self._check_started.set()
+        threading.Thread(target=self._check_later, name="db-check", daemon=True).start()
+
+    def _check_later(self) -> None:
+        """The deferred check (its own thread): mode=ro, not immutable, as the app's own
+        connections may write meanwhile. Its outcome goes to ``integrity``."""
+        uri = f"file:{urllib.parse.quote(str(self.path))}?mode=ro"
+        try:
+            problems, _version = self._quick_check(uri)
+            if problems:
+                raise self._damaged(problems)
+        except BaseException as exc:  # handed to whoever waits for it
+            self.integrity.set_exception(exc)
+        else:
+            self.integrity.set_result(None)
+
+    def _damaged(self, problems: list[str]) -> DatabaseCorrupt:
+        """The error for a file that failed its check, after saving a copy of it."""
+        backup = self._save_copy("damaged")
+        log.error("database %s failed its integrity check: %s", self.path, problems[:5])
+        return DatabaseCorrupt(
+            f"The schedule database at {self.path} is damaged ({problems[0]}). A copy was "
+            f"saved as {backup}. You can start with an empty database (the copy stays for "
+            "recovery) or quit and restore the file from a backup.",
+            self.path,
+            backup,
+        )
 
     def _refuse_newer(self, current: int) -> None:
         target = len(self.migrations)

@@ -2,85 +2,127 @@
 
 Knows HTTP and TikTok only (no Qt, SQLite or keyring). The httpx.Client, the clock and the
 sleeper are injected by the caller.
+
+Names load with their module when first used (lazy_exports.py): the errors and models are
+light, the clients bring httpx.
 """
 
-from ._http import NO_RETRY, RetryPolicy, call_with_retry
-from .api import READ_RETRY, TikTokApi
-from .auth import (
-    CallbackParams,
-    ClientCredentials,
-    OAuthClient,
-    PkcePair,
-    TokenSet,
-    build_authorize_url,
-    code_challenge,
-    generate_code_verifier,
-    new_pkce,
-    new_state,
-    parse_callback,
-    parse_callback_query,
-)
-from .chunking import (
-    Chunk,
-    ChunkPlan,
-    content_type_for,
-    content_type_for_container,
-    plan_chunks,
-    sniff_content_type,
-)
-from .endpoints import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT, Endpoints
-from .error_codes import (
-    FAIL_REASONS,
-    OAUTH_ERRORS,
-    V2_ERRORS,
-    ErrorSpec,
-    error_for_code,
-    error_for_status,
-    oauth_error,
-    publish_failed,
-)
-from .errors import (
-    AccessTokenInvalid,
-    ApiError,
-    AuthorizationDenied,
-    CreatorCannotPost,
-    ErrorFields,
-    InterceptedError,
-    InvalidRequest,
-    NetworkError,
-    OAuthError,
-    PendingShareLimit,
-    PrivacyLevelMismatch,
-    ProtocolError,
-    PublishFailed,
-    PublishIdError,
-    RateLimited,
-    ScopeNotAuthorized,
-    ServerError,
-    StateMismatch,
-    TikTokError,
-    UnauditedClientPrivateOnly,
-    UnsupportedContainer,
-    UploadCancelled,
-    UploadError,
-    UploadInterrupted,
-    UploadRejected,
-    UploadTaskNotFound,
-    UploadUrlExpired,
-    UrlOwnershipUnverified,
-    VideoFileChanged,
-    VideoSizeError,
-)
-from .models import (
-    CreatorInfo,
-    PostInfo,
-    PublishStatus,
-    PublishTicket,
-    UserInfo,
-    Video,
-    VideoPage,
-)
-from .upload import ChunkUploader, UploadResult
+from typing import TYPE_CHECKING
+
+from tiktok_desktop.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from ._http import NO_RETRY, RetryPolicy, call_with_retry
+    from .api import READ_RETRY, TikTokApi
+    from .auth import (
+        CallbackParams,
+        ClientCredentials,
+        OAuthClient,
+        PkcePair,
+        TokenSet,
+        build_authorize_url,
+        code_challenge,
+        generate_code_verifier,
+        new_pkce,
+        new_state,
+        parse_callback,
+        parse_callback_query,
+    )
+    from .chunking import (
+        Chunk,
+        ChunkPlan,
+        content_type_for,
+        content_type_for_container,
+        plan_chunks,
+        sniff_content_type,
+    )
+    from .endpoints import DEFAULT_TIMEOUT, UPLOAD_TIMEOUT, Endpoints
+    from .error_codes import (
+        FAIL_REASONS,
+        OAUTH_ERRORS,
+        V2_ERRORS,
+        ErrorSpec,
+        error_for_code,
+        error_for_status,
+        oauth_error,
+        publish_failed,
+    )
+    from .errors import (
+        AccessTokenInvalid,
+        ApiError,
+        AuthorizationDenied,
+        CreatorCannotPost,
+        ErrorFields,
+        InterceptedError,
+        InvalidRequest,
+        NetworkError,
+        OAuthError,
+        PendingShareLimit,
+        PrivacyLevelMismatch,
+        ProtocolError,
+        PublishFailed,
+        PublishIdError,
+        RateLimited,
+        ScopeNotAuthorized,
+        ServerError,
+        StateMismatch,
+        TikTokError,
+        UnauditedClientPrivateOnly,
+        UnsupportedContainer,
+        UploadCancelled,
+        UploadError,
+        UploadInterrupted,
+        UploadRejected,
+        UploadTaskNotFound,
+        UploadUrlExpired,
+        UrlOwnershipUnverified,
+        VideoFileChanged,
+        VideoSizeError,
+    )
+    from .models import (
+        CreatorInfo,
+        PostInfo,
+        PublishStatus,
+        PublishTicket,
+        UserInfo,
+        Video,
+        VideoPage,
+    )
+    from .upload import ChunkUploader, UploadResult
+else:
+    __getattr__, __dir__ = lazy_exports(__name__, {
+        "_http": ("NO_RETRY", "RetryPolicy", "call_with_retry"),
+        "api": ("READ_RETRY", "TikTokApi"),
+        "auth": (
+            "CallbackParams", "ClientCredentials", "OAuthClient", "PkcePair", "TokenSet",
+            "build_authorize_url", "code_challenge", "generate_code_verifier", "new_pkce",
+            "new_state", "parse_callback", "parse_callback_query",
+        ),
+        "chunking": (
+            "Chunk", "ChunkPlan", "content_type_for", "content_type_for_container", "plan_chunks",
+            "sniff_content_type",
+        ),
+        "endpoints": ("DEFAULT_TIMEOUT", "UPLOAD_TIMEOUT", "Endpoints"),
+        "error_codes": (
+            "FAIL_REASONS", "OAUTH_ERRORS", "V2_ERRORS", "ErrorSpec", "error_for_code",
+            "error_for_status", "oauth_error", "publish_failed",
+        ),
+        "errors": (
+            "AccessTokenInvalid", "ApiError", "AuthorizationDenied", "CreatorCannotPost",
+            "ErrorFields", "InterceptedError", "InvalidRequest", "NetworkError", "OAuthError",
+            "PendingShareLimit", "PrivacyLevelMismatch", "ProtocolError", "PublishFailed",
+            "PublishIdError", "RateLimited", "ScopeNotAuthorized", "ServerError", "StateMismatch",
+            "TikTokError", "UnauditedClientPrivateOnly", "UnsupportedContainer",
+            "UploadCancelled", "UploadError", "UploadInterrupted", "UploadRejected",
+            "UploadTaskNotFound", "UploadUrlExpired", "UrlOwnershipUnverified",
+            "VideoFileChanged", "VideoSizeError",
+        ),
+        "models": (
+            "CreatorInfo", "PostInfo", "PublishStatus", "PublishTicket", "UserInfo", "Video",
+            "VideoPage",
+        ),
+        "upload": ("ChunkUploader", "UploadResult"),
+    })
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSortFilterProxyModel, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,11 +22,13 @@ from tiktok_desktop.services.accounts import AccountsService, ConnectResult
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, AccountStatus
-from tiktok_desktop.ui.connect_dialog import ConnectDialog
 from tiktok_desktop.ui.models import ROW_ROLE, AccountsModel
-from tiktok_desktop.ui.queue_dialog import QueueDialog
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, tone_colour
+
+if TYPE_CHECKING:  # the dialogs load when first opened, not before the first paint
+    from tiktok_desktop.ui.connect_dialog import ConnectDialog
+    from tiktok_desktop.ui.queue_dialog import QueueDialog
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,10 @@ class AccountsPane(QWidget):
         title = "<b>Accounts</b>" + (f" <span style='color:{sandbox_colour}'>· Sandbox</span>"
                                      if sandbox else "")
         layout.addWidget(QLabel(title))
+        self._notes = 0
+        self._layout = layout
         for note in notes:
-            label = QLabel(note)
-            label.setWordWrap(True)
-            layout.addWidget(label)
+            self.add_note(note)
         layout.addWidget(empty)
         layout.addWidget(view)
         # The selected account's sign-in end and TikTok's caps (services/standing.py).
@@ -104,6 +107,14 @@ class AccountsPane(QWidget):
         layout.addLayout(row)
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
+
+    def add_note(self, text: str) -> None:
+        """A note under the title (where sandbox sign-ins are kept...), also one that comes
+        after the window was shown."""
+        label = QLabel(text)
+        label.setWordWrap(True)
+        self._notes += 1
+        self._layout.insertWidget(self._notes, label)
 
     def _action(self, text: str, shortcut: str, slot: Callable[[], object],
                 tip: str) -> QAction:
@@ -168,6 +179,8 @@ class AccountsPane(QWidget):
     # -- actions -----------------------------------------------------------------------------
 
     def add_account(self, reconnecting: Account | None = None) -> ConnectDialog:
+        from tiktok_desktop.ui.connect_dialog import ConnectDialog  # noqa: PLC0415
+
         self.dialog = ConnectDialog(self.accounts, self.runner, self.open_url,
                                     sandbox=self.sandbox, reconnecting=reconnecting,
                                     parent=self)
@@ -201,6 +214,8 @@ class AccountsPane(QWidget):
         account = self.selected()
         if account is None or self.posts is None:
             return
+        from tiktok_desktop.ui.queue_dialog import QueueDialog  # noqa: PLC0415
+
         self.queue_dialog = QueueDialog(self.posts, account, self.zone_name, parent=self)
         self.queue_dialog.slots_saved.connect(
             lambda _id: self.message.emit(f"Saved the queue times of {account.label}."))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tiktok_desktop.services.accounts import AccountsService, ConnectAttempt, ConnectResult
-from tiktok_desktop.services.loopback import LoopbackCancelled
+from tiktok_desktop.services.loopback_errors import LoopbackCancelled
 from tiktok_desktop.store import Account
 from tiktok_desktop.ui.tasks import TaskRunner
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -20,7 +21,9 @@ from tiktok_desktop.services.posts import PostsService, ScheduleRefused, video_n
 from tiktok_desktop.services.schedule import describe
 from tiktok_desktop.services.schedule_views import history
 from tiktok_desktop.store import AccountStatus, Post, StoreError
-from tiktok_desktop.ui.schedule_dialogs import HistoryDialog, RescheduleDialog
+
+if TYPE_CHECKING:  # the dialogs load when first opened, not before the first paint
+    from tiktok_desktop.ui.schedule_dialogs import RescheduleDialog
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +180,8 @@ class PostActions(QObject):
         if post is None:
             return
         zone = self._zone_name()
+        from tiktok_desktop.ui.schedule_dialogs import RescheduleDialog  # noqa: PLC0415
+
         dialog = RescheduleDialog(
             post, zone, lambda epoch, z: self.posts.reschedule(post.id, epoch, z),
             clock=self.posts.clock, parent=self.widget)
@@ -254,6 +259,8 @@ class PostActions(QObject):
         post = self._fresh()
         if post is None:
             return
+        from tiktok_desktop.ui.schedule_dialogs import HistoryDialog  # noqa: PLC0415
+
         self._open_dialog(HistoryDialog(post, history(self.posts, post.id), self._zone_name(),
                                         self.widget))
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from tiktok_desktop.system import BackgroundService, ServiceStatus, WakeTimer
 from tiktok_desktop.system.service_log import service_log_path
 from tiktok_desktop.system.texts import SERVICE_TOGGLE, service_toggle_tip
+from tiktok_desktop.ui.first_paint import AfterFirstPaint
 from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.reserved import grow_to_fit
@@ -162,7 +163,9 @@ class ServiceWatch(QObject):
         self._timer.timeout.connect(self.check)
         self._timer.start()
         label.setVisible(False)
-        QTimer.singleShot(0, self.check)
+        # The first answer is asked for once the window has painted: it shows nothing before
+        # (and on Linux it loads the D-Bus client for logind with this OS's parts).
+        AfterFirstPaint(label.window(), self.check)
 
     @property
     def running(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QImage,
@@ -93,6 +93,7 @@ class ThumbnailLoader(QObject):
         self._failed: set[str] = set()
         self._in_flight: set[str] = set()
         self._wanted: dict[str, None] = {}  # insertion-ordered: the newest request last
+        self._pump_soon = False
 
     def pixmap(self, path: str) -> QPixmap:
         found = self._cache.get(path)
@@ -103,8 +104,18 @@ class ThumbnailLoader(QObject):
             self._wanted[path] = None
             while len(self._wanted) > self._max_queue:
                 del self._wanted[next(iter(self._wanted))]
-            self._pump()
+            if not self._pump_soon:
+                # Asked for while a view paints: decoding (and loading PyAV, for the first)
+                # starts once the paint is done, so the window's first paint waits for it
+                # neither on the GUI thread nor for the GIL (issue 16).
+                self._pump_soon = True
+                QTimer.singleShot(0, self, self._pump_later)
         return self.placeholder
+
+    def _pump_later(self) -> None:
+        self._pump_soon = False
+        if self._wanted:
+            self._pump()
 
     def is_loaded(self, path: str) -> bool:
         return path in self._cache

@@ -10,16 +10,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tiktok_desktop.config import Credentials, Settings, SettingsStore
 from tiktok_desktop.credentials import Vault
-from tiktok_desktop.services.credentials import CredentialCheck
 from tiktok_desktop.system import SystemParts
+
+if TYPE_CHECKING:  # the check itself (httpx, the TikTok client) loads when Settings tests
+    from tiktok_desktop.services.credentials import CredentialCheck
 
 log = logging.getLogger(__name__)
 
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
-Tester = Callable[[str, str, str], CredentialCheck]
+Tester = Callable[[str, str, str], "CredentialCheck"]
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from tiktok_desktop.engine import Engine, EngineListener, Notice
+from tiktok_desktop.engine.listener import Notice
 from tiktok_desktop.store import Post
+
+if TYPE_CHECKING:
+    from tiktok_desktop.engine import Engine, EngineListener
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +127,17 @@ class EngineWorker(QObject):
     def __init__(self, engine_factory: Callable[[EngineListener], Engine],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine_factory(_SignalListener(self))
+        self._factory = engine_factory
+        self._engine: Engine | None = None
         self._thread: QThread | None = None
         self._loop: _Loop | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, made at its first use (start(): after the window's first paint)."""
+        if self._engine is None:
+            self._engine = self._factory(_SignalListener(self))
+        return self._engine
 
     @property
     def running(self) -> bool:

@@ -233,7 +233,7 @@ class PgDatabase:
 
     def __init__(self, url: str, schema: PgSchema | None = None,
                  clock: Callable[[], float] = time.time, *, pool_size: int = 8,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, lock_timeout: float = 10.0) -> None:
         self._url = url
         self._namer = _Namer(url)
         self.where = self._namer.where
@@ -242,6 +242,9 @@ class PgDatabase:
         self.dialect = PostgresDialect((psycopg.IntegrityError,))
         self.search_ready = False
         self.timeout = timeout
+        # A write waits at most this long for a row another writer holds (SQLite: its busy
+        # timeout), then the schedule is reported busy.
+        self.lock_timeout = lock_timeout
         self._local = threading.local()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, open=False, min_size=1, max_size=pool_size, timeout=timeout,
@@ -256,13 +259,15 @@ class PgDatabase:
     @classmethod
     def open(cls, url: str, schema: PgSchema | None = None,
              clock: Callable[[], float] = time.time, *, pool_size: int = 8,
-             timeout: float = 10.0) -> PgDatabase:
-        """Connect, check the server and migrate to the app's schema.
+             timeout: float = 10.0, lock_timeout: float = 10.0) -> PgDatabase:
+        """Connect, check the server and migrate to the app's schema. ``timeout``: for a
+        connection (and a free one from the pool); ``lock_timeout``: for a busy row.
 
         Raises DatabaseUnreachable, DatabaseTooNew, MigrationFailed or StoreError, each with
         a message that says what to do.
         """
-        db = cls(url, schema, clock, pool_size=pool_size, timeout=timeout)
+        db = cls(url, schema, clock, pool_size=pool_size, timeout=timeout,
+                 lock_timeout=lock_timeout)
         try:
             with db._direct() as c:
                 db._check_server(c)
@@ -274,12 +279,9 @@ class PgDatabase:
             raise
         return db
 
-    @staticmethod
-    def _configure(conn: psycopg.Connection[Any]) -> None:
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_loader("numeric", _WholeNumbers)
-        # A write waits at most this long for a row another writer holds (SQLite: its
-        # busy timeout), then says the schedule is busy.
-        conn.execute("SET lock_timeout = '10s'")
+        conn.execute(f"SET lock_timeout = {max(1, round(self.lock_timeout * 1000)):d}")
 
     @contextlib.contextmanager
     def _direct(self) -> Iterator[psycopg.Connection[Any]]:
@@ -482,13 +484,18 @@ class PgWatch:
         self._conn: psycopg.Connection[Any] | None = None
         self._started = False
 
-    def changed(self) -> bool:
+    def changed(self, timeout: float = 0.0) -> bool:
+        """``timeout``: wait up to that long for a change (the default: only what arrived;
+        a notification travels from the server a moment after the commit returns)."""
         try:
             fresh = self._conn is None
             if self._conn is None:
                 self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
                 self._conn.execute(f"LISTEN {pg_schema.CHANGES}")
             got = False
+            if timeout > 0 and self._started and not fresh:
+                for _note in self._conn.notifies(timeout=timeout, stop_after=1):
+                    got = True
             for _note in self._conn.notifies(timeout=0):
                 got = True
         except psycopg.Error as exc:

@@ -368,6 +368,35 @@ class PostsRepo:
                 self._event(c, post_id, new_state, detail, now)
         return self.get(post_id)
 
+    def claim_due(self, owner: str, lease_until: int, *, limit: int = 1,
+                  account_id: int | None = None) -> list[Post]:
+        """Take the leases of up to ``limit`` due posts that no one else holds: scheduled
+        posts whose time has come and retries whose wait is over, oldest first. Their state
+        stays as it is: the engine moves each as their owner (claim, transition).
+
+        Several engines on one database share its queue: posts another claimer is taking
+        at this moment are passed over, not waited for (PostgreSQL: FOR UPDATE SKIP LOCKED;
+        SQLite lets one writer in at a time anyway), and a post is never taken twice.
+        """
+        now = self._now()
+        sql = ("SELECT id FROM posts WHERE ((state = 'scheduled' AND due_at <= ?) "
+               "OR (state = 'retry_wait' AND next_attempt_at <= ?)) "
+               "AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)")
+        args: list[Any] = [now, now, owner, now]
+        if account_id is not None:
+            sql += " AND account_id = ?"
+            args.append(account_id)
+        sql += (" ORDER BY CASE WHEN state = 'scheduled' THEN due_at ELSE next_attempt_at END, "
+                f"id LIMIT ?{self.db.dialect.skip_locked}")
+        with self.db.transaction() as c:
+            ids = [int(r[0]) for r in c.execute(sql, [*args, limit]).fetchall()]
+            if ids:
+                c.execute("UPDATE posts SET lease_owner = ?, lease_expires_at = ?, "  # noqa: S608
+                          f"updated_at = ? WHERE id IN ({', '.join('?' * len(ids))})",
+                          [owner, lease_until, now, *ids])
+        posts = [self.get(i) for i in ids]
+        return [p for p in posts if p is not None]
+
     def checkpoint(self, post_id: int, owner: str, **fields: Any) -> Post:
         """Update engine fields (progress, lease) without a state change or event.
 

@@ -22,6 +22,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ class PgServer:
     port: int
     user: str = "tester"
     _names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lifeline: int = -1  # the watchdog's pipe: closed when this process ends, however
+    _watchdog: subprocess.Popen[bytes] | None = None
 
     def url(self, dbname: str, **extra: str) -> str:
         query = "".join(f"&{k}={v}" for k, v in extra.items())
@@ -95,10 +98,31 @@ class PgServer:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _as(user: str | None, cmd: list[str]) -> list[str]:
+    return cmd if user is None else ["runuser", "-u", user, "--", *cmd]
+
+
 def _run(cmd: list[str], user: str | None) -> None:
-    if user is not None:
-        cmd = ["runuser", "-u", user, "--", *cmd]
-    subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120, cwd="/")
+    subprocess.run(_as(user, cmd), check=True, capture_output=True, text=True, timeout=120,
+                   cwd="/")
+
+
+# Waits for the end of its pipe (the test process gone: finished, killed, timed out), then
+# stops the server and removes its folder, so a killed test run leaves no server behind.
+_WATCHDOG = ("import os, shutil, subprocess, sys\n"
+             "os.read(int(sys.argv[1]), 1)\n"
+             "subprocess.run(sys.argv[3:], capture_output=True, timeout=120)\n"
+             "shutil.rmtree(sys.argv[2], ignore_errors=True)\n")
+
+
+def _watchdog(folder: Path, stop: list[str]) -> tuple[int, subprocess.Popen[bytes]]:
+    read, write = os.pipe()
+    dog = subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(read), str(folder), *stop],
+                           pass_fds=(read,), start_new_session=True, cwd="/",
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    os.close(read)
+    return write, dog
 
 
 def start_server() -> PgServer:
@@ -130,12 +154,19 @@ def start_server() -> PgServer:
         detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {exc.stderr}\n{detail}") from exc
-    return PgServer(folder, bindir, port)
+    stop = _as(user, [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+    lifeline, dog = _watchdog(folder, stop)
+    return PgServer(folder, bindir, port, _lifeline=lifeline, _watchdog=dog)
 
 
 def stop_server(server: PgServer) -> None:
-    user = _server_user()
     with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
         _run([str(server.bindir / "pg_ctl"), "-D", str(server.folder / "data"), "-m",
-              "immediate", "-w", "stop"], user)
+              "immediate", "-w", "stop"], _server_user())
     shutil.rmtree(server.folder, ignore_errors=True)
+    if server._lifeline >= 0:
+        os.close(server._lifeline)  # the watchdog wakes and finds nothing left to do
+        server._lifeline = -1
+    if server._watchdog is not None:
+        server._watchdog.wait(timeout=60)
+        server._watchdog = None

@@ -384,3 +384,15 @@ def test_logs_name_the_database_without_its_password(
         assert "pa55-word" not in repr(db)
     finally:
         pg_server.drop_database(name)
+
+
+def test_the_sqlite_app_never_loads_psycopg() -> None:
+    """psycopg is imported when a PostgreSQL address is opened, never at start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tiktok_desktop.bootstrap, tiktok_desktop.store.listing\n"
+            "print(sorted(m for m in sys.modules if m.startswith('psycopg')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.strip()
+    assert out == "[]"

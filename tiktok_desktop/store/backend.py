@@ -19,7 +19,7 @@ __all__ = ["Backend", "Conn", "Cursor", "Row", "Watch"]
 
 
 class Row(Protocol):
-    """A result row: by column name or position (sqlite3.Row, postgres.PgRow)."""
+    """A result row: by column name or position (sqlite3.Row, pg_sql.PgRow)."""
 
     def __getitem__(self, key: Any, /) -> Any: ...
 

@@ -19,20 +19,16 @@ the database by user@host:port/name (``where``) and any text from the server is 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
 import psycopg.errors
-from psycopg.adapt import Buffer
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.types.numeric import NumericLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tiktok_desktop.store import pg_schema
@@ -45,6 +41,7 @@ from tiktok_desktop.store.db import (
 )
 from tiktok_desktop.store.dialect import PostgresDialect
 from tiktok_desktop.store.pg_schema import PG_SCHEMA, PgSchema
+from tiktok_desktop.store.pg_sql import PgConn, PgRow, Result, WholeNumbers, rows, to_pg
 
 log = logging.getLogger(__name__)
 
@@ -56,102 +53,6 @@ _SCHEMA_LOCK = "tiktok_desktop_schema"
 
 def is_postgres_url(text: str) -> bool:
     return text.startswith(("postgresql://", "postgres://"))
-
-
-# -- SQL and rows ---------------------------------------------------------------------------
-
-_MARKS = re.compile(r"'[^']*'|\"[^\"]*\"|[?%]")
-
-
-def _mark(m: re.Match[str]) -> str:
-    found = m.group(0)
-    if found == "?":
-        return "%s"
-    if found == "%":
-        return "%%"
-    return found.replace("%", "%%")  # psycopg reads % inside quotes too
-
-
-@functools.lru_cache(maxsize=4096)
-def to_pg(sql: str) -> str:
-    """SQLite's ``?`` marks as psycopg's ``%s`` (a literal ``%`` doubled); quoted text is
-    left alone."""
-    return _MARKS.sub(_mark, sql)
-
-
-class PgRow(tuple[Any, ...]):
-    """A row by position or by column name, as sqlite3.Row."""
-
-    __slots__ = ()
-    _index: ClassVar[dict[str, int]] = {}
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return tuple.__getitem__(self, self._index[key])
-        return tuple.__getitem__(self, key)
-
-    def keys(self) -> list[str]:
-        return list(self._index)
-
-
-@functools.lru_cache(maxsize=1024)
-def _row_class(names: tuple[str, ...]) -> type[PgRow]:
-    index: dict[str, int] = {}
-    for i, name in enumerate(names):
-        index.setdefault(name, i)  # the first column of a name wins, as in sqlite3.Row
-    return type("PgRow", (PgRow,), {"__slots__": (), "_index": index})
-
-
-def _rows(cursor: Any) -> Callable[[Sequence[Any]], PgRow]:
-    """psycopg row factory: PgRow for every result."""
-    description = cursor.description or ()
-    return _row_class(tuple(d.name for d in description))
-
-
-class _WholeNumbers(NumericLoader):
-    """numeric results (a SUM over BIGINT) as int when whole, float otherwise: SQLite gives
-    numbers, never Decimal, and no column of ours is numeric."""
-
-    def load(self, data: Buffer) -> Any:
-        value: Decimal = super().load(data)
-        return int(value) if value == value.to_integral_value() else float(value)
-
-
-class _Result:
-    """A finished statement's rows (its connection is back in the pool)."""
-
-    def __init__(self, rows: list[Any], rowcount: int) -> None:
-        self._rows = rows
-        self._at = 0
-        self.rowcount = rowcount
-
-    def fetchone(self) -> Any:
-        if self._at >= len(self._rows):
-            return None
-        self._at += 1
-        return self._rows[self._at - 1]
-
-    def fetchall(self) -> list[Any]:
-        rest, self._at = self._rows[self._at:], len(self._rows)
-        return rest
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-
-class PgConn:
-    """A psycopg connection that takes SQLite's SQL (``?`` marks)."""
-
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
-        return self.raw.execute(to_pg(sql), parameters)
-
-    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
-        cur = self.raw.cursor()
-        cur.executemany(to_pg(sql), parameters)
-        return cur
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -249,7 +150,7 @@ class PgDatabase:
         self._local = threading.local()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, open=False, min_size=1, max_size=pool_size, timeout=timeout,
-            kwargs={"autocommit": True, "row_factory": _rows,
+            kwargs={"autocommit": True, "row_factory": rows,
                     "connect_timeout": max(1, round(timeout))},
             configure=self._configure, check=ConnectionPool.check_connection,
             name=f"tiktok-desktop {self.where}")
@@ -281,14 +182,14 @@ class PgDatabase:
         return db
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
-        conn.adapters.register_loader("numeric", _WholeNumbers)
+        conn.adapters.register_loader("numeric", WholeNumbers)
         conn.execute(f"SET lock_timeout = {max(1, round(self.lock_timeout * 1000)):d}")
 
     @contextlib.contextmanager
     def _direct(self) -> Iterator[psycopg.Connection[Any]]:
         """A connection outside the pool (opening and migrating)."""
         try:
-            c = psycopg.connect(self._url, autocommit=True, row_factory=_rows,
+            c = psycopg.connect(self._url, autocommit=True, row_factory=rows,
                                 connect_timeout=max(1, round(self.timeout)))
         except psycopg.Error as exc:
             self._raise(exc)
@@ -348,7 +249,7 @@ class PgDatabase:
                 else:
                     cur.execute(to_pg(sql), parameters)
                 rows = cur.fetchall() if cur.description is not None else []
-                return _Result(rows, cur.rowcount)
+                return Result(rows, cur.rowcount)
         except (psycopg.Error, PoolTimeout) as exc:
             known = self._namer.known(exc)
             if known is None:

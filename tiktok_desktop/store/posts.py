@@ -379,17 +379,19 @@ class PostsRepo:
         SQLite lets one writer in at a time anyway), and a post is never taken twice.
         """
         now = self._now()
-        sql = ("SELECT id FROM posts WHERE ((state = 'scheduled' AND due_at <= ?) "
-               "OR (state = 'retry_wait' AND next_attempt_at <= ?)) "
-               "AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)")
-        args: list[Any] = [now, now, owner, now]
-        if account_id is not None:
-            sql += " AND account_id = ?"
-            args.append(account_id)
-        sql += (" ORDER BY CASE WHEN state = 'scheduled' THEN due_at ELSE next_attempt_at END, "
-                f"id LIMIT ?{self.db.dialect.skip_locked}")
+        free = "(lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)"
+        mine = "" if account_id is None else " AND account_id = ?"
+        args = [owner, now, *([] if account_id is None else [account_id]), limit]
+        found: list[tuple[int, int]] = []
         with self.db.transaction() as c:
-            ids = [int(r[0]) for r in c.execute(sql, [*args, limit]).fetchall()]
+            # One walk per kind, each down its own index (state/due time, next attempt), so a
+            # claim reads about ``limit`` rows however many are due; merged by time here.
+            for state, column in (("scheduled", "due_at"), ("retry_wait", "next_attempt_at")):
+                found += [(int(r[1]), int(r[0])) for r in c.execute(
+                    f"SELECT id, {column} FROM posts WHERE state = '{state}' "  # noqa: S608
+                    f"AND {column} <= ? AND {free}{mine} ORDER BY {column}, id "
+                    f"LIMIT ?{self.db.dialect.skip_locked}", [now, *args]).fetchall()]
+            ids = [post_id for _at, post_id in sorted(found)[:limit]]
             if ids:
                 c.execute("UPDATE posts SET lease_owner = ?, lease_expires_at = ?, "  # noqa: S608
                           f"updated_at = ? WHERE id IN ({', '.join('?' * len(ids))})",

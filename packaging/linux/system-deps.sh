@@ -33,8 +33,11 @@ fi
 optional=""
 if [ "$what" = test ]; then
   # dbus-daemon: the private system bus of the logind tests; systemd: systemd-analyze and
-  # the background service's done-test in a systemd user instance (tests/system).
-  optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth systemd"
+  # the background service's done-test in a systemd user instance (tests/system);
+  # postgresql: the server the store's tests start for the shared schedule (tests/store,
+  # tests/helpers/postgres.py: its initdb and pg_ctl, run as the package's postgres user).
+  optional="chromium chromium-driver gnome-keyring dbus-daemon curl xvfb xauth systemd
+postgresql"
 fi
 # Installers (make deb): PyInstaller needs objdump (binutils), build_deb.sh needs
 # dpkg-shlibdeps (dpkg-dev). The optional ones validate what we ship (tests/packaging skips

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -135,13 +134,13 @@ def test_status_changes(repo: AccountsRepo, clock: FakeClock) -> None:
 
 def test_status_values_are_checked_by_the_schema(repo: AccountsRepo, db: Database) -> None:
     a = connect(repo)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(db.dialect.integrity_errors, match=r"(?i)check"):
         db.conn().execute("UPDATE accounts SET status = 'banana' WHERE id = ?", (a.id,))
 
 
 def test_open_id_is_unique(repo: AccountsRepo, db: Database) -> None:
     connect(repo)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(db.dialect.integrity_errors, match=r"(?i)unique|duplicate key"):
         db.conn().execute(
             "INSERT INTO accounts (open_id, created_at, updated_at) VALUES ('open-ann', 1, 1)"
         )

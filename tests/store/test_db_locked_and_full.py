@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.clock import FakeClock
 from tiktok_desktop.store import (
     AccountsRepo,
     Database,
@@ -75,6 +76,15 @@ SIMULATIONS = [
 
 def small_post(account_id: int, caption: str = "kept") -> NewPost:
     return NewPost(account_id=account_id, video_path="/v.mp4", video_size=1, caption=caption)
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: FakeClock) -> Iterator[Database]:
+    """SQLite's file: these tests are about its lock and its disk (test_postgres.py has the
+    server's busy rows)."""
+    d = Database.open(tmp_path / "t.sqlite3", clock=clock)
+    yield d
+    d.close()
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def test_search_is_a_casefolded_substring_of_caption_or_name(
         how: str) -> None:
     db, posts = world
     if "scan" in how:
-        monkeypatch.setattr(search_index, "in_step", lambda c: False)
+        monkeypatch.setattr(type(db.dialect), "search_in_step", lambda self, c: False)
     if "open-ended" in how:
         monkeypatch.setattr(listing, "MATERIALIZE", 7)  # any larger result stays open
     else:
@@ -222,7 +222,7 @@ def test_search_is_a_casefolded_substring_of_caption_or_name(
 
 def test_search_with_filters_and_the_index(world: tuple[Database, list[Post]]) -> None:
     db, posts = world
-    assert search_index.in_step(db.conn())
+    assert db.search_ready and db.dialect.search_in_step(db.conn())
     rows = PostList(db, where_of({2, 3}, {PostState.SCHEDULED, PostState.FAILED}, "tour"),
                     Order(SortKey.CAPTION))
     expected = wanted(posts, accounts={2, 3}, states={PostState.SCHEDULED, PostState.FAILED},

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.helpers.clock import FakeClock
 from tiktok_desktop.engine.ratelimit import Budget, RateLimits
-from tiktok_desktop.store import Database
 from tiktok_desktop.store.ratelog import RateLog
 
+from .conftest import Opener
 
-def test_a_restarted_engine_does_not_get_a_fresh_minute(tmp_path: Path) -> None:
+
+def test_a_restarted_engine_does_not_get_a_fresh_minute(open_db: Opener) -> None:
     clock = FakeClock()
-    db = Database.open(tmp_path / "app.sqlite3", clock=clock)
+    db = open_db("app", clock=clock)
     first = RateLimits(clock, log=RateLog(db))
     assert [first.try_take(1, Budget.INIT) for _ in range(6)] == [0.0] * 6
     clock.advance(10)
     db.close()
-    again = Database.open(tmp_path / "app.sqlite3", clock=clock)  # the engine restarted
+    again = open_db("app", clock=clock)  # the engine restarted
     second = RateLimits(clock, log=RateLog(again))
     assert second.try_take(1, Budget.INIT) == 50.0  # the first request leaves the window then
     assert second.try_take(2, Budget.INIT) == 0.0  # other accounts have their own budget

@@ -5,7 +5,6 @@ status; and the repository calls the engine's follow-ups use."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,10 @@ from tiktok_desktop.store import (
     PostState,
     StateConflict,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.store.migrations import MIGRATIONS
+
+from .conftest import Opener
 
 T0 = 1_800_000_000
 FOLLOW = (PostState.IN_REVIEW, PostState.IN_INBOX)
@@ -31,10 +33,8 @@ def clock() -> float:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "db.sqlite3", clock=clock)
-    yield d
-    d.close()
+def db(open_db: Opener) -> Backend:
+    return open_db("db", clock=clock)
 
 
 def _v4_with_history(path: Path) -> None:

@@ -35,9 +35,9 @@ from tiktok_desktop.store import (
     StoreError,
     listing,
 )
+from tiktok_desktop.store.backend import Watch
 from tiktok_desktop.store.listing import Cell, Order, PostList, Where
 from tiktok_desktop.store.queue import QueueRepo, Slot
-from tiktok_desktop.store.watch import DataVersion
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +144,10 @@ class PostsService:
     def count_undated(self, where: Where = Where()) -> int:  # noqa: B008
         return listing.count_undated(self.repo.db, where)
 
-    def watch(self) -> DataVersion:
+    def watch(self) -> Watch:
         """Something to ask whether anyone (another process, the engine) committed to the
         database since the last time (store/watch.py)."""
-        return DataVersion(self.repo.db.path)
+        return self.repo.db.watch()
 
     def problems(self, new: NewPost, *, zone_name: str = "", editing: int | None = None,
                  account_checked: bool = False) -> list[str]:

@@ -1,4 +1,5 @@
-"""SQLite persistence: the database file, migrations and repositories (no HTTP, no Qt)."""
+"""Persistence: the SQLite file (the default) or a shared PostgreSQL database (postgres.py,
+imported only when used), migrations and repositories (no HTTP, no Qt)."""
 
 from tiktok_desktop.store.accounts import AccountsRepo
 from tiktok_desktop.store.client_status import ClientStatusRepo
@@ -7,6 +8,7 @@ from tiktok_desktop.store.db import (
     DatabaseCorrupt,
     DatabaseTooNew,
     DatabaseUnavailable,
+    DatabaseUnreachable,
     MigrationFailed,
     StoreError,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "DatabaseCorrupt",
     "DatabaseTooNew",
     "DatabaseUnavailable",
+    "DatabaseUnreachable",
     "LeaseLost",
     "LeaseRepo",
     "MigrationFailed",

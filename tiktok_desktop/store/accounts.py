@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend, Row
 from tiktok_desktop.store.models import Account, AccountStatus, dumps
 
 
-def _row_to_account(r: sqlite3.Row) -> Account:
+def _row_to_account(r: Row) -> Account:
     return Account(
         id=r["id"],
         open_id=r["open_id"],
@@ -32,7 +31,7 @@ def _row_to_account(r: sqlite3.Row) -> Account:
 
 
 class AccountsRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def _now(self) -> int:
@@ -42,7 +41,7 @@ class AccountsRepo:
         sql = "SELECT * FROM accounts"
         if not include_disconnected:
             sql += " WHERE status != 'disconnected'"
-        sql += " ORDER BY display_name COLLATE NOCASE, id"
+        sql += f" ORDER BY {self.db.dialect.nocase('display_name')}, id"
         return [_row_to_account(r) for r in self.db.conn().execute(sql)]
 
     def get(self, account_id: int) -> Account | None:
@@ -83,19 +82,20 @@ class AccountsRepo:
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?)
                 ON CONFLICT(open_id) DO UPDATE SET
                     display_name = CASE WHEN excluded.display_name != ''
-                        THEN excluded.display_name ELSE display_name END,
+                        THEN excluded.display_name ELSE accounts.display_name END,
                     username = CASE WHEN excluded.username != ''
-                        THEN excluded.username ELSE username END,
+                        THEN excluded.username ELSE accounts.username END,
                     avatar_url = CASE WHEN excluded.avatar_url != ''
-                        THEN excluded.avatar_url ELSE avatar_url END,
+                        THEN excluded.avatar_url ELSE accounts.avatar_url END,
                     granted_scopes = excluded.granted_scopes,
                     access_expires_at = excluded.access_expires_at,
                     refresh_expires_at = excluded.refresh_expires_at,
                     status = 'connected',
                     reconnect_reason = '',
                     refresh_unanswered_at = NULL,
-                    creator_info = COALESCE(excluded.creator_info, creator_info),
-                    creator_info_at = COALESCE(excluded.creator_info_at, creator_info_at),
+                    creator_info = COALESCE(excluded.creator_info, accounts.creator_info),
+                    creator_info_at = COALESCE(excluded.creator_info_at,
+                                               accounts.creator_info_at),
                     updated_at = excluded.updated_at
                 """,
                 (

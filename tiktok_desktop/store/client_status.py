@@ -4,13 +4,13 @@ post only "Only me" videos to private accounts)."""
 
 from __future__ import annotations
 
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend
 
 __all__ = ["ClientStatusRepo"]
 
 
 class ClientStatusRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def unaudited_since(self, client_key: str) -> int | None:
@@ -29,7 +29,8 @@ class ClientStatusRepo:
                 """INSERT INTO client_status (client_key, unaudited_at, updated_at)
                    VALUES (?, ?, ?)
                    ON CONFLICT(client_key) DO UPDATE SET
-                       unaudited_at = COALESCE(unaudited_at, excluded.unaudited_at),
+                       unaudited_at = COALESCE(client_status.unaudited_at,
+                                               excluded.unaudited_at),
                        updated_at = excluded.updated_at""",
                 (client_key, at, now))
 

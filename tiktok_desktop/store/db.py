@@ -24,7 +24,9 @@ from pathlib import Path
 
 from tiktok_desktop.paths import explain_os_error, touch_private
 from tiktok_desktop.store import search_index
+from tiktok_desktop.store.dialect import SQLITE, Dialect
 from tiktok_desktop.store.migrations import MIGRATIONS, Step
+from tiktok_desktop.store.watch import DataVersion
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,19 @@ class DatabaseUnavailable(StoreError):
         self.path = path
 
 
+class DatabaseUnreachable(StoreError):
+    """The shared schedule's database server cannot be reached (stopped, the network down,
+    refused): nothing was changed; the message names the server and what to check."""
+
+
 def _companions(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
 class Database:
     """A SQLite file opened, checked and migrated. Use :meth:`open`."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, path: Path, migrations: Sequence[Sequence[Step]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -204,6 +213,10 @@ class Database:
     @property
     def schema_version(self) -> int:
         return int(self.conn().execute("PRAGMA user_version").fetchone()[0])
+
+    def watch(self) -> DataVersion:
+        """Something to ask whether anyone committed to the file since the last time."""
+        return DataVersion(self.path)
 
     # -- open-time checks --------------------------------------------------------------------
 

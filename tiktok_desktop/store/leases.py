@@ -16,7 +16,7 @@ import secrets
 import socket
 import threading
 
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend
 
 _live: set[str] = set()  # owners of engines running in this process
 _live_lock = threading.Lock()
@@ -25,7 +25,7 @@ _live_lock = threading.Lock()
 class LeaseRepo:
     """Named leases in the database, shared by every process on the same data."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def acquire(self, name: str, owner: str, until: int) -> bool:

@@ -11,9 +11,10 @@ list (``OFFSET`` over the index alone), so the last page is as cheap as the firs
 
 Counts come from post_counts (kept by triggers): a list's length, its segments' sizes and
 the filter bar's numbers are sums over a few rows. A search (text) uses the trigram index
-(search_index.py): few matches are read whole and sorted here; many are read a page at a
-time from the sorted index, testing each post's text, and their number stays unknown until
-the end is reached (``count`` is None, ``more`` says whether there are more).
+(SQLite: search_index.py; PostgreSQL: pg_trgm, see dialect.py): few matches are read whole
+and sorted here; many are read a page at a time from the sorted index, testing each post's
+text, and their number stays unknown until the end is reached (``count`` is None, ``more``
+says whether there are more).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiktok_desktop.store import search_index
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend
+from tiktok_desktop.store.dialect import Dialect
 from tiktok_desktop.store.models import Post
 from tiktok_desktop.store.post_keys import BIG_DUE, display_name, listing_keys
 from tiktok_desktop.store.posts import _row_to_post
@@ -98,26 +99,27 @@ class Where:
         return not self.text or self.text in post.caption.casefold() \
             or self.text in display_name(post.video_path, post.video_meta).casefold()
 
-    def conditions(self, arm: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    def conditions(self, arm: dict[str, Any], dialect: Dialect) -> tuple[list[str], list[Any]]:
         """SQL conditions and their arguments (without the text). Columns an arm fixes
         (``arm``) are compared with '=' so its index is used; the rest are written '+col'
         so SQLite tests them on the index's rows instead of choosing another index."""
         sql: list[str] = []
         args: list[Any] = []
+        plain, one_of = dialect.plain, dialect.one_of
         for column, value in arm.items():
             sql.append(f"{column} = ?")
             args.append(value)
         if self.accounts is not None and "account_id" not in arm:
-            sql.append(f"+account_id IN ({_marks(self.accounts)})")
+            sql.append(one_of(plain("account_id"), len(self.accounts)))
             args.extend(sorted(self.accounts))
         if self.not_accounts:
-            sql.append(f"+account_id NOT IN ({_marks(self.not_accounts)})")
+            sql.append(one_of(plain("account_id"), len(self.not_accounts), negate=True))
             args.extend(sorted(self.not_accounts))
         if self.states is not None and "state" not in arm:
-            sql.append(f"+state IN ({_marks(self.states)})")
+            sql.append(one_of(plain("state"), len(self.states)))
             args.extend(sorted(self.states))
         if self.privacies is not None:
-            sql.append(f"COALESCE(privacy_level, '') IN ({_marks(self.privacies)})")
+            sql.append(one_of("COALESCE(privacy_level, '')", len(self.privacies)))
             args.extend(sorted(self.privacies))
         return sql, args
 
@@ -135,14 +137,15 @@ class Order:
     segments: tuple[Part, ...] = ()
 
 
-def cell_counts(db: Database) -> dict[Cell, int]:
+def cell_counts(db: Backend) -> dict[Cell, int]:
     """Posts per (account, state, privacy): a few rows, whatever the number of posts."""
     rows = db.conn().execute(
         "SELECT account_id, state, privacy, n FROM post_counts WHERE n > 0").fetchall()
     return {(int(a), str(s), str(p)): int(n) for a, s, p, n in rows}
 
 
-_TEXT_SQL = "(instr(caption_fold, ?) > 0 OR instr(name_fold, ?) > 0)"
+def _text_sql(dialect: Dialect) -> str:
+    return f"({dialect.contains('caption_fold')} OR {dialect.contains('name_fold')})"
 
 
 def _walks(where: Where, key: SortKey) -> list[tuple[str, dict[str, Any]]]:
@@ -163,7 +166,7 @@ def _walks(where: Where, key: SortKey) -> list[tuple[str, dict[str, Any]]]:
     return [(_INDEX[SortKey.DUE], {})]
 
 
-def _fetch_posts(db: Database, ids: Sequence[int]) -> list[Post]:
+def _fetch_posts(db: Backend, ids: Sequence[int]) -> list[Post]:
     """The posts with these ids, in this order (one deleted meanwhile is left out)."""
     found: dict[int, Post] = {}
     for i in range(0, len(ids), 500):
@@ -196,7 +199,7 @@ class PostList:
     bounded cache). After the database changed, make a new PostList.
     """
 
-    def __init__(self, db: Database, where: Where = Where(),
+    def __init__(self, db: Backend, where: Where = Where(),
                  order: Order = Order(), *, cells: dict[Cell, int] | None = None) -> None:
         self.db = db
         self.where = where
@@ -280,15 +283,16 @@ class PostList:
         """One SELECT per index walk; the caller joins them with UNION ALL."""
         sql: list[str] = []
         args: list[Any] = []
+        dialect = self.db.dialect
         for where in wheres:
             for index, arm in _walks(where, self.order.key):
-                conds, cond_args = where.conditions(arm)
+                conds, cond_args = where.conditions(arm, dialect)
                 if where.text:
-                    conds.append(_TEXT_SQL)
+                    conds.append(_text_sql(dialect))
                     cond_args += [where.text, where.text]
                 conds += extra
                 # Names from this module only; values are bound.
-                text = f"SELECT {self._select()} FROM posts INDEXED BY {index}"  # noqa: S608
+                text = f"SELECT {self._select()} FROM posts{dialect.index(index)}"  # noqa: S608
                 if conds:
                     text += " WHERE " + " AND ".join(conds)
                 sql.append(text)
@@ -299,7 +303,7 @@ class PostList:
         way = " DESC" if desc else ""
         return ", ".join(c + way for c in self._key_columns())
 
-    def _query(self, wheres: Part, *, desc: bool, limit: int, offset: int = 0,
+    def _query(self, wheres: Part, *, desc: bool, limit: int | None, offset: int = 0,
                after: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         """Rows (id, key...) of one part in the given direction, after a key if given."""
         extra: list[str] = []
@@ -323,7 +327,7 @@ class PostList:
         arms, args = self._arms(wheres, extra, list(key))
         if not arms:
             return 0
-        sql = f"SELECT COUNT(*) FROM ({' UNION ALL '.join(arms)} LIMIT ?)"  # noqa: S608
+        sql = f"SELECT COUNT(*) FROM ({' UNION ALL '.join(arms)} LIMIT ?) AS part"  # noqa: S608
         return int(self.db.conn().execute(sql, [*args, limit]).fetchone()[0])
 
     def _posts(self, ids: Sequence[int]) -> list[Post]:
@@ -356,13 +360,11 @@ class PostList:
             part.wheres = tuple(w & Where(text=text) for w in part.wheres)
         if total <= MATERIALIZE:
             return self._materialize(None)
-        if len(text) >= 3 and search_index.in_step(self.db.conn()):
-            query = search_index.match_query(text)
-            probe = self.db.conn().execute(
-                f"SELECT rowid FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ? "  # noqa: S608
-                "LIMIT ?", (query, MATERIALIZE + 1)).fetchall()
+        dialect = self.db.dialect
+        if len(text) >= 3 and dialect.search_in_step(self.db.conn()):
+            probe = dialect.search_ids(self.db.conn(), text, MATERIALIZE + 1)
             if len(probe) <= MATERIALIZE:
-                return self._materialize([r[0] for r in probe])
+                return self._materialize(probe)
         self._loaded = _Rows([])
         self._more = True
         self.count = None
@@ -377,13 +379,13 @@ class PostList:
         if ids is None:
             for stretch in self._parts:
                 out += [int(r[0]) for r in self._query(stretch.wheres, desc=self._part_desc,
-                                                       limit=-1)]
+                                                       limit=self.db.dialect.no_limit)]
             self._ids = out
             return len(out)
         cols = "id, account_id, state, COALESCE(privacy_level, ''), due_key" + \
             (f", {self._column}" if self._column else "")
-        conds, args = self.where.without_text().conditions({})
-        conds.append(f"id IN ({_marks(ids)})")
+        conds, args = self.where.without_text().conditions({}, self.db.dialect)
+        conds.append(self.db.dialect.one_of("id", len(ids)))
         rows = self.db.conn().execute(
             f"SELECT {cols} FROM posts WHERE {' AND '.join(conds)}",  # noqa: S608
             [*args, *ids]).fetchall()
@@ -590,26 +592,27 @@ class PostList:
 
 # -- the calendar's ranges ---------------------------------------------------------------------
 
-def _range_arms(where: Where, start: int, end: int) -> tuple[str, list[Any]]:
+def _range_arms(dialect: Dialect, where: Where, start: int,
+                end: int) -> tuple[str, list[Any]]:
     arms, args = [], []
     for index, arm in _walks(where, SortKey.DUE):
-        conds, cond_args = where.conditions(arm)
+        conds, cond_args = where.conditions(arm, dialect)
         conds += ["due_key >= ?", "due_key < ?"]
         cond_args += [start, end]
         if where.text:
-            conds.append(_TEXT_SQL)
+            conds.append(_text_sql(dialect))
             cond_args += [where.text, where.text]
-        arms.append(f"SELECT id, due_key FROM posts INDEXED BY {index} "  # noqa: S608
+        arms.append(f"SELECT id, due_key FROM posts{dialect.index(index)} "  # noqa: S608
                     f"WHERE {' AND '.join(conds)}")
         args += cond_args
     return " UNION ALL ".join(arms), args
 
 
-def in_range(db: Database, start: int, end: int, where: Where = Where(),
+def in_range(db: Backend, start: int, end: int, where: Where = Where(),
              limit: int | None = None) -> list[Post]:
     """Posts due in [start, end) that ``where`` selects, soonest first (then by id)."""
-    arms, args = _range_arms(where, start, min(end, BIG_DUE))
-    sql = f"SELECT id FROM ({arms}) ORDER BY due_key, id"  # noqa: S608
+    arms, args = _range_arms(db.dialect, where, start, min(end, BIG_DUE))
+    sql = f"SELECT id FROM ({arms}) AS due ORDER BY due_key, id"  # noqa: S608
     if limit is not None:
         sql += " LIMIT ?"
         args.append(limit)
@@ -617,22 +620,24 @@ def in_range(db: Database, start: int, end: int, where: Where = Where(),
     return _fetch_posts(db, ids)
 
 
-def count_in_range(db: Database, start: int, end: int,
+def count_in_range(db: Backend, start: int, end: int,
                    where: Where = Where()) -> int:
     """How many posts ``where`` selects are due in [start, end) (an index walk)."""
-    arms, args = _range_arms(where, start, min(end, BIG_DUE))
-    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms})", args).fetchone()[0])  # noqa: S608
+    arms, args = _range_arms(db.dialect, where, start, min(end, BIG_DUE))
+    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms}) AS due",  # noqa: S608
+                                 args).fetchone()[0])
 
 
-def undated(db: Database, where: Where = Where(), limit: int = 500) -> list[Post]:
+def undated(db: Backend, where: Where = Where(), limit: int = 500) -> list[Post]:
     """Posts without a due time (their due_key is BIG_DUE) that ``where`` selects, by id."""
-    arms, args = _range_arms(where, BIG_DUE, BIG_DUE + 1)
-    sql = f"SELECT id FROM ({arms}) ORDER BY due_key, id LIMIT ?"  # noqa: S608
+    arms, args = _range_arms(db.dialect, where, BIG_DUE, BIG_DUE + 1)
+    sql = f"SELECT id FROM ({arms}) AS due ORDER BY due_key, id LIMIT ?"  # noqa: S608
     ids = [int(r[0]) for r in db.conn().execute(sql, [*args, limit]).fetchall()]
     return _fetch_posts(db, ids)
 
 
-def count_undated(db: Database, where: Where = Where()) -> int:
+def count_undated(db: Backend, where: Where = Where()) -> int:
     """How many posts without a due time ``where`` selects (an index walk)."""
-    arms, args = _range_arms(where, BIG_DUE, BIG_DUE + 1)
-    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms})", args).fetchone()[0])  # noqa: S608
+    arms, args = _range_arms(db.dialect, where, BIG_DUE, BIG_DUE + 1)
+    return int(db.conn().execute(f"SELECT COUNT(*) FROM ({arms}) AS due",  # noqa: S608
+                                 args).fetchone()[0])

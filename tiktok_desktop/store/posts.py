@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from tiktok_desktop.store.db import Database, StoreError
+from tiktok_desktop.store.backend import Backend, Conn, Row
+from tiktok_desktop.store.db import StoreError
 from tiktok_desktop.store.models import (
     NewPost,
     Post,
@@ -55,7 +55,7 @@ def _encode(name: str, value: Any) -> Any:
     return value
 
 
-def _row_to_post(r: sqlite3.Row) -> Post:
+def _row_to_post(r: Row) -> Post:
     return Post(
         id=r["id"],
         account_id=r["account_id"],
@@ -100,7 +100,7 @@ def _row_to_post(r: sqlite3.Row) -> Post:
 
 
 class PostsRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def _now(self) -> int:
@@ -128,7 +128,7 @@ class PostsRepo:
             args.append(account_id)
         if states is not None:
             wanted = [s.value for s in states]
-            where.append(f"state IN ({','.join('?' * len(wanted))})")
+            where.append(self.db.dialect.one_of("state", len(wanted)))
             args.extend(wanted)
         if due_from is not None:
             where.append("due_at >= ?")
@@ -154,7 +154,7 @@ class PostsRepo:
                 UNION ALL
                 SELECT *, CASE WHEN state = 'retry_wait' THEN 0 ELSE 1 END, next_attempt_at
                     FROM posts WHERE next_attempt_at <= ? AND state IN ({waiting})
-            ) ORDER BY kind, wake, id LIMIT ?
+            ) AS due ORDER BY kind, wake, id LIMIT ?
             """,  # noqa: S608 - state names are the enum's
             (now, now, limit),
         )
@@ -200,7 +200,7 @@ class PostsRepo:
                 UNION ALL
                 SELECT MIN(next_attempt_at) FROM posts
                     WHERE state IN ({_waiting_states(follow)})
-            )
+            ) AS wakes
             """  # noqa: S608 - state names are the enum's
         ).fetchone()
         return int(r[0]) if r and r[0] is not None else None
@@ -215,7 +215,7 @@ class PostsRepo:
                 UNION ALL
                 SELECT account_id, next_attempt_at FROM posts
                     WHERE state = 'retry_wait' AND next_attempt_at IS NOT NULL
-            ) GROUP BY account_id
+            ) AS work GROUP BY account_id
             """)
         return {int(a): int(t) for a, t in rows if t is not None}
 
@@ -254,9 +254,9 @@ class PostsRepo:
         cols = ", ".join(values)
         marks = ", ".join("?" * len(values))
         with self.db.transaction() as c:
-            cur = c.execute(f"INSERT INTO posts ({cols}) VALUES ({marks})",  # noqa: S608
-                            list(values.values()))
-            post_id = int(cur.lastrowid or 0)
+            post_id = self.db.dialect.insert_id(
+                c, f"INSERT INTO posts ({cols}) VALUES ({marks})",  # noqa: S608
+                list(values.values()))
             self._event(c, post_id, state, detail or "created", now)
         post = self.get(post_id)
         assert post is not None
@@ -276,10 +276,9 @@ class PostsRepo:
                 values = {f.name: _encode(f.name, getattr(new, f.name))
                           for f in dataclasses.fields(new)}
                 values.update(state=state.value, created_at=now, updated_at=now)
-                cur = c.execute(
-                    f"INSERT INTO posts ({', '.join(values)}) "  # noqa: S608 - field names
-                    f"VALUES ({', '.join('?' * len(values))})", list(values.values()))
-                ids.append(int(cur.lastrowid or 0))
+                ids.append(self.db.dialect.insert_id(
+                    c, f"INSERT INTO posts ({', '.join(values)}) "  # noqa: S608 - field names
+                    f"VALUES ({', '.join('?' * len(values))})", list(values.values())))
                 self._event(c, ids[-1], state, detail or "created", now)
         posts = [self.get(i) for i in ids]
         return [p for p in posts if p is not None]
@@ -342,9 +341,10 @@ class PostsRepo:
         now = self._now()
         wanted = frozenset(expect)
         with self.db.transaction() as c:
+            lock = self.db.dialect.for_update
             r = c.execute(
-                "SELECT state, lease_owner, lease_expires_at, due_at, next_attempt_at "
-                "FROM posts WHERE id = ?", (post_id,)
+                "SELECT state, lease_owner, lease_expires_at, due_at, next_attempt_at "  # noqa: S608
+                f"FROM posts WHERE id = ?{lock}", (post_id,)
             ).fetchone()
             if r is None or PostState(r["state"]) not in wanted:
                 return None
@@ -368,6 +368,37 @@ class PostsRepo:
                 self._event(c, post_id, new_state, detail, now)
         return self.get(post_id)
 
+    def claim_due(self, owner: str, lease_until: int, *, limit: int = 1,
+                  account_id: int | None = None) -> list[Post]:
+        """Take the leases of up to ``limit`` due posts that no one else holds: scheduled
+        posts whose time has come and retries whose wait is over, oldest first. Their state
+        stays as it is: the engine moves each as their owner (claim, transition).
+
+        Several engines on one database share its queue: posts another claimer is taking
+        at this moment are passed over, not waited for (PostgreSQL: FOR UPDATE SKIP LOCKED;
+        SQLite lets one writer in at a time anyway), and a post is never taken twice.
+        """
+        now = self._now()
+        free = "(lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)"
+        mine = "" if account_id is None else " AND account_id = ?"
+        args = [owner, now, *([] if account_id is None else [account_id]), limit]
+        found: list[tuple[int, int]] = []
+        with self.db.transaction() as c:
+            # One walk per kind, each down its own index (state/due time, next attempt), so a
+            # claim reads about ``limit`` rows however many are due; merged by time here.
+            for state, column in (("scheduled", "due_at"), ("retry_wait", "next_attempt_at")):
+                found += [(int(r[1]), int(r[0])) for r in c.execute(
+                    f"SELECT id, {column} FROM posts WHERE state = '{state}' "  # noqa: S608
+                    f"AND {column} <= ? AND {free}{mine} ORDER BY {column}, id "
+                    f"LIMIT ?{self.db.dialect.skip_locked}", [now, *args]).fetchall()]
+            ids = [post_id for _at, post_id in sorted(found)[:limit]]
+            if ids:
+                c.execute("UPDATE posts SET lease_owner = ?, lease_expires_at = ?, "  # noqa: S608
+                          f"updated_at = ? WHERE id IN ({', '.join('?' * len(ids))})",
+                          [owner, lease_until, now, *ids])
+        posts = [self.get(i) for i in ids]
+        return [p for p in posts if p is not None]
+
     def checkpoint(self, post_id: int, owner: str, **fields: Any) -> Post:
         """Update engine fields (progress, lease) without a state change or event.
 
@@ -384,7 +415,7 @@ class PostsRepo:
         return post
 
     @staticmethod
-    def _check_owner(c: sqlite3.Connection, post_id: int, owner: str) -> None:
+    def _check_owner(c: Conn, post_id: int, owner: str) -> None:
         r = c.execute("SELECT lease_owner FROM posts WHERE id = ?", (post_id,)).fetchone()
         if r is None or r[0] != owner:
             raise LeaseLost(f"post {post_id} is no longer held by this engine")
@@ -394,7 +425,8 @@ class PostsRepo:
         the engine may have claimed it meanwhile); returns the row as it was."""
         wanted = frozenset(expect)
         with self.db.transaction() as c:
-            r = c.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
+            r = c.execute(f"SELECT * FROM posts WHERE id = ?{self.db.dialect.for_update}",  # noqa: S608
+                          (post_id,)).fetchone()
             if r is None:
                 raise StoreError(f"There is no post {post_id} (it may have been removed).")
             post = _row_to_post(r)
@@ -411,14 +443,17 @@ class PostsRepo:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _state(c: sqlite3.Connection, post_id: int) -> PostState:
-        r = c.execute("SELECT state FROM posts WHERE id = ?", (post_id,)).fetchone()
+    def _state(self, c: Conn, post_id: int) -> PostState:
+        """The post's state, its row locked until the transaction ends (PostgreSQL; SQLite's
+        transaction holds the whole file)."""
+        lock = self.db.dialect.for_update
+        r = c.execute(f"SELECT state FROM posts WHERE id = ?{lock}",  # noqa: S608
+                      (post_id,)).fetchone()
         if r is None:
             raise StoreError(f"There is no post {post_id} (it may have been removed).")
         return PostState(r[0])
 
-    def _set(self, c: sqlite3.Connection, post_id: int, fields: dict[str, Any],
+    def _set(self, c: Conn, post_id: int, fields: dict[str, Any],
              now: int | None = None) -> None:
         unknown = set(fields) - _SETTABLE - {"state"}
         if unknown:
@@ -441,7 +476,7 @@ class PostsRepo:
         )
 
     @staticmethod
-    def _event(c: sqlite3.Connection, post_id: int, state: PostState, detail: str,
+    def _event(c: Conn, post_id: int, state: PostState, detail: str,
                at: int) -> None:
         c.execute(
             "INSERT INTO post_events (post_id, at, state, detail) VALUES (?, ?, ?, ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend
 
 __all__ = ["QueueRepo", "Slot"]
 
@@ -21,7 +21,7 @@ class Slot:
 
 
 class QueueRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def slots(self, account_id: int) -> tuple[str, list[Slot]]:
@@ -38,6 +38,8 @@ class QueueRepo:
             if not (0 <= slot.weekday <= 6 and 0 <= slot.minute < 1440):
                 raise ValueError(f"not a weekly time: {slot}")
         with self.db.transaction() as c:
+            # Two writers replacing one account's slots: the second waits for the first.
+            self.db.dialect.serialize(c, f"queue_slots:{account_id}")
             c.execute("DELETE FROM queue_slots WHERE account_id = ?", (account_id,))
             c.executemany(
                 "INSERT INTO queue_slots (account_id, weekday, minute, zone) VALUES (?, ?, ?, ?)",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-import sqlite3
 from dataclasses import dataclass
 
-from tiktok_desktop.store.db import Database, StoreError
+from tiktok_desktop.store.backend import Backend, Row
+from tiktok_desktop.store.db import StoreError
 
 __all__ = ["Snippet", "SnippetKind", "SnippetsRepo"]
 
@@ -27,13 +27,13 @@ class Snippet:
     updated_at: int
 
 
-def _row(r: sqlite3.Row) -> Snippet:
+def _row(r: Row) -> Snippet:
     return Snippet(r["id"], r["account_id"], SnippetKind(r["kind"]), r["name"], r["text"],
                    r["created_at"], r["updated_at"])
 
 
 class SnippetsRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     def for_account(self, account_id: int, kind: SnippetKind | None = None) -> list[Snippet]:
@@ -43,7 +43,7 @@ class SnippetsRepo:
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind.value)
-        sql += " ORDER BY kind, name COLLATE NOCASE, id"
+        sql += f" ORDER BY kind, {self.db.dialect.nocase('name')}, id"
         return [_row(r) for r in self.db.conn().execute(sql, args)]
 
     def get(self, snippet_id: int) -> Snippet | None:
@@ -61,7 +61,7 @@ class SnippetsRepo:
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, kind, name) "
                     "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
                     (account_id, kind.value, name, text, now, now))
-            except sqlite3.IntegrityError as exc:  # the account went meanwhile
+            except self.db.dialect.integrity_errors as exc:  # the account went meanwhile
                 raise StoreError("That account no longer exists: pick another one.") from exc
             r = c.execute("SELECT * FROM caption_snippets WHERE account_id = ? AND kind = ? "
                           "AND name = ?", (account_id, kind.value, name)).fetchone()

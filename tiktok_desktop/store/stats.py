@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tiktok_desktop.store.db import Database
+from tiktok_desktop.store.backend import Backend
 
 __all__ = ["AccountSnapshot", "LivePost", "PostSnapshot", "PublishedPost", "StatsStore"]
 
@@ -76,7 +76,7 @@ class PublishedPost:
 
 
 class StatsStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     # --- the engine's side ------------------------------------------------------------------
@@ -95,7 +95,8 @@ class StatsStore:
         gone: dict[int, set[str]] = {}
         for r in c.execute(
                 "SELECT s.post_id, s.tiktok_id, MAX(s.slot), "
-                "MAX(s.view_count IS NULL) FROM post_stats s JOIN posts p ON p.id = s.post_id "
+                "MAX(CASE WHEN s.view_count IS NULL THEN 1 ELSE 0 END) "
+                "FROM post_stats s JOIN posts p ON p.id = s.post_id "
                 "WHERE p.post_ids <> '[]' AND p.published_at >= ? "
                 "GROUP BY s.post_id, s.tiktok_id", (published_since,)):
             taken.setdefault(r[0], {})[r[1]] = int(r[2])
@@ -115,10 +116,10 @@ class StatsStore:
         added = 0
         with self.db.transaction() as c:
             for s in snapshots:
-                cur = c.execute(
-                    "INSERT OR IGNORE INTO post_stats (post_id, tiktok_id, slot, taken_at, "
+                cur = c.execute(self.db.dialect.insert_or_ignore(
+                    "post_stats (post_id, tiktok_id, slot, taken_at, "
                     "view_count, like_count, comment_count, share_count) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
                     (s.post_id, s.tiktok_id, s.slot, s.taken_at, s.view_count, s.like_count,
                      s.comment_count, s.share_count))
                 added += cur.rowcount
@@ -143,9 +144,9 @@ class StatsStore:
     def record_account(self, snapshot: AccountSnapshot) -> bool:
         with self.db.transaction() as c:
             s = snapshot
-            cur = c.execute(
-                "INSERT OR IGNORE INTO account_stats (account_id, day, taken_at, follower_count, "
-                "following_count, likes_count, video_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            cur = c.execute(self.db.dialect.insert_or_ignore(
+                "account_stats (account_id, day, taken_at, follower_count, "
+                "following_count, likes_count, video_count) VALUES (?, ?, ?, ?, ?, ?, ?)"),
                 (s.account_id, s.day, s.taken_at, s.follower_count, s.following_count,
                  s.likes_count, s.video_count))
             return cur.rowcount == 1
@@ -210,7 +211,8 @@ class StatsStore:
             "LEFT JOIN post_stats s ON s.post_id = p.id AND s.slot = ("
             "  SELECT MAX(slot) FROM post_stats "
             "  WHERE post_id = p.id AND tiktok_id = s.tiktok_id) "
-            "GROUP BY p.id ORDER BY p.published_at DESC, p.id DESC",
+            "GROUP BY p.id, p.account_id, p.published_at, p.caption "
+            "ORDER BY p.published_at DESC, p.id DESC",
             args).fetchall()
         return [PublishedPost(*r) for r in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from tiktok_desktop.store.watch import DataVersion
+from tiktok_desktop.store.backend import Watch
 
 POLL_MS = 500  # a change made elsewhere shows within half a second
 
@@ -13,7 +13,7 @@ POLL_MS = 500  # a change made elsewhere shows within half a second
 class DatabaseWatch(QObject):
     changed = Signal()
 
-    def __init__(self, version: DataVersion, parent: QObject | None = None,
+    def __init__(self, version: Watch, parent: QObject | None = None,
                  interval_ms: int = POLL_MS) -> None:
         super().__init__(parent)
         self.version = version

@@ -36,8 +36,9 @@ from tiktok_desktop import paths
 from tiktok_desktop.bootstrap import AppGraph, build, decide_mode
 from tiktok_desktop.credentials.vault import SessionOnlyBackend
 
-# The logind fixture (python-dbusmock on a private system bus) for tests in any folder.
-pytest_plugins = ["tests.helpers.logind"]
+# For tests in any folder: the logind fixture (python-dbusmock on a private system bus) and
+# a real PostgreSQL server (pg_server, pg_template).
+pytest_plugins = ["tests.helpers.logind", "tests.helpers.pg_fixtures"]
 
 Path(os.environ["QT_QPA_PLATFORM"].split("configfile=", 1)[1]).write_text(json.dumps(
     {"screens": [{"name": "test", "x": 0, "y": 0, "width": 1920, "height": 1080,

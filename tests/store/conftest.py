@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.clock import FakeClock
-from tests.helpers.postgres import PgServer, start_server, stop_server
+from tests.helpers.postgres import PgServer
 from tiktok_desktop.store import Database
 from tiktok_desktop.store.backend import Backend
 
@@ -23,23 +23,6 @@ T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
 BACKENDS = ["sqlite", "postgresql"]
 
 Opener = Callable[..., Backend]
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    server = start_server()
-    yield server
-    stop_server(server)
-
-
-@pytest.fixture(scope="session")
-def pg_template(pg_server: PgServer) -> str:
-    """A database at the app's schema, copied for each test (no migration per test)."""
-    from tiktok_desktop.store.postgres import PgDatabase
-
-    name = pg_server.new_database()
-    PgDatabase.open(pg_server.url(name)).close()
-    return name
 
 
 @pytest.fixture

@@ -68,8 +68,10 @@ class AccountsPane(QWidget):
         self._layout = layout
         for note in notes:
             self.add_note(note)
-        layout.addWidget(empty)
-        layout.addWidget(view)
+        # The list (or its empty state) takes the height the pane has beyond its title,
+        # notes and buttons; without a stretch Qt spreads it between every row.
+        layout.addWidget(empty, 1)
+        layout.addWidget(view, 1)
         # The selected account's sign-in end and TikTok's caps (services/standing.py).
         self.details = QLabel()
         self.details.setObjectName("accountDetails")

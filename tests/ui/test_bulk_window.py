@@ -104,7 +104,7 @@ def test_sixty_videos_open_one_window_and_every_row_follows_the_composers_rules(
     _every(qtbot, bulk, start, 6)
     assert _problems(bulk) == {}
     assert bulk.schedule_button.isEnabled()
-    assert bulk.schedule_button.text() == "Schedule 60 posts"
+    assert bulk.schedule_button.text() == "&Schedule 60 posts"
     firsts = [bulk.batch.rows[i].due_at for i in range(3)]
     assert firsts[1] - firsts[0] == 6 * 3600 and firsts[2] - firsts[1] == 6 * 3600  # type: ignore[operator]
 

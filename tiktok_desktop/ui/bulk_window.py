@@ -520,10 +520,11 @@ class BulkWindow(QMainWindow):
         shown: dict[str, object] = {
             "cancel": bool(reading) or self._saving,
             "summary": " · ".join(parts),
-            "schedule": f"Schedule {count(total, 'post')}",
+            "schedule": f"&Schedule {count(total, 'post')}",
             "can": can,
-            "tip": "" if can else "Every row must be read, checked and without problems "
-                   "first: the rows marked in red say what to fix (hover over them).",
+            "tip": "Schedule every row (Ctrl+Enter)" if can else
+                   "Every row must be read, checked and without problems first: the rows "
+                   "marked in red say what to fix (hover over them).",
             "declaration": f"By scheduling these posts, you agree to TikTok's {policy}{music} "
                            "for each of them.",
             "reread": any(v.error for v in self.batch.videos.values()),

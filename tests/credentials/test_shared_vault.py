@@ -20,6 +20,7 @@ from tiktok_desktop.credentials.shared_vault import (
 )
 from tiktok_desktop.credentials.team_key import TeamKey, TeamKeyError
 from tiktok_desktop.credentials.team_keys import init_team
+from tiktok_desktop.credentials.upload_links import UploadLinks
 from tiktok_desktop.credentials.vault import StoredTokens, Vault, VaultError
 from tiktok_desktop.store import Database
 from tiktok_desktop.store.backend import Backend
@@ -246,6 +247,22 @@ def test_secrets_move_to_the_shared_schedule_and_back(
     assert {o: back.tokens(o) for o in TOKENS} == TOKENS
     assert back.client_secret() == CLIENT_SECRET
     assert ("tiktok-desktop-back", "account:open-b") in memory_keyring.entries
+
+
+def test_an_upload_link_is_kept_for_any_runner_and_named_when_damaged(
+        vault: SharedVault, schedule: Backend) -> None:
+    """UploadLinks keep a post's upload URL in the vault, so a runner that takes over a
+    stopped upload can resume it; sealed like every other entry."""
+    links = UploadLinks(vault)
+    links.put(7, "pub-1", "https://upload.example/v/abc?sig=secret-signature")
+    assert links.get(7, "pub-1") == "https://upload.example/v/abc?sig=secret-signature"
+    good = row(schedule, "upload-url:7")
+    _overwrite(schedule, "upload-url:7", SealedSecret(good.nonce, _flip(good.sealed, 0),
+                                                       good.key_id))
+    with pytest.raises(VaultError, match="upload link of post 7"):
+        vault.get_entry("upload-url:7")
+    links.delete(7)
+    assert links.get(7, "pub-1") is None
 
 
 def test_sealing_binds_the_entry_and_kind(key: TeamKey) -> None:

@@ -45,6 +45,8 @@ def _describe(name: str) -> str:
         return "the client secret"
     if name.startswith("account:"):
         return f"the sign-in of account {name.removeprefix('account:')}"
+    if name.startswith("upload-url:"):  # upload_links.py: kept so any runner can resume
+        return f"the upload link of post {name.removeprefix('upload-url:')}"
     return f"the secret {name!r}"
 
 

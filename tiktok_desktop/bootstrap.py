@@ -65,6 +65,7 @@ from tiktok_desktop.store import (
     LeaseRepo,
     PostsRepo,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
@@ -84,6 +85,8 @@ if TYPE_CHECKING:
     from tiktok_desktop.sandbox.owner import SandboxOwner
     from tiktok_desktop.sandbox.server import SandboxServer
     from tiktok_desktop.services.credentials import CredentialsTester
+    from tiktok_desktop.services.shared import SharedSchedule
+    from tiktok_desktop.store.postgres import PgDatabase
     from tiktok_desktop.tiktok.api import TikTokApi
     from tiktok_desktop.tiktok.auth import OAuthClient
     from tiktok_desktop.tiktok.endpoints import Endpoints
@@ -103,6 +106,7 @@ __all__ = [  # the modes' names too: the entry points and tests take them from h
     "decide_mode",
     "engine_parts",
     "serve_sandbox",
+    "shared_schedule",
     "token_source",
     "vault_service",
 ]
@@ -132,7 +136,7 @@ class Runtime:
 
 # -- builders (the graph below uses them; tests build parts of it the same way) -------------------
 
-def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
+def token_source(db: Backend, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
                  owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
     from tiktok_desktop.credentials.tokens import TokenSource  # noqa: PLC0415
 
@@ -140,7 +144,7 @@ def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtim
                        clock=runtime.clock, sleeper=sleeper or time.sleep)
 
 
-def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTokApi,
+def accounts_service(db: Backend, vault: Vault, oauth: OAuthClient, api: TikTokApi,
                      runtime: Runtime, *, redirect_uri: str,
                      avatars: AvatarCache | None = None,
                      connect_timeout: float | None = None) -> AccountsService:
@@ -150,7 +154,7 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
                            avatars=avatars, ratelog=RateLog(db), **extra)
 
 
-def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
+def engine_parts(db: Backend, vault: Vault, oauth: OAuthClient, http: httpx.Client,
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
                  share_base: str, config: EngineConfig | None = None) -> EngineParts:
     """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
@@ -334,7 +338,7 @@ class AppGraph:
     paths: AppPaths
     settings_store: SettingsStore
     settings: Settings
-    db: Database
+    db: Database | PgDatabase  # PostgreSQL: a shared schedule (mode.database)
     http: httpx.Client
     link: TikTokLink
     vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
@@ -441,11 +445,19 @@ class AppGraph:
         TikTok as this app: none when it would decide the same by itself (credentials set:
         TikTok; none: the sandbox), so a service installed for the sandbox moves to TikTok
         with the app once credentials are added."""
+        if self.mode.database is not None:
+            return []  # the settings name the shared schedule, and it names its TikTok
         if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
             return ["--sandbox-url", self.mode.sandbox_url]
         if self.mode.kind is ModeKind.SANDBOX and self.mode.credentials.configured:
             return ["--sandbox"]  # chosen although TikTok is configured
         return []
+
+    @property
+    def shared(self) -> SharedSchedule:
+        """Setting up a shared schedule, and moving this computer's schedule there and back
+        (the Settings page, ``tiktok-desktop shared``)."""
+        return shared_schedule(self.mode, self.runtime)
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
@@ -526,9 +538,19 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     use or ``AppGraph.reach()``, whose errors are then the ones above.
     """
     runtime = runtime or Runtime()
+    mode.paths.ensure()
+    home_vault = app_vault or Vault(vault_service(mode.home, sandbox=False))
+    db: Database | PgDatabase
+    if mode.database is not None:
+        # A shared schedule: it says which TikTok (the mode follows it), its secrets are
+        # sealed in it with the team key.
+        db, mode, shared_vault = _open_shared(mode, home_vault, runtime)
+        vault = vault or shared_vault
+        app_vault = app_vault or shared_vault
+        mode.paths.ensure()
+    else:
+        db = Database.open(mode.paths.db_file, clock=runtime.clock, check_later=defer)
     paths = mode.paths
-    paths.ensure()
-    db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     link = TikTokLink(mode, http, runtime, sandbox_port)
@@ -537,7 +559,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     api = cast("TikTokApi", _Standin(lambda: link.get().api))
     service = vault_service(paths, sandbox=mode.sandbox)
     the_vault = vault or (SandboxVault(service) if mode.sandbox else Vault(service))
-    the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    the_app_vault = app_vault or home_vault
     notes: list[str] = []
     problems = list(mode.settings_store.load_problems)
     source_note = credentials_note(mode.credentials)
@@ -589,6 +611,95 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
             graph.close()
             raise
     return graph
+
+
+def shared_schedule(mode: Mode, runtime: Runtime | None = None) -> SharedSchedule:
+    """The shared-schedule set-up for this data folder (services/shared.py), whichever
+    schedule the mode uses now: the local one is the mode's profile's SQLite file."""
+    from tiktok_desktop.services.shared import SharedSchedule  # noqa: PLC0415
+    from tiktok_desktop.services.shared_target import SharedTarget  # noqa: PLC0415
+
+    runtime = runtime or Runtime()
+    if mode.kind is ModeKind.EXTERNAL_SANDBOX:
+        target: SharedTarget | None = SharedTarget(sandbox_url=mode.sandbox_url)
+    elif mode.kind is ModeKind.TIKTOK:
+        target = SharedTarget(client_key=mode.credentials.client_key)
+    else:
+        target = None  # the built-in sandbox: nobody else reaches it
+    service = vault_service(mode.paths, sandbox=mode.sandbox)
+    home_vault = Vault(vault_service(mode.home, sandbox=False))
+    return SharedSchedule(
+        home=mode.home, local_paths=mode.paths, settings_store=mode.settings_store,
+        keyring=home_vault, local_vault=SandboxVault(service) if mode.sandbox else Vault(service),
+        app_vault=home_vault, target=target, clock=runtime.clock)
+
+
+def _open_shared(mode: Mode, keyring: Vault,
+                 runtime: Runtime) -> tuple[PgDatabase, Mode, Vault]:
+    """The shared schedule at ``mode.database`` opened, the mode following the TikTok it
+    talks to, and its vault (its secrets sealed with this computer's team key)."""
+    from tiktok_desktop.credentials.shared_vault import SharedVault  # noqa: PLC0415
+    from tiktok_desktop.credentials.team_keys import KEY_FILE_ENV, team_key  # noqa: PLC0415
+    from tiktok_desktop.credentials.vault import VaultError  # noqa: PLC0415
+    from tiktok_desktop.services.shared import open_shared  # noqa: PLC0415
+    from tiktok_desktop.services.shared_target import read_target  # noqa: PLC0415
+
+    assert mode.database is not None
+    where = mode.database.where
+    db = open_shared(mode.database, keyring, clock=runtime.clock)
+    try:
+        target = read_target(db)
+        if target is None:
+            raise StartupError(
+                f"The database {where} holds no shared schedule yet. Create it with "
+                f"'tiktok-desktop shared init {mode.database.url}' (or Settings → Shared "
+                "schedule), or check the address.")
+        try:
+            key = team_key(db, keyring)
+        except VaultError as exc:
+            raise StartupError(str(exc)) from None
+        if key is None:
+            raise StartupError(
+                f"This computer has not joined the shared schedule at {where}. Join it with "
+                f"its team key: 'tiktok-desktop shared join {mode.database.url}' (a runner "
+                f"without a keyring: put the key in a file only its user reads and name it "
+                f"with {KEY_FILE_ENV} or --team-key-file).")
+        vault = SharedVault(db, key)
+        return db, _follow(mode, target, vault), vault
+    except BaseException:
+        db.close()
+        raise
+
+
+def _follow(mode: Mode, target: Any, vault: Vault) -> Mode:
+    """The mode moved to the TikTok the shared schedule talks to (the same for everyone)."""
+    from tiktok_desktop.credentials.vault import VaultError  # noqa: PLC0415
+
+    if target.sandbox_url:
+        if mode.kind is ModeKind.EXTERNAL_SANDBOX and mode.sandbox_url != target.sandbox_url:
+            raise StartupError(
+                f"This shared schedule talks to the sandbox at {target.sandbox_url}, not to "
+                f"the one at {mode.sandbox_url}. Start with --sandbox-url "
+                f"{target.sandbox_url} (or without --sandbox-url).")
+        return mode.following(ModeKind.EXTERNAL_SANDBOX, mode.credentials, target.sandbox_url)
+    if mode.kind is ModeKind.EXTERNAL_SANDBOX:
+        raise StartupError(
+            f"This shared schedule posts to {target.words}, not to a sandbox: start without "
+            "--sandbox-url.")
+    try:
+        secret = vault.client_secret() or ""
+    except VaultError as exc:
+        raise StartupError(str(exc)) from None
+    if not secret:
+        raise StartupError(
+            f"This shared schedule posts to {target.words}, but its client secret is not in "
+            "it. Whoever runs the TikTok app enters it once in Settings → TikTok app while "
+            "using the shared schedule.")
+    creds = Credentials(target.client_key, secret, mode.credentials.redirect_uri,
+                        {"client_key": "shared schedule", "client_secret": "shared schedule",
+                         "redirect_uri": mode.credentials.sources.get("redirect_uri",
+                                                                      "default")})
+    return mode.following(ModeKind.TIKTOK, creds)
 
 
 def _redirect_uri(mode: Mode) -> str:

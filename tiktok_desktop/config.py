@@ -17,6 +17,7 @@ import os
 import shutil
 import stat
 import time
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,19 @@ def _known_zone(name: str) -> bool:
     return True
 
 
+def _shared_address(text: str) -> bool:
+    """A PostgreSQL URL with no password in it (the password lives in the OS keyring)."""
+    if not text:
+        return True
+    if len(text) > 1000 or not text.isprintable():
+        return False
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.scheme not in ("postgresql", "postgres"):
+        return False
+    query = urllib.parse.parse_qs(parsed.query)
+    return parsed.password is None and "password" not in query
+
+
 RULES: dict[str, SettingRule] = {
     "client_key": SettingRule("Client key", str, "be text of at most 200 characters, without "
                               "line breaks or control characters", _printable_text(200)),
@@ -81,6 +95,9 @@ RULES: dict[str, SettingRule] = {
     "keep_running_in_tray": SettingRule("Keep running in the system tray", bool,
                                         "be true or false"),
     "tray_explained": SettingRule("tray_explained", bool, "be true or false"),
+    "shared_database": SettingRule(
+        "Shared schedule", str, "be a PostgreSQL address (postgresql://user@host/database) "
+        "without a password, or empty for this computer's own schedule", _shared_address),
     "window_geometry": SettingRule("window_geometry", str, "be text the app wrote",
                                    _printable_text(65536)),
     "window_state": SettingRule("window_state", str, "be text the app wrote",
@@ -121,6 +138,9 @@ class Settings:
     # Closing the window keeps the app in the system tray so posts still go out on time.
     keep_running_in_tray: bool = True
     tray_explained: bool = False  # the first close to the tray says what happened, once
+    # A shared schedule's PostgreSQL address (issue 20), without its password (kept in the
+    # OS keyring); "" for the schedule in this computer's own SQLite file.
+    shared_database: str = ""
     window_geometry: str = ""
     window_state: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -49,6 +49,7 @@ class SettingRule:
     kind: type
     must: str  # "must be ..." in plain words
     check: Callable[[Any], bool] = lambda _value: True
+    shown: Callable[[Any], str] | None = None  # how a refused value is quoted back
 
 
 def _printable_text(limit: int) -> Callable[[Any], bool]:
@@ -78,6 +79,22 @@ def _shared_address(text: str) -> bool:
     return parsed.password is None and "password" not in query
 
 
+def _no_password(text: str) -> str:
+    """``text`` with any password in it masked (a refused address is quoted back)."""
+    try:
+        parsed = urllib.parse.urlsplit(text)
+        query = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)
+        netloc = parsed.netloc
+        if parsed.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}"
+        masked = [(k, "***" if k == "password" else v) for k, v in query]
+        return urllib.parse.urlunsplit(parsed._replace(
+            netloc=netloc, query=urllib.parse.urlencode(masked, safe="*")))
+    except ValueError:
+        return "an address that could not be read"
+
+
 RULES: dict[str, SettingRule] = {
     "client_key": SettingRule("Client key", str, "be text of at most 200 characters, without "
                               "line breaks or control characters", _printable_text(200)),
@@ -97,7 +114,8 @@ RULES: dict[str, SettingRule] = {
     "tray_explained": SettingRule("tray_explained", bool, "be true or false"),
     "shared_database": SettingRule(
         "Shared schedule", str, "be a PostgreSQL address (postgresql://user@host/database) "
-        "without a password, or empty for this computer's own schedule", _shared_address),
+        "without a password, or empty for this computer's own schedule", _shared_address,
+        lambda value: _shown(_no_password(value) if isinstance(value, str) else value)),
     "window_geometry": SettingRule("window_geometry", str, "be text the app wrote",
                                    _printable_text(65536)),
     "window_state": SettingRule("window_state", str, "be text the app wrote",
@@ -119,7 +137,8 @@ def setting_problem(name: str, value: Any) -> str | None:
     ok = isinstance(value, rule.kind) and not (rule.kind is not bool and isinstance(value, bool))
     if ok and rule.check(value):
         return None
-    return f"\u201c{rule.label}\u201d must {rule.must}, not {_shown(value)}."
+    shown = rule.shown(value) if rule.shown is not None else _shown(value)
+    return f"\u201c{rule.label}\u201d must {rule.must}, not {shown}."
 
 
 @dataclass

@@ -12,7 +12,7 @@ from tiktok_desktop import paths
 from tiktok_desktop.bootstrap import decide_mode, shared_schedule
 from tiktok_desktop.services.shared import SharedSchedule
 
-SECRET = "pa55-w0rd-never-shown"  # noqa: S105 - the test server trusts; it is never checked
+SECRET = "pa55-w0rd-never-shown"
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
-from tiktok_desktop.services.library import MediaLibrary
+from tiktok_desktop.services.library import Library, MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
@@ -355,6 +355,9 @@ class AppGraph:
     bulk: BulkService  # many posts at once: the bulk window, CSV import
     snippets: SnippetsService  # caption templates and hashtag sets
     log_file: Path | None = None
+    # How the engine gets each post's video as a file (None: the post's own path); a shared
+    # schedule's SharedLibrary fetches it from the database.
+    videos: VideoFiles | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
     _system: SystemParts | None = None
@@ -485,7 +488,7 @@ class AppGraph:
         self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
-                             share_base=self.share_base)
+                             share_base=self.share_base, videos=self.videos)
         engine = Engine(parts, listener)
         awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
                           uploading=lambda: engine.publishing, clock=self.runtime.clock)
@@ -580,8 +583,20 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     accounts = accounts_service(db, the_vault, oauth, api, runtime,
                                 redirect_uri=_redirect_uri(mode), avatars=avatars)
+    library: Library = MediaLibrary(paths.media_dir)
+    videos: VideoFiles | None = None
+    if mode.database is not None:
+        # A shared schedule keeps its videos in the database: every member and runner
+        # reaches them with its address alone.
+        from tiktok_desktop.services.shared_library import SharedLibrary  # noqa: PLC0415
+        from tiktok_desktop.store.videos import VideoStore  # noqa: PLC0415
+
+        assert not isinstance(db, Database)
+        shared_library = SharedLibrary(VideoStore(db), paths.cache_dir / "shared-videos",
+                                       clock=runtime.clock)
+        library = videos = shared_library
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
-                         library=MediaLibrary(paths.media_dir))
+                         library=library)
     graph = AppGraph(
         mode=mode,
         runtime=runtime,
@@ -603,6 +618,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         bulk=BulkService(posts, accounts),
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
         log_file=log_file,
+        videos=videos,
         problems=problems,
         notes=notes,
         _system=system,

@@ -23,15 +23,14 @@ from tests.helpers.shared_schedule import (
     use_home,
     with_token,
 )
-from tiktok_desktop import paths
-from tiktok_desktop.bootstrap import AppGraph, StartupError, decide_mode
+from tiktok_desktop.bootstrap import AppGraph, StartupError
 from tiktok_desktop.cli import shared as cli_shared
 from tiktok_desktop.engine import HeadlessListener
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
-from tiktok_desktop.services.shared import SharedSchedule
 from tiktok_desktop.store import NewPost, PostsRepo, PostState
+from tiktok_desktop.store.pg_address import parse_address
 from tiktok_desktop.store.queue import QueueRepo, Slot
-from tiktok_desktop.store.snippets import SnippetsRepo
+from tiktok_desktop.store.snippets import SnippetKind, SnippetsRepo
 from tiktok_desktop.store.stats import AccountSnapshot, StatsStore
 
 KEY = re.compile(r"^ {4}([0-9A-Z]{5}(?:-[0-9A-Z]{5}){12})$", re.MULTILINE)
@@ -79,7 +78,8 @@ def test_init_then_join_from_a_second_data_folder_then_status(
         sandbox: SandboxServer, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     out = Outputs()
-    where = f"tester@{HOST}:{url.split(':')[2].split('/')[0]}/{url.split('/')[3].split('?')[0]}"
+    where = parse_address(url).where
+    assert where.startswith(f"tester@{HOST}:")
     alice = member(sandbox)
     try:
         made = out.run(alice, capsys, "init", url)
@@ -146,7 +146,7 @@ def _local_schedule(graph: AppGraph, tmp_path: Path) -> None:
     draft = write_video(tmp_path / "draft.mp4", 150_000)
     posts.create(NewPost(account.id, str(draft), draft.stat().st_size, sha256_of(draft)))
     QueueRepo(graph.db).set_slots(account.id, [Slot(0, 540), Slot(3, 1080)], "Europe/Berlin")
-    SnippetsRepo(graph.db).save(account.id, "hashtags", "usual", "#a #b")
+    SnippetsRepo(graph.db).save(account.id, SnippetKind.HASHTAGS, "usual", "#a #b")
     StatsStore(graph.db).record_account(AccountSnapshot(account.id, 20000, now, 10, 1, 5, 2))
     engine = graph.engine(HeadlessListener())
     try:

@@ -19,7 +19,7 @@ from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV, AppGraph, build, decide_
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store.backend import Backend
 
-SECRET = "pa55-w0rd-of-the-db"  # noqa: S105 - the test server trusts everyone; never checked
+SECRET = "pa55-w0rd-of-the-db"
 
 # Every table a schedule is made of, with the columns that say which row is which.
 TABLES = {"accounts": "id", "posts": "id", "post_events": "id", "queue_slots": "id",

@@ -21,7 +21,7 @@ from tiktok_desktop.modes import vault_service
 from tiktok_desktop.services.shared import SharedError
 from tiktok_desktop.store.postgres import PgDatabase
 
-APP_SECRET = "the-tiktok-app-secret-value"  # noqa: S105 - a test's own value
+APP_SECRET = "the-tiktok-app-secret-value"
 
 
 @pytest.fixture

@@ -147,6 +147,9 @@ class _Waiting:
 
     def __init__(self, stopping: threading.Event) -> None:
         self._stopping = stopping
+        # The pool's own reconnect attempts would log a warning each, every second: the
+        # runner's one line below says the same once (errors still show).
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self._since: float | None = None
         self._pause = RETRY_FIRST
 

@@ -165,6 +165,10 @@ class SharedSchedule:
     def _remember(self, address: Address) -> None:
         """This computer uses ``address`` from now on: the password into the keyring (only
         when one was typed; a runner's may live in ~/.pgpass), the rest into settings."""
+        self._keep_password(address)
+        self._save_setting(address.url)
+
+    def _keep_password(self, address: Address) -> None:
         if address.password:
             try:
                 self.keyring.set_entry(address.keyring_entry, address.password)
@@ -173,7 +177,6 @@ class SharedSchedule:
                     f"The password of {address.where} could not be kept in the system "
                     f"keyring: {exc} Unlock the keyring, or leave the password out of the "
                     "address and put it in ~/.pgpass (PostgreSQL's password file).") from None
-        self._save_setting(address.url)
 
     def _save_setting(self, url: str) -> None:
         settings = self.settings_store.load()
@@ -207,6 +210,7 @@ class SharedSchedule:
 
         address = self._address(url)
         target = self._own_target()
+        self._keep_password(address)  # first: a keyring that refuses stops it all
         with self._open(address) as db:
             existing = read_target(db)
             if existing is not None and existing != target:
@@ -231,6 +235,7 @@ class SharedSchedule:
         from tiktok_desktop.credentials.team_keys import join_team  # noqa: PLC0415
 
         address = self._address(url)
+        self._keep_password(address)  # first: a keyring that refuses stops it all
         with self._open(address) as db:
             target = read_target(db)
             if target is None:

@@ -27,6 +27,7 @@ from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
 from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Runtime, build, decide_mode
 from tiktok_desktop.config import SettingsStore
 from tiktok_desktop.engine import HeadlessListener
+from tiktok_desktop.engine.runner import Waiter
 from tiktok_desktop.logging_setup import (
     PrivateRotatingFileHandler,
     RedactingFilter,
@@ -145,8 +146,9 @@ class _Waiting:
     """A runner's shared schedule out of reach: one log line when that starts, one when it
     ends, tries in between with a growing pause (cut short by a stop)."""
 
-    def __init__(self, stopping: threading.Event) -> None:
+    def __init__(self, stopping: threading.Event, wait: Waiter) -> None:
         self._stopping = stopping
+        self._wait = wait  # the Runtime's: a campaign on its own clock scales the pauses
         # The pool's own reconnect attempts would log a warning each, every second: the
         # runner's one line below says the same once (errors still show).
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
@@ -159,7 +161,8 @@ class _Waiting:
             self._since = time.monotonic()
             log.warning("%s The runner waits and tries again (every %.0f s at most) until "
                         "it is back.", exc, RETRY_MOST)
-        stopped = self._stopping.wait(self._pause)
+        self._wait(self._stopping, self._pause)
+        stopped = self._stopping.is_set()
         self._pause = min(self._pause * 2, RETRY_MOST)
         return not stopped
 
@@ -211,7 +214,7 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
 def _run(args: argparse.Namespace, runtime: Runtime | None, stopping: threading.Event,
          current: list[Callable[[], None]]) -> int:
     args.database = getattr(args, "database", None)
-    waiting = _Waiting(stopping)
+    waiting = _Waiting(stopping, (runtime or Runtime()).wait)
     try:
         base = paths.resolve()
         profile = base.for_profile(paths.SANDBOX_PROFILE) \

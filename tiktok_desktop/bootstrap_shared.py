@@ -38,7 +38,7 @@ def shared_schedule(mode: Mode, clock: Callable[[], float]) -> SharedSchedule:
     service = vault_service(mode.paths, sandbox=mode.sandbox)
     home_vault = Vault(vault_service(mode.home, sandbox=False))
     return SharedSchedule(
-        home=mode.home, local_paths=mode.paths, settings_store=mode.settings_store,
+        local_paths=mode.paths, settings_store=mode.settings_store,
         keyring=home_vault, local_vault=SandboxVault(service) if mode.sandbox else Vault(service),
         app_vault=home_vault, target=target, clock=clock)
 

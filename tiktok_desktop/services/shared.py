@@ -108,7 +108,7 @@ class Moved:
     counts: dict[str, int]  # rows copied per table
     videos: int
     secrets: int
-    local_file: str  # the SQLite file copied from (to) ...
+    local_file: str  # move_here: the local file copied from; move_back: the new one
     set_aside: str = ""  # move_back: where the earlier local file was put
 
 
@@ -117,19 +117,17 @@ class Moved:
 class SharedSchedule:
     """Set-up of a shared schedule for one data folder.
 
-    ``home``: the data folder's paths; ``local_paths``: the profile whose SQLite file is
-    this computer's own schedule (the sandbox's when in sandbox mode); ``keyring``: the data
-    folder's keyring vault (the database password, the team key); ``local_vault``: where
+    ``local_paths``: the profile whose SQLite file is this computer's own schedule (the
+    sandbox's when in sandbox mode); ``keyring``: the data folder's keyring vault (the database password, the team key); ``local_vault``: where
     the local schedule's account tokens live; ``app_vault``: the TikTok app's client secret;
     ``target``: which TikTok this app talks to (None: the built-in sandbox, which nobody
     else can reach); ``settings_store``: where ``shared_database`` is kept.
     """
 
-    def __init__(self, *, home: AppPaths, local_paths: AppPaths, settings_store: SettingsStore,
+    def __init__(self, *, local_paths: AppPaths, settings_store: SettingsStore,
                  keyring: Vault, local_vault: Vault, app_vault: Vault,
                  target: SharedTarget | None, clock: Callable[[], float] = time.time,
                  environ: dict[str, str] | None = None, timeout: float = 10.0) -> None:
-        self.home = home
         self.local_paths = local_paths
         self.settings_store = settings_store
         self.keyring = keyring

@@ -211,6 +211,45 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
         signals.close()
 
 
+def _drive(graph: AppGraph, args: argparse.Namespace, stopping: threading.Event,
+           current: list[Callable[[], None]]) -> DatabaseUnreachable | None:
+    """Run an engine on ``graph`` until it stops (closing the graph); the error when its
+    shared schedule went out of reach meanwhile."""
+    try:
+        engine = graph.engine(HeadlessListener())
+    except DatabaseUnreachable as exc:
+        graph.close()
+        if graph.mode.database is None:
+            raise
+        return exc
+    runner = graph.headless_runner(engine)
+    current[:] = [engine.request_stop, runner.request_stop]
+    if stopping.is_set():  # a stop while the graph was being made
+        engine.request_stop()
+        runner.request_stop()
+    log.info("%s %s engine running against %s (owner %s)%s%s", APP_DISPLAY_NAME,
+             __version__, graph.where, engine.owner,
+             f" on the shared schedule at {graph.mode.database.where}"
+             if graph.mode.database else "",
+             "; publishing what is due, then exiting" if args.once else "; Ctrl-C stops it")
+    try:
+        if args.once:
+            engine.run_once()
+        else:
+            graph.system.sleep_watcher.start(engine.resumed)
+            runner.run()
+    except DatabaseUnreachable as exc:
+        if graph.mode.database is None:
+            raise
+        return exc
+    finally:
+        current[:] = []
+        graph.system.sleep_watcher.stop()
+        engine.stop(wait=True)
+        graph.close()
+    return None
+
+
 def _run(args: argparse.Namespace, runtime: Runtime | None, stopping: threading.Event,
          current: list[Callable[[], None]]) -> int:
     args.database = getattr(args, "database", None)
@@ -233,35 +272,12 @@ def _run(args: argparse.Namespace, runtime: Runtime | None, stopping: threading.
         log.info("stopped while waiting for the shared schedule")
         return 0
     while True:
-        engine = graph.engine(HeadlessListener())
-        runner = graph.headless_runner(engine)
-        current[:] = [engine.request_stop, runner.request_stop]
-        if stopping.is_set():  # a stop while the graph was being made
-            engine.request_stop()
-            runner.request_stop()
-        log.info("%s %s engine running against %s (owner %s)%s%s", APP_DISPLAY_NAME,
-                 __version__, graph.where, engine.owner,
-                 f" on the shared schedule at {graph.mode.database.where}"
-                 if graph.mode.database else "",
-                 "; publishing what is due, then exiting" if args.once else "; Ctrl-C stops it")
-        lost: DatabaseUnreachable | None = None
-        try:
-            if args.once:
-                engine.run_once()
-            else:
-                graph.system.sleep_watcher.start(engine.resumed)
-                runner.run()
-        except DatabaseUnreachable as exc:
-            if graph.mode.database is None:
-                raise
-            lost = exc
-        finally:
-            current[:] = []
-            graph.system.sleep_watcher.stop()
-            engine.stop(wait=True)
-            graph.close()
-        if lost is None or args.once:
+        lost = _drive(graph, args, stopping, current)
+        if lost is None:
             break
+        if args.once:
+            print(f"error: {lost}", file=sys.stderr)
+            return 1
         # The shared schedule went away mid-run: its claims and leases there let any runner
         # (this one, once it is back) resume each post without a duplicate.
         if not waiting.failed(lost):

@@ -118,10 +118,11 @@ class SharedSchedule:
     """Set-up of a shared schedule for one data folder.
 
     ``local_paths``: the profile whose SQLite file is this computer's own schedule (the
-    sandbox's when in sandbox mode); ``keyring``: the data folder's keyring vault (the database password, the team key); ``local_vault``: where
-    the local schedule's account tokens live; ``app_vault``: the TikTok app's client secret;
-    ``target``: which TikTok this app talks to (None: the built-in sandbox, which nobody
-    else can reach); ``settings_store``: where ``shared_database`` is kept.
+    sandbox's when in sandbox mode); ``keyring``: the data folder's keyring vault (the
+    database password, the team key); ``local_vault``: where the local schedule's account
+    tokens live; ``app_vault``: the TikTok app's client secret; ``target``: which TikTok
+    this app talks to (None: the built-in sandbox, which nobody else can reach);
+    ``settings_store``: where ``shared_database`` is kept.
     """
 
     def __init__(self, *, local_paths: AppPaths, settings_store: SettingsStore,

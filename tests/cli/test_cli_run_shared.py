@@ -31,6 +31,8 @@ from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV
 from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.store import NewPost, Post, PostsRepo, PostState
+from tiktok_desktop.store.postgres import PgDatabase
+from tiktok_desktop.store.videos import VideoStore
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
@@ -66,15 +68,20 @@ def _team(sandbox: SandboxServer, url: str, tmp_path: Path) -> tuple[Path, str]:
 
 
 def _due_post(sandbox: SandboxServer, tmp_path: Path, caption: str, in_: int = -1) -> Post:
+    """A post of Alice's, its video kept in the shared schedule's database (the original
+    then deleted: the runner has nothing but the database's address)."""
     alice = member(sandbox)
     try:
         [account] = alice.accounts.list_accounts()
         video = write_video(tmp_path / f"{caption}.mp4", 200_000)
+        assert isinstance(alice.db, PgDatabase)
+        ref = VideoStore(alice.db).put(video)
+        size, sha = video.stat().st_size, sha256_of(video)
+        video.unlink()
         now = int(time.time())
         return PostsRepo(alice.db).create(NewPost(
-            account.id, str(video), video.stat().st_size, sha256_of(video), caption=caption,
-            privacy_level="PUBLIC_TO_EVERYONE", due_at=now + in_, due_tz="UTC",
-            consent_at=now), PostState.SCHEDULED)
+            account.id, ref, size, sha, caption=caption, privacy_level="PUBLIC_TO_EVERYONE",
+            due_at=now + in_, due_tz="UTC", consent_at=now), PostState.SCHEDULED)
     finally:
         alice.close()
 

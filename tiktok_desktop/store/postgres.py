@@ -24,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
@@ -148,6 +149,11 @@ class PgDatabase:
         # timeout), then the schedule is reported busy.
         self.lock_timeout = lock_timeout
         self._local = threading.local()
+        # SQLite's Database checks its file after the window's first paint; a server keeps
+        # its own pages whole, so there is nothing to wait for (the window and the engine
+        # ask either database the same way).
+        self.integrity: Future[None] = Future()
+        self.integrity.set_result(None)
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, open=False, min_size=1, max_size=pool_size, timeout=timeout,
             kwargs={"autocommit": True, "row_factory": rows,
@@ -180,6 +186,9 @@ class PgDatabase:
             db.close()
             raise
         return db
+
+    def start_check(self) -> None:
+        """Nothing to start (see ``integrity``)."""
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_loader("numeric", WholeNumbers)

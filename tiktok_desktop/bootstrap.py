@@ -515,7 +515,7 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
           runtime: Runtime | None = None, system: SystemParts | None = None,
-          defer: bool = False) -> AppGraph:
+          defer: bool = False, database: str | None = None) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
@@ -524,11 +524,16 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     ``defer`` (the window): the database's integrity check (on a thread of its own, see
     ``db.integrity``), TikTok, the sandbox's keyring and this OS's parts wait for their first
     use or ``AppGraph.reach()``, whose errors are then the ones above.
+
+    ``database``: a PostgreSQL address (a shared schedule) instead of the profile's file.
     """
     runtime = runtime or Runtime()
     paths = mode.paths
     paths.ensure()
-    db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
+    if database is None:
+        db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
+    else:
+        db = _shared_database(database, runtime)
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     link = TikTokLink(mode, http, runtime, sandbox_port)
@@ -589,6 +594,16 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
             graph.close()
             raise
     return graph
+
+
+def _shared_database(url: str, runtime: Runtime) -> Database:
+    """A shared schedule's database. (A narrow seam for the windows' tests until the shared
+    schedule's composition, issue 20, opens it with its vault and video store.)"""
+    from tiktok_desktop.store.postgres import PgDatabase  # noqa: PLC0415 - only for a URL
+
+    # PgDatabase has the shape of Database the graph uses (repositories, watch, start_check,
+    # integrity); the graph's field is typed for the file it holds otherwise.
+    return cast("Database", PgDatabase.open(url, clock=runtime.clock))
 
 
 def _redirect_uri(mode: Mode) -> str:

@@ -24,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
@@ -143,6 +144,10 @@ class PgDatabase:
         self.clock = clock
         self.dialect = PostgresDialect((psycopg.IntegrityError,))
         self.search_ready = False
+        # The server keeps its own pages whole: nothing like SQLite's file check to wait for
+        # (the graph and the window ask both backends the same).
+        self.integrity: Future[None] = Future()
+        self.integrity.set_result(None)
         self.timeout = timeout
         # A write waits at most this long for a row another writer holds (SQLite: its busy
         # timeout), then the schedule is reported busy.
@@ -259,6 +264,9 @@ class PgDatabase:
     def close(self) -> None:
         self._pool.close()
         self._local = threading.local()
+
+    def start_check(self) -> None:
+        """Nothing to check (see ``integrity``)."""
 
     def watch(self) -> PgWatch:
         return PgWatch(self._url, self._namer)
@@ -382,11 +390,17 @@ class PgWatch:
     commits; asking drains what arrived, without waiting. Like DataVersion, the first call
     only starts; a connection lost and made again counts as a change (what happened in
     between is unknown).
+
+    Its connection doubles as the window's sense of the server: ``problem`` says why the
+    server cannot be reached (None while it can), so a window shows itself read-only and
+    comes back by itself (ui/db_watch.py waits on it on a thread of its own, never the GUI's).
     """
 
     def __init__(self, url: str, namer: _Namer) -> None:
         self._url = url
         self._namer = namer
+        self.where = namer.where
+        self.problem: str | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._started = False
 
@@ -396,7 +410,11 @@ class PgWatch:
         try:
             fresh = self._conn is None
             if self._conn is None:
-                self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+                # Keepalives: a server gone without closing the connection (its machine off,
+                # the network cut) is noticed in seconds, not after TCP's hours.
+                self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5,
+                                             keepalives=1, keepalives_idle=5,
+                                             keepalives_interval=2, keepalives_count=3)
                 self._conn.execute(f"LISTEN {pg_schema.CHANGES}")
             got = False
             if timeout > 0 and self._started and not fresh:
@@ -405,10 +423,12 @@ class PgWatch:
             for _note in self._conn.notifies(timeout=0):
                 got = True
         except psycopg.Error as exc:
+            self.problem = self._namer.scrub(exc)
             log.info("could not ask the shared schedule %s for changes: %s",
-                     self._namer.where, self._namer.scrub(exc))
+                     self._namer.where, self.problem)
             self.close()
             return False
+        self.problem = None
         started, self._started = self._started, True
         return started and (got or fresh)
 

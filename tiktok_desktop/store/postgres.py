@@ -423,11 +423,14 @@ class PgWatch:
             for _note in self._conn.notifies(timeout=0):
                 got = True
         except psycopg.Error as exc:
+            if self.problem is None:  # once per outage, not at every try
+                log.info("could not ask the shared schedule %s for changes: %s",
+                         self._namer.where, self._namer.scrub(exc))
             self.problem = self._namer.scrub(exc)
-            log.info("could not ask the shared schedule %s for changes: %s",
-                     self._namer.where, self.problem)
             self.close()
             return False
+        if self.problem is not None:
+            log.info("the shared schedule %s answers again", self._namer.where)
         self.problem = None
         started, self._started = self._started, True
         return started and (got or fresh)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,13 +43,14 @@ from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.services.stats import StatsService
-from tiktok_desktop.store import Account, Post, PostState
+from tiktok_desktop.store import Account, DatabaseUnreachable, Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.main_quit import QuitFlow
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
+from tiktok_desktop.ui.read_only import ReadOnlyBanner, ReadOnlyGuard
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
@@ -196,7 +198,15 @@ class MainWindow(QuitFlow):
         splitter.setCollapsible(1, False)
         splitter.setSizes([ACCOUNTS_WIDTH, DEFAULT_SIZE.width() - ACCOUNTS_WIDTH])
         self.splitter = splitter
-        self.setCentralWidget(splitter)
+        # Above the panes: what to know while a shared schedule cannot be reached.
+        self.banner = ReadOnlyBanner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         # The summary stays on the right; transient messages use the left of the status bar.
         self.summary = QLabel()
         self.summary.setObjectName("summary")
@@ -227,9 +237,14 @@ class MainWindow(QuitFlow):
         self._build_menus()
         self._restore_geometry()
         self.refresh()
-        # Changes made elsewhere (the CLI, a headless run, another window, the engine).
+        self.read_only = ReadOnlyGuard(self.banner, self._database_actions(),
+                                       self.accounts_pane.buttons(), self)
+        # Changes made elsewhere (the CLI, a headless run, another window, the engine); on a
+        # shared schedule also its server going away and coming back.
         self.database_watch = DatabaseWatch(posts.watch(), self)
-        self.database_watch.changed.connect(self.catch_up)
+        self.database_watch.changed.connect(self._changed_elsewhere)
+        self.database_watch.lost.connect(self._database_lost)
+        self.database_watch.back.connect(self._database_back)
         self.database_watch.start()
         if facts.notes:  # e.g. where the TikTok app's credentials come from
             self.statusBar().showMessage(" ".join(facts.notes), 30000)
@@ -350,6 +365,38 @@ class MainWindow(QuitFlow):
 
         LogDialog(self.facts.log_file, self).exec()
 
+    # -- a shared schedule out of reach ------------------------------------------------------
+
+    def _database_actions(self) -> list[QAction]:
+        """What needs the database: out of use while a shared schedule cannot be reached."""
+        acts = [self.act_add_videos, self.act_import_csv, self.act_export_csv,
+                self.act_snippets, *self.accounts_pane.actions_for_menu(),
+                *self.schedule_pane.actions.writing_actions()]
+        if self.stats is not None:
+            acts.append(self.act_stats)
+        return acts
+
+    def _database_lost(self, problem: str) -> None:
+        self.read_only.enter(self.database_watch.where, problem)
+        self.schedule_pane.actions.read_only = self.read_only.reason
+        self.accounts_pane.read_only = self.read_only.reason
+        self.accounts_pane.update_details()
+
+    def _database_back(self) -> None:
+        self.read_only.leave()
+        self.schedule_pane.actions.read_only = ""
+        self.accounts_pane.read_only = ""
+        self.schedule_pane.actions.update(self.schedule_pane.current_post())
+        self._changed_elsewhere()  # whatever happened meanwhile
+        self.statusBar().showMessage("The shared schedule is back: changes are on again.",
+                                     10000)
+
+    def _changed_elsewhere(self) -> None:
+        try:
+            self.catch_up()
+        except DatabaseUnreachable as exc:  # gone again between the signal and the read
+            log.info("could not catch up with the database: %s", exc)
+
     # -- data --------------------------------------------------------------------------------
 
     def _account_name(self, account_id: int) -> str:
@@ -425,6 +472,9 @@ class MainWindow(QuitFlow):
         video opens the composer; several, or a folder, open one bulk window."""
         self.show_and_raise()
         folder = any(Path(p).is_dir() for p in paths)
+        if self.read_only.active:  # nowhere to keep a new post now
+            self.statusBar().showMessage(self.read_only.reason, 15000)
+            return
         paths = _expand_folders(paths)
         videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
@@ -460,7 +510,8 @@ class MainWindow(QuitFlow):
         from tiktok_desktop.ui.composer_deps import make_deps  # noqa: PLC0415 - when first opened (issue 16)
 
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name, self.standing, self.snippets)
+                         self.zone_name, self.standing, self.snippets,
+                         read_only=lambda: self.read_only.reason)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)

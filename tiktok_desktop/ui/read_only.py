@@ -1,0 +1,119 @@
+"""A window whose shared schedule went out of reach (issue 20): it stays open and shows the
+schedule as it last read it, a banner says what happened and what to do, and what would need
+the database is out of use with the reason in its tooltip, until the server answers again
+(ui/db_watch.py notices both), when everything comes back by itself.
+
+The actions sit in a disabled QActionGroup meanwhile: a pane that enables an action on a new
+selection cannot bring it back early (Qt keeps an action of a disabled group disabled), and
+leaving the group restores what the pane last decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from tiktok_desktop.ui.tones import Tone, set_tone
+
+__all__ = ["ReadOnlyBanner", "ReadOnlyGuard", "banner_text", "reason_text"]
+
+BANNER_TITLE = "The shared schedule cannot be reached"
+
+
+def banner_text(where: str, problem: str) -> str:
+    """The banner's words: what happened, what still works, what to do."""
+    return (f"The database server of the shared schedule at {where} does not answer "
+            f"({problem}). You see the schedule as it was; changes are off until the server "
+            "is back, and this window reconnects by itself. Check that the server runs and "
+            "that this computer is online. Nothing you typed is lost: an open post keeps its "
+            "form until it can be saved.")
+
+
+def reason_text(where: str) -> str:
+    """A disabled action's tooltip."""
+    return (f"Not now: the shared schedule at {where} cannot be reached. It comes back by "
+            "itself when its server answers.")
+
+
+class ReadOnlyBanner(QFrame):
+    """The strip above the schedule while the database cannot be reached."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("readOnlyBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(f"<b>{BANNER_TITLE}</b>")
+        set_tone(self.title, Tone.ERROR)
+        self.body = QLabel()
+        self.body.setObjectName("readOnlyText")
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.body)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addLayout(text, 1)
+        self.hide()
+
+    def say(self, text: str) -> None:
+        self.body.setText(text)
+        self.show()
+
+
+class ReadOnlyGuard(QObject):
+    """Puts actions out of use with a reason, and back. ``buttons``: widgets that show an
+    action's tooltip as their own (they follow its enabled state already)."""
+
+    def __init__(self, banner: ReadOnlyBanner, actions: Iterable[QAction],
+                 buttons: Iterable[QWidget] = (), parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.banner = banner
+        self.actions = list(actions)
+        self.buttons = list(buttons)
+        self.reason = ""
+        self._group: QActionGroup | None = None
+        self._tips: dict[int, str] = {}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.reason)
+
+    def enter(self, where: str, problem: str) -> None:
+        """The server went away (or said why again): say so, keep everything unchanged."""
+        self.banner.say(banner_text(where, problem))
+        if self.active:
+            return
+        self.reason = reason_text(where)
+        group = QActionGroup(self)
+        group.setExclusionPolicy(QActionGroup.ExclusionPolicy.None_)
+        for act in self.actions:
+            self._tips[id(act)] = act.toolTip()
+            group.addAction(act)
+            act.setToolTip(self.reason)
+        group.setEnabled(False)
+        self._group = group
+        for widget in self.buttons:
+            self._tips[id(widget)] = widget.toolTip()
+            widget.setToolTip(self.reason)
+
+    def leave(self) -> None:
+        """The server answers again: everything as the panes last decided."""
+        if not self.active:
+            return
+        self.reason = ""
+        self.banner.hide()
+        group, self._group = self._group, None
+        if group is not None:
+            group.setEnabled(True)  # each action back to its own last setting
+            for act in self.actions:
+                group.removeAction(act)
+                act.setToolTip(self._tips.get(id(act), act.toolTip()))
+            group.deleteLater()
+        for widget in self.buttons:
+            widget.setToolTip(self._tips.get(id(widget), widget.toolTip()))
+        self._tips.clear()

@@ -52,7 +52,7 @@ from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
-from tiktok_desktop.services.library import MediaLibrary
+from tiktok_desktop.services.library import Library, MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
@@ -65,6 +65,7 @@ from tiktok_desktop.store import (
     LeaseRepo,
     PostsRepo,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
@@ -78,12 +79,14 @@ if TYPE_CHECKING:
 
     from tiktok_desktop.credentials.tokens import TokenSource
     from tiktok_desktop.engine.listener import EngineListener
-    from tiktok_desktop.engine.parts import EngineParts
+    from tiktok_desktop.engine.parts import EngineParts, VideoFiles
     from tiktok_desktop.engine.runner import HeadlessRunner
     from tiktok_desktop.engine.scheduler import Engine
     from tiktok_desktop.sandbox.owner import SandboxOwner
     from tiktok_desktop.sandbox.server import SandboxServer
     from tiktok_desktop.services.credentials import CredentialsTester
+    from tiktok_desktop.services.shared import SharedSchedule
+    from tiktok_desktop.store.postgres import PgDatabase
     from tiktok_desktop.tiktok.api import TikTokApi
     from tiktok_desktop.tiktok.auth import OAuthClient
     from tiktok_desktop.tiktok.endpoints import Endpoints
@@ -103,6 +106,7 @@ __all__ = [  # the modes' names too: the entry points and tests take them from h
     "decide_mode",
     "engine_parts",
     "serve_sandbox",
+    "shared_schedule",
     "token_source",
     "vault_service",
 ]
@@ -132,7 +136,7 @@ class Runtime:
 
 # -- builders (the graph below uses them; tests build parts of it the same way) -------------------
 
-def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
+def token_source(db: Backend, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
                  owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
     from tiktok_desktop.credentials.tokens import TokenSource  # noqa: PLC0415
 
@@ -140,7 +144,7 @@ def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtim
                        clock=runtime.clock, sleeper=sleeper or time.sleep)
 
 
-def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTokApi,
+def accounts_service(db: Backend, vault: Vault, oauth: OAuthClient, api: TikTokApi,
                      runtime: Runtime, *, redirect_uri: str,
                      avatars: AvatarCache | None = None,
                      connect_timeout: float | None = None) -> AccountsService:
@@ -150,12 +154,15 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
                            avatars=avatars, ratelog=RateLog(db), **extra)
 
 
-def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
+def engine_parts(db: Backend, vault: Vault, oauth: OAuthClient, http: httpx.Client,
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
-                 share_base: str, config: EngineConfig | None = None) -> EngineParts:
-    """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
+                 share_base: str, config: EngineConfig | None = None,
+                 videos: VideoFiles | None = None) -> EngineParts:
+    """Everything an engine works with; its sleeps, waits and uploads end when stop is set.
+    ``videos``: where it gets each post's video as a local file (default: the post's own
+    path; a shared schedule: its SharedLibrary, fetching from the database)."""
     from tiktok_desktop.credentials.upload_links import UploadLinks  # noqa: PLC0415
-    from tiktok_desktop.engine.parts import EngineParts  # noqa: PLC0415
+    from tiktok_desktop.engine.parts import EngineParts, OwnFiles  # noqa: PLC0415
     from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits  # noqa: PLC0415
     from tiktok_desktop.services import library  # noqa: PLC0415
     from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, TikTokApi  # noqa: PLC0415
@@ -180,6 +187,7 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
         clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
         grace=grace, config=config, share_base=share_base,
         clients=ClientStatusRepo(db), client_key=oauth.client_key,
+        videos=videos or OwnFiles(),
     )
 
 
@@ -334,7 +342,7 @@ class AppGraph:
     paths: AppPaths
     settings_store: SettingsStore
     settings: Settings
-    db: Database
+    db: Database | PgDatabase  # PostgreSQL: a shared schedule (mode.database)
     http: httpx.Client
     link: TikTokLink
     vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
@@ -347,6 +355,9 @@ class AppGraph:
     bulk: BulkService  # many posts at once: the bulk window, CSV import
     snippets: SnippetsService  # caption templates and hashtag sets
     log_file: Path | None = None
+    # How the engine gets each post's video as a file (None: the post's own path); a shared
+    # schedule's SharedLibrary fetches it from the database.
+    videos: VideoFiles | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
     _system: SystemParts | None = None
@@ -441,11 +452,19 @@ class AppGraph:
         TikTok as this app: none when it would decide the same by itself (credentials set:
         TikTok; none: the sandbox), so a service installed for the sandbox moves to TikTok
         with the app once credentials are added."""
+        if self.mode.database is not None:
+            return []  # the settings name the shared schedule, and it names its TikTok
         if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
             return ["--sandbox-url", self.mode.sandbox_url]
         if self.mode.kind is ModeKind.SANDBOX and self.mode.credentials.configured:
             return ["--sandbox"]  # chosen although TikTok is configured
         return []
+
+    @property
+    def shared(self) -> SharedSchedule:
+        """Setting up a shared schedule, and moving this computer's schedule there and back
+        (the Settings page, ``tiktok-desktop shared``)."""
+        return shared_schedule(self.mode, self.runtime)
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
@@ -469,7 +488,7 @@ class AppGraph:
         self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
-                             share_base=self.share_base)
+                             share_base=self.share_base, videos=self.videos)
         engine = Engine(parts, listener)
         awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
                           uploading=lambda: engine.publishing, clock=self.runtime.clock)
@@ -515,7 +534,7 @@ def _external_app(http: httpx.Client, base: str, token: str) -> tuple[str, str]:
 def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = None,
           app_vault: Vault | None = None, sandbox_port: int = 0,
           runtime: Runtime | None = None, system: SystemParts | None = None,
-          defer: bool = False, database: str | None = None) -> AppGraph:
+          defer: bool = False) -> AppGraph:
     """Open settings and the database, start the sandbox when in sandbox mode.
 
     Store errors (damaged or newer database) and StartupError propagate for the caller to
@@ -524,16 +543,21 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     ``defer`` (the window): the database's integrity check (on a thread of its own, see
     ``db.integrity``), TikTok, the sandbox's keyring and this OS's parts wait for their first
     use or ``AppGraph.reach()``, whose errors are then the ones above.
-
-    ``database``: a PostgreSQL address (a shared schedule) instead of the profile's file.
     """
     runtime = runtime or Runtime()
-    paths = mode.paths
-    paths.ensure()
-    if database is None:
-        db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
+    mode.paths.ensure()
+    home_vault = app_vault or Vault(vault_service(mode.home, sandbox=False))
+    db: Database | PgDatabase
+    if mode.database is not None:
+        # A shared schedule: it says which TikTok (the mode follows it), its secrets are
+        # sealed in it with the team key.
+        db, mode, shared_vault = _open_shared(mode, home_vault, runtime)
+        vault = vault or shared_vault
+        app_vault = app_vault or shared_vault
+        mode.paths.ensure()
     else:
-        db = _shared_database(database, runtime)
+        db = Database.open(mode.paths.db_file, clock=runtime.clock, check_later=defer)
+    paths = mode.paths
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     link = TikTokLink(mode, http, runtime, sandbox_port)
@@ -542,7 +566,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     api = cast("TikTokApi", _Standin(lambda: link.get().api))
     service = vault_service(paths, sandbox=mode.sandbox)
     the_vault = vault or (SandboxVault(service) if mode.sandbox else Vault(service))
-    the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    the_app_vault = app_vault or home_vault
     notes: list[str] = []
     problems = list(mode.settings_store.load_problems)
     source_note = credentials_note(mode.credentials)
@@ -559,8 +583,20 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     accounts = accounts_service(db, the_vault, oauth, api, runtime,
                                 redirect_uri=_redirect_uri(mode), avatars=avatars)
+    library: Library = MediaLibrary(paths.media_dir)
+    videos: VideoFiles | None = None
+    if mode.database is not None:
+        # A shared schedule keeps its videos in the database: every member and runner
+        # reaches them with its address alone.
+        from tiktok_desktop.services.shared_library import SharedLibrary  # noqa: PLC0415
+        from tiktok_desktop.store.videos import VideoStore  # noqa: PLC0415
+
+        assert not isinstance(db, Database)
+        shared_library = SharedLibrary(VideoStore(db), paths.cache_dir / "shared-videos",
+                                       clock=runtime.clock)
+        library = videos = shared_library
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
-                         library=MediaLibrary(paths.media_dir))
+                         library=library)
     graph = AppGraph(
         mode=mode,
         runtime=runtime,
@@ -582,6 +618,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         bulk=BulkService(posts, accounts),
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
         log_file=log_file,
+        videos=videos,
         problems=problems,
         notes=notes,
         _system=system,
@@ -596,14 +633,93 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     return graph
 
 
-def _shared_database(url: str, runtime: Runtime) -> Database:
-    """A shared schedule's database. (A narrow seam for the windows' tests until the shared
-    schedule's composition, issue 20, opens it with its vault and video store.)"""
-    from tiktok_desktop.store.postgres import PgDatabase  # noqa: PLC0415 - only for a URL
+def shared_schedule(mode: Mode, runtime: Runtime | None = None) -> SharedSchedule:
+    """The shared-schedule set-up for this data folder (services/shared.py), whichever
+    schedule the mode uses now: the local one is the mode's profile's SQLite file."""
+    from tiktok_desktop.services.shared import SharedSchedule  # noqa: PLC0415
+    from tiktok_desktop.services.shared_target import SharedTarget  # noqa: PLC0415
 
-    # PgDatabase has the shape of Database the graph uses (repositories, watch, start_check,
-    # integrity); the graph's field is typed for the file it holds otherwise.
-    return cast("Database", PgDatabase.open(url, clock=runtime.clock))
+    runtime = runtime or Runtime()
+    if mode.kind is ModeKind.EXTERNAL_SANDBOX:
+        target: SharedTarget | None = SharedTarget(sandbox_url=mode.sandbox_url)
+    elif mode.kind is ModeKind.TIKTOK:
+        target = SharedTarget(client_key=mode.credentials.client_key)
+    else:
+        target = None  # the built-in sandbox: nobody else reaches it
+    service = vault_service(mode.paths, sandbox=mode.sandbox)
+    home_vault = Vault(vault_service(mode.home, sandbox=False))
+    return SharedSchedule(
+        home=mode.home, local_paths=mode.paths, settings_store=mode.settings_store,
+        keyring=home_vault, local_vault=SandboxVault(service) if mode.sandbox else Vault(service),
+        app_vault=home_vault, target=target, clock=runtime.clock)
+
+
+def _open_shared(mode: Mode, keyring: Vault,
+                 runtime: Runtime) -> tuple[PgDatabase, Mode, Vault]:
+    """The shared schedule at ``mode.database`` opened, the mode following the TikTok it
+    talks to, and its vault (its secrets sealed with this computer's team key)."""
+    from tiktok_desktop.credentials.shared_vault import SharedVault  # noqa: PLC0415
+    from tiktok_desktop.credentials.team_keys import KEY_FILE_ENV, team_key  # noqa: PLC0415
+    from tiktok_desktop.credentials.vault import VaultError  # noqa: PLC0415
+    from tiktok_desktop.services.shared import open_shared  # noqa: PLC0415
+    from tiktok_desktop.services.shared_target import read_target  # noqa: PLC0415
+
+    assert mode.database is not None
+    where = mode.database.where
+    db = open_shared(mode.database, keyring, clock=runtime.clock)
+    try:
+        target = read_target(db)
+        if target is None:
+            raise StartupError(
+                f"The database {where} holds no shared schedule yet. Create it with "
+                f"'tiktok-desktop shared init {mode.database.url}' (or Settings → Shared "
+                "schedule), or check the address.")
+        try:
+            key = team_key(db, keyring)
+        except VaultError as exc:
+            raise StartupError(str(exc)) from None
+        if key is None:
+            raise StartupError(
+                f"This computer has not joined the shared schedule at {where}. Join it with "
+                f"its team key: 'tiktok-desktop shared join {mode.database.url}' (a runner "
+                f"without a keyring: put the key in a file only its user reads and name it "
+                f"with {KEY_FILE_ENV} or --team-key-file).")
+        vault = SharedVault(db, key)
+        return db, _follow(mode, target, vault), vault
+    except BaseException:
+        db.close()
+        raise
+
+
+def _follow(mode: Mode, target: Any, vault: Vault) -> Mode:
+    """The mode moved to the TikTok the shared schedule talks to (the same for everyone)."""
+    from tiktok_desktop.credentials.vault import VaultError  # noqa: PLC0415
+
+    if target.sandbox_url:
+        if mode.kind is ModeKind.EXTERNAL_SANDBOX and mode.sandbox_url != target.sandbox_url:
+            raise StartupError(
+                f"This shared schedule talks to the sandbox at {target.sandbox_url}, not to "
+                f"the one at {mode.sandbox_url}. Start with --sandbox-url "
+                f"{target.sandbox_url} (or without --sandbox-url).")
+        return mode.following(ModeKind.EXTERNAL_SANDBOX, mode.credentials, target.sandbox_url)
+    if mode.kind is ModeKind.EXTERNAL_SANDBOX:
+        raise StartupError(
+            f"This shared schedule posts to {target.words}, not to a sandbox: start without "
+            "--sandbox-url.")
+    try:
+        secret = vault.client_secret() or ""
+    except VaultError as exc:
+        raise StartupError(str(exc)) from None
+    if not secret:
+        raise StartupError(
+            f"This shared schedule posts to {target.words}, but its client secret is not in "
+            "it. Whoever runs the TikTok app enters it once in Settings → TikTok app while "
+            "using the shared schedule.")
+    creds = Credentials(target.client_key, secret, mode.credentials.redirect_uri,
+                        {"client_key": "shared schedule", "client_secret": "shared schedule",
+                         "redirect_uri": mode.credentials.sources.get("redirect_uri",
+                                                                      "default")})
+    return mode.following(ModeKind.TIKTOK, creds)
 
 
 def _redirect_uri(mode: Mode) -> str:

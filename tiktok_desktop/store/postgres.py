@@ -144,15 +144,16 @@ class PgDatabase:
         self.clock = clock
         self.dialect = PostgresDialect((psycopg.IntegrityError,))
         self.search_ready = False
-        # The server keeps its own pages whole: nothing like SQLite's file check to wait for
-        # (the graph and the window ask both backends the same).
-        self.integrity: Future[None] = Future()
-        self.integrity.set_result(None)
         self.timeout = timeout
         # A write waits at most this long for a row another writer holds (SQLite: its busy
         # timeout), then the schedule is reported busy.
         self.lock_timeout = lock_timeout
         self._local = threading.local()
+        # SQLite's Database checks its file after the window's first paint; a server keeps
+        # its own pages whole, so there is nothing to wait for (the window and the engine
+        # ask either database the same way).
+        self.integrity: Future[None] = Future()
+        self.integrity.set_result(None)
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, open=False, min_size=1, max_size=pool_size, timeout=timeout,
             kwargs={"autocommit": True, "row_factory": rows,
@@ -185,6 +186,9 @@ class PgDatabase:
             db.close()
             raise
         return db
+
+    def start_check(self) -> None:
+        """Nothing to start (see ``integrity``)."""
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_loader("numeric", WholeNumbers)
@@ -245,6 +249,21 @@ class PgDatabase:
                 raise
             raise known from exc
 
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled psycopg connection for this block alone (autocommit; open a transaction
+        on it with ``.transaction()``), apart from this thread's transaction: for work that
+        streams, such as store/videos.py's large objects, which may span a generator's
+        yields. Errors the user can act on become the same StoreErrors as elsewhere."""
+        try:
+            with self._pool.connection() as raw:
+                yield raw
+        except (psycopg.Error, PoolTimeout) as exc:
+            known = self._namer.known(exc)
+            if known is None:
+                raise
+            raise known from exc
+
     def _run(self, sql: str, parameters: Any, many: bool = False) -> Cursor:
         try:
             with self._pool.connection() as raw:
@@ -264,9 +283,6 @@ class PgDatabase:
     def close(self) -> None:
         self._pool.close()
         self._local = threading.local()
-
-    def start_check(self) -> None:
-        """Nothing to check (see ``integrity``)."""
 
     def watch(self) -> PgWatch:
         return PgWatch(self._url, self._namer)

@@ -125,26 +125,6 @@ def _watchdog(folder: Path, stop: list[str]) -> tuple[int, subprocess.Popen[byte
     return write, dog
 
 
-def _pg_ctl_start(bindir: Path, folder: Path, port: int, user: str | None) -> None:
-    options = (f"-c listen_addresses={HOST} -p {port} -k {folder} -F "
-               "-c full_page_writes=off -c synchronous_commit=off "
-               "-c max_connections=300")
-    _run([str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-o", options,
-          "-l", str(folder / "server.log"), "-w", "-t", "60", "start"], user)
-
-
-def halt_server(server: PgServer) -> None:
-    """Stop the server as a crash or a lost machine would (immediate), keeping its data for
-    ``resume_server``: the outage apps and windows must live through."""
-    _run([str(server.bindir / "pg_ctl"), "-D", str(server.folder / "data"), "-m",
-          "immediate", "-w", "stop"], _server_user())
-
-
-def resume_server(server: PgServer) -> None:
-    """Start a halted server again on its port, with its data."""
-    _pg_ctl_start(server.bindir, server.folder, server.port, _server_user())
-
-
 def start_server() -> PgServer:
     bindir = server_bin()
     if bindir is None or not (bindir / "initdb").exists():
@@ -159,8 +139,12 @@ def start_server() -> PgServer:
               "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], user)
         for attempt in range(3):  # the free port may be taken between asking and starting
             port = _free_port()
+            options = (f"-c listen_addresses={HOST} -p {port} -k {folder} -F "
+                       "-c full_page_writes=off -c synchronous_commit=off "
+                       "-c max_connections=300")
             try:
-                _pg_ctl_start(bindir, folder, port, user)
+                _run([str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
+                      "-l", str(folder / "server.log"), "-w", "-t", "60", "start"], user)
                 break
             except subprocess.CalledProcessError:
                 if attempt == 2:

@@ -2,7 +2,7 @@
 a banner that says what happened and what to do; what needs the database is disabled with the
 reason in its tooltip; an open composer keeps what was typed and says it could not save; and
 when the server is back everything comes back by itself. The server is really stopped
-(immediately, as a crash would) and started again."""
+(its clients cut off) and started again."""
 
 from __future__ import annotations
 
@@ -14,18 +14,21 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.postgres import (
-    HOST,
-    PgServer,
-    halt_server,
-    resume_server,
-    start_server,
-    stop_server,
-)
+from tests.helpers.postgres import HOST, PgServer, start_server, stop_server
+from tests.helpers.shared_schedule import pause, resume
 from tests.helpers.videos import VideoFactory
 from tests.ui.composer_support import connect, ready
-from tests.ui.shared_support import HOUR, add_post, open_window, shared_graph, shown
+from tests.ui.shared_support import (
+    HOUR,
+    add_post,
+    create_team,
+    member_graph,
+    open_window,
+    shown,
+    team_sandbox_fixture,  # noqa: F401 - the fixture team_sandbox
+)
 from tiktok_desktop.bootstrap import AppGraph
+from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import PostsRepo
 from tiktok_desktop.ui.composer_deps import CAPS_UNKNOWN, NOT_SAVED
 
@@ -41,9 +44,11 @@ def own_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture
-def graph_on_it(tmp_path: Path, own_server: PgServer) -> Iterator[AppGraph]:
-    name = own_server.new_database()
-    graph = shared_graph(tmp_path / "alice", own_server.url(name))
+def graph_on_it(tmp_path: Path, own_server: PgServer,
+                team_sandbox: SandboxServer) -> Iterator[AppGraph]:
+    home = tmp_path / "alice"
+    create_team(home, team_sandbox, own_server.url(own_server.new_database()))
+    graph = member_graph(home, team_sandbox)
     yield graph
     graph.close()
 
@@ -74,7 +79,7 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     composer = ready(qtbot, window.compose(post.video_path, post=post))
     composer.caption.setText("typed while the server was away")
 
-    halt_server(own_server)
+    pause(own_server)
     qtbot.waitUntil(window.banner.isVisible, timeout=GONE_MS)
     banner = window.banner.body.text()
     assert f"tester@{HOST}:{own_server.port}/" in banner  # which database
@@ -111,7 +116,7 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     assert composer.isVisible() and composer.publish.isEnabled()
     assert composer.caption.text() == "typed while the server was away"
 
-    resume_server(own_server)
+    resume(own_server)
     qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=BACK_MS)
     assert window.read_only.reason == "" and actions.read_only == ""
     assert actions.act_delete.isEnabled() and actions.act_delete.toolTip() == delete_tip

@@ -352,7 +352,8 @@ class MainWindow(QuitFlow):
             prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
             tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
             audit_note=self.standing.settings_note() if self.standing else "",
-            system=prefs.system, service_args=prefs.service_args)
+            system=prefs.system, service_args=prefs.service_args,
+            shared=prefs.shared() if prefs.shared is not None else None)
         if dialog.service_box is not None and self.service_watch is not None:
             dialog.service_box.changed.connect(self.service_watch.show)
         return dialog

@@ -2,18 +2,22 @@
 a banner that says what happened and what to do; what needs the database is disabled with the
 reason in its tooltip; an open composer keeps what was typed and says it could not save; and
 when the server is back everything comes back by itself. The server is really stopped
-(its clients cut off) and started again."""
+(its clients cut off) and started again. Pictures of the window meanwhile, light and dark,
+go under TIKTOK_SHOTS (default /work/notes/shots)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
+from tests.helpers.palettes import app_palette
 from tests.helpers.postgres import HOST, PgServer, start_server, stop_server
 from tests.helpers.shared_schedule import pause, resume
 from tests.helpers.videos import VideoFactory
@@ -32,6 +36,7 @@ from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import PostsRepo
 from tiktok_desktop.ui.composer_deps import CAPS_UNKNOWN, NOT_SAVED
 
+SHOTS = Path(os.environ.get("TIKTOK_SHOTS", "/work/notes/shots"))
 GONE_MS = 5_000  # the watch's connection breaks as the server stops: noticed at once
 BACK_MS = 15_000  # it tries again every second; a server starts in about a second
 
@@ -87,6 +92,15 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     assert "Check that the server runs" in banner  # what to do
     assert window.isVisible()  # open, showing what it had
     assert list(shown(window)) == [post.id]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for palette in ("light", "dark"):  # what a person sees, to look at
+        with app_palette(palette) as colours:
+            backdrop = colours.color(QPalette.ColorRole.Window)
+            qtbot.waitUntil(lambda c=backdrop: window.banner.palette().color(
+                QPalette.ColorRole.Window) == c)
+            qtbot.waitUntil(lambda: window.banner.body.height()
+                            >= window.banner.body.heightForWidth(window.banner.body.width()))
+            assert window.grab().save(str(SHOTS / f"window-unreachable-{palette}.png"))
 
     # What needs the database is disabled, and says why.
     reason = window.read_only.reason

@@ -110,6 +110,9 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
         assert not act.isEnabled() and act.toolTip() == reason, act.text()
     assert not window.accounts_pane.add_button.isEnabled()
     assert window.accounts_pane.add_button.toolTip() == reason
+    # Filtering and other views would read the database: out of use too, saying why.
+    for widget in (pane.filters, pane.mode_buttons["week"]):
+        assert not widget.isEnabled() and widget.toolTip() == reason
     # A new selection does not bring them back, nor ask the database (the row as read).
     pane.select_post(None)
     pane.select_post(post.id)
@@ -135,6 +138,7 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     assert window.read_only.reason == "" and actions.read_only == ""
     assert actions.act_delete.isEnabled() and actions.act_delete.toolTip() == delete_tip
     assert window.act_add_videos.isEnabled()
+    assert pane.filters.isEnabled() and pane.mode_buttons["week"].isEnabled()
     assert window.accounts_pane.add_button.isEnabled()
     assert window.accounts_pane.add_button.toolTip() == add_tip
     assert "back" in window.statusBar().currentMessage()

@@ -237,8 +237,10 @@ class MainWindow(QuitFlow):
         self._build_menus()
         self._restore_geometry()
         self.refresh()
-        self.read_only = ReadOnlyGuard(self.banner, self._database_actions(),
-                                       self.accounts_pane.buttons(), self)
+        pane = self.schedule_pane
+        self.read_only = ReadOnlyGuard(
+            self.banner, self._database_actions(), self.accounts_pane.buttons(),
+            [pane.filters, *pane.mode_buttons.values()], self)
         # Changes made elsewhere (the CLI, a headless run, another window, the engine); on a
         # shared schedule also its server going away and coming back.
         self.database_watch = DatabaseWatch(posts.watch(), self)

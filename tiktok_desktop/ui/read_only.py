@@ -67,14 +67,18 @@ class ReadOnlyBanner(QFrame):
 
 class ReadOnlyGuard(QObject):
     """Puts actions out of use with a reason, and back. ``buttons``: widgets that show an
-    action's tooltip as their own (they follow its enabled state already)."""
+    action's tooltip as their own (they follow its enabled state already); ``widgets``:
+    controls that would read the database (the schedule's filters, its views), disabled."""
 
     def __init__(self, banner: ReadOnlyBanner, actions: Iterable[QAction],
-                 buttons: Iterable[QWidget] = (), parent: QObject | None = None) -> None:
+                 buttons: Iterable[QWidget] = (), widgets: Iterable[QWidget] = (),
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.banner = banner
         self.actions = list(actions)
         self.buttons = list(buttons)
+        self.widgets = list(widgets)
+        self._enabled: dict[int, bool] = {}
         self.reason = ""
         self._group: QActionGroup | None = None
         self._tips: dict[int, str] = {}
@@ -97,9 +101,12 @@ class ReadOnlyGuard(QObject):
             act.setToolTip(self.reason)
         group.setEnabled(False)
         self._group = group
-        for widget in self.buttons:
+        for widget in self.buttons + self.widgets:
             self._tips[id(widget)] = widget.toolTip()
             widget.setToolTip(self.reason)
+        for widget in self.widgets:
+            self._enabled[id(widget)] = widget.isEnabled()
+            widget.setEnabled(False)
 
     def leave(self) -> None:
         """The server answers again: everything as the panes last decided."""
@@ -114,6 +121,9 @@ class ReadOnlyGuard(QObject):
                 group.removeAction(act)
                 act.setToolTip(self._tips.get(id(act), act.toolTip()))
             group.deleteLater()
-        for widget in self.buttons:
+        for widget in self.buttons + self.widgets:
             widget.setToolTip(self._tips.get(id(widget), widget.toolTip()))
+        for widget in self.widgets:
+            widget.setEnabled(self._enabled.get(id(widget), True))
         self._tips.clear()
+        self._enabled.clear()

@@ -31,6 +31,8 @@ from tiktok_desktop.bootstrap import SANDBOX_TOKEN_ENV
 from tiktok_desktop.domain import lifecycle
 from tiktok_desktop.sandbox import SandboxOptions, SandboxServer
 from tiktok_desktop.store import NewPost, Post, PostsRepo, PostState
+from tiktok_desktop.store.postgres import PgDatabase
+from tiktok_desktop.store.videos import VideoStore
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
@@ -65,16 +67,21 @@ def _team(sandbox: SandboxServer, url: str, tmp_path: Path) -> tuple[Path, str]:
     return key_file, account.open_id
 
 
-def _due_post(sandbox: SandboxServer, tmp_path: Path, caption: str) -> Post:
+def _due_post(sandbox: SandboxServer, tmp_path: Path, caption: str, in_: int = -1) -> Post:
+    """A post of Alice's, its video kept in the shared schedule's database (the original
+    then deleted: the runner has nothing but the database's address)."""
     alice = member(sandbox)
     try:
         [account] = alice.accounts.list_accounts()
         video = write_video(tmp_path / f"{caption}.mp4", 200_000)
+        assert isinstance(alice.db, PgDatabase)
+        ref = VideoStore(alice.db).put(video)
+        size, sha = video.stat().st_size, sha256_of(video)
+        video.unlink()
         now = int(time.time())
         return PostsRepo(alice.db).create(NewPost(
-            account.id, str(video), video.stat().st_size, sha256_of(video), caption=caption,
-            privacy_level="PUBLIC_TO_EVERYONE", due_at=now - 1, due_tz="UTC", consent_at=now),
-            PostState.SCHEDULED)
+            account.id, ref, size, sha, caption=caption, privacy_level="PUBLIC_TO_EVERYONE",
+            due_at=now + in_, due_tz="UTC", consent_at=now), PostState.SCHEDULED)
     finally:
         alice.close()
 
@@ -120,8 +127,10 @@ def test_a_runner_publishes_a_due_post_of_the_shared_schedule(
         pg_server.drop_database(name)
 
 
-def test_a_runner_started_while_the_server_is_down_waits_then_publishes(
+def test_a_runner_started_while_the_server_is_down_waits_then_publishes_and_rides_out_more(
         sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Started with the server down, the runner waits (one line), publishes once it is back;
+    the server going away again while it runs is waited out the same way."""
     server = start_server()  # its own: this test stops it
     proc: subprocess.Popen[str] | None = None
     seen: list[str] = []
@@ -130,6 +139,7 @@ def test_a_runner_started_while_the_server_is_down_waits_then_publishes(
         url = server.url(name, password=SECRET)
         key_file, open_id = _team(sandbox, url, tmp_path)
         post = _due_post(sandbox, tmp_path, "after the outage")
+        later = _due_post(sandbox, tmp_path, "after another outage", in_=10)
         pause(server)
         proc = _runner(sandbox, url, key_file, tmp_path)
         lines = lines_of(proc, seen)
@@ -152,12 +162,18 @@ def test_a_runner_started_while_the_server_is_down_waits_then_publishes(
         resume(server)
         until("reachable again")
         until(f"post {post.id}: in_review")
+        pause(server)  # before the second post is due: the runner finds it gone
+        until(WAITING)
+        resume(server)
+        until("reachable again")
+        until(f"post {later.id}: in_review")
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
         assert proc.returncode == 0, "".join(seen)
-        assert sum(WAITING in line for line in seen) == 1  # one line while it waited
+        assert sum(WAITING in line for line in seen) == 2  # one line per outage
         assert _state(sandbox, post) in lifecycle.POSTED
-        assert len(sandbox.control.publishes(open_id)) == 1
+        assert _state(sandbox, later) in lifecycle.POSTED
+        assert len(sandbox.control.publishes(open_id)) == 2
         assert SECRET not in "".join(seen)
     finally:
         if proc is not None and proc.poll() is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,4 +217,32 @@ def test_a_local_schedule_moves_to_the_shared_one_and_back_whole(
         assert local.vault.tokens(account.open_id) == tokens
     finally:
         local.close()
+    out.check(caplog)
+
+
+def test_test_and_status_say_where_things_stand(
+        sandbox: SandboxServer, url: str, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    out = Outputs()
+    app = member(sandbox)
+    try:
+        alone = out.run(app, capsys, "status")
+        assert alone.code == 0 and "uses its own schedule" in alone.out
+        ready = out.run(app, capsys, "test", url)
+        assert ready.code == 0 and "is empty and ready" in ready.out
+        assert out.run(app, capsys, "init", url).code == 0
+        there = out.run(app, capsys, "test", url)
+        assert there.code == 0 and "holds a shared schedule" in there.out
+        # The settings name a server that has gone: status says so, exit 1.
+        parts = urllib.parse.urlsplit(url)
+        closed = urllib.parse.urlunsplit(parts._replace(netloc=f"tester:{SECRET}@{HOST}:9"))
+        settings = app.settings_store.load()
+        settings.shared_database = parse_address(closed).url
+        app.settings_store.save(settings)
+        gone = out.run(app, capsys, "status")
+        assert gone.code == 1 and "cannot be reached" in gone.err, gone.err
+        unknown = out.run(app, capsys, "test", closed)
+        assert unknown.code == 1 and "cannot be reached" in unknown.out
+    finally:
+        app.close()
     out.check(caplog)

@@ -6,6 +6,7 @@ LoadCredential=)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import keyring.backends.fail
 import pytest
 
 from tests.helpers.lockable_keyring import LockableKeyring
+from tests.helpers.postgres import PgServer
 from tiktok_desktop.credentials.shared_vault import SharedVault, key_check
 from tiktok_desktop.credentials.team_key import TeamKey, TeamKeyError
 from tiktok_desktop.credentials.team_keys import (
@@ -164,3 +166,40 @@ def test_a_loaded_key_is_masked_in_the_logs(db: Database, tmp_path: Path) -> Non
     assert team_key(db, Vault(), environ={KEY_FILE_ENV: str(path)}) == key
     assert REDACTOR.redact(f"key {text}") == "key ***"
     assert text.replace("-", "") not in REDACTOR.redact(f"pasted {text.replace('-', '')}")
+
+
+def test_two_people_creating_the_team_key_at_once_get_one_key(
+        pg_server: PgServer, pg_template: str) -> None:
+    """On the shared server: one creation wins, the other is told to join with that key."""
+    from tiktok_desktop.store.postgres import PgDatabase
+
+    name = pg_server.new_database(pg_template)
+    dbs = [PgDatabase.open(pg_server.url(name)) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    made: list[TeamKey] = []
+    refused: list[str] = []
+
+    def create(db: PgDatabase, who: str) -> None:
+        barrier.wait(timeout=30)
+        try:
+            made.append(init_team(db, Vault(who)))
+        except TeamKeyError as exc:
+            refused.append(str(exc))
+
+    try:
+        threads = [threading.Thread(target=create, args=(db, f"person-{i}"))
+                   for i, db in enumerate(dbs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert len(made) == 1 and len(refused) == 1
+        assert "already has a team key" in refused[0] and made[0].fingerprint() in refused[0]
+        # The winner's keyring keeps the key; the other's keeps nothing.
+        kept = [team_key(dbs[0], Vault(f"person-{i}"), environ={}) for i in range(2)]
+        assert sorted(kept, key=lambda k: k is None) == [made[0], None]
+        assert SharedVault(dbs[0], made[0]).available()
+    finally:
+        for db in dbs:
+            db.close()
+        pg_server.drop_database(name)

@@ -19,7 +19,7 @@ from tiktok_desktop.services.shared_library import SharedLibrary
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
 from tiktok_desktop.store.postgres import PgDatabase
 from tiktok_desktop.store.queue import QueueRepo
-from tiktok_desktop.store.video_refs import is_video_ref, video_ref
+from tiktok_desktop.store.video_refs import VideoUnavailable, is_video_ref, video_ref
 from tiktok_desktop.store.videos import HOLD, VideoStore
 
 CHUNK = 64 * 1024
@@ -170,3 +170,16 @@ def test_leftovers_of_a_crashed_fetch_are_discarded(library: SharedLibrary,
     library.clock = clock
     assert library.discard_partials() == 2
     assert [p.name for p in library.cache_dir.iterdir()] == ["8-abc.mp4"]
+
+
+def test_a_cache_folder_that_cannot_be_used_is_named_and_tried_again(
+        service: PostsService, db: PgDatabase, account_id: int, clip: Path, clock: FakeClock,
+        tmp_path: Path) -> None:
+    post = service.schedule_video(new_post(account_id, clip, clock))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_bytes(b"")
+    runner = SharedLibrary(VideoStore(db), blocked / "cache")
+    with pytest.raises(VideoUnavailable) as caught:
+        runner.local(post)
+    assert caught.value.retry and caught.value.code == "cache_failed"
+    assert str(blocked / "cache") in str(caught.value)

@@ -27,6 +27,7 @@ from tiktok_desktop import APP_DISPLAY_NAME, __version__, paths
 from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Runtime, build, decide_mode
 from tiktok_desktop.config import SettingsStore
 from tiktok_desktop.engine import HeadlessListener
+from tiktok_desktop.engine.runner import Waiter
 from tiktok_desktop.logging_setup import (
     PrivateRotatingFileHandler,
     RedactingFilter,
@@ -145,8 +146,12 @@ class _Waiting:
     """A runner's shared schedule out of reach: one log line when that starts, one when it
     ends, tries in between with a growing pause (cut short by a stop)."""
 
-    def __init__(self, stopping: threading.Event) -> None:
+    def __init__(self, stopping: threading.Event, wait: Waiter) -> None:
         self._stopping = stopping
+        self._wait = wait  # the Runtime's: a campaign on its own clock scales the pauses
+        # The pool's own reconnect attempts would log a warning each, every second: the
+        # runner's one line below says the same once (errors still show).
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self._since: float | None = None
         self._pause = RETRY_FIRST
 
@@ -156,7 +161,8 @@ class _Waiting:
             self._since = time.monotonic()
             log.warning("%s The runner waits and tries again (every %.0f s at most) until "
                         "it is back.", exc, RETRY_MOST)
-        stopped = self._stopping.wait(self._pause)
+        self._wait(self._stopping, self._pause)
+        stopped = self._stopping.is_set()
         self._pause = min(self._pause * 2, RETRY_MOST)
         return not stopped
 
@@ -205,10 +211,49 @@ def run(args: argparse.Namespace, runtime: Runtime | None = None) -> int:
         signals.close()
 
 
+def _drive(graph: AppGraph, args: argparse.Namespace, stopping: threading.Event,
+           current: list[Callable[[], None]]) -> DatabaseUnreachable | None:
+    """Run an engine on ``graph`` until it stops (closing the graph); the error when its
+    shared schedule went out of reach meanwhile."""
+    try:
+        engine = graph.engine(HeadlessListener())
+    except DatabaseUnreachable as exc:
+        graph.close()
+        if graph.mode.database is None:
+            raise
+        return exc
+    runner = graph.headless_runner(engine)
+    current[:] = [engine.request_stop, runner.request_stop]
+    if stopping.is_set():  # a stop while the graph was being made
+        engine.request_stop()
+        runner.request_stop()
+    log.info("%s %s engine running against %s (owner %s)%s%s", APP_DISPLAY_NAME,
+             __version__, graph.where, engine.owner,
+             f" on the shared schedule at {graph.mode.database.where}"
+             if graph.mode.database else "",
+             "; publishing what is due, then exiting" if args.once else "; Ctrl-C stops it")
+    try:
+        if args.once:
+            engine.run_once()
+        else:
+            graph.system.sleep_watcher.start(engine.resumed)
+            runner.run()
+    except DatabaseUnreachable as exc:
+        if graph.mode.database is None:
+            raise
+        return exc
+    finally:
+        current[:] = []
+        graph.system.sleep_watcher.stop()
+        engine.stop(wait=True)
+        graph.close()
+    return None
+
+
 def _run(args: argparse.Namespace, runtime: Runtime | None, stopping: threading.Event,
          current: list[Callable[[], None]]) -> int:
     args.database = getattr(args, "database", None)
-    waiting = _Waiting(stopping)
+    waiting = _Waiting(stopping, (runtime or Runtime()).wait)
     try:
         base = paths.resolve()
         profile = base.for_profile(paths.SANDBOX_PROFILE) \
@@ -227,35 +272,12 @@ def _run(args: argparse.Namespace, runtime: Runtime | None, stopping: threading.
         log.info("stopped while waiting for the shared schedule")
         return 0
     while True:
-        engine = graph.engine(HeadlessListener())
-        runner = graph.headless_runner(engine)
-        current[:] = [engine.request_stop, runner.request_stop]
-        if stopping.is_set():  # a stop while the graph was being made
-            engine.request_stop()
-            runner.request_stop()
-        log.info("%s %s engine running against %s (owner %s)%s%s", APP_DISPLAY_NAME,
-                 __version__, graph.where, engine.owner,
-                 f" on the shared schedule at {graph.mode.database.where}"
-                 if graph.mode.database else "",
-                 "; publishing what is due, then exiting" if args.once else "; Ctrl-C stops it")
-        lost: DatabaseUnreachable | None = None
-        try:
-            if args.once:
-                engine.run_once()
-            else:
-                graph.system.sleep_watcher.start(engine.resumed)
-                runner.run()
-        except DatabaseUnreachable as exc:
-            if graph.mode.database is None:
-                raise
-            lost = exc
-        finally:
-            current[:] = []
-            graph.system.sleep_watcher.stop()
-            engine.stop(wait=True)
-            graph.close()
-        if lost is None or args.once:
+        lost = _drive(graph, args, stopping, current)
+        if lost is None:
             break
+        if args.once:
+            print(f"error: {lost}", file=sys.stderr)
+            return 1
         # The shared schedule went away mid-run: its claims and leases there let any runner
         # (this one, once it is back) resume each post without a duplicate.
         if not waiting.failed(lost):

@@ -127,14 +127,11 @@ class _Run(Outcomes):
                 self.ledger.retry("An unexpected error interrupted the post (details are in the "
                                   "log).", "app_error")
         finally:
-            self._video_done()
-
-    def _video_done(self) -> None:
-        try:
-            self.parts.videos.done(self.post)
-        except Exception as exc:  # the post's outcome is committed: a cache left over is all
-            log.warning("post %d: its video's local copy could not be tidied up: %s",
-                        self.post.id, exc)
+            try:
+                self.parts.videos.done(self.post)
+            except Exception as exc:  # the outcome is committed: only a cached copy is left
+                log.warning("post %d: its video's local copy was not tidied up: %s",
+                            self.post.id, exc)
 
     def _go(self) -> None:
         account = self.parts.accounts.get(self.post.account_id)
@@ -343,14 +340,12 @@ class _Run(Outcomes):
     def _video_intact(self) -> bool:
         """Can the rest of an upload TikTok may already have be sent? (Else TikTok decides.)"""
         try:
-            path = self.video or self.parts.videos.local(self.post)
+            self.video = self.video or self.parts.videos.local(self.post)
         except VideoUnavailable as exc:
-            log.info("post %d: its video cannot be had to finish the upload: %s",
-                     self.post.id, exc)
+            log.info("post %d: no video to finish the upload with: %s", self.post.id, exc)
             return False
-        self.video = path
         post = self.post
-        return self.parts.check_video(path, post.video_size, post.video_sha256) is None
+        return self.parts.check_video(self.video, post.video_size, post.video_sha256) is None
 
     def _reconcile(self) -> None:
         """The last chunk may have gone but the upload cannot continue: TikTok decides."""

@@ -108,7 +108,7 @@ class Moved:
     counts: dict[str, int]  # rows copied per table
     videos: int
     secrets: int
-    local_file: str  # the SQLite file copied from (to) ...
+    local_file: str  # move_here: the local file copied from; move_back: the new one
     set_aside: str = ""  # move_back: where the earlier local file was put
 
 
@@ -117,19 +117,18 @@ class Moved:
 class SharedSchedule:
     """Set-up of a shared schedule for one data folder.
 
-    ``home``: the data folder's paths; ``local_paths``: the profile whose SQLite file is
-    this computer's own schedule (the sandbox's when in sandbox mode); ``keyring``: the data
-    folder's keyring vault (the database password, the team key); ``local_vault``: where
-    the local schedule's account tokens live; ``app_vault``: the TikTok app's client secret;
-    ``target``: which TikTok this app talks to (None: the built-in sandbox, which nobody
-    else can reach); ``settings_store``: where ``shared_database`` is kept.
+    ``local_paths``: the profile whose SQLite file is this computer's own schedule (the
+    sandbox's when in sandbox mode); ``keyring``: the data folder's keyring vault (the
+    database password, the team key); ``local_vault``: where the local schedule's account
+    tokens live; ``app_vault``: the TikTok app's client secret; ``target``: which TikTok
+    this app talks to (None: the built-in sandbox, which nobody else can reach);
+    ``settings_store``: where ``shared_database`` is kept.
     """
 
-    def __init__(self, *, home: AppPaths, local_paths: AppPaths, settings_store: SettingsStore,
+    def __init__(self, *, local_paths: AppPaths, settings_store: SettingsStore,
                  keyring: Vault, local_vault: Vault, app_vault: Vault,
                  target: SharedTarget | None, clock: Callable[[], float] = time.time,
                  environ: dict[str, str] | None = None, timeout: float = 10.0) -> None:
-        self.home = home
         self.local_paths = local_paths
         self.settings_store = settings_store
         self.keyring = keyring
@@ -165,6 +164,10 @@ class SharedSchedule:
     def _remember(self, address: Address) -> None:
         """This computer uses ``address`` from now on: the password into the keyring (only
         when one was typed; a runner's may live in ~/.pgpass), the rest into settings."""
+        self._keep_password(address)
+        self._save_setting(address.url)
+
+    def _keep_password(self, address: Address) -> None:
         if address.password:
             try:
                 self.keyring.set_entry(address.keyring_entry, address.password)
@@ -173,7 +176,6 @@ class SharedSchedule:
                     f"The password of {address.where} could not be kept in the system "
                     f"keyring: {exc} Unlock the keyring, or leave the password out of the "
                     "address and put it in ~/.pgpass (PostgreSQL's password file).") from None
-        self._save_setting(address.url)
 
     def _save_setting(self, url: str) -> None:
         settings = self.settings_store.load()
@@ -207,6 +209,7 @@ class SharedSchedule:
 
         address = self._address(url)
         target = self._own_target()
+        self._keep_password(address)  # first: a keyring that refuses stops it all
         with self._open(address) as db:
             existing = read_target(db)
             if existing is not None and existing != target:
@@ -231,6 +234,7 @@ class SharedSchedule:
         from tiktok_desktop.credentials.team_keys import join_team  # noqa: PLC0415
 
         address = self._address(url)
+        self._keep_password(address)  # first: a keyring that refuses stops it all
         with self._open(address) as db:
             target = read_target(db)
             if target is None:

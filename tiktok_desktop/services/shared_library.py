@@ -169,8 +169,14 @@ class SharedLibrary:
             raise _unreachable(exc) from None
         if stored is None:
             raise self._gone(post.video_path)
-        ensure_private_dir(self.cache_dir)
-        free = shutil.disk_usage(self.cache_dir).free
+        try:
+            ensure_private_dir(self.cache_dir)
+            free = shutil.disk_usage(self.cache_dir).free
+        except OSError as exc:
+            raise VideoUnavailable(
+                f"The folder {self.cache_dir}, where videos are fetched to before they are "
+                f"posted, cannot be used: {exc.strerror or exc}. Check that it can be written; "
+                "it is tried again.", retry=True, code="cache_failed") from None
         if free < stored.size + SPACE_MARGIN:
             raise VideoUnavailable(
                 f"There is not enough disk space in {self.cache_dir} to fetch the video "

@@ -469,5 +469,6 @@ V10_SHARED_VIDEOS: list[Step] = [
 
 MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
                                     V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS,
-                                    V8_STATS, V9_SHARED_SECRETS, V10_SHARED_VIDEOS]
+                                    V8_STATS, V9_SHARED_SECRETS,
+                                    V10_SHARED_VIDEOS]
 SCHEMA_VERSION = len(MIGRATIONS)

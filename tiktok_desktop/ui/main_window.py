@@ -43,14 +43,14 @@ from tiktok_desktop.services.schedule_views import WAITING_FOR_RECONNECT
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.services.stats import StatsService
-from tiktok_desktop.store import Account, DatabaseUnreachable, Post, PostState
+from tiktok_desktop.store import Account, Post, PostState
 from tiktok_desktop.ui.accounts_pane import AccountsPane
 from tiktok_desktop.ui.avatars import SIZE, AccountPictures
 from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.main_quit import QuitFlow
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
-from tiktok_desktop.ui.read_only import ReadOnlyBanner, ReadOnlyGuard
+from tiktok_desktop.ui.read_only import ReadOnlyBanner, ReadOnlyMode
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
@@ -236,17 +236,16 @@ class MainWindow(QuitFlow):
             self._connect_engine(engine)
         self._build_menus()
         self._restore_geometry()
-        self.refresh()
-        pane = self.schedule_pane
-        self.read_only = ReadOnlyGuard(
-            self.banner, self._database_actions(), self.accounts_pane.buttons(),
-            [pane.filters, *pane.mode_buttons.values()], self)
         # Changes made elsewhere (the CLI, a headless run, another window, the engine); on a
-        # shared schedule also its server going away and coming back.
+        # shared schedule also its server going away and coming back (ui/read_only.py).
         self.database_watch = DatabaseWatch(posts.watch(), self)
-        self.database_watch.changed.connect(self._changed_elsewhere)
-        self.database_watch.lost.connect(self._database_lost)
-        self.database_watch.back.connect(self._database_back)
+        self.read_only = ReadOnlyMode(
+            self.banner, self.database_watch, self.schedule_pane, self.accounts_pane,
+            [self.act_add_videos, self.act_import_csv, self.act_export_csv,
+             self.act_snippets, *([self.act_stats] if self.stats is not None else [])],
+            catch_up=self.catch_up,
+            say=lambda text: self.statusBar().showMessage(text, 10000), parent=self)
+        self.refresh()
         self.database_watch.start()
         if facts.notes:  # e.g. where the TikTok app's credentials come from
             self.statusBar().showMessage(" ".join(facts.notes), 30000)
@@ -368,38 +367,6 @@ class MainWindow(QuitFlow):
 
         LogDialog(self.facts.log_file, self).exec()
 
-    # -- a shared schedule out of reach ------------------------------------------------------
-
-    def _database_actions(self) -> list[QAction]:
-        """What needs the database: out of use while a shared schedule cannot be reached."""
-        acts = [self.act_add_videos, self.act_import_csv, self.act_export_csv,
-                self.act_snippets, *self.accounts_pane.actions_for_menu(),
-                *self.schedule_pane.actions.writing_actions()]
-        if self.stats is not None:
-            acts.append(self.act_stats)
-        return acts
-
-    def _database_lost(self, problem: str) -> None:
-        self.read_only.enter(self.database_watch.where, problem)
-        self.schedule_pane.actions.read_only = self.read_only.reason
-        self.accounts_pane.read_only = self.read_only.reason
-        self.accounts_pane.update_details()
-
-    def _database_back(self) -> None:
-        self.read_only.leave()
-        self.schedule_pane.actions.read_only = ""
-        self.accounts_pane.read_only = ""
-        self.schedule_pane.actions.update(self.schedule_pane.current_post())
-        self._changed_elsewhere()  # whatever happened meanwhile
-        self.statusBar().showMessage("The shared schedule is back: changes are on again.",
-                                     10000)
-
-    def _changed_elsewhere(self) -> None:
-        try:
-            self.catch_up()
-        except DatabaseUnreachable as exc:  # gone again between the signal and the read
-            log.info("could not catch up with the database: %s", exc)
-
     # -- data --------------------------------------------------------------------------------
 
     def _account_name(self, account_id: int) -> str:
@@ -441,6 +408,8 @@ class MainWindow(QuitFlow):
 
     def _update_summary(self) -> None:
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""
+        if self.read_only.active:  # they would wait for a server that is away
+            return
         self._update_status()
         self._update_tray()
         self.accounts_pane.update_details()  # the selected account's caps moved

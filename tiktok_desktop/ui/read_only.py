@@ -10,15 +10,27 @@ leaving the group restores what the pane last decided.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from tiktok_desktop.store import DatabaseUnreachable
 from tiktok_desktop.ui.tones import Tone, set_tone
 
-__all__ = ["ReadOnlyBanner", "ReadOnlyGuard", "banner_text", "reason_text"]
+if TYPE_CHECKING:
+    from tiktok_desktop.ui.accounts_pane import AccountsPane
+    from tiktok_desktop.ui.db_watch import DatabaseWatch
+    from tiktok_desktop.ui.schedule_pane import SchedulePane
+
+__all__ = ["ReadOnlyBanner", "ReadOnlyGuard", "ReadOnlyMode", "banner_text", "reason_text"]
+
+log = logging.getLogger(__name__)
+
+BACK = "The shared schedule is back: changes are on again."
 
 BANNER_TITLE = "The shared schedule cannot be reached"
 
@@ -127,3 +139,46 @@ class ReadOnlyGuard(QObject):
             widget.setEnabled(self._enabled.get(id(widget), True))
         self._tips.clear()
         self._enabled.clear()
+
+
+class ReadOnlyMode(ReadOnlyGuard):
+    """The main window's side: its watch says the server went away or came back, and the
+    panes, the banner and ``actions`` (the window's own that need the database) follow;
+    ``catch_up`` reads what changed meanwhile, ``say`` puts a line in the status bar."""
+
+    def __init__(self, banner: ReadOnlyBanner, watch: DatabaseWatch, schedule: SchedulePane,
+                 accounts: AccountsPane, actions: Iterable[QAction], *,
+                 catch_up: Callable[[], None], say: Callable[[str], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(
+            banner, [*actions, *accounts.actions_for_menu(),
+                     *schedule.actions.writing_actions()],
+            accounts.buttons(), [schedule.filters, *schedule.mode_buttons.values()], parent)
+        self.watch = watch
+        self.schedule = schedule
+        self.accounts = accounts
+        self._catch_up = catch_up
+        self._say = say
+        watch.changed.connect(self.catch_up)
+        watch.lost.connect(self.lost)
+        watch.back.connect(self.back)
+
+    def lost(self, problem: str) -> None:
+        self.enter(self.watch.where, problem)
+        self.schedule.actions.read_only = self.reason
+        self.accounts.read_only = self.reason
+        self.accounts.update_details()
+
+    def back(self) -> None:
+        self.leave()
+        self.schedule.actions.read_only = ""
+        self.accounts.read_only = ""
+        self.schedule.actions.update(self.schedule.current_post())
+        self.catch_up()  # whatever happened meanwhile
+        self._say(BACK)
+
+    def catch_up(self) -> None:
+        try:
+            self._catch_up()
+        except DatabaseUnreachable as exc:  # gone again between the signal and the read
+            log.info("could not catch up with the database: %s", exc)

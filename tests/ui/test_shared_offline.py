@@ -34,7 +34,7 @@ from tests.ui.shared_support import (
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import PostsRepo
-from tiktok_desktop.ui.composer_deps import CAPS_UNKNOWN, NOT_SAVED
+from tiktok_desktop.ui.composer_deps import CAPS_UNKNOWN, NOT_SAVED, QUEUE_UNKNOWN
 
 SHOTS = Path(os.environ.get("TIKTOK_SHOTS", "/work/notes/shots"))
 GONE_MS = 5_000  # the watch's connection breaks as the server stops: noticed at once
@@ -127,6 +127,10 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     # The open composer keeps what was typed and says it could not save.
     composer.caption.setText("typed while the server was away")  # typing reads nothing
     assert composer.caps_line.items() == [CAPS_UNKNOWN]
+    composer.when_queue.setChecked(True)  # the queue's times are in the database: said
+    assert QUEUE_UNKNOWN in composer.problems.items()
+    assert not composer.publish.isEnabled()
+    composer.when_at.setChecked(True)
     composer.submit()
     qtbot.waitUntil(lambda: bool(composer.problems.items()), timeout=GONE_MS)
     assert composer.problems.items() == [NOT_SAVED]

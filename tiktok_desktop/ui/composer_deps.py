@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 _DURATION_CODES = frozenset({"too_long"})
 NOT_SAVED = ("Not saved: the shared schedule cannot be reached right now. What you typed stays "
              "here; save again once it is back (the main window says when).")
+QUEUE_UNKNOWN = ("The queue's next free time cannot be read now: the shared schedule cannot be "
+                 "reached. Pick a time, or wait until it is back.")
 CAPS_UNKNOWN = ("TikTok's limits for this account are not shown now: the shared schedule "
                 "cannot be reached.")
 
@@ -68,6 +70,11 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
         return posts.schedule_video(new, keep_copy=settings.keep_video_copy,
                                     editing=editing.id if editing else None)
 
+    def queue_times(account_id: int) -> list[int]:
+        if read_only():
+            raise DatabaseUnreachable(QUEUE_UNKNOWN)
+        return posts.next_queue_times(account_id, 1, zone_name)
+
     def caps_text(account_id: int, mode: PostMode, at: int, editing: int | None) -> str:
         if standing is None:
             return ""
@@ -86,7 +93,7 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
         frame=frame_loader,
         picture=picture,
         zone_name=zone_name,
-        queue_times=lambda account_id: posts.next_queue_times(account_id, 1, zone_name),
+        queue_times=queue_times,
         submit=submit,
         now=posts.clock,
         caps_text=caps_text,

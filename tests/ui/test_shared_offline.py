@@ -111,7 +111,7 @@ def test_the_window_stays_open_read_only_and_recovers_by_itself(
     assert not window.accounts_pane.add_button.isEnabled()
     assert window.accounts_pane.add_button.toolTip() == reason
     # Filtering and other views would read the database: out of use too, saying why.
-    for widget in (pane.filters, pane.mode_buttons["week"]):
+    for widget in (pane.filters, pane.mode_buttons["week"], pane.calendar.next_button):
         assert not widget.isEnabled() and widget.toolTip() == reason
     # A new selection does not bring them back, nor ask the database (the row as read).
     pane.select_post(None)

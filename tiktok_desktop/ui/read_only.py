@@ -153,7 +153,9 @@ class ReadOnlyMode(ReadOnlyGuard):
         super().__init__(
             banner, [*actions, *accounts.actions_for_menu(),
                      *schedule.actions.writing_actions()],
-            accounts.buttons(), [schedule.filters, *schedule.mode_buttons.values()], parent)
+            accounts.buttons(),
+            [schedule.filters, *schedule.mode_buttons.values(), schedule.calendar.prev_button,
+             schedule.calendar.today_button, schedule.calendar.next_button], parent)
         self.watch = watch
         self.schedule = schedule
         self.accounts = accounts

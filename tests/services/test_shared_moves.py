@@ -18,7 +18,9 @@ from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services import shared as shared_module
 from tiktok_desktop.services.shared import SharedError
 from tiktok_desktop.services.shared_copy import counts_of
+from tiktok_desktop.services.shared_target import SharedTarget, write_target
 from tiktok_desktop.store import NewPost, PostsRepo, PostState
+from tiktok_desktop.store.postgres import PgDatabase
 
 
 @pytest.fixture
@@ -68,6 +70,15 @@ def test_moves_refuse_what_would_lose_or_double_posts(
             schedule.move_here(url)
         graph.db.conn().execute("UPDATE posts SET lease_owner = NULL, lease_expires_at = "
                                 "NULL WHERE id = ?", (post_id,))
+        # A schedule that talks to another TikTok: these sign-ins mean nothing there.
+        other = PgDatabase.open(url)
+        try:
+            write_target(other, SharedTarget(sandbox_url="http://127.0.0.1:9"))
+            with pytest.raises(SharedError, match=r"talks to the sandbox at http://127\.0\.0\.1:9"):
+                schedule.move_here(url)
+            assert counts_of(other)["posts"] == 0
+        finally:
+            other.close()
     finally:
         graph.close()
     # Another member (without a local schedule of this TikTok) cannot move into it.

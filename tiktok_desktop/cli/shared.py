@@ -66,8 +66,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "is. --to-local copies the shared schedule into a new local file and uses that. "
         "Quit the app and stop the background service first.")
     where = migrate.add_mutually_exclusive_group(required=True)
-    where.add_argument("--to-shared", metavar="URL")
-    where.add_argument("--to-local", action="store_true")
+    where.add_argument("--to-shared", metavar="URL",
+                       help="into the (empty) shared schedule at URL")
+    where.add_argument("--to-local", action="store_true",
+                       help="the shared schedule this computer uses, into a new local file")
 
 
 def run(args: argparse.Namespace, graph: AppGraph | None = None) -> int:

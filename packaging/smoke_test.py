@@ -1,4 +1,5 @@
-"""Smoke test of a frozen build on any OS: --version, then --self-test offscreen.
+"""Smoke test of a frozen build on any OS: --version, --self-test offscreen, then the shared
+schedule's PostgreSQL client against a port where no server listens.
 
     python packaging/smoke_test.py dist/tiktok-desktop/tiktok-desktop
     python packaging/smoke_test.py dist\\tiktok-desktop\\tiktok-desktop.exe      (Windows)
@@ -52,7 +53,13 @@ def check(exe: Path) -> list[str]:
         selftest = run(exe, "--self-test", env=env)
         if selftest.returncode != 0 or "self-test ok" not in selftest.stdout:
             problems.append(f"--self-test failed (exit {selftest.returncode})")
-        for result in (version, selftest):
+        # A shared schedule's client (psycopg over libpq) loads and says plainly that a
+        # server is not there: no server is needed to prove the pieces are in the bundle.
+        shared = run(exe, "shared", "test", "postgresql://nobody@127.0.0.1:1/smoke", env=env)
+        if shared.returncode != 1 or "cannot be reached" not in shared.stdout + shared.stderr:
+            problems.append(f"shared test failed (exit {shared.returncode}): the PostgreSQL "
+                            "client did not load or did not answer as expected")
+        for result in (version, selftest, shared):
             match = BROKEN_BUNDLE.search(result.stderr)
             if match:
                 problems.append(f"stderr shows a broken bundle: {match[0]!r}")

@@ -44,7 +44,11 @@ esac
 #     Depends) at least one font; without them Qt draws no text.
 #   xkb-data: keyboard layouts for the bundled libxkbcommon; without them Qt's xcb and
 #     wayland platforms cannot map keys.
-DATA_DEPENDS="fontconfig-config, xkb-data"
+#   libpq5: PostgreSQL's client library for a shared schedule (issue 20). The Linux bundle
+#     leaves psycopg's own copy (psycopg_binary: libpq with its OpenSSL, Kerberos and LDAP,
+#     about 10 MB) out and psycopg loads Debian's through ctypes (packaging/tiktok_desktop.spec);
+#     Debian then patches it with the rest of the system.
+DATA_DEPENDS="fontconfig-config, xkb-data, libpq5"
 
 die() { echo "build_deb: $*" >&2; exit 1; }
 for tool in dpkg-deb dpkg-shlibdeps dpkg objdump; do

@@ -102,6 +102,7 @@ GOOD_APP = f"""
 case "$1" in
   --version) echo "{tiktok_desktop.APP_NAME} {tiktok_desktop.__version__}" ;;
   --self-test) echo "self-test ok: fake, Qt platform $QT_QPA_PLATFORM" ;;
+  shared) echo "The database server at nobody@127.0.0.1:1/smoke cannot be reached."; exit 1 ;;
 esac"""
 
 
@@ -124,6 +125,10 @@ def test_smoke_test_passes_a_working_app(tmp_path: Path) -> None:
     (GOOD_APP.replace(tiktok_desktop.__version__, "9.9.9"), "--version printed"),
     (GOOD_APP.replace("self-test ok", "self-test FAILED") + "\n[ $1 = --self-test ] && exit 1",
      "--self-test failed"),
+    # A bundle without psycopg or libpq: the shared schedule's client does not load.
+    (GOOD_APP.replace("The database server at nobody@127.0.0.1:1/smoke cannot be reached.",
+                      "couldn't import psycopg: no pq wrapper available."),
+     "shared test failed"),
 ])
 def test_smoke_test_catches_a_broken_app(tmp_path: Path, body: str, reason: str) -> None:
     result = run_smoke_test(fake_app(tmp_path, body))

@@ -43,6 +43,7 @@ from tiktok_desktop.store import (
     PostsRepo,
     PostState,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ class EngineRun:
 class World:
     sandbox: SandboxServer
     timebase: Timebase
-    db: Database
+    db: Backend  # the profile's SQLite file, or the runners' PostgreSQL schedule
     posts: PostsRepo
     accounts: AccountsService
     env: dict[str, str]
@@ -88,10 +89,11 @@ class World:
     def engine_log(self) -> Path:
         return self.root / "engine.log"
 
-    def start_engine(self) -> EngineRun:
+    def start_engine(self, *extra: str) -> EngineRun:
+        """``extra``: more arguments (the three-runner campaign: ``--database URL``)."""
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.engine_child", "--sandbox-url",
-             self.sandbox.base_url],
+             self.sandbox.base_url, *extra],
             env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
             cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
@@ -138,7 +140,9 @@ def sandbox_options(processing_seconds: float, upload_url_lifetime: int,
 
 @contextmanager
 def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
-               engine_config: dict[str, Any]) -> Iterator[World]:
+               engine_config: dict[str, Any], database: str = "") -> Iterator[World]:
+    """``database``: a PostgreSQL URL the campaign's side works on instead of the profile's
+    SQLite file (the runners are given it too, fleet.py)."""
     home = root / "home"
     keyring_file = root / "keyring.json"
     env = {**os.environ, "TIKTOK_DESKTOP_HOME": str(home),
@@ -148,17 +152,24 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
     base = paths.resolve({paths.HOME_ENV: str(home)})
     profile = base.for_profile(paths.SANDBOX_PROFILE)
     profile.ensure()
-    SettingsStore(base.settings_file).save(Settings(late_grace_minutes=10_000_000))
+    SettingsStore(base.settings_file).save(Settings(late_grace_minutes=1440))
     clock = timebase.wall
     with ExitStack() as stack:
         sandbox = stack.enter_context(SandboxServer(root / "sandbox", options, clock=clock))
         http = stack.enter_context(httpx.Client(trust_env=False))
-        db = Database.open(profile.db_file, clock=clock)
+        db: Backend
+        if database:
+            from tiktok_desktop.store.postgres import PgDatabase
+
+            db = PgDatabase.open(database, clock=clock)
+        else:
+            db = Database.open(profile.db_file, clock=clock)
         stack.callback(db.close)
         endpoints = Endpoints.single(sandbox.base_url)
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints,
                             clock=clock)
+        # The builders are typed for the SQLite Database; they take any Backend at run time.
         accounts = accounts_service(
             db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
             oauth,

@@ -215,10 +215,12 @@ class Fleet(Campaign):
                     self._scan(rest, d)
                 self.switch.ended(slot.run.proc.pid)
                 d.spans.append((slot.began, world.timebase.wall()))
-                if code == 0:
+                up = any(" engine running " in line for line in slot.run.output)
+                # A runner still starting has no signal handler yet: SIGTERM ends it at once.
+                if code == 0 or (code == -15 and not up):
                     d.clean_stops += 1
                 else:
-                    exits.append(f"exit {code} on SIGTERM")
+                    exits.append(f"pid {slot.run.proc.pid} exit {code} on SIGTERM")
         d.seconds = time.monotonic() - started
         return d, exits
 

@@ -161,6 +161,9 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
         if database:
             from tiktok_desktop.store.postgres import PgDatabase
 
+            # The runners' graphs open the profile's SQLite file too (unused): created here
+            # once, so three starting at the same moment do not all create it.
+            Database.open(profile.db_file, clock=clock).close()
             db = PgDatabase.open(database, clock=clock)
         else:
             db = Database.open(profile.db_file, clock=clock)

@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
     from tiktok_desktop.credentials.tokens import TokenSource
     from tiktok_desktop.engine.listener import EngineListener
-    from tiktok_desktop.engine.parts import EngineParts
+    from tiktok_desktop.engine.parts import EngineParts, VideoFiles
     from tiktok_desktop.engine.runner import HeadlessRunner
     from tiktok_desktop.engine.scheduler import Engine
     from tiktok_desktop.sandbox.owner import SandboxOwner
@@ -152,10 +152,13 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
 
 def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
-                 share_base: str, config: EngineConfig | None = None) -> EngineParts:
-    """Everything an engine works with; its sleeps, waits and uploads end when stop is set."""
+                 share_base: str, config: EngineConfig | None = None,
+                 videos: VideoFiles | None = None) -> EngineParts:
+    """Everything an engine works with; its sleeps, waits and uploads end when stop is set.
+    ``videos``: where it gets each post's video as a local file (default: the post's own
+    path; a shared schedule: its SharedLibrary, fetching from the database)."""
     from tiktok_desktop.credentials.upload_links import UploadLinks  # noqa: PLC0415
-    from tiktok_desktop.engine.parts import EngineParts  # noqa: PLC0415
+    from tiktok_desktop.engine.parts import EngineParts, OwnFiles  # noqa: PLC0415
     from tiktok_desktop.engine.ratelimit import WINDOW, RateLimits  # noqa: PLC0415
     from tiktok_desktop.services import library  # noqa: PLC0415
     from tiktok_desktop.tiktok import NO_RETRY, ChunkUploader, TikTokApi  # noqa: PLC0415
@@ -180,6 +183,7 @@ def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Cli
         clock=runtime.clock, monotonic=runtime.monotonic, rand=runtime.rand,
         grace=grace, config=config, share_base=share_base,
         clients=ClientStatusRepo(db), client_key=oauth.client_key,
+        videos=videos or OwnFiles(),
     )
 
 

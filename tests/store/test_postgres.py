@@ -123,7 +123,9 @@ def test_a_new_database_is_migrated_once_then_opened_as_it_is(
         open_id="o", display_name="Ann", username="", avatar_url="", granted_scopes=[],
         access_expires_at=None, refresh_expires_at=None)
     db.close()
-    assert migrated(caplog) == [f"shared schedule {db.where} migrated to schema 8"]
+    # The baseline, then each later migration once.
+    assert migrated(caplog) == [f"shared schedule {db.where} migrated to schema {v}"
+                                for v in range(PG_SCHEMA.baseline_version, SCHEMA_VERSION + 1)]
     caplog.clear()
     again = PgDatabase.open(empty)
     try:
@@ -202,7 +204,7 @@ def test_apps_opening_a_new_database_at_once_migrate_it_once(
     try:
         assert errors == [] and len(opened) == 4
         assert {db.schema_version for db in opened} == {SCHEMA_VERSION}
-        assert len(migrated(caplog)) == 1
+        assert len(migrated(caplog)) == SCHEMA_VERSION - PG_SCHEMA.baseline_version + 1
     finally:
         for db in opened:
             db.close()

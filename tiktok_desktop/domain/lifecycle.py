@@ -52,6 +52,12 @@ DONE = POSTED | frozenset({PostState.IN_INBOX})
 # The engine will not touch it again by itself (the user may: post again, check again...).
 FINAL = (DONE - FOLLOWED) | frozenset({PostState.FAILED, PostState.MISSED,
                                        PostState.UNCONFIRMED, PostState.DRAFT_LAPSED})
+# Posts that will never upload their video again, so a shared schedule may release its stored
+# copy (store/videos.py). Only published: a post in review or in the inbox, unconfirmed or
+# lapsed can still end failed by TikTok's word (retried, or rescheduled by the user), and
+# every other state may still go out. (A duplicate of a published post whose video was
+# released is asked to choose the video again: services/shared_library.py.)
+VIDEO_SPENT = frozenset({PostState.PUBLISHED})
 # Deletable: everything the engine is not working on. A published post's record goes; the
 # video on TikTok stays (the confirmation says so).
 DELETABLE = frozenset(PostState) - ACTIVE

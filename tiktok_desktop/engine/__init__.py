@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         NoticeKind,
         NullListener,
     )
-    from tiktok_desktop.engine.parts import EngineParts, VideoCheck
+    from tiktok_desktop.engine.parts import EngineParts, OwnFiles, VideoCheck, VideoFiles
     from tiktok_desktop.engine.runner import HeadlessRunner
     from tiktok_desktop.engine.scheduler import Engine
 else:
@@ -28,7 +28,7 @@ else:
         "config": ("DEFAULT_GRACE_SECONDS", "EngineConfig"),
         "listener": ("EngineListener", "HeadlessListener", "Notice", "NoticeKind",
                      "NullListener"),
-        "parts": ("EngineParts", "VideoCheck"),
+        "parts": ("EngineParts", "OwnFiles", "VideoCheck", "VideoFiles"),
         "runner": ("HeadlessRunner",),
         "scheduler": ("Engine",),
     })
@@ -44,5 +44,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "NullListener",
+    "OwnFiles",
     "VideoCheck",
+    "VideoFiles",
 ]

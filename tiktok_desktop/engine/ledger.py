@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from tiktok_desktop.engine.listener import Notice, NoticeKind, Reporter
 from tiktok_desktop.engine.parts import EngineParts
 from tiktok_desktop.store import Account, LeaseLost, Post, PostState
+from tiktok_desktop.store.post_keys import display_name
 
 
 class Handled(Exception):
@@ -22,7 +23,9 @@ class Handled(Exception):
 
 
 def snippet(post: Post, limit: int = 40) -> str:
-    text = " ".join(post.caption.split()) or post.video_path.rsplit("/", 1)[-1]
+    # Without a caption, the file name the user chose (not a library copy's hash name, nor a
+    # shared schedule's video reference).
+    text = " ".join(post.caption.split()) or display_name(post.video_path, post.video_meta)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -13,11 +13,37 @@ from tiktok_desktop.credentials import TokenSource, UploadLinks
 from tiktok_desktop.engine.config import EngineConfig
 from tiktok_desktop.engine.ratelimit import RateLimits
 from tiktok_desktop.engine.sleep import Sleeper
-from tiktok_desktop.store import AccountsRepo, ClientStatusRepo, PostsRepo
+from tiktok_desktop.store import AccountsRepo, ClientStatusRepo, Post, PostsRepo
 from tiktok_desktop.tiktok import ChunkUploader, TikTokApi
 
 # (path, size, sha256) -> None when the file is still what was scheduled, else why not.
 VideoCheck = Callable[[str, int, str], str | None]
+
+
+class VideoFiles(Protocol):
+    """Where the engine gets a post's video as a local file: its check and its upload read it.
+
+    On the computer that scheduled it the post's own path (OwnFiles); on a shared schedule a
+    copy fetched from the database into this runner's cache (services/shared_library.py).
+    """
+
+    def local(self, post: Post) -> str:
+        """A local file holding ``post``'s video. Raises store.video_refs.VideoUnavailable
+        (its ``retry`` says whether later may work) when it cannot be had now."""
+
+    def done(self, post: Post) -> None:
+        """The engine's run of ``post`` ended (``post`` as it is now): a fetched copy can go,
+        and a video no post needs any more can be released."""
+
+
+class OwnFiles:
+    """The post's own path (a local schedule: the media library's file or the original)."""
+
+    def local(self, post: Post) -> str:
+        return post.video_path
+
+    def done(self, post: Post) -> None:
+        return None
 
 
 class Awake(Protocol):
@@ -58,3 +84,4 @@ class EngineParts:
     share_base: str  # where published videos are linked (TikTok's web, or the sandbox)
     clients: ClientStatusRepo  # what TikTok said about the TikTok app (unaudited...)
     client_key: str  # the TikTok app the engine posts through
+    videos: VideoFiles = OwnFiles()  # noqa: RUF009 - stateless, shared safely

@@ -51,6 +51,7 @@ from tiktok_desktop.store import (
     PostState,
     PostStep,
 )
+from tiktok_desktop.store.video_refs import VideoUnavailable
 from tiktok_desktop.tiktok import (
     NO_RETRY,
     AccessTokenInvalid,
@@ -103,6 +104,7 @@ class _Run(Outcomes):
         self.refreshed = False
         self._progress_at = -math.inf
         self.following = post.state in FOLLOWED  # a planned check of a post TikTok has
+        self.video: str | None = None  # the local file of the post's video, once had
 
     @property
     def post(self) -> Post:
@@ -124,6 +126,12 @@ class _Run(Outcomes):
             with contextlib.suppress(Handled, LeaseLost):
                 self.ledger.retry("An unexpected error interrupted the post (details are in the "
                                   "log).", "app_error")
+        finally:
+            try:
+                self.parts.videos.done(self.post)
+            except Exception as exc:  # the outcome is committed: only a cached copy is left
+                log.warning("post %d: its video's local copy was not tidied up: %s",
+                            self.post.id, exc)
 
     def _go(self) -> None:
         account = self.parts.accounts.get(self.post.account_id)
@@ -202,7 +210,7 @@ class _Run(Outcomes):
         container = self.post.video_meta.get("container")
         if isinstance(container, str) and container:
             return content_type_for_container(container)
-        return content_type_for(self.post.video_path)
+        return content_type_for(self.video or self.post.video_path)
 
     def _post_info(self) -> PostInfo:
         post = self.post
@@ -222,9 +230,22 @@ class _Run(Outcomes):
 
     def _check_file(self) -> None:
         post = self.post
-        problem = self.parts.check_video(post.video_path, post.video_size, post.video_sha256)
+        problem = self.parts.check_video(self._local_video(), post.video_size,
+                                         post.video_sha256)
         if problem is not None:
             self.ledger.fail(problem, "video_file_changed")
+
+    def _local_video(self) -> str:
+        """The post's video as a local file (fetched once per run on a shared schedule); a
+        video that cannot be had fails the post, or retries it when later may work."""
+        if self.video is None:
+            try:
+                self.video = self.parts.videos.local(self.post)
+            except VideoUnavailable as exc:
+                if exc.retry:
+                    self.ledger.retry(str(exc), exc.code)
+                self.ledger.fail(str(exc), exc.code)
+        return self.video
 
     # -- upload ------------------------------------------------------------------------------
 
@@ -261,7 +282,7 @@ class _Run(Outcomes):
         try:
             # The bytes sent are hashed as they go: if the file changed since it was
             # checked, the last chunk is held back (VideoFileChanged) and TikTok never has it.
-            self.parts.uploader.upload(url, post.video_path, plan=plan, start_offset=start,
+            self.parts.uploader.upload(url, self._local_video(), plan=plan, start_offset=start,
                                        content_type=self._content_type(),
                                        expected_sha256=post.video_sha256 or None,
                                        progress=self._progress, checkpoint=checkpoint,
@@ -311,11 +332,20 @@ class _Run(Outcomes):
             self._poll()
             return
         url = self._live_link()
-        if url is not None and self.parts.check_video(
-                self.post.video_path, self.post.video_size, self.post.video_sha256) is None:
+        if url is not None and self._video_intact():
             self._upload(url, plan_chunks(self.post.video_size))
             return
         self._reconcile()
+
+    def _video_intact(self) -> bool:
+        """Can the rest of an upload TikTok may already have be sent? (Else TikTok decides.)"""
+        try:
+            self.video = self.video or self.parts.videos.local(self.post)
+        except VideoUnavailable as exc:
+            log.info("post %d: no video to finish the upload with: %s", self.post.id, exc)
+            return False
+        post = self.post
+        return self.parts.check_video(self.video, post.video_size, post.video_sha256) is None
 
     def _reconcile(self) -> None:
         """The last chunk may have gone but the upload cannot continue: TikTok decides."""

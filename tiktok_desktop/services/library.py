@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
 from tiktok_desktop.services.videofile import (
@@ -76,6 +76,26 @@ class LibraryItem:
     size: int
     sha256: str
     original_path: str
+
+
+class Library(Protocol):
+    """What PostsService needs of a library: this folder's (MediaLibrary) or a shared
+    schedule's database (services/shared_library.py)."""
+
+    def adopt(self, path: str | os.PathLike[str], progress: ProgressFn | None = None,
+              cancel: CancelFn | None = None, *, allow_link: bool = True) -> LibraryItem: ...
+
+    def reference(self, path: str | os.PathLike[str], progress: ProgressFn | None = None,
+                  cancel: CancelFn | None = None) -> LibraryItem: ...
+
+    def contains(self, path: str | os.PathLike[str]) -> bool: ...
+
+    def release(self, path: str | os.PathLike[str],
+                still_referenced: Callable[[str], bool]) -> bool: ...
+
+    def discard_partials(self) -> int: ...
+
+    def verify(self, path: str | os.PathLike[str], size: int, sha256: str) -> str | None: ...
 
 
 class MediaLibrary:

@@ -18,8 +18,8 @@ from tiktok_desktop.domain.lifecycle import (
 from tiktok_desktop.services.library import (
     AdoptCancelled,
     CancelFn,
+    Library,
     LibraryError,
-    MediaLibrary,
     ProgressFn,
 )
 from tiktok_desktop.services.schedule import Timed, check_schedule, next_free_slots
@@ -91,7 +91,7 @@ class PostsService:
     def __init__(self, posts: PostsRepo, accounts: AccountsRepo | None = None,
                  queue: QueueRepo | None = None,
                  clock: Callable[[], float] = time.time,
-                 library: MediaLibrary | None = None) -> None:
+                 library: Library | None = None) -> None:
         self.repo = posts
         self.accounts = accounts
         self.queue = queue

@@ -423,7 +423,27 @@ V8_STATS: list[Step] = [
     """,
 ]
 
+# Issue 20: the videos of a shared schedule, kept in its PostgreSQL database as large objects
+# (store/videos.py), one row per distinct video (by content). Number 10 (9 is the shared
+# schedule's meta and secrets). A local schedule keeps its videos in the media folder: here the
+# table exists, for the same schema on both backends, and stays empty.
+V10_SHARED_VIDEOS: list[Step] = [
+    """
+    CREATE TABLE stored_videos (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        lo_oid INTEGER NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        touched_at INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+    # Which posts name a video: the library asks before releasing one (video_in_use), and a
+    # shared schedule before releasing a stored video.
+    "CREATE INDEX posts_video_path ON posts(video_path)",
+]
+
 MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
                                     V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS,
-                                    V8_STATS]
+                                    V8_STATS, V10_SHARED_VIDEOS]
 SCHEMA_VERSION = len(MIGRATIONS)

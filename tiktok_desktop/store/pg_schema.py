@@ -322,7 +322,23 @@ V8_BASELINE: list[PgStep] = [
       f"FOR EACH STATEMENT EXECUTE FUNCTION {CHANGES}()" for table in _TABLES),
 ]
 
-PG_SCHEMA = PgSchema(baseline_version=8, baseline=V8_BASELINE, later=[])
+# Issue 20: migrations.V10_SHARED_VIDEOS. The video's bytes are a large object (lo_oid), so
+# a video of any size is streamed in and out in chunks (store/videos.py).
+V10_SHARED_VIDEOS: list[PgStep] = [
+    f"""
+    CREATE TABLE stored_videos (
+        sha256 {T} PRIMARY KEY,
+        size BIGINT NOT NULL CHECK (size >= 0),
+        lo_oid OID NOT NULL,
+        name {T} NOT NULL DEFAULT '',
+        created_at BIGINT NOT NULL,
+        touched_at BIGINT NOT NULL
+    )
+    """,
+    "CREATE INDEX posts_video_path ON posts(video_path)",
+]
+
+PG_SCHEMA = PgSchema(baseline_version=8, baseline=V8_BASELINE, later=[V10_SHARED_VIDEOS])
 
 # The search index: pg_trgm's GIN index answers LIKE '%text%' on the casefolded columns.
 SEARCH_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"

@@ -240,6 +240,21 @@ class PgDatabase:
                 raise
             raise known from exc
 
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled psycopg connection for this block alone (autocommit; open a transaction
+        on it with ``.transaction()``), apart from this thread's transaction: for work that
+        streams, such as store/videos.py's large objects, which may span a generator's
+        yields. Errors the user can act on become the same StoreErrors as elsewhere."""
+        try:
+            with self._pool.connection() as raw:
+                yield raw
+        except (psycopg.Error, PoolTimeout) as exc:
+            known = self._namer.known(exc)
+            if known is None:
+                raise
+            raise known from exc
+
     def _run(self, sql: str, parameters: Any, many: bool = False) -> Cursor:
         try:
             with self._pool.connection() as raw:

@@ -60,7 +60,9 @@ def run_on_postgres(url: str, argv: list[str], runtime: Runtime) -> int:
     from tiktok_desktop.engine import HeadlessListener
     from tiktok_desktop.engine.scheduler import Engine
     from tiktok_desktop.logging_setup import setup_logging
+    from tiktok_desktop.services.shared_library import SharedLibrary
     from tiktok_desktop.store.postgres import PgDatabase
+    from tiktok_desktop.store.videos import VideoStore
 
     args = build_command_parser().parse_args(["run", *argv])
     profile = paths.resolve().for_profile(paths.SANDBOX_PROFILE)
@@ -69,9 +71,13 @@ def run_on_postgres(url: str, argv: list[str], runtime: Runtime) -> int:
     log = logging.getLogger("tiktok_desktop.run")
     graph = build(decide_mode(paths.resolve(), sandbox_url=args.sandbox_url), runtime=runtime)
     db = PgDatabase.open(url, clock=runtime.clock)
+    # Videos come from the database (helper B's SharedLibrary), into a cache of this runner's
+    # own, as on a computer of its own.
+    videos = SharedLibrary(VideoStore(db), profile.cache_dir / f"runner-{os.getpid()}",
+                           clock=runtime.clock)
     parts = engine_parts(db, graph.vault, graph.oauth, graph.http,  # type: ignore[arg-type]
                          graph.endpoints, runtime, grace=graph.grace_seconds,
-                         share_base=graph.share_base)
+                         share_base=graph.share_base, videos=videos)
     engine = Engine(parts, HeadlessListener())
     runner = graph.headless_runner(engine)
 

@@ -1,12 +1,14 @@
 """Issue 20's campaign: three runners on one PostgreSQL schedule, SIGKILLed at many points.
 
 The fault campaign of campaign.py (a batch of posts, Chaos on TikTok's side, the sandbox's
-records decide) with the engine as three processes sharing one PostgreSQL database and one
-sandbox: each is killed at points killpoints.py names (TikTok calls, upload chunks, waits for a
-post's row, log lines) and restarted, while the database drops runners' connections. The
-verdict: every post published exactly once on TikTok's side (or honestly failed/unconfirmed),
-none twice, none lost; the database's final state says the same (every post final, no lease
-left, the publish TikTok completed is the one the database names).
+records decide) with the engine as three processes sharing one PostgreSQL database (which
+also holds the videos: each runner fetches them into a cache of its own, branch ``blobs``)
+and one sandbox: each is killed at points killpoints.py names (TikTok calls, upload chunks,
+waits for a post's row, log lines) and restarted, while the database drops runners'
+connections. The verdict: every post published exactly once on TikTok's side (or honestly
+failed/unconfirmed), none twice, none lost; the database's final state says the same (every
+post final, no lease left, the publish TikTok completed is the one the database names, a post
+that may be posted again still has its stored video).
 
 Quick version: tests/reliability/test_fleet.py (CI). Long version, from the repository root:
 
@@ -39,6 +41,7 @@ from tests.reliability.timebase import Timebase
 from tests.reliability.verdict import classify, peak_rates
 from tests.reliability.world import EngineRun, World, open_world, sandbox_options
 from tiktok_desktop.domain import lifecycle
+from tiktok_desktop.domain.lifecycle import VIDEO_SPENT
 from tiktok_desktop.store import Post
 
 # Pauses after a log line before its kill (seconds): where exactly the kill lands.
@@ -82,6 +85,8 @@ class FleetReport:
     db_fault_errors: list[str]
     exits: list[str]  # runner exits nobody caused (no kill, no SIGTERM)
     state_problems: list[str]  # the database's final state against TikTok's
+    videos_stored: int = 0  # videos left in the database at the end
+    videos_unneeded: int = 0  # of those, ones only published posts name
 
     @property
     def ok(self) -> bool:
@@ -95,6 +100,8 @@ class FleetReport:
                     self.points.items())),
                 "db_connections_dropped": dict(self.db_dropped), "db_row_locks": self.db_locks,
                 "runner_exits_uncaused": len(self.exits),
+                "videos_stored_at_end": self.videos_stored,
+                "videos_only_published_posts_name": self.videos_unneeded,
                 "state_problems": len(self.state_problems)}
 
     def table(self) -> str:
@@ -105,6 +112,8 @@ class FleetReport:
                  f"Database: {sum(self.db_dropped.values())} runner connections dropped "
                  f"({', '.join(f'{k} {v}' for k, v in sorted(self.db_dropped.items()))})"
                  f", {self.db_locks} post rows locked",
+                 f"Videos in the database at the end: {self.videos_stored} ({self.videos_unneeded} "
+                 "only published posts name)",
                  f"Runner exits nobody caused: {len(self.exits)}",
                  *(f"  {e[:300]}" for e in self.exits[:10]),
                  f"Database's final state vs TikTok: "
@@ -153,6 +162,8 @@ class Fleet(Campaign):
                 outcome = classify(posts, publishes)
                 calls = world.sandbox.control.calls()
                 problems = self._final_state(world, posts, publishes)
+                unneeded = self._unneeded_videos(world, posts)
+                stored = len(world.library.store.all()) if world.library is not None else 0
         peaks = peak_rates(calls, drive.spans)
         over = {p.path: sum(1 for call in calls if call.path == p.path and call.status == 429)
                 - chaos.by_path[("429", p.path)] for p in peaks}
@@ -162,7 +173,7 @@ class Fleet(Campaign):
                       over, inits, scaled, self.root)
         return FleetReport(base, self.fleet.runners, Counter(drive.landed),
                            db_faults.terminated, db_faults.locks, db_faults.errors, exits,
-                           problems)
+                           problems, stored, unneeded)
 
     # -- the drive -----------------------------------------------------------------------------
 
@@ -289,7 +300,22 @@ class Fleet(Campaign):
             if post.state.value == "published" and post.publish_id not in complete:
                 problems.append(f"post {post.id} names publish {post.publish_id}, which TikTok "
                                 "did not complete")
+        if world.library is not None:
+            # A post that may be posted again (failed, unconfirmed) keeps its stored video.
+            stored = {v.ref for v in world.library.store.all()}
+            problems += [f"post {p.id} ({p.state.value}) lost its stored video"
+                         for p in posts if p.state not in VIDEO_SPENT
+                         and p.video_path not in stored]
         return problems
+
+    @staticmethod
+    def _unneeded_videos(world: World, posts: list[Post]) -> int:
+        """Stored videos only published posts name (released when the next post is
+        published: a runner killed between publishing and releasing leaves them till then)."""
+        if world.library is None:
+            return 0
+        needed = {p.video_path for p in posts if p.state not in VIDEO_SPENT}
+        return sum(v.ref not in needed for v in world.library.store.all())
 
 
 @dataclass

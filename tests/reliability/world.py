@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -45,6 +45,9 @@ from tiktok_desktop.store import (
 )
 from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+
+if TYPE_CHECKING:
+    from tiktok_desktop.services.shared_library import SharedLibrary
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,6 +87,7 @@ class World:
     env: dict[str, str]
     root: Path
     usernames: dict[int, str] = field(default_factory=dict)  # account id -> sandbox username
+    library: SharedLibrary | None = None  # a shared schedule's videos (the window's side)
 
     @property
     def engine_log(self) -> Path:
@@ -116,8 +120,11 @@ class World:
         return count
 
     def schedule(self, account: Account, video: Path, caption: str, due_at: int) -> Post:
+        path = str(video)
+        if self.library is not None:  # a shared schedule: the video goes into the database
+            path = self.library.adopt(video).path
         return self.posts.create(NewPost(
-            account_id=account.id, video_path=str(video), video_size=video.stat().st_size,
+            account_id=account.id, video_path=path, video_size=video.stat().st_size,
             video_sha256=sha256_of(video), caption=caption, privacy_level="PUBLIC_TO_EVERYONE",
             due_at=due_at, due_tz="UTC", consent_at=int(self.timebase.wall())),
             PostState.SCHEDULED)
@@ -178,4 +185,11 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
             oauth,
             TikTokApi(http, endpoints, clock=clock), Runtime(clock=clock),
             redirect_uri="http://127.0.0.1:*/callback/")
-        yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root)
+        library = None
+        if database:
+            from tiktok_desktop.services.shared_library import SharedLibrary
+            from tiktok_desktop.store.videos import VideoStore
+
+            library = SharedLibrary(VideoStore(db), root / "window-cache",  # type: ignore[arg-type]
+                                    clock=clock)
+        yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root, library=library)

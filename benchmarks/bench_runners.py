@@ -16,8 +16,11 @@ database round trips, the HTTP calls, the sandbox's handling. Not included: the 
 everything after init, the engine's tick and dispatch, token refreshes, and TikTok's rate
 limits (the sandbox's are off: TikTok allows 6 inits a minute per account, so 10,000 inits
 take 1,667 account-minutes however fast the runners are; README "Runners" counts with both).
-The server is a throwaway one on 127.0.0.1 without fsync, on the same 2 cores as the runners
+The server is a throwaway one on 127.0.0.1 without fsync, on the same cores as the runners
 and the sandbox: the figures are the client's and the locking's, not a production server's.
+Each measurement has a sandbox of its own (with 20 connected accounts): at each init the
+sandbox looks through the creator's publishes of the day (TikTok's daily cap), a cost that
+grows with the batch and is included.
 
     .venv/bin/python benchmarks/bench_runners.py [--posts 10000] [--runners 1,3,10]
                                                  [--accounts 20]
@@ -147,7 +150,7 @@ def _runner(where: str, me: str, tokens: dict[int, str], base_url: str, start: A
 
 
 def measure(where: str, runners: int, tokens: dict[int, str], sandbox: SandboxServer,
-            due: int, posts: int) -> dict[str, Any]:
+            posts: int) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     barrier, out, start = ctx.Barrier(runners + 1), ctx.Queue(), ctx.Value("d", 0.0)
     procs = [ctx.Process(target=_runner, args=(where, f"runner-{n}", tokens, sandbox.base_url,
@@ -203,6 +206,21 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50": q(0.5), "p95": q(0.95), "max": values[-1], "mean": statistics.fmean(values)}
 
 
+def batch(tmp: Path, where: str, label: str, runners: int, args: argparse.Namespace
+          ) -> dict[str, Any]:
+    """One measurement on a sandbox of its own: the sandbox looks through a creator's
+    publishes of the day at each init (TikTok's daily cap), so one kept for every run would
+    make each run slower than the one before."""
+    options = SandboxOptions(rate_limits_enabled=False, daily_post_cap=10_000_000)
+    with SandboxServer(tmp / f"sandbox-{label}", options) as sandbox:
+        accounts = connect_accounts(sandbox, args.accounts)
+        with db_session(where) as db:
+            tokens = fill(db, accounts, args.posts, int(time.time()) + 3600, label)
+        result = measure(where, runners, tokens, sandbox, args.posts)
+    print(f"{label}: {result['posts_per_s']:.0f} posts/s", file=sys.stderr, flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -210,27 +228,15 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20)
     args = parser.parse_args()
     counts = [int(x) for x in args.runners.split(",")]
-    options = SandboxOptions(rate_limits_enabled=False, daily_post_cap=10_000_000)
     runs: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp, SandboxServer(Path(tmp) / "sandbox",
-                                                             options) as sandbox:
-        accounts = connect_accounts(sandbox, args.accounts)
-        lite_path = str(Path(tmp) / "bench.sqlite3")
-        lite = open_db(lite_path)
-        due = int(time.time()) + 3600  # moved to when the runners are up (measure)
-        tokens = fill(lite, accounts, args.posts, due, "sqlite")
-        lite.close()
-        sqlite = {**measure(lite_path, 1, tokens, sandbox, due, args.posts), "backend": "SQLite"}
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = {**batch(Path(tmp), str(Path(tmp) / "bench.sqlite3"), "sqlite", 1, args),
+                  "backend": "SQLite"}
         server = start_server()
         try:
             for n in counts:
                 name = server.new_database()
-                url = server.url(name)
-                db = open_db(url)
-                due = int(time.time()) + 3600
-                tokens = fill(db, accounts, args.posts, due, f"pg{n}")
-                db.close()
-                runs.append({**measure(url, n, tokens, sandbox, due, args.posts),
+                runs.append({**batch(Path(tmp), server.url(name), f"pg{n}", n, args),
                              "backend": "PostgreSQL"})
                 server.drop_database(name)
         finally:

@@ -148,8 +148,12 @@ def hash_seconds(size: int) -> float:
 
 
 def client_upload(base_url: str, token: str, path: str, block_size: int, chunk_size: int,
-                  server_pid: int) -> None:
+                  switch_interval: float, server_pid: int) -> None:
     import httpx
+
+    # The window runs the engine's uploads with its GIL switch interval (app.py), not
+    # Python's 5 ms: measured as the app runs them unless told otherwise.
+    sys.setswitchinterval(switch_interval)
 
     from tiktok_desktop.tiktok import ChunkUploader, Endpoints, PostInfo, TikTokApi
 
@@ -367,7 +371,7 @@ def run_curl(url: str, path: Path, server: Server) -> dict[str, Any]:
 
 
 def measure(size: int, server: Server, workdir: Path, repeat: int, block_size: int,
-            chunk_size: int, keep: bool) -> dict[str, Any]:
+            chunk_size: int, keep: bool, switch_interval: float) -> dict[str, Any]:
     path = workdir / f"bench-{size}.mp4"
     print(f"\n== {human(size)}: writing {path.name} ...", flush=True)
     digest = make_file(path, size)
@@ -377,7 +381,7 @@ def measure(size: int, server: Server, workdir: Path, repeat: int, block_size: i
     try:
         for i in range(repeat):
             a = run_child(["_client", server.base_url, server.token, str(path),
-                           str(block_size), str(chunk_size)], server)
+                           str(block_size), str(chunk_size), str(switch_interval)], server)
             got = server.received(a["publish_id"])
             if got["sha256"] != digest or got["size"] != size or not got["complete"]:
                 raise RuntimeError(f"client upload arrived damaged: {got}")
@@ -478,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(argv[1])
         return 0
     if argv and argv[0] == "_client":
-        client_upload(argv[1], argv[2], argv[3], int(argv[4]), int(argv[5]), int(argv[6]))
+        client_upload(argv[1], argv[2], argv[3], int(argv[4]), int(argv[5]), float(argv[6]),
+                      int(argv[7]))
         return 0
     if argv and argv[0] == "_ideal":
         ideal_chunked(argv[1], argv[2], argv[3], int(argv[4]), int(argv[5]))
@@ -487,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         raw_put(argv[1], argv[2], int(argv[3]), int(argv[4]))
         return 0
 
+    from tiktok_desktop.app import GIL_SWITCH_INTERVAL  # the window's (imports Qt)
     from tiktok_desktop.tiktok.upload import DEFAULT_BLOCK_SIZE
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -498,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="read block for (a) and (c) (default: the client's default)")
     parser.add_argument("--chunk-size", type=parse_size, default=0,
                         help="EXPERIMENT: override the client's chunk plan (default: the plan)")
+    parser.add_argument("--switch-interval", type=float, default=GIL_SWITCH_INTERVAL,
+                        help="the client's GIL switch interval in seconds (default: the "
+                             f"window's, {GIL_SWITCH_INTERVAL}; Python's own is 0.005)")
     parser.add_argument("--keep-files", action="store_true",
                         help="keep the temp dir with the test files")
     parser.add_argument("--tmpdir", default=None, help="where to create the temp dir")
@@ -511,11 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     try:
         print(f"sandbox {server.base_url} (pid {server.pid}); temp dir {workdir}; "
-              f"block size {args.block_size}; {args.repeat} run(s) per figure"
+              f"block size {args.block_size}; client GIL switch interval "
+              f"{args.switch_interval * 1000:g} ms; {args.repeat} run(s) per figure"
               + (f"; EXPERIMENT chunk size {args.chunk_size}" if args.chunk_size else ""))
         for size in sizes:
             results.append(measure(size, server, workdir, args.repeat, args.block_size,
-                                   args.chunk_size, args.keep_files))
+                                   args.chunk_size, args.keep_files, args.switch_interval))
     finally:
         server.close()
         if args.keep_files:
@@ -526,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "block_size": args.block_size,
         "chunk_size_override": args.chunk_size or None,
+        "switch_interval": args.switch_interval,
         "repeat": args.repeat,
         "results": results,
         "all_targets_met": all(all(r["targets_met"].values()) for r in results),

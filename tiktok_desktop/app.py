@@ -30,7 +30,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tiktok_desktop import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from tiktok_desktop import paths as app_paths
-from tiktok_desktop.bootstrap import STARTUP_ERRORS, AppGraph, Mode, build, decide_mode
+from tiktok_desktop.bootstrap import (
+    STARTUP_ERRORS,
+    AppGraph,
+    Mode,
+    build,
+    decide_mode,
+    shared_schedule,
+)
 from tiktok_desktop.logging_setup import setup_logging
 from tiktok_desktop.store import Database, DatabaseCorrupt
 from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
@@ -371,7 +378,8 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
 
     prefs = Preferences(graph.settings_store, graph.settings, graph.app_vault,
                         graph.credentials, tester, graph.system_later(),
-                        tuple(graph.service_args()))
+                        tuple(graph.service_args()),
+                        shared=lambda: shared_schedule(graph.mode, graph.runtime))
     facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,

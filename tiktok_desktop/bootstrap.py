@@ -52,7 +52,7 @@ from tiktok_desktop.paths import resolve as resolve_paths
 from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.avatars import AvatarCache
 from tiktok_desktop.services.bulk import BulkService
-from tiktok_desktop.services.library import MediaLibrary
+from tiktok_desktop.services.library import Library, MediaLibrary
 from tiktok_desktop.services.localzone import local_zone
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
@@ -65,6 +65,7 @@ from tiktok_desktop.store import (
     LeaseRepo,
     PostsRepo,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.store.leases import new_owner
 from tiktok_desktop.store.queue import QueueRepo
 from tiktok_desktop.store.ratelog import RateLog
@@ -84,6 +85,8 @@ if TYPE_CHECKING:
     from tiktok_desktop.sandbox.owner import SandboxOwner
     from tiktok_desktop.sandbox.server import SandboxServer
     from tiktok_desktop.services.credentials import CredentialsTester
+    from tiktok_desktop.services.shared import SharedSchedule
+    from tiktok_desktop.store.postgres import PgDatabase
     from tiktok_desktop.tiktok.api import TikTokApi
     from tiktok_desktop.tiktok.auth import OAuthClient
     from tiktok_desktop.tiktok.endpoints import Endpoints
@@ -103,6 +106,7 @@ __all__ = [  # the modes' names too: the entry points and tests take them from h
     "decide_mode",
     "engine_parts",
     "serve_sandbox",
+    "shared_schedule",
     "token_source",
     "vault_service",
 ]
@@ -132,7 +136,7 @@ class Runtime:
 
 # -- builders (the graph below uses them; tests build parts of it the same way) -------------------
 
-def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
+def token_source(db: Backend, vault: Vault, oauth: OAuthClient, runtime: Runtime, *,
                  owner: str | None = None, sleeper: Sleeper | None = None) -> TokenSource:
     from tiktok_desktop.credentials.tokens import TokenSource  # noqa: PLC0415
 
@@ -140,7 +144,7 @@ def token_source(db: Database, vault: Vault, oauth: OAuthClient, runtime: Runtim
                        clock=runtime.clock, sleeper=sleeper or time.sleep)
 
 
-def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTokApi,
+def accounts_service(db: Backend, vault: Vault, oauth: OAuthClient, api: TikTokApi,
                      runtime: Runtime, *, redirect_uri: str,
                      avatars: AvatarCache | None = None,
                      connect_timeout: float | None = None) -> AccountsService:
@@ -150,7 +154,7 @@ def accounts_service(db: Database, vault: Vault, oauth: OAuthClient, api: TikTok
                            avatars=avatars, ratelog=RateLog(db), **extra)
 
 
-def engine_parts(db: Database, vault: Vault, oauth: OAuthClient, http: httpx.Client,
+def engine_parts(db: Backend, vault: Vault, oauth: OAuthClient, http: httpx.Client,
                  endpoints: Endpoints, runtime: Runtime, *, grace: Callable[[], float],
                  share_base: str, config: EngineConfig | None = None,
                  videos: VideoFiles | None = None) -> EngineParts:
@@ -338,7 +342,7 @@ class AppGraph:
     paths: AppPaths
     settings_store: SettingsStore
     settings: Settings
-    db: Database
+    db: Database | PgDatabase  # PostgreSQL: a shared schedule (mode.database)
     http: httpx.Client
     link: TikTokLink
     vault: Vault  # account tokens of this profile (sandbox tokens apart from real ones)
@@ -351,6 +355,9 @@ class AppGraph:
     bulk: BulkService  # many posts at once: the bulk window, CSV import
     snippets: SnippetsService  # caption templates and hashtag sets
     log_file: Path | None = None
+    # How the engine gets each post's video as a file (None: the post's own path); a shared
+    # schedule's SharedLibrary fetches it from the database.
+    videos: VideoFiles | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
     _system: SystemParts | None = None
@@ -445,11 +452,19 @@ class AppGraph:
         TikTok as this app: none when it would decide the same by itself (credentials set:
         TikTok; none: the sandbox), so a service installed for the sandbox moves to TikTok
         with the app once credentials are added."""
+        if self.mode.database is not None:
+            return []  # the settings name the shared schedule, and it names its TikTok
         if self.mode.kind is ModeKind.EXTERNAL_SANDBOX:
             return ["--sandbox-url", self.mode.sandbox_url]
         if self.mode.kind is ModeKind.SANDBOX and self.mode.credentials.configured:
             return ["--sandbox"]  # chosen although TikTok is configured
         return []
+
+    @property
+    def shared(self) -> SharedSchedule:
+        """Setting up a shared schedule, and moving this computer's schedule there and back
+        (the Settings page, ``tiktok-desktop shared``)."""
+        return shared_schedule(self.mode, self.runtime)
 
     def credentials(self) -> Credentials:
         """The real-TikTok credentials as configured now (for the Settings dialog)."""
@@ -473,7 +488,7 @@ class AppGraph:
         self.db.integrity.result()
         parts = engine_parts(self.db, self.vault, self.oauth, self.http, self.endpoints,
                              self.runtime, grace=self.grace_seconds,
-                             share_base=self.share_base)
+                             share_base=self.share_base, videos=self.videos)
         engine = Engine(parts, listener)
         awake = KeepAwake(self.system.inhibitor, next_due=parts.posts.next_wake,
                           uploading=lambda: engine.publishing, clock=self.runtime.clock)
@@ -530,9 +545,19 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     use or ``AppGraph.reach()``, whose errors are then the ones above.
     """
     runtime = runtime or Runtime()
+    mode.paths.ensure()
+    home_vault = app_vault or Vault(vault_service(mode.home, sandbox=False))
+    db: Database | PgDatabase
+    if mode.database is not None:
+        # A shared schedule: it says which TikTok (the mode follows it), its secrets are
+        # sealed in it with the team key.
+        db, mode, shared_vault = _open_shared(mode, home_vault, runtime)
+        vault = vault or shared_vault
+        app_vault = app_vault or shared_vault
+        mode.paths.ensure()
+    else:
+        db = Database.open(mode.paths.db_file, clock=runtime.clock, check_later=defer)
     paths = mode.paths
-    paths.ensure()
-    db = Database.open(paths.db_file, clock=runtime.clock, check_later=defer)
     # made at its first request (after the first paint unless an owner must be asked)
     http = lazy_client(follow_redirects=False, trust_env=mode.kind is ModeKind.TIKTOK)
     link = TikTokLink(mode, http, runtime, sandbox_port)
@@ -541,7 +566,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     api = cast("TikTokApi", _Standin(lambda: link.get().api))
     service = vault_service(paths, sandbox=mode.sandbox)
     the_vault = vault or (SandboxVault(service) if mode.sandbox else Vault(service))
-    the_app_vault = app_vault or Vault(vault_service(paths, sandbox=False))
+    the_app_vault = app_vault or home_vault
     notes: list[str] = []
     problems = list(mode.settings_store.load_problems)
     source_note = credentials_note(mode.credentials)
@@ -558,8 +583,20 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
     avatars = AvatarCache(paths.avatar_cache_dir, http)
     accounts = accounts_service(db, the_vault, oauth, api, runtime,
                                 redirect_uri=_redirect_uri(mode), avatars=avatars)
+    library: Library = MediaLibrary(paths.media_dir)
+    videos: VideoFiles | None = None
+    if mode.database is not None:
+        # A shared schedule keeps its videos in the database: every member and runner
+        # reaches them with its address alone.
+        from tiktok_desktop.services.shared_library import SharedLibrary  # noqa: PLC0415
+        from tiktok_desktop.store.videos import VideoStore  # noqa: PLC0415
+
+        assert not isinstance(db, Database)
+        shared_library = SharedLibrary(VideoStore(db), paths.cache_dir / "shared-videos",
+                                       clock=runtime.clock)
+        library = videos = shared_library
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
-                         library=MediaLibrary(paths.media_dir))
+                         library=library)
     graph = AppGraph(
         mode=mode,
         runtime=runtime,
@@ -581,6 +618,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         bulk=BulkService(posts, accounts),
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
         log_file=log_file,
+        videos=videos,
         problems=problems,
         notes=notes,
         _system=system,
@@ -593,6 +631,21 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
             graph.close()
             raise
     return graph
+
+
+def shared_schedule(mode: Mode, runtime: Runtime | None = None) -> SharedSchedule:
+    """The shared-schedule set-up for this data folder (services/shared.py), whichever
+    schedule the mode uses now: the local one is the mode's profile's SQLite file."""
+    from tiktok_desktop import bootstrap_shared  # noqa: PLC0415
+
+    return bootstrap_shared.shared_schedule(mode, (runtime or Runtime()).clock)
+
+
+def _open_shared(mode: Mode, keyring: Vault,
+                 runtime: Runtime) -> tuple[PgDatabase, Mode, Vault]:
+    from tiktok_desktop import bootstrap_shared  # noqa: PLC0415
+
+    return bootstrap_shared.open_shared_schedule(mode, keyring, runtime.clock)
 
 
 def _redirect_uri(mode: Mode) -> str:

@@ -17,6 +17,7 @@ import os
 import shutil
 import stat
 import time
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class SettingRule:
     kind: type
     must: str  # "must be ..." in plain words
     check: Callable[[Any], bool] = lambda _value: True
+    shown: Callable[[Any], str] | None = None  # how a refused value is quoted back
 
 
 def _printable_text(limit: int) -> Callable[[Any], bool]:
@@ -62,6 +64,35 @@ def _known_zone(name: str) -> bool:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _shared_address(text: str) -> bool:
+    """A PostgreSQL URL with no password in it (the password lives in the OS keyring)."""
+    if not text:
+        return True
+    if len(text) > 1000 or not text.isprintable():
+        return False
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.scheme not in ("postgresql", "postgres"):
+        return False
+    query = urllib.parse.parse_qs(parsed.query)
+    return parsed.password is None and "password" not in query
+
+
+def _no_password(text: str) -> str:
+    """``text`` with any password in it masked (a refused address is quoted back)."""
+    try:
+        parsed = urllib.parse.urlsplit(text)
+        query = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)
+        netloc = parsed.netloc
+        if parsed.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}"
+        masked = [(k, "***" if k == "password" else v) for k, v in query]
+        return urllib.parse.urlunsplit(parsed._replace(
+            netloc=netloc, query=urllib.parse.urlencode(masked, safe="*")))
+    except ValueError:
+        return "an address that could not be read"
 
 
 RULES: dict[str, SettingRule] = {
@@ -81,6 +112,10 @@ RULES: dict[str, SettingRule] = {
     "keep_running_in_tray": SettingRule("Keep running in the system tray", bool,
                                         "be true or false"),
     "tray_explained": SettingRule("tray_explained", bool, "be true or false"),
+    "shared_database": SettingRule(
+        "Shared schedule", str, "be a PostgreSQL address (postgresql://user@host/database) "
+        "without a password, or empty for this computer's own schedule", _shared_address,
+        lambda value: _shown(_no_password(value) if isinstance(value, str) else value)),
     "window_geometry": SettingRule("window_geometry", str, "be text the app wrote",
                                    _printable_text(65536)),
     "window_state": SettingRule("window_state", str, "be text the app wrote",
@@ -102,7 +137,8 @@ def setting_problem(name: str, value: Any) -> str | None:
     ok = isinstance(value, rule.kind) and not (rule.kind is not bool and isinstance(value, bool))
     if ok and rule.check(value):
         return None
-    return f"\u201c{rule.label}\u201d must {rule.must}, not {_shown(value)}."
+    shown = rule.shown(value) if rule.shown is not None else _shown(value)
+    return f"\u201c{rule.label}\u201d must {rule.must}, not {shown}."
 
 
 @dataclass
@@ -121,6 +157,9 @@ class Settings:
     # Closing the window keeps the app in the system tray so posts still go out on time.
     keep_running_in_tray: bool = True
     tray_explained: bool = False  # the first close to the tray says what happened, once
+    # A shared schedule's PostgreSQL address (issue 20), without its password (kept in the
+    # OS keyring); "" for the schedule in this computer's own SQLite file.
+    shared_database: str = ""
     window_geometry: str = ""
     window_state: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tiktok_desktop.config import Credentials, Settings, SettingsStore, resolve_credentials
 from tiktok_desktop.credentials.vault import SERVICE, Vault, VaultError
 from tiktok_desktop.paths import SANDBOX_PROFILE, AppPaths, PathsError
 from tiktok_desktop.store.db import StoreError
+from tiktok_desktop.store.pg_address import Address, AddressError, parse_address
 
 __all__ = [
     "STARTUP_ERRORS",
@@ -23,6 +24,7 @@ __all__ = [
     "app_credentials",
     "credentials_note",
     "decide_mode",
+    "home_paths",
     "vault_service",
 ]
 
@@ -54,10 +56,35 @@ class Mode:
     settings_store: SettingsStore  # shared by both profiles: credentials, window layout
     settings: Settings
     sandbox_url: str = ""  # EXTERNAL_SANDBOX only
+    # A shared schedule's PostgreSQL address (issue 20): from --database or the settings'
+    # shared_database; None for this computer's own SQLite file. Which TikTok a shared
+    # schedule talks to is the schedule's to say (bootstrap.build follows it).
+    database: Address | None = None
 
     @property
     def sandbox(self) -> bool:
         return self.kind is not ModeKind.TIKTOK
+
+    @property
+    def home(self) -> AppPaths:
+        """The data folder's own paths, whichever profile is in use."""
+        return home_paths(self.paths)
+
+    def following(self, kind: ModeKind, credentials: Credentials,
+                  sandbox_url: str = "") -> Mode:
+        """This mode moved to another TikTok (the one a shared schedule talks to)."""
+        home = self.home
+        paths = home if kind is ModeKind.TIKTOK else home.for_profile(SANDBOX_PROFILE)
+        return replace(self, kind=kind, paths=paths, credentials=credentials,
+                       sandbox_url=sandbox_url.rstrip("/"))
+
+
+def home_paths(paths: AppPaths) -> AppPaths:
+    """The paths ``paths.for_profile`` was made from (``paths`` itself for the home one)."""
+    if not paths.profile:
+        return paths
+    return AppPaths(paths.data_dir.parent, paths.config_dir.parent, paths.cache_dir.parent,
+                    paths.log_dir, "", paths.namespace)
 
 
 def vault_service(paths: AppPaths, *, sandbox: bool) -> str:
@@ -93,10 +120,19 @@ def _secret_unreadable(exc: VaultError) -> StartupError:
 
 
 def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str = "",
-                vault: Vault | None = None) -> Mode:
-    """Real TikTok when a client key and secret are configured, else the sandbox."""
+                vault: Vault | None = None, database: str = "") -> Mode:
+    """Real TikTok when a client key and secret are configured, else the sandbox.
+
+    ``database``: a shared schedule's address (else the settings' ``shared_database``, if
+    any); which TikTok it talks to is then decided when it is opened (bootstrap.build)."""
     store = SettingsStore(base.settings_file)
     settings = store.load()
+    address: Address | None = None
+    if database or settings.shared_database:
+        try:
+            address = parse_address(database or settings.shared_database)
+        except AddressError as exc:
+            raise StartupError(str(exc)) from None
     # Without a client key (settings, environment, .env) the secret decides nothing: the
     # keyring is not read at all (loading keyring and asking it: tens of ms of every start).
     creds = resolve_credentials(settings, environ=os.environ)
@@ -105,7 +141,8 @@ def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str
         creds = app_credentials(settings,
                                 vault or Vault(vault_service(base, sandbox=False)),
                                 unreadable)
-        if not creds.client_secret and unreadable and not force_sandbox and not sandbox_url:
+        if not creds.client_secret and unreadable and not force_sandbox and not sandbox_url \
+                and address is None:  # a shared schedule's TikTok is the schedule's to say
             # A locked keyring (a service started at boot, before anyone logged in) must not
             # turn real TikTok into the sandbox without a word: due posts would "publish"
             # nowhere.
@@ -117,7 +154,7 @@ def decide_mode(base: AppPaths, *, force_sandbox: bool = False, sandbox_url: str
     else:
         kind = ModeKind.TIKTOK
     paths = base if kind is ModeKind.TIKTOK else base.for_profile(SANDBOX_PROFILE)
-    return Mode(kind, paths, creds, store, settings, sandbox_url.rstrip("/"))
+    return Mode(kind, paths, creds, store, settings, sandbox_url.rstrip("/"), address)
 
 
 def credentials_note(creds: Credentials) -> str:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import csv_cases
 from tests.helpers.cli import Run, command_runner
+from tests.helpers.csv_cases import BERLIN, HEADER, day
 from tests.helpers.videos import VideoFactory, VideoSpec
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.cli import posts as cli_posts
@@ -22,9 +24,6 @@ from tiktok_desktop.services.posts_csv import read_csv
 from tiktok_desktop.services.schedule import resolve_local
 from tiktok_desktop.store import Account, NewPost, PostMode, PostState
 from tiktok_desktop.store.queue import Slot
-
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-HEADER = "file,account,caption,when,zone,privacy,interactions,disclosure,ai_label,inbox,cover_ms"
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +45,6 @@ def run(graph: AppGraph, capsys: pytest.CaptureFixture[str]) -> Run:
     return command_runner(graph, capsys, "posts", cli_posts.run)
 
 
-def _day(days: int, hour: int = 9, minute: int = 0) -> str:
-    day = dt.datetime.now(BERLIN).date() + dt.timedelta(days=days)
-    return f"{day:%Y-%m-%d} {hour:02d}:{minute:02d}"
-
-
 def _epoch(text: str, zone: str = "Europe/Berlin") -> int:
     return resolve_local(dt.datetime.strptime(text, "%Y-%m-%d %H:%M"), zone).epoch
 
@@ -65,16 +59,6 @@ def _library(graph: AppGraph) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def _next_spring_forward() -> dt.date:
-    """The next last Sunday of March (Europe's clocks skip 02:00-03:00)."""
-    today = dt.datetime.now(BERLIN).date()
-    for year in (today.year, today.year + 1):
-        day = dt.date(year, 3, 31)
-        day -= dt.timedelta(days=(day.weekday() + 1) % 7)
-        if day > today:
-            return day
-    raise AssertionError("unreachable")
-
 
 # --- good rows ------------------------------------------------------------------------------
 
@@ -82,7 +66,7 @@ def test_import_schedules_every_row_with_the_composer_rules(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
     graph.posts.set_queue_slots(account.id, [Slot(d, 18 * 60) for d in range(7)],
                                 "Europe/Berlin")
-    when = _day(2)
+    when = day(2)
     sheet = _write(
         folder / "week.csv",
         f'clip0.mp4,@sandbox_creator,"Hello, #fyp\nsecond line",{when},Europe/Berlin,everyone,'
@@ -118,7 +102,7 @@ def test_import_schedules_every_row_with_the_composer_rules(
 
 def test_dry_run_checks_and_shows_but_schedules_nothing(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
-    sheet = _write(folder / "a.csv", f"clip0.mp4,@sandbox_creator,hi,{_day(3)},,only-me,,,,,")
+    sheet = _write(folder / "a.csv", f"clip0.mp4,@sandbox_creator,hi,{day(3)},,only-me,,,,,")
     result = run("import", str(sheet), "--dry-run", "--zone", "Europe/Berlin")
     assert result.code == 0, result.err
     assert "Dry run: all 1 row can be scheduled; nothing was." in result.out
@@ -130,38 +114,15 @@ def test_dry_run_checks_and_shows_but_schedules_nothing(
 
 def test_each_bad_cell_gets_one_message_and_nothing_is_scheduled_until_fixed(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
-    gap = f"{_next_spring_forward():%Y-%m-%d} 02:30"
-    good = f"clip0.mp4,@sandbox_creator,fine,{_day(2)},Europe/Berlin,everyone,,,,,"
-    rows = [
-        good,                                                                     # row 2
-        f"clip1.mp4,@nobody,x,{_day(2, 10)},Europe/Berlin,everyone,,,,,",          # row 3
-        "clip1.mp4,@sandbox_creator,x,24/11/2026 09:00,Europe/Berlin,everyone,,,,,",  # row 4
-        f"clip1.mp4,@sandbox_creator,x,{gap},Europe/Berlin,everyone,,,,,",         # row 5
-        f"missing.mp4,@sandbox_creator,x,{_day(2, 11)},Europe/Berlin,everyone,,,,,",  # row 6
-        f"clip2.mp4,@sandbox_creator,{'a' * 2201},{_day(2, 12)},Europe/Berlin,everyone,,,,,",
-        f"clip2.mp4,@sandbox_creator,x,{_day(2, 13)},Europe/Berlin,followers,,,,,",   # row 8
-        # Two bad cells in one row: each gets its own message.
-        f"clip2.mp4,@sandbox_creator,x,{_day(2, 14)},Mars/Olympus,public,,,,,",      # row 9
-    ]
+    rows, messages = csv_cases.bad_rows(folder)
+    # Two bad cells in one row: each gets its own message.
+    rows.append(f"clip2.mp4,@sandbox_creator,x,{day(2, 14)},Mars/Olympus,public,,,,,")  # row 9
     sheet = _write(folder / "bad.csv", *rows)
     result = run("import", str(sheet))
     assert result.code == 2
     assert result.out == ""
-    day = _next_spring_forward()
     assert result.problems == [
-        "row 3, column 'account': No account matches '@nobody': use one of @sandbox_creator.",
-        "row 4, column 'when': Cannot read '24/11/2026 09:00' as a date and time: write it as "
-        "YYYY-MM-DD HH:MM, e.g. 2026-11-24 09:00 (in a spreadsheet, format the column as "
-        "text), or leave it empty for the next free queue slot.",
-        f"row 5, column 'when': 02:30 does not exist on {day:%a %d %b %Y} in Europe/Berlin: "
-        "the clocks go forward then. Pick 03:30 (the same moment after the change) or another "
-        "time.",
-        f"row 6, column 'file': There is no file {folder / 'missing.mp4'}: check the name and "
-        "folder (a relative path starts from the CSV file's folder).",
-        "row 7, column 'caption': The caption is 1 character too long (TikTok counts 2201 of "
-        "2200).",
-        "row 8, column 'privacy': Sandbox Creator (@sandbox_creator) does not offer "
-        "“Followers”: choose Everyone, Friends or Only me.",
+        *messages,
         "row 9, column 'zone': Unknown time zone 'Mars/Olympus': use an IANA name such as "
         "Europe/Berlin or America/New_York, or leave it empty for the app's zone.",
         "row 9, column 'privacy': 'public' is not a privacy choice: write everyone, friends, "
@@ -171,7 +132,7 @@ def test_each_bad_cell_gets_one_message_and_nothing_is_scheduled_until_fixed(
     assert graph.posts.list_posts() == [] and _library(graph) == []
 
     # Fixed: the same file with the bad rows corrected goes in whole.
-    fixed = [good] + [f"clip{n % 3}.mp4,@sandbox_creator,ok {n},{_day(2, 10 + n)},"
+    fixed = [csv_cases.GOOD_ROW] + [f"clip{n % 3}.mp4,@sandbox_creator,ok {n},{day(2, 10 + n)},"
                       "Europe/Berlin,friends,,,,," for n in range(7)]
     result = run("import", str(_write(folder / "bad.csv", *fixed)))
     assert result.code == 0, result.err
@@ -182,12 +143,12 @@ def test_rules_that_need_the_account_and_the_whole_batch(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
     sheet = _write(
         folder / "rules.csv",
-        f"clip0.mp4,@sandbox_creator,x,{_day(2)},Europe/Berlin,only-me,,branded content,,,",
-        f"clip0.mp4,@sandbox_creator,x,{_day(2, 10)},Europe/Berlin,everyone,,yes,,,",
+        f"clip0.mp4,@sandbox_creator,x,{day(2)},Europe/Berlin,only-me,,branded content,,,",
+        f"clip0.mp4,@sandbox_creator,x,{day(2, 10)},Europe/Berlin,everyone,,yes,,,",
         "clip0.mp4,@sandbox_creator,x,,Europe/Berlin,everyone,,,,,",  # no queue times
-        f"clip0.mp4,@sandbox_creator,x,{_day(2, 11)},Europe/Berlin,,,,,yes,",  # inbox: ok
-        f"clip0.mp4,@sandbox_creator,x,{_day(2, 12)},Europe/Berlin,friends,,,,yes,",
-        f"clip0.mp4,@sandbox_creator,x,{_day(2, 13)},Europe/Berlin,everyone,,,,,99000")
+        f"clip0.mp4,@sandbox_creator,x,{day(2, 11)},Europe/Berlin,,,,,yes,",  # inbox: ok
+        f"clip0.mp4,@sandbox_creator,x,{day(2, 12)},Europe/Berlin,friends,,,,yes,",
+        f"clip0.mp4,@sandbox_creator,x,{day(2, 13)},Europe/Berlin,everyone,,,,,99000")
     result = run("import", str(sheet))
     assert result.code == 2
     assert result.problems[:-1] == [
@@ -206,7 +167,7 @@ def test_rules_that_need_the_account_and_the_whole_batch(
 
 def test_the_batch_counts_towards_the_daily_cap(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
-    rows = [f"clip{n % 3}.mp4,@sandbox_creator,n{n},{_day(3, 6 + n // 4, (n % 4) * 15)},"
+    rows = [f"clip{n % 3}.mp4,@sandbox_creator,n{n},{day(3, 6 + n // 4, (n % 4) * 15)},"
             "Europe/Berlin,everyone,,,,," for n in range(16)]
     result = run("import", str(_write(folder / "cap.csv", *rows)))
     assert result.code == 2
@@ -245,12 +206,12 @@ def test_a_file_that_is_not_a_schedule_csv_is_said_plainly(
 def test_excel_bom_and_semicolons_are_read(graph: AppGraph, account: Account,
                                           folder: Path) -> None:
     sheet = folder / "excel.csv"
-    text = f"File;Account;Date/Time;Privacy\r\nclip0.mp4;@sandbox_creator;{_day(2)};Only me\r\n"
+    text = f"File;Account;Date/Time;Privacy\r\nclip0.mp4;@sandbox_creator;{day(2)};Only me\r\n"
     sheet.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     (row,) = read_csv(sheet, graph.accounts.list_accounts(), "Europe/Berlin")
     assert row.problems == {}
     assert row.row.account_id == account.id and row.row.privacy_level == "SELF_ONLY"
-    assert row.row.due_at == _epoch(_day(2)) and row.number == 2
+    assert row.row.due_at == _epoch(day(2)) and row.number == 2
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -261,11 +222,11 @@ def test_export_then_import_reproduces_the_schedule_exactly(
     offset = dt.datetime.fromtimestamp(second, zoneinfo.ZoneInfo(zone)).strftime("%z")
     sheet = _write(
         folder / "in.csv",
-        f"clip0.mp4,@sandbox_creator,\"=SUM(A1), a \"\"quote\"\"\n#line2\",{_day(2)},"
+        f"clip0.mp4,@sandbox_creator,\"=SUM(A1), a \"\"quote\"\"\n#line2\",{day(2)},"
         "Europe/Berlin,everyone,comment duet stitch,\"your brand, branded content\",yes,,0",
-        f"clip1.mp4,@sandbox_creator,@friend first,{_day(4, 7, 45)},America/New_York,friends,"
+        f"clip1.mp4,@sandbox_creator,@friend first,{day(4, 7, 45)},America/New_York,friends,"
         "stitch,,,,",
-        f"clip2.mp4,@sandbox_creator,'quoted,{_day(5)},,,,,,yes,2000",
+        f"clip2.mp4,@sandbox_creator,'quoted,{day(5)},,,,,,yes,2000",
         # The second of a wall time that happens twice (clocks going back): the offset says
         # which one.
         f"clip1.mp4,@sandbox_creator,twice,{wall:%Y-%m-%d %H:%M}{offset[:3]}:{offset[3:]},"
@@ -326,11 +287,11 @@ def _comparable(graph: AppGraph) -> list[tuple[object, ...]]:
 def test_export_prints_to_the_terminal_and_filters_by_account(
         graph: AppGraph, run: Run, account: Account, folder: Path) -> None:
     sheet = _write(folder / "in.csv",
-                   f"clip0.mp4,@sandbox_creator,hi,{_day(2)},Europe/Berlin,everyone,,,,,")
+                   f"clip0.mp4,@sandbox_creator,hi,{day(2)},Europe/Berlin,everyone,,,,,")
     assert run("import", str(sheet)).code == 0
     shown = run("export", "--account", "@sandbox_creator")
     assert shown.code == 0
     assert shown.out.splitlines() == [
-        HEADER, f"{folder / 'clip0.mp4'},@sandbox_creator,hi,{_day(2)},Europe/Berlin,everyone,"
+        HEADER, f"{folder / 'clip0.mp4'},@sandbox_creator,hi,{day(2)},Europe/Berlin,everyone,"
         ",,,,"]
     assert run("export", "--account", "@nobody").code == 2

@@ -175,3 +175,17 @@ def test_each_account_shows_its_own_coloured_picture(qtbot: QtBot, graph: AppGra
         assert colour.alpha() > 200 and colour.lightness() > 60, colour.name()
         images[account.open_id] = image
     assert images[first.open_id] != images[second.open_id]
+
+
+def test_with_no_account_the_title_stays_on_top_and_the_empty_state_takes_the_height(
+        qtbot: QtBot, graph: AppGraph) -> None:
+    window = _window(qtbot, graph, [])
+    qtbot.waitExposed(window)
+    pane = window.accounts_pane
+    assert pane.empty.isVisible()
+    title = pane._layout.itemAt(0).widget()
+    # The title is the first row, at the pane's top margin, not pushed down by spread space;
+    # the empty state holds what the title, notes and buttons leave.
+    assert title.geometry().top() <= pane._layout.contentsMargins().top() + 2
+    assert pane.empty.height() > pane.height() // 2
+    assert pane.empty.geometry().top() - title.geometry().bottom() < title.height() * 4

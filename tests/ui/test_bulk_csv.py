@@ -4,9 +4,7 @@ until each is fixed (in the table), and the export writes what 'posts export' wr
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +12,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.helpers import csv_cases
+from tests.helpers.csv_cases import HEADER, day
 from tests.helpers.videos import VideoFactory, VideoSpec
-from tests.ui.composer_support import show_active
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.bulk import Column
 from tiktok_desktop.services.posts_csv import export_posts
@@ -24,9 +23,6 @@ from tiktok_desktop.store import Account, PostState
 from tiktok_desktop.ui.bulk_model import View
 from tiktok_desktop.ui.bulk_window import BulkWindow
 from tiktok_desktop.ui.main_window import MainWindow
-
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-HEADER = "file,account,caption,when,zone,privacy,interactions,disclosure,ai_label,inbox,cover_ms"
 
 
 @pytest.fixture
@@ -39,28 +35,9 @@ def folder(videos: VideoFactory, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph, account: Account) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for bulk in list(win.bulk_windows):
-        bulk._close_confirmed = True
-        bulk.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
-
-def _day(days: int, hour: int = 9) -> str:
-    day = dt.datetime.now(BERLIN).date() + dt.timedelta(days=days)
-    return f"{day:%Y-%m-%d} {hour:02d}:00"
-
-
-def _next_spring_forward() -> dt.date:
-    today = dt.datetime.now(BERLIN).date()
-    for year in (today.year, today.year + 1):
-        day = dt.date(year, 3, 31)
-        day -= dt.timedelta(days=(day.weekday() + 1) % 7)
-        if day > today:
-            return day
-    raise AssertionError("unreachable")
 
 
 def _import(qtbot: QtBot, window: MainWindow, sheet: Path) -> BulkWindow:
@@ -72,37 +49,12 @@ def _import(qtbot: QtBot, window: MainWindow, sheet: Path) -> BulkWindow:
 def test_the_import_preview_names_every_bad_cell_and_schedules_nothing_until_fixed(
         qtbot: QtBot, window: MainWindow, graph: AppGraph, account: Account,
         folder: Path) -> None:
-    gap = f"{_next_spring_forward():%Y-%m-%d} 02:30"
-    rows = [
-        f"clip0.mp4,@sandbox_creator,fine,{_day(2)},Europe/Berlin,everyone,,,,,",      # row 2
-        f"clip1.mp4,@nobody,x,{_day(2, 10)},Europe/Berlin,everyone,,,,,",             # row 3
-        "clip1.mp4,@sandbox_creator,x,24/11/2026 09:00,Europe/Berlin,everyone,,,,,",  # row 4
-        f"clip1.mp4,@sandbox_creator,x,{gap},Europe/Berlin,everyone,,,,,",            # row 5
-        f"missing.mp4,@sandbox_creator,x,{_day(2, 11)},Europe/Berlin,everyone,,,,,",  # row 6
-        f"clip2.mp4,@sandbox_creator,{'a' * 2201},{_day(2, 12)},Europe/Berlin,everyone,,,,,",
-        f"clip2.mp4,@sandbox_creator,x,{_day(2, 13)},Europe/Berlin,followers,,,,,",   # row 8
-    ]
+    rows, messages = csv_cases.bad_rows(folder)
     sheet = folder / "bad.csv"
     sheet.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     bulk = _import(qtbot, window, sheet)
     assert bulk.model.rowCount() == 7
-    shown = bulk.csv_problems.stringList()
-    day = _next_spring_forward()
-    assert shown == [
-        "row 3, column 'account': No account matches '@nobody': use one of @sandbox_creator.",
-        "row 4, column 'when': Cannot read '24/11/2026 09:00' as a date and time: write it as "
-        "YYYY-MM-DD HH:MM, e.g. 2026-11-24 09:00 (in a spreadsheet, format the column as "
-        "text), or leave it empty for the next free queue slot.",
-        f"row 5, column 'when': 02:30 does not exist on {day:%a %d %b %Y} in Europe/Berlin: "
-        "the clocks go forward then. Pick 03:30 (the same moment after the change) or another "
-        "time.",
-        f"row 6, column 'file': There is no file {folder / 'missing.mp4'}: check the name and "
-        "folder (a relative path starts from the CSV file's folder).",
-        "row 7, column 'caption': The caption is 1 character too long (TikTok counts 2201 of "
-        "2200).",
-        "row 8, column 'privacy': Sandbox Creator (@sandbox_creator) does not offer "
-        "“Followers”: choose Everyone, Friends or Only me.",
-    ]
+    assert bulk.csv_problems.stringList() == messages
     # The same problems mark the table's cells, and nothing can go yet.
     assert "No account matches" in bulk.model.index(1, View.ACCOUNT).data(
         Qt.ItemDataRole.ToolTipRole)
@@ -143,7 +95,7 @@ def test_a_file_that_is_not_a_schedule_is_said_in_the_window(
 def test_export_from_the_window_writes_what_posts_export_writes(
         qtbot: QtBot, window: MainWindow, graph: AppGraph, account: Account,
         folder: Path, tmp_path: Path) -> None:
-    rows = [f"clip{n}.mp4,@sandbox_creator,post {n},{_day(3, 9 + n)},Europe/Berlin,friends,"
+    rows = [f"clip{n}.mp4,@sandbox_creator,post {n},{day(3, 9 + n)},Europe/Berlin,friends,"
             "comment,,,," for n in range(3)]
     sheet = folder / "good.csv"
     sheet.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")

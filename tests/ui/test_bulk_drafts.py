@@ -13,9 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import connect, show_active
+from tests.ui.composer_support import connect, open_window
 from tests.ui.schedule_support import drop, week_slot
-from tiktok_desktop.app import main_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.store import PostState
@@ -26,12 +25,8 @@ from tiktok_desktop.ui.main_window import MainWindow
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph) -> Iterator[MainWindow]:
     connect(graph)
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
 
 def test_a_batch_post_goes_to_the_drafts_and_is_dragged_back_onto_an_hour(

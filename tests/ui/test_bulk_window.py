@@ -14,8 +14,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import connect, show_active
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import connect, open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.bulk import Column
 from tiktok_desktop.services.schedule import zone
@@ -36,13 +35,8 @@ def account(graph: AppGraph) -> Account:
 
 @pytest.fixture
 def window(qtbot: QtBot, graph: AppGraph, account: Account) -> Iterator[MainWindow]:
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for bulk in list(win.bulk_windows):
-        bulk._close_confirmed = True
-        bulk.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
 
 def _open(qtbot: QtBot, window: MainWindow, paths: list[str]) -> BulkWindow:
@@ -110,7 +104,7 @@ def test_sixty_videos_open_one_window_and_every_row_follows_the_composers_rules(
     _every(qtbot, bulk, start, 6)
     assert _problems(bulk) == {}
     assert bulk.schedule_button.isEnabled()
-    assert bulk.schedule_button.text() == "Schedule 60 posts"
+    assert bulk.schedule_button.text() == "&Schedule 60 posts"
     firsts = [bulk.batch.rows[i].due_at for i in range(3)]
     assert firsts[1] - firsts[0] == 6 * 3600 and firsts[2] - firsts[1] == 6 * 3600  # type: ignore[operator]
 

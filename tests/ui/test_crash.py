@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from tiktok_desktop.store import DatabaseUnreachable
 from tiktok_desktop.ui.crash import CrashDialog, CrashHandler
 
 
@@ -48,6 +49,24 @@ def test_worker_thread_exception_is_marshalled(
         t.start()
         t.join()
     assert "ValueError: in a worker" in blocker.args[0]
+    caplog.clear()
+
+
+def test_a_shared_schedule_out_of_reach_is_no_crash(
+    qtbot: QtBot, handler: CrashHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read the window made as the server went away: one line in the log, no dialog (the
+    window's banner says what happened, ui/read_only.py)."""
+    crashes: list[str] = []
+    handler.crashed.connect(crashes.append)
+    try:
+        raise DatabaseUnreachable("The shared schedule at me@db:5432/team cannot be reached.")
+    except DatabaseUnreachable:
+        sys.excepthook(*sys.exc_info())
+    assert crashes == []
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING and "me@db:5432/team" in record.getMessage()
+    assert record.exc_info is None  # no traceback: it is not a bug
     caplog.clear()
 
 

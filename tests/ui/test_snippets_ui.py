@@ -12,8 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QTextCursor
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import connect, open_ready, show_active
-from tiktok_desktop.app import main_window
+from tests.ui.composer_support import connect, open_ready, open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.store import Account
 from tiktok_desktop.store.snippets import SnippetKind
@@ -30,15 +29,8 @@ def account(graph: AppGraph) -> Account:
 def window(qtbot: QtBot, graph: AppGraph, account: Account) -> Iterator[MainWindow]:
     graph.snippets.save(account.id, SnippetKind.TEMPLATE, "Recipe", "Today's recipe:")
     graph.snippets.save(account.id, SnippetKind.HASHTAGS, "Food", "food, #cooking recipe")
-    win = main_window(graph, open_url=lambda _u: False)
-    qtbot.addWidget(win)
-    show_active(qtbot, win)
-    yield win
-    for composer in list(win.composers):
-        composer.close()
-    for bulk in list(win.bulk_windows):
-        bulk._close_confirmed = True
-        bulk.close()
+    with open_window(qtbot, graph) as win:
+        yield win
 
 
 def _menu_action(button: SnippetButton, name: str) -> QAction:

@@ -234,3 +234,36 @@ def test_a_reading_for_an_account_left_meanwhile_is_dropped(qtbot: QtBot, graph:
     assert window.heatmap.title.text() == "Best times to post (0 posts)"
     assert window.post_box.count() == 0
     runner.shutdown()
+
+
+def test_the_window_with_the_keyboard_only(qtbot: QtBot, graph: AppGraph, account: Account,
+                                           tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alt+P reaches the post, arrows change it and its curves follow; Alt+E exports;
+    Escape closes."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.ui.composer_support import focused, key, show_active
+
+    ids = fill(graph.db, account.id, 40, NOW)
+    window = _window(qtbot, graph, account)
+    show_active(qtbot, window)
+    key(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    assert focused() is window.post_box
+    before = window.post_box.currentData()
+    key(qtbot, Qt.Key.Key_Down)
+    after = window.post_box.currentData()
+    assert after != before and after in ids
+    series = graph.stats.post_series(after)
+    assert window.post_chart.note.text().startswith(f"{len(series)} readings")
+    key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert focused() is window.account_box
+    target = tmp_path / "keys.csv"
+    # The system's save dialog answers with this file (a native dialog takes no keys here).
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    with qtbot.waitSignal(window.export_button.clicked):
+        key(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: target.exists() and window.export_button.isEnabled())
+    key(qtbot, Qt.Key.Key_Escape)
+    assert not window.isVisible()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 
-SUBCOMMANDS = ("sandbox", "accounts", "posts", "stats", "run", "service")
+SUBCOMMANDS = ("sandbox", "accounts", "posts", "stats", "run", "service", "shared")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         "accounts from the terminal; 'tiktok-desktop posts add|list|cancel|delete|queue' "
         "schedules posts; 'tiktok-desktop stats export' writes published posts' statistics "
         "as CSV; 'tiktok-desktop service install|status|uninstall' posts while the "
-        "app is closed; 'tiktok-desktop sandbox serve' runs the built-in TikTok "
+        "app is closed; 'tiktok-desktop shared init|join|status|migrate' sets up a schedule "
+        "shared by several computers (PostgreSQL); 'tiktok-desktop sandbox serve' runs the "
+        "built-in TikTok "
         "emulator on its own. Each has --help.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -65,6 +67,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     from tiktok_desktop.cli import service as cli_service
 
     cli_service.add_parser(sub)
+    from tiktok_desktop.cli import shared as cli_shared
+
+    cli_shared.add_parser(sub)
     return parser
 
 
@@ -127,4 +132,8 @@ def run_command(args: argparse.Namespace) -> int:
         from tiktok_desktop.cli import service as cli_service
 
         return cli_service.run(args)
+    if args.command == "shared":
+        from tiktok_desktop.cli import shared as cli_shared
+
+        return cli_shared.run(args)
     raise AssertionError(f"unhandled command {args.command}")

@@ -1,4 +1,5 @@
-"""Secrets and sign-ins, below services and engine: the keyring vault, the one token source
+"""Secrets and sign-ins, below services and engine: the keyring vault (and a shared schedule's
+sealed one, shared_vault.py, with its team key), the one token source
 (refresh with a cross-process lease), and TikTok's upload links. No Qt, no widgets.
 
 Names load with their module when first used (lazy_exports.py): the errors are light, the
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
         reconnect_message,
     )
     from tiktok_desktop.credentials.session_backend import SessionOnlyBackend
+    from tiktok_desktop.credentials.shared_vault import SharedVault, copy_secrets
+    from tiktok_desktop.credentials.team_key import TeamKey, TeamKeyError
     from tiktok_desktop.credentials.tokens import REFRESH_MARGIN, SIGN_IN_RENEW, TokenSource
     from tiktok_desktop.credentials.upload_links import UploadLinks
     from tiktok_desktop.credentials.vault import (
@@ -31,6 +34,8 @@ else:
         "errors": ("AccountError", "NeedsReconnect", "TransientAccountError",
                    "reconnect_message"),
         "session_backend": ("SessionOnlyBackend",),
+        "shared_vault": ("SharedVault", "copy_secrets"),
+        "team_key": ("TeamKey", "TeamKeyError"),
         "tokens": ("REFRESH_MARGIN", "SIGN_IN_RENEW", "TokenSource"),
         "upload_links": ("UploadLinks",),
         "vault": ("SERVICE", "NoSecureBackend", "StoredTokens", "Vault", "VaultError"),
@@ -44,11 +49,15 @@ __all__ = [
     "NeedsReconnect",
     "NoSecureBackend",
     "SessionOnlyBackend",
+    "SharedVault",
     "StoredTokens",
+    "TeamKey",
+    "TeamKeyError",
     "TokenSource",
     "TransientAccountError",
     "UploadLinks",
     "Vault",
     "VaultError",
+    "copy_secrets",
     "reconnect_message",
 ]

@@ -30,6 +30,7 @@ from tiktok_desktop.engine.publisher import Publisher
 from tiktok_desktop.engine.sleep import EngineStopping
 from tiktok_desktop.engine.stats import StatsReader
 from tiktok_desktop.store import AccountStatus, Post, PostState, StateConflict
+from tiktok_desktop.store.db import DatabaseUnreachable
 from tiktok_desktop.store.leases import owner_is_dead, retire
 from tiktok_desktop.system.clockjump import ClockJumpDetector
 
@@ -371,6 +372,10 @@ class Engine:
                 self.stats.run(account_id)  # after the posts: readings never delay one
         except EngineStopping:
             pass
+        except DatabaseUnreachable as exc:
+            # A shared schedule's server went away: nothing was changed, the post keeps its
+            # step and lease; whoever drives the engine says so once and waits (cli/run.py).
+            log.info("engine job for account %d stopped: %s", account_id, exc)
         except Exception:
             log.exception("engine job for account %d failed", account_id)
         finally:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from tiktok_desktop.store.dialect import Dialect
 
-__all__ = ["Backend", "Conn", "Cursor", "Row", "Watch"]
+__all__ = ["Backend", "Conn", "Cursor", "Row", "ServerWatch", "Watch"]
 
 
 class Row(Protocol):
@@ -49,6 +49,20 @@ class Watch(Protocol):
     """Has anyone committed to the database since the last call? (store/watch.py)"""
 
     def changed(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ServerWatch(Protocol):
+    """A watch on a database server (postgres.PgWatch): it may wait for the next change, and
+    ``problem`` says why the server cannot be reached (None while it can). Waiting and
+    connecting block, so a window asks it from a thread of its own."""
+
+    where: str
+    problem: str | None
+
+    def changed(self, timeout: float = 0.0) -> bool: ...
 
     def close(self) -> None: ...
 

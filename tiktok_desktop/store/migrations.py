@@ -423,6 +423,30 @@ V8_STATS: list[Step] = [
     """,
 ]
 
+# Issue 20: a shared schedule's secrets (number 9). On PostgreSQL, tokens and the client
+# secret live here sealed with the team key (credentials/shared_vault.py); a local schedule
+# keeps them in the OS keyring, so on SQLite shared_secrets stays empty. shared_meta names
+# the schedule with a random id made here (the team key's keyring entry and every sealed
+# value are bound to it) and holds the key check (a sealed known value).
+V9_SHARED_SECRETS: list[Step] = [
+    """
+    CREATE TABLE shared_meta (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+    "INSERT INTO shared_meta (name, value) VALUES ('schedule_id', lower(hex(randomblob(16))))",
+    """
+    CREATE TABLE shared_secrets (
+        name TEXT PRIMARY KEY,
+        nonce BLOB NOT NULL,
+        sealed BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    )
+    """,
+]
+
 # Issue 20: the videos of a shared schedule, kept in its PostgreSQL database as large objects
 # (store/videos.py), one row per distinct video (by content). Number 10 (9 is the shared
 # schedule's meta and secrets). A local schedule keeps its videos in the media folder: here the
@@ -445,5 +469,6 @@ V10_SHARED_VIDEOS: list[Step] = [
 
 MIGRATIONS: list[Sequence[Step]] = [V1_INITIAL, V2_ENGINE, V3_QUEUE, V4_RATE_SPEND,
                                     V5_AS_TIKTOK_IS_TODAY, V6_SCHEDULE_LIST, V7_SNIPPETS,
-                                    V8_STATS, V10_SHARED_VIDEOS]
+                                    V8_STATS, V9_SHARED_SECRETS,
+                                    V10_SHARED_VIDEOS]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -322,6 +322,29 @@ V8_BASELINE: list[PgStep] = [
       f"FOR EACH STATEMENT EXECUTE FUNCTION {CHANGES}()" for table in _TABLES),
 ]
 
+# Schema 9 (migrations.py's V9_SHARED_SECRETS): the shared schedule's id and its sealed
+# secrets. The id has SQLite's form (32 lowercase hex digits). No CHANGES trigger: no window
+# shows these rows, and a token refresh must not make every window re-read the schedule.
+V9_SHARED_SECRETS: list[PgStep] = [
+    f"""
+    CREATE TABLE shared_meta (
+        name {T} PRIMARY KEY,
+        value {T} NOT NULL
+    )
+    """,
+    "INSERT INTO shared_meta (name, value) "
+    "VALUES ('schedule_id', replace(gen_random_uuid()::text, '-', ''))",
+    f"""
+    CREATE TABLE shared_secrets (
+        name {T} PRIMARY KEY,
+        nonce BYTEA NOT NULL,
+        sealed BYTEA NOT NULL,
+        key_id {T} NOT NULL,
+        updated_at BIGINT NOT NULL
+    )
+    """,
+]
+
 # Issue 20: migrations.V10_SHARED_VIDEOS. The video's bytes are a large object (lo_oid), so
 # a video of any size is streamed in and out in chunks (store/videos.py).
 V10_SHARED_VIDEOS: list[PgStep] = [
@@ -338,7 +361,8 @@ V10_SHARED_VIDEOS: list[PgStep] = [
     "CREATE INDEX posts_video_path ON posts(video_path)",
 ]
 
-PG_SCHEMA = PgSchema(baseline_version=8, baseline=V8_BASELINE, later=[V10_SHARED_VIDEOS])
+PG_SCHEMA = PgSchema(baseline_version=8, baseline=V8_BASELINE,
+                     later=[V9_SHARED_SECRETS, V10_SHARED_VIDEOS])
 
 # The search index: pg_trgm's GIN index answers LIKE '%text%' on the casefolded columns.
 SEARCH_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"

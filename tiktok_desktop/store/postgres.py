@@ -24,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
@@ -148,6 +149,11 @@ class PgDatabase:
         # timeout), then the schedule is reported busy.
         self.lock_timeout = lock_timeout
         self._local = threading.local()
+        # SQLite's Database checks its file after the window's first paint; a server keeps
+        # its own pages whole, so there is nothing to wait for (the window and the engine
+        # ask either database the same way).
+        self.integrity: Future[None] = Future()
+        self.integrity.set_result(None)
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, open=False, min_size=1, max_size=pool_size, timeout=timeout,
             kwargs={"autocommit": True, "row_factory": rows,
@@ -180,6 +186,9 @@ class PgDatabase:
             db.close()
             raise
         return db
+
+    def start_check(self) -> None:
+        """Nothing to start (see ``integrity``)."""
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_loader("numeric", WholeNumbers)
@@ -397,11 +406,17 @@ class PgWatch:
     commits; asking drains what arrived, without waiting. Like DataVersion, the first call
     only starts; a connection lost and made again counts as a change (what happened in
     between is unknown).
+
+    Its connection doubles as the window's sense of the server: ``problem`` says why the
+    server cannot be reached (None while it can), so a window shows itself read-only and
+    comes back by itself (ui/db_watch.py waits on it on a thread of its own, never the GUI's).
     """
 
     def __init__(self, url: str, namer: _Namer) -> None:
         self._url = url
         self._namer = namer
+        self.where = namer.where
+        self.problem: str | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._started = False
 
@@ -411,7 +426,11 @@ class PgWatch:
         try:
             fresh = self._conn is None
             if self._conn is None:
-                self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+                # Keepalives: a server gone without closing the connection (its machine off,
+                # the network cut) is noticed in seconds, not after TCP's hours.
+                self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5,
+                                             keepalives=1, keepalives_idle=5,
+                                             keepalives_interval=2, keepalives_count=3)
                 self._conn.execute(f"LISTEN {pg_schema.CHANGES}")
             got = False
             if timeout > 0 and self._started and not fresh:
@@ -420,10 +439,15 @@ class PgWatch:
             for _note in self._conn.notifies(timeout=0):
                 got = True
         except psycopg.Error as exc:
-            log.info("could not ask the shared schedule %s for changes: %s",
-                     self._namer.where, self._namer.scrub(exc))
+            if self.problem is None:  # once per outage, not at every try
+                log.info("could not ask the shared schedule %s for changes: %s",
+                         self._namer.where, self._namer.scrub(exc))
+            self.problem = self._namer.scrub(exc)
             self.close()
             return False
+        if self.problem is not None:
+            log.info("the shared schedule %s answers again", self._namer.where)
+        self.problem = None
         started, self._started = self._started, True
         return started and (got or fresh)
 

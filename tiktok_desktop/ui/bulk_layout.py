@@ -88,10 +88,18 @@ def build_body(self: BulkWindow) -> None:
     self.declaration.setWordWrap(True)
     self.declaration.setOpenExternalLinks(True)
     self.declaration.setTextFormat(Qt.TextFormat.RichText)
-    self.schedule_button = QPushButton("Schedule")
+    self.schedule_button = QPushButton("&Schedule")
     self.schedule_button.setDefault(True)
+    # A main window has no default button that Enter presses (only dialogs do): Ctrl+Enter
+    # schedules from anywhere in the window, as the button's tooltip says. An action of the
+    # window, not the button's shortcut, which each setText replaces with the mnemonic; a
+    # click on the disabled button does nothing.
+    schedule_key = QAction(self)
+    schedule_key.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    schedule_key.triggered.connect(self.schedule_button.click)
+    self.addAction(schedule_key)
     self.schedule_button.clicked.connect(self.schedule)
-    self.close_button = QPushButton("Close")
+    self.close_button = QPushButton("C&lose")
     self.close_button.clicked.connect(self.request_close)
 
     status = QHBoxLayout()

@@ -65,23 +65,24 @@ class ApplyBar(QWidget):
         self.caption = QLineEdit()
         self.caption.setPlaceholderText("empty: keep each row's caption")
         self.caption.setClearButtonEnabled(True)
-        self.button = QPushButton("Apply to selected")
+        self.button = QPushButton("Appl&y to selected")
         self.button.setToolTip("Set what is chosen here (not “Keep”) on every selected row")
         self.button.clicked.connect(self._apply)
         # Two lines: the choices, then the caption with its Insert menu and the button.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         choices = QHBoxLayout()
-        for label, widget in (("Account", self.account), ("Privacy", self.privacy),
-                              ("Interactions", self.interactions),
-                              ("Disclosure", self.disclosure)):
+        # Alt+letter reaches each field (the keyboard-only test walks them).
+        for label, widget in (("&Account", self.account), ("&Privacy", self.privacy),
+                              ("&Interactions", self.interactions),
+                              ("&Disclosure", self.disclosure)):
             text = QLabel(label + ":")
             text.setBuddy(widget)
             choices.addWidget(text)
             choices.addWidget(widget)
         choices.addStretch(1)
         caption = QHBoxLayout()
-        text = QLabel("Caption:")
+        text = QLabel("Capti&on:")
         text.setBuddy(self.caption)
         caption.addWidget(text)
         caption.addWidget(self.caption, 1)
@@ -130,7 +131,7 @@ class TimesBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.spread_button = QPushButton("Spread over queue times")
+        self.spread_button = QPushButton("Spread over &queue times")
         self.spread_button.setToolTip("Give the selected rows their account's next free queue "
                                       "times, in row order (Accounts → Queue times)")
         self.spread_button.clicked.connect(self.spread)
@@ -145,7 +146,7 @@ class TimesBar(QWidget):
         tomorrow = QDateTime.currentDateTime().addDays(1)
         tomorrow.setTime(tomorrow.time().fromString("09:00", "HH:mm"))
         self.start.setDateTime(tomorrow)
-        self.every_button = QPushButton("Set times")
+        self.every_button = QPushButton("Set &times")
         self.every_button.setToolTip("The first selected row at the start, each next one the "
                                      "chosen hours later")
         self.every_button.clicked.connect(self._every)
@@ -153,11 +154,13 @@ class TimesBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.spread_button)
         layout.addSpacing(16)
-        every = QLabel("or every")
+        every = QLabel("or &every")
         every.setBuddy(self.hours)
         layout.addWidget(every)
         layout.addWidget(self.hours)
-        layout.addWidget(QLabel("from"))
+        start = QLabel("&from")
+        start.setBuddy(self.start)
+        layout.addWidget(start)
         layout.addWidget(self.start)
         layout.addWidget(self.every_button)
         layout.addStretch(1)

@@ -21,14 +21,12 @@ from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QFileDialog,
-    QMainWindow,
     QMessageBox,
     QWidget,
 )
 
 from tiktok_desktop.domain.compose import MUSIC_URL, POLICY_URL
 from tiktok_desktop.domain.words import count
-from tiktok_desktop.paths import explain_os_error
 from tiktok_desktop.services.bulk import (
     AccountFacts,
     BulkRefused,
@@ -40,11 +38,11 @@ from tiktok_desktop.services.bulk import (
 )
 from tiktok_desktop.services.bulk_batch import BulkBatch, Snapshot
 from tiktok_desktop.services.library import AdoptCancelled
-from tiktok_desktop.services.posts_csv import CsvImport, export_posts
 from tiktok_desktop.services.schedule import ScheduleError
 from tiktok_desktop.services.snippets import SnippetsService, insert_snippet
-from tiktok_desktop.store import Account, Post, PostState
+from tiktok_desktop.store import Account, Post
 from tiktok_desktop.store.snippets import Snippet
+from tiktok_desktop.ui.bulk_csv import CsvPreview, export_schedule
 from tiktok_desktop.ui.bulk_layout import build_body, build_menus, build_table
 from tiktok_desktop.ui.bulk_model import BulkModel
 from tiktok_desktop.ui.bulk_tools import ApplyBar, TimesBar
@@ -67,17 +65,7 @@ CANCELLED = ("Not read: reading the videos was cancelled. Use File → Read vide
              "remove the row.")
 
 
-def export_schedule(bulk: BulkService, path: Path, zone_name: str) -> int:
-    """Write the scheduled posts to ``path`` as 'posts export' does; returns how many.
-    Raises OSError (the caller says it in the user's words)."""
-    posts = bulk.posts.list_posts(states=[PostState.SCHEDULED])
-    accounts = {a.id: a for a in bulk.accounts.list_accounts()}
-    # utf-8-sig: the BOM tells Excel the file is UTF-8 (the import reads it either way).
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        return export_posts(posts, accounts, out, zone_name)
-
-
-class BulkWindow(QMainWindow):
+class BulkWindow(CsvPreview):
     scheduled = Signal(list)  # the posts stored (all of the batch)
     # From the worker thread during Schedule: (bytes copied, bytes in all).
     _copy_progress = Signal(int, int)
@@ -406,66 +394,6 @@ class BulkWindow(QMainWindow):
             self.show_notice(f"Nothing was scheduled: {exc}")
         self._update_now()  # at once: what the click did
 
-    # -- CSV -----------------------------------------------------------------------------------
-
-    def choose_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", str(Path.home()),
-                                              "CSV files (*.csv);;All files (*)")
-        if path:
-            self.import_csv(Path(path))
-
-    def import_csv(self, path: Path) -> None:
-        """Read, probe and check every row in the background, then show it in the table."""
-        self._busy(f"Reading {path.name}…")
-        self.runner.submit(lambda: CsvImport.load(path, self.bulk, self.zone_name),
-                           lambda found: self._csv_loaded(path, found), self._csv_failed,
-                           owner=self)
-
-    def _csv_loaded(self, path: Path, found: CsvImport) -> None:
-        batch = BulkBatch.from_rows(found.bulk_rows, self.zone_name,
-                                    [r.problems for r in found.rows])
-        for video in found.videos.values():
-            batch.video_probed(video)
-        for facts in found.facts.values():
-            batch.account_loaded(facts, now=False)
-        self.batch = batch
-        self.row_names = [f"row {r.number}" for r in found.rows]
-        self._reading.clear()
-        self.model.set_batch(batch)
-        self._recheck.start()
-        self.setWindowTitle(window_title(path.name, "Import"))
-        self.csv_list.show()
-        self._ask_accounts()
-        self.read_videos(sorted({r.path for r in batch.rows
-                                 if r.path and r.path not in batch.videos}))
-        self._changed()
-
-    def _csv_failed(self, exc: BaseException) -> None:
-        self._update_now()  # at once: what the click did
-        self.show_notice(str(exc))
-
-    def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export schedule", str(Path.home()
-                                              / "schedule.csv"), "CSV files (*.csv)")
-        if path:
-            self.export_csv(Path(path))
-
-    def export_csv(self, path: Path) -> int | None:
-        """The scheduled posts in the import's format (what 'posts export' writes)."""
-        try:
-            written = export_schedule(self.bulk, path, self.zone_name)
-        except OSError as exc:
-            self.show_notice(explain_os_error(path, exc, "the CSV file"))
-            return None
-        self.show_notice(f"Wrote {count(written, 'scheduled post')} to {path}.", error=False)
-        return written
-
-    def _go_to_problem(self, index: object) -> None:
-        problems = self.batch.all_problems()
-        row = getattr(index, "row", lambda: -1)()
-        if 0 <= row < len(problems):
-            self.view.selectRow(problems[row].row)
-
     # -- what the window says ------------------------------------------------------------------
 
     def choose_videos(self) -> None:
@@ -520,10 +448,11 @@ class BulkWindow(QMainWindow):
         shown: dict[str, object] = {
             "cancel": bool(reading) or self._saving,
             "summary": " · ".join(parts),
-            "schedule": f"Schedule {count(total, 'post')}",
+            "schedule": f"&Schedule {count(total, 'post')}",
             "can": can,
-            "tip": "" if can else "Every row must be read, checked and without problems "
-                   "first: the rows marked in red say what to fix (hover over them).",
+            "tip": "Schedule every row (Ctrl+Enter)" if can else
+                   "Every row must be read, checked and without problems first: the rows "
+                   "marked in red say what to fix (hover over them).",
             "declaration": f"By scheduling these posts, you agree to TikTok's {policy}{music} "
                            "for each of them.",
             "reread": any(v.error for v in self.batch.videos.values()),

@@ -37,7 +37,7 @@ from tiktok_desktop.services.posts import video_name
 from tiktok_desktop.services.schedule import ScheduleError, describe, resolve_local
 from tiktok_desktop.services.schedule_views import file_name
 from tiktok_desktop.services.snippets import insert_snippet
-from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode
+from tiktok_desktop.store import Account, AccountStatus, NewPost, Post, PostMode, StoreError
 from tiktok_desktop.store.snippets import Snippet
 from tiktok_desktop.tiktok import CreatorInfo
 from tiktok_desktop.ui.screen_fit import FRAME, available, fit_on_screen
@@ -582,7 +582,10 @@ class Composer(QDialog):
             if resolved.epoch < self.deps.now() - 60:
                 return "That time has already passed: pick a later time, or choose Post now."
         elif when == QUEUE and account is not None:
-            times = self.deps.queue_times(account.id)
+            try:
+                times = self.deps.queue_times(account.id)
+            except StoreError as exc:  # a shared schedule out of reach: said, not a crash
+                return str(exc)
             if not times:
                 return ("This account has no queue times yet: set them with Accounts → "
                         "Queue times…, or pick a time.")

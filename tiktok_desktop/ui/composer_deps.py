@@ -15,7 +15,7 @@ from tiktok_desktop.services.accounts import AccountsService
 from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
-from tiktok_desktop.store import Account, NewPost, Post
+from tiktok_desktop.store import Account, DatabaseUnreachable, NewPost, Post, PostMode
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
 from tiktok_desktop.ui.snippets_ui import SnippetsDialog
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
@@ -23,6 +23,12 @@ from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
 log = logging.getLogger(__name__)
 
 _DURATION_CODES = frozenset({"too_long"})
+NOT_SAVED = ("Not saved: the shared schedule cannot be reached right now. What you typed stays "
+             "here; save again once it is back (the main window says when).")
+QUEUE_UNKNOWN = ("The queue's next free time cannot be read now: the shared schedule cannot be "
+                 "reached. Pick a time, or wait until it is back.")
+CAPS_UNKNOWN = ("TikTok's limits for this account are not shown now: the shared schedule "
+                "cannot be reached.")
 
 
 def probe(path: str) -> VideoFacts:
@@ -53,10 +59,31 @@ def frame_loader(path: str) -> FrameLoader:
 def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings,
               picture: Callable[[Account], object], zone_name: str,
               standing: Standing | None = None,
-              snippets: SnippetsService | None = None) -> ComposerDeps:
+              snippets: SnippetsService | None = None,
+              read_only: Callable[[], str] = lambda: "") -> ComposerDeps:
+    """``read_only``: why the database cannot be reached now ("" while it can; a shared
+    schedule's server away, ui/read_only.py): the form then reads nothing from it on the GUI
+    thread, and its save says that it could not be kept."""
     def submit(new: NewPost, editing: Post | None) -> Post:
+        if read_only():  # said at once, not after the connection's timeout
+            raise DatabaseUnreachable(NOT_SAVED)
         return posts.schedule_video(new, keep_copy=settings.keep_video_copy,
                                     editing=editing.id if editing else None)
+
+    def queue_times(account_id: int) -> list[int]:
+        if read_only():
+            raise DatabaseUnreachable(QUEUE_UNKNOWN)
+        return posts.next_queue_times(account_id, 1, zone_name)
+
+    def caps_text(account_id: int, mode: PostMode, at: int, editing: int | None) -> str:
+        if standing is None:
+            return ""
+        if not read_only():
+            try:
+                return standing.composer_text(account_id, mode, at, editing)
+            except DatabaseUnreachable:  # gone before the window noticed
+                pass
+        return CAPS_UNKNOWN
 
     return ComposerDeps(
         accounts=accounts.list_accounts,
@@ -66,10 +93,10 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
         frame=frame_loader,
         picture=picture,
         zone_name=zone_name,
-        queue_times=lambda account_id: posts.next_queue_times(account_id, 1, zone_name),
+        queue_times=queue_times,
         submit=submit,
         now=posts.clock,
-        caps_text=standing.composer_text if standing else lambda *_a: "",
+        caps_text=caps_text,
         unaudited=(lambda: standing.unaudited_since() is not None) if standing
         else lambda: False,
         snippets=snippets.for_account if snippets is not None else None,

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from tiktok_desktop import APP_DISPLAY_NAME, __version__
 from tiktok_desktop.logging_setup import REDACTOR, TAIL
 from tiktok_desktop.paths import touch_private
+from tiktok_desktop.store.db import DatabaseUnreachable
 from tiktok_desktop.ui.titles import window_title
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,11 @@ class CrashHandler(QObject):
                     tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
+            return
+        if isinstance(exc, DatabaseUnreachable):
+            # Not a bug: a shared schedule's server went away under a read the window made.
+            # Its banner says so (ui/read_only.py) and it recovers by itself; no dialog.
+            log.warning("%s", exc)
             return
         log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
         self.crashed.emit(crash_report(exc_type, exc, tb))

@@ -78,7 +78,7 @@ class BulkMenus(QMainWindow):
     def export_csv(self, path: Path) -> None:
         assert self.bulk is not None
         try:
-            from tiktok_desktop.ui.bulk_window import export_schedule  # noqa: PLC0415 - loaded when first opened (issue 16: not before the first paint)
+            from tiktok_desktop.ui.bulk_csv import export_schedule  # noqa: PLC0415 - loaded when first opened (issue 16: not before the first paint)
 
             written = export_schedule(self.bulk, path, self.zone_name)
         except OSError as exc:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -49,6 +50,7 @@ from tiktok_desktop.ui.db_watch import DatabaseWatch
 from tiktok_desktop.ui.main_quit import QuitFlow
 from tiktok_desktop.ui.models import SORT_ROLE, AccountsModel
 from tiktok_desktop.ui.notices import NoticeGatherer
+from tiktok_desktop.ui.read_only import ReadOnlyBanner, ReadOnlyMode
 from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
@@ -196,7 +198,15 @@ class MainWindow(QuitFlow):
         splitter.setCollapsible(1, False)
         splitter.setSizes([ACCOUNTS_WIDTH, DEFAULT_SIZE.width() - ACCOUNTS_WIDTH])
         self.splitter = splitter
-        self.setCentralWidget(splitter)
+        # Above the panes: what to know while a shared schedule cannot be reached.
+        self.banner = ReadOnlyBanner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         # The summary stays on the right; transient messages use the left of the status bar.
         self.summary = QLabel()
         self.summary.setObjectName("summary")
@@ -226,10 +236,16 @@ class MainWindow(QuitFlow):
             self._connect_engine(engine)
         self._build_menus()
         self._restore_geometry()
-        self.refresh()
-        # Changes made elsewhere (the CLI, a headless run, another window, the engine).
+        # Changes made elsewhere (the CLI, a headless run, another window, the engine); on a
+        # shared schedule also its server going away and coming back (ui/read_only.py).
         self.database_watch = DatabaseWatch(posts.watch(), self)
-        self.database_watch.changed.connect(self.catch_up)
+        self.read_only = ReadOnlyMode(
+            self.banner, self.database_watch, self.schedule_pane, self.accounts_pane,
+            [self.act_add_videos, self.act_import_csv, self.act_export_csv,
+             self.act_snippets, *([self.act_stats] if self.stats is not None else [])],
+            catch_up=self.catch_up,
+            say=lambda text: self.statusBar().showMessage(text, 10000), parent=self)
+        self.refresh()
         self.database_watch.start()
         if facts.notes:  # e.g. where the TikTok app's credentials come from
             self.statusBar().showMessage(" ".join(facts.notes), 30000)
@@ -337,7 +353,8 @@ class MainWindow(QuitFlow):
             prefs.store, prefs.settings, prefs.app_vault, prefs.credentials(), self,
             tester=prefs.tester, runner=self.runner, sandbox=self.facts.sandbox,
             audit_note=self.standing.settings_note() if self.standing else "",
-            system=prefs.system, service_args=prefs.service_args)
+            system=prefs.system, service_args=prefs.service_args,
+            shared=prefs.shared() if prefs.shared is not None else None)
         if dialog.service_box is not None and self.service_watch is not None:
             dialog.service_box.changed.connect(self.service_watch.show)
         return dialog
@@ -391,6 +408,8 @@ class MainWindow(QuitFlow):
 
     def _update_summary(self) -> None:
         """Status bar and tray, from indexed queries (cheap at 100k posts)."""
+        if self.read_only.active:  # they would wait for a server that is away
+            return
         self._update_status()
         self._update_tray()
         self.accounts_pane.update_details()  # the selected account's caps moved
@@ -425,6 +444,9 @@ class MainWindow(QuitFlow):
         video opens the composer; several, or a folder, open one bulk window."""
         self.show_and_raise()
         folder = any(Path(p).is_dir() for p in paths)
+        if self.read_only.active:  # nowhere to keep a new post now
+            self.statusBar().showMessage(self.read_only.reason, 15000)
+            return
         paths = _expand_folders(paths)
         videos = [p for p in paths if _is_video(p)]
         skipped = [Path(p).name for p in paths if p not in videos]
@@ -460,7 +482,8 @@ class MainWindow(QuitFlow):
         from tiktok_desktop.ui.composer_deps import make_deps  # noqa: PLC0415 - when first opened (issue 16)
 
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
-                         self.zone_name, self.standing, self.snippets)
+                         self.zone_name, self.standing, self.snippets,
+                         read_only=lambda: self.read_only.reason)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)

@@ -40,6 +40,10 @@ _TIPS = {
                       "to give it a time",
 }
 
+# What needs the database (to change a post, or to read its history): out of use while a
+# shared schedule cannot be reached. Opening a published video needs only its address.
+NEEDS_DATABASE = frozenset(Action) - {Action.OPEN_ON_TIKTOK}
+
 
 def ask(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text)
@@ -75,6 +79,9 @@ class PostActions(QObject):
         self.dialog: QDialog | None = None  # the last dialog opened (for the window and tests)
         self.menu: QMenu | None = None
         self.by_action: dict[Action, QAction] = {}
+        # Why the schedule cannot be changed now (its shared database out of reach; see
+        # ui/read_only.py, which also keeps these actions disabled): "" while it can.
+        self.read_only = ""
         self._build()
 
     def _build(self) -> None:
@@ -121,6 +128,12 @@ class PostActions(QObject):
         for action, act in self.by_action.items():
             act.setEnabled(action in can)
             act.setToolTip(can.why_not(action) or _TIPS[action])
+            if self.read_only and action in NEEDS_DATABASE:
+                act.setToolTip(self.read_only)
+
+    def writing_actions(self) -> list[QAction]:
+        """The actions that need the database (all but opening a published video)."""
+        return [act for action, act in self.by_action.items() if action in NEEDS_DATABASE]
 
     def _can(self, post: Post) -> Allowed:
         return allowed(post, self._account_status(post.account_id))
@@ -162,6 +175,9 @@ class PostActions(QObject):
 
     def activate(self) -> None:
         """Double-click or Enter: edit a post that can still change, else show its history."""
+        if self.read_only:
+            self.refused.emit(self.read_only)
+            return
         post = self._fresh()
         if post is None:
             return
@@ -201,6 +217,9 @@ class PostActions(QObject):
         The post keeps its own zone; one without a zone takes the zone the calendar shows,
         where the user just picked the time.
         """
+        if self.read_only:  # a calendar drag while the schedule cannot be changed
+            self.refused.emit(self.read_only)
+            return False
         zone = "" if post.due_tz else self._zone_name()
         return self._run(lambda: self.posts.reschedule(post.id, epoch, zone),
                          lambda p: f"Moved to {describe(epoch, self._zone_name())}.")

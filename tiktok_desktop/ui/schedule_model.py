@@ -490,6 +490,11 @@ class ScheduleModel(QAbstractTableModel):
             self.fetchMore()
         return [self._rows.post(r) for r in range(len(self._rows))]
 
+    def cached_post(self, post_id: int) -> Post | None:
+        """The post as the list last read it, without asking the database (None: not read)."""
+        row = self._rows.find_cached(post_id)
+        return None if row is None else self._rows.cached(row)
+
     def row_of(self, post_id: int) -> int | None:
         """The row of a post (None: not in the list): the cached rows first, else counted
         through the index."""

@@ -333,6 +333,8 @@ class SchedulePane(QWidget):
     def current_post(self) -> Post | None:
         if self._current is None:
             return None
+        if self.actions.read_only:  # the database is out of reach: the post as last read
+            return self.model.cached_post(self._current)
         return self.posts.get(self._current)
 
     def select_post(self, post_id: int | None) -> None:

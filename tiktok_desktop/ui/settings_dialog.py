@@ -1,4 +1,5 @@
-"""Settings: the TikTok app's credentials (secret to the keyring) and scheduling preferences."""
+"""Settings: the TikTok app's credentials (secret to the keyring), scheduling preferences, and
+(a tab of its own) the shared schedule (ui/shared_page.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import dataclasses
 import logging
 import zoneinfo
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +45,10 @@ from tiktok_desktop.ui.tasks import TaskRunner
 from tiktok_desktop.ui.tones import Tone, set_tone
 from tiktok_desktop.ui.widgets.reserved import grow_to_fit
 
+if TYPE_CHECKING:  # the page and its service load when Settings opens on a shared set-up
+    from tiktok_desktop.services.shared import SharedSchedule
+    from tiktok_desktop.ui.shared_page import SharedSchedulePage
+
 # (client key, client secret or "" for the saved one, redirect URI) -> verdict; blocking.
 Tester = Callable[[str, str, str], CredentialCheck]
 
@@ -60,7 +67,8 @@ class SettingsDialog(QDialog):
                  credentials: Credentials, parent: QWidget | None = None, *,
                  tester: Tester | None = None, runner: TaskRunner | None = None,
                  sandbox: bool = False, audit_note: str = "",
-                 system: SystemParts | None = None, service_args: Sequence[str] = ()) -> None:
+                 system: SystemParts | None = None, service_args: Sequence[str] = (),
+                 shared: SharedSchedule | None = None) -> None:
         super().__init__(parent)
         self.tester = tester
         self.runner = runner
@@ -69,7 +77,9 @@ class SettingsDialog(QDialog):
         self.store = store
         self.settings = settings
         self.vault = vault
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        general = QWidget()
+        layout = QVBoxLayout(general)
 
         app_box = QGroupBox("TikTok app")
         form = QFormLayout(app_box)
@@ -171,6 +181,23 @@ class SettingsDialog(QDialog):
             self.service_box = ServiceBox(system.service, system.wake_timer, runner,
                                           service_args, self)
             layout.addWidget(self.service_box)
+        # Settings → Shared schedule (issue 20), when the app can set one up.
+        self.shared_page: SharedSchedulePage | None = None
+        self.tabs: QTabWidget | None = None
+        if shared is not None and runner is not None:
+            from tiktok_desktop.ui.shared_page import SharedSchedulePage  # noqa: PLC0415
+
+            self.shared_page = SharedSchedulePage(shared, runner)
+            # Save writes these settings whole: the address the page stored stays in them.
+            self.shared_page.switched.connect(self._shared_switched)
+            self.tabs = QTabWidget()
+            self.tabs.addTab(general, "General")
+            self.tabs.addTab(self.shared_page, "Shared schedule")
+            outer.addWidget(self.tabs)
+        else:
+            layout.setContentsMargins(0, 0, 0, 0)
+            outer.addWidget(general)
+        layout = outer
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -178,6 +205,9 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _shared_switched(self, url: str) -> None:
+        self.settings.shared_database = url
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

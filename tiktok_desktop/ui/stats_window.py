@@ -93,7 +93,7 @@ class StatsWindow(QDialog):
             self.account_box.setCurrentIndex(max(0, self.account_box.findData(account_id)))
         self.post_box = QComboBox()
         self.post_box.setMinimumContentsLength(30)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton("&Export CSV…")
         self.export_button.setToolTip("Every reading of every published post, as a "
                                       "spreadsheet file")
         self.status = QLabel()
@@ -101,12 +101,14 @@ class StatsWindow(QDialog):
         set_tone(self.status, Tone.MUTED)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Account:"))
-        top.addWidget(self.account_box, 1)
-        top.addSpacing(12)
-        top.addWidget(QLabel("Post:"))
-        top.addWidget(self.post_box, 2)
-        top.addSpacing(12)
+        # Alt+A and Alt+P reach the two choices, Alt+E the export; Escape closes.
+        for text, box, stretch in (("&Account:", self.account_box, 1),
+                                   ("&Post:", self.post_box, 2)):
+            label = QLabel(text)
+            label.setBuddy(box)
+            top.addWidget(label)
+            top.addWidget(box, stretch)
+            top.addSpacing(12)
         top.addWidget(self.export_button)
 
         self.followers = FollowersChart()

@@ -18,6 +18,7 @@ from tiktok_desktop.system import SystemParts
 
 if TYPE_CHECKING:  # the check itself (httpx, the TikTok client) loads when Settings tests
     from tiktok_desktop.services.credentials import CredentialCheck
+    from tiktok_desktop.services.shared import SharedSchedule
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class Preferences:
     # closed"), with the ``run`` arguments a service installed from here gets.
     system: SystemParts | None = None
     service_args: tuple[str, ...] = ()
+    # Settings → Shared schedule's service (bootstrap.shared_schedule), made when it opens.
+    shared: Callable[[], SharedSchedule] | None = None
 
     def save(self) -> None:
         try:

@@ -1,14 +1,15 @@
 """Issue 20's campaign: three runners on one PostgreSQL schedule, SIGKILLed at many points.
 
 The fault campaign of campaign.py (a batch of posts, Chaos on TikTok's side, the sandbox's
-records decide) with the engine as three processes sharing one PostgreSQL database (which
-also holds the videos: each runner fetches them into a cache of its own, branch ``blobs``)
-and one sandbox: each is killed at points killpoints.py names (TikTok calls, upload chunks,
-waits for a post's row, log lines) and restarted, while the database drops runners'
-connections. The verdict: every post published exactly once on TikTok's side (or honestly
-failed/unconfirmed), none twice, none lost; the database's final state says the same (every
-post final, no lease left, the publish TikTok completed is the one the database names, a post
-that may be posted again still has its stored video).
+records decide) with the engine as three runners (``tiktok-desktop run --database URL``)
+sharing one PostgreSQL schedule, which also holds the videos (each runner fetches them into
+its cache) and the accounts' tokens sealed with the team key (SharedVault), and one sandbox:
+each is killed at points killpoints.py names (TikTok calls, upload chunks, waits for a post's
+row, log lines) and restarted, while the database drops runners' connections. The verdict:
+every post published exactly once on TikTok's side (or honestly failed/unconfirmed), none
+twice, none lost; the database's final state says the same (every post final, no lease left,
+the publish TikTok completed is the one the database names, a post that may be posted again
+still has its stored video).
 
 Quick version: tests/reliability/test_fleet.py (CI). Long version, from the repository root:
 
@@ -48,7 +49,7 @@ from tiktok_desktop.store import Post
 PAUSES = (0.0, 0.001, 0.005, 0.02, 0.05)
 # Runner lines other than post states worth a kill just after (the point's name, a pattern).
 OTHER_LINES = (
-    ("its 'engine running' line (start-up done)", re.compile(r"INFO +engine running ")),
+    ("its 'engine running' line (start-up done)", re.compile(r"INFO .*engine running against ")),
     ("its 'idle' line", re.compile(r"INFO +idle; ")),
     ("a token refresh stored", re.compile(r"INFO +account \d+ token refreshed")),
     ("an upload chunk retry line", re.compile(r"INFO +upload: chunk \d+ .* failed")),
@@ -199,7 +200,7 @@ class Fleet(Campaign):
             for n in range(len(slots)):
                 slot = slots[n]
                 if slot is None:
-                    run = world.start_engine("--database", self.runner_url)
+                    run = world.start_runner(self.runner_url)
                     self.switch.started(run.proc.pid)
                     slots[n] = slot = _Slot(run, world.timebase.wall(), self._log_plan())
                     d.runs += 1

@@ -93,14 +93,24 @@ class World:
     def engine_log(self) -> Path:
         return self.root / "engine.log"
 
-    def start_engine(self, *extra: str) -> EngineRun:
-        """``extra``: more arguments (the three-runner campaign: ``--database URL``)."""
+    def start_engine(self) -> EngineRun:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.engine_child", "--sandbox-url",
-             self.sandbox.base_url, *extra],
+             self.sandbox.base_url],
             env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
             cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
+        run = EngineRun(proc)
+        run.pump(self.engine_log)
+        return run
+
+    def start_runner(self, database: str) -> EngineRun:
+        """``tiktok-desktop run --database URL``: a runner of the shared schedule (its team key
+        from the file shared_team wrote; which TikTok: the schedule's)."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.engine_child", "--database", database],
+            env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
+            cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         run = EngineRun(proc)
         run.pump(self.engine_log)
         return run
@@ -145,6 +155,27 @@ def sandbox_options(processing_seconds: float, upload_url_lifetime: int,
                           upload_reply_body="random", upload_url_lifetime=upload_url_lifetime)
 
 
+def shared_team(db: Backend, keyring_vault: Vault, sandbox_url: str, root: Path,
+                env: dict[str, str]) -> Vault:
+    """Make ``db`` a shared schedule as ``tiktok-desktop shared init`` does (its team key, the
+    TikTok it posts to: this sandbox) and give the runners the key in a file only they may
+    read; the accounts' tokens then live in the database, sealed (SharedVault)."""
+    from tiktok_desktop.credentials.shared_vault import SharedVault
+    from tiktok_desktop.credentials.team_keys import KEY_FILE_ENV, init_team
+    from tiktok_desktop.services.shared_target import SharedTarget, write_target
+
+    with db.transaction():
+        key = init_team(db, keyring_vault)
+        write_target(db, SharedTarget(sandbox_url=sandbox_url))
+    key_file = root / "runner-secrets" / "team-key"
+    key_file.parent.mkdir(mode=0o700)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key.text() + "\n")
+    env[KEY_FILE_ENV] = str(key_file)
+    return SharedVault(db, key)
+
+
 @contextmanager
 def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
                engine_config: dict[str, Any], database: str = "") -> Iterator[World]:
@@ -179,9 +210,13 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints,
                             clock=clock)
-        # The builders are typed for the SQLite Database; they take any Backend at run time.
+        keyring_vault = Vault(vault_service(profile, sandbox=True),
+                              backend=FileKeyring(keyring_file))
+        vault: Vault = keyring_vault
+        if database:
+            vault = shared_team(db, keyring_vault, sandbox.base_url, root, env)
         accounts = accounts_service(
-            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            db, vault,
             oauth,
             TikTokApi(http, endpoints, clock=clock), Runtime(clock=clock),
             redirect_uri="http://127.0.0.1:*/callback/")

@@ -23,6 +23,9 @@ between commits (--compare OLD.json prints the changes).
   claims    issue 20: claims per second by 1, 3 and 10 engines on one PostgreSQL schedule
             (SKIP LOCKED) over 10,000 due posts vs one engine on SQLite (needs the
             postgresql package, as the tests do)
+  runners   issue 20: runner processes (1, 3, 10) on one PostgreSQL schedule taking 10,000 posts
+            due at once up to their init at the sandbox: posts/s and due-to-init latency vs one
+            runner on SQLite (bench_runners.py says what is and is not included)
   videos    issue 20: a video into and out of a shared schedule (large objects) vs cp of the
             same file, and the peak memory it took (1 GiB file; quick: 128 MiB)
 
@@ -224,6 +227,24 @@ def claims_rows(r: dict[str, Any]) -> list[Row]:
             for run in r["postgresql"]]
 
 
+def runners_rows(r: dict[str, Any]) -> list[Row]:
+    bench = f"runners, {r['posts']:,} posts due at once, up to init"
+    rows = []
+    for run in r["postgresql"]:
+        n = run["runners"]
+        rows += [Row(f"runners.pg{n}.rate", bench, f"PostgreSQL, {n} runners: posts/s",
+                     run["posts_per_s"], "/s", "one runner on SQLite",
+                     r["sqlite"]["posts_per_s"]),
+                 Row(f"runners.pg{n}.due_to_init_p95", bench,
+                     f"PostgreSQL, {n} runners: due-to-init p95", run["due_to_init_s"]["p95"],
+                     "s", "one runner on SQLite", r["sqlite"]["due_to_init_s"]["p95"]),
+                 Row(f"runners.pg{n}.claim_to_init_p50", bench,
+                     f"PostgreSQL, {n} runners: claim-to-init p50",
+                     run["claim_to_init_ms"]["p50"], "ms", "one runner on SQLite",
+                     r["sqlite"]["claim_to_init_ms"]["p50"])]
+    return rows
+
+
 def videos_rows(r: dict[str, Any]) -> list[Row]:
     bench = f"shared videos, {r['mib']} MiB file"
     return [
@@ -261,6 +282,8 @@ BENCHES = (
           ("--rows", "200", "--runs", "1"), bulk_rows),
     Bench("claims", "bench_claims.py", ("--posts", "10000", "--claimers", "1,3,10"),
           ("--posts", "2000", "--claimers", "1,3"), claims_rows),
+    Bench("runners", "bench_runners.py", ("--posts", "10000", "--runners", "1,3,10"),
+          ("--posts", "2000", "--runners", "1,3"), runners_rows),
     Bench("videos", "bench_videos.py", ("--mib", "1024"), ("--mib", "128"), videos_rows),
 )
 NAMES = [b.name for b in BENCHES]

@@ -6,9 +6,9 @@ for one post, then claim() as its owner to start it (scheduled -> preparing, wit
 - the two commits an engine makes before it calls TikTok. The baseline is one claimer doing
 the same on a SQLite file. Every post must be started exactly once (checked).
 
-Not measured here: the due-to-init latency of runners (they come with a later step of the
-issue). The server is a throwaway one on 127.0.0.1 (tests/helpers/postgres.py: Debian's
-postgresql package, no fsync), so the figures are the client's and the locking's, not a
+The due-to-init latency of runners, which also call TikTok, is bench_runners.py's. The
+server is a throwaway one on 127.0.0.1 (tests/helpers/postgres.py: Debian's postgresql
+package, no fsync), so the figures are the client's and the locking's, not a
 production server's disk. Prints a table, then as the very last line one JSON object.
 
     .venv/bin/python benchmarks/bench_claims.py [--posts 10000] [--claimers 1,3,10]

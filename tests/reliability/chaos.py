@@ -192,14 +192,17 @@ class Chaos:
 
         return wrapped
 
-    def _wrap_init(self, route: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def wrapped(request: Request) -> Response:
+    def _wrap_init(self, route: Callable[[Request], Response | None]
+                   ) -> Callable[[Request], Response | None]:
+        def wrapped(request: Request) -> Response | None:
             kind = self._take_pending()
             if kind == "expired_token" and self._expire_token(request):
                 with self._lock:
                     self._count(kind, request.path)
             response = route(request)
-            if kind in ("fail_reason", "stall") and response.status == 200:
+            # None: no answer went out (the three-runner campaign killed its sender).
+            if kind in ("fail_reason", "stall") and response is not None \
+                    and response.status == 200:
                 publish_id = json.loads(response.body)["data"]["publish_id"]
                 assert self._sandbox is not None
                 with self._lock:

@@ -5,6 +5,11 @@ The campaign starts this as its engine process: ``python -m tests.reliability.en
 that bootstrap.py builds against an external sandbox, the HeadlessRunner) with the one thing
 every entry point may be given: a Runtime, here on the campaign's scaled clock, with its own
 EngineConfig (see timebase.py).
+
+``--database URL`` (the three-runner campaign, fleet.py): ``tiktok-desktop run --database``,
+a runner of that shared schedule, its team key from the file TIKTOK_DESKTOP_TEAM_KEY_FILE
+names, the TikTok it posts to (the campaign's sandbox) and the accounts' tokens from the
+schedule itself.
 """
 
 from __future__ import annotations

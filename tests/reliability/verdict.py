@@ -29,6 +29,7 @@ from pathlib import Path
 from tests.engine.conftest import sha256_of
 from tiktok_desktop.sandbox.models import Call, PublishInfo
 from tiktok_desktop.store import Post, PostState
+from tiktok_desktop.store.video_refs import ref_sha256
 
 WINDOW = 60.0
 LIMITS: dict[str, int] = {
@@ -74,7 +75,9 @@ def classify(posts: Sequence[Post], publishes: Iterable[PublishInfo]) -> Outcome
             continue
         if post.state is PostState.PUBLISHED:
             if post.video_path not in hashes:
-                hashes[post.video_path] = sha256_of(Path(post.video_path))
+                # A shared schedule's post names its stored video by the content's hash.
+                hashes[post.video_path] = ref_sha256(post.video_path) or sha256_of(
+                    Path(post.video_path))
             ok = (len(complete) == 1 and complete[0].publish_id == post.publish_id
                   and complete[0].uploaded_bytes == complete[0].video_size == post.video_size
                   and complete[0].sha256 == hashes[post.video_path])

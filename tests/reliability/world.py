@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -43,7 +43,11 @@ from tiktok_desktop.store import (
     PostsRepo,
     PostState,
 )
+from tiktok_desktop.store.backend import Backend
 from tiktok_desktop.tiktok import ClientCredentials, Endpoints, OAuthClient, TikTokApi
+
+if TYPE_CHECKING:
+    from tiktok_desktop.services.shared_library import SharedLibrary
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,12 +81,13 @@ class EngineRun:
 class World:
     sandbox: SandboxServer
     timebase: Timebase
-    db: Database
+    db: Backend  # the profile's SQLite file, or the runners' PostgreSQL schedule
     posts: PostsRepo
     accounts: AccountsService
     env: dict[str, str]
     root: Path
     usernames: dict[int, str] = field(default_factory=dict)  # account id -> sandbox username
+    library: SharedLibrary | None = None  # a shared schedule's videos (the window's side)
 
     @property
     def engine_log(self) -> Path:
@@ -95,6 +100,17 @@ class World:
             env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
             cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
+        run = EngineRun(proc)
+        run.pump(self.engine_log)
+        return run
+
+    def start_runner(self, database: str) -> EngineRun:
+        """``tiktok-desktop run --database URL``: a runner of the shared schedule (its team key
+        from the file shared_team wrote; which TikTok: the schedule's)."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.engine_child", "--database", database],
+            env={**self.env, "TIKTOK_SANDBOX_TOKEN": self.sandbox.control_token},
+            cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         run = EngineRun(proc)
         run.pump(self.engine_log)
         return run
@@ -114,8 +130,11 @@ class World:
         return count
 
     def schedule(self, account: Account, video: Path, caption: str, due_at: int) -> Post:
+        path = str(video)
+        if self.library is not None:  # a shared schedule: the video goes into the database
+            path = self.library.adopt(video).path
         return self.posts.create(NewPost(
-            account_id=account.id, video_path=str(video), video_size=video.stat().st_size,
+            account_id=account.id, video_path=path, video_size=video.stat().st_size,
             video_sha256=sha256_of(video), caption=caption, privacy_level="PUBLIC_TO_EVERYONE",
             due_at=due_at, due_tz="UTC", consent_at=int(self.timebase.wall())),
             PostState.SCHEDULED)
@@ -136,9 +155,32 @@ def sandbox_options(processing_seconds: float, upload_url_lifetime: int,
                           upload_reply_body="random", upload_url_lifetime=upload_url_lifetime)
 
 
+def shared_team(db: Backend, keyring_vault: Vault, sandbox_url: str, root: Path,
+                env: dict[str, str]) -> Vault:
+    """Make ``db`` a shared schedule as ``tiktok-desktop shared init`` does (its team key, the
+    TikTok it posts to: this sandbox) and give the runners the key in a file only they may
+    read; the accounts' tokens then live in the database, sealed (SharedVault)."""
+    from tiktok_desktop.credentials.shared_vault import SharedVault
+    from tiktok_desktop.credentials.team_keys import KEY_FILE_ENV, init_team
+    from tiktok_desktop.services.shared_target import SharedTarget, write_target
+
+    with db.transaction():
+        key = init_team(db, keyring_vault)
+        write_target(db, SharedTarget(sandbox_url=sandbox_url))
+    key_file = root / "runner-secrets" / "team-key"
+    key_file.parent.mkdir(mode=0o700)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key.text() + "\n")
+    env[KEY_FILE_ENV] = str(key_file)
+    return SharedVault(db, key)
+
+
 @contextmanager
 def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
-               engine_config: dict[str, Any]) -> Iterator[World]:
+               engine_config: dict[str, Any], database: str = "") -> Iterator[World]:
+    """``database``: a PostgreSQL URL the campaign's side works on instead of the profile's
+    SQLite file (the runners are given it too, fleet.py)."""
     home = root / "home"
     keyring_file = root / "keyring.json"
     env = {**os.environ, "TIKTOK_DESKTOP_HOME": str(home),
@@ -148,20 +190,41 @@ def open_world(root: Path, timebase: Timebase, options: SandboxOptions,
     base = paths.resolve({paths.HOME_ENV: str(home)})
     profile = base.for_profile(paths.SANDBOX_PROFILE)
     profile.ensure()
-    SettingsStore(base.settings_file).save(Settings(late_grace_minutes=10_000_000))
+    SettingsStore(base.settings_file).save(Settings(late_grace_minutes=1440))
     clock = timebase.wall
     with ExitStack() as stack:
         sandbox = stack.enter_context(SandboxServer(root / "sandbox", options, clock=clock))
         http = stack.enter_context(httpx.Client(trust_env=False))
-        db = Database.open(profile.db_file, clock=clock)
+        db: Backend
+        if database:
+            from tiktok_desktop.store.postgres import PgDatabase
+
+            # The runners' graphs open the profile's SQLite file too (unused): created here
+            # once, so three starting at the same moment do not all create it.
+            Database.open(profile.db_file, clock=clock).close()
+            db = PgDatabase.open(database, clock=clock)
+        else:
+            db = Database.open(profile.db_file, clock=clock)
         stack.callback(db.close)
         endpoints = Endpoints.single(sandbox.base_url)
         oauth = OAuthClient(http, ClientCredentials(sandbox.app.client_key,
                                                     sandbox.app.client_secret), endpoints,
                             clock=clock)
+        keyring_vault = Vault(vault_service(profile, sandbox=True),
+                              backend=FileKeyring(keyring_file))
+        vault: Vault = keyring_vault
+        if database:
+            vault = shared_team(db, keyring_vault, sandbox.base_url, root, env)
         accounts = accounts_service(
-            db, Vault(vault_service(profile, sandbox=True), backend=FileKeyring(keyring_file)),
+            db, vault,
             oauth,
             TikTokApi(http, endpoints, clock=clock), Runtime(clock=clock),
             redirect_uri="http://127.0.0.1:*/callback/")
-        yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root)
+        library = None
+        if database:
+            from tiktok_desktop.services.shared_library import SharedLibrary
+            from tiktok_desktop.store.videos import VideoStore
+
+            library = SharedLibrary(VideoStore(db), root / "window-cache",  # type: ignore[arg-type]
+                                    clock=clock)
+        yield World(sandbox, timebase, db, PostsRepo(db), accounts, env, root, library=library)

@@ -4,8 +4,6 @@ clock shared by the server, the app and the engine's sleeper (sleeping moves the
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.files import random_file, sha256_of
 from tests.helpers.videos import padded_video, video_bytes
 from tiktok_desktop.bootstrap import Runtime, accounts_service, engine_parts
 from tiktok_desktop.credentials import Vault
@@ -169,21 +168,7 @@ def write_video(path: Path, size: int) -> Path:
     else random bytes."""
     if size >= len(video_bytes()) + 16:
         return padded_video(path, size)
-    with path.open("wb") as f:
-        left = size
-        while left:
-            n = min(1 << 20, left)
-            f.write(os.urandom(n))
-            left -= n
-    return path
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+    return random_file(path, size)
 
 
 @pytest.fixture

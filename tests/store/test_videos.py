@@ -5,9 +5,7 @@ the last post that may still need one goes, and never whole in memory."""
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
-import os
 import stat
 import tracemalloc
 from collections.abc import Iterator
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.files import random_file, sha256_of
 from tests.helpers.postgres import PgServer
 from tiktok_desktop.domain.lifecycle import VIDEO_SPENT
 from tiktok_desktop.store import AccountsRepo, Database, NewPost, PostsRepo, PostState
@@ -50,20 +49,6 @@ def pg(pg_server: PgServer, pg_template: str, clock: FakeClock) -> Iterator[PgDa
 @pytest.fixture
 def store(pg: PgDatabase) -> VideoStore:
     return VideoStore(pg, chunk=CHUNK)
-
-
-def random_file(path: Path, size: int) -> Path:
-    with path.open("wb") as f:
-        left = size
-        while left:
-            n = min(1 << 20, left)
-            f.write(os.urandom(n))
-            left -= n
-    return path
-
-
-def sha_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def large_objects(db: PgDatabase) -> int:
@@ -117,14 +102,14 @@ def test_put_then_read_back_in_chunks_and_export(store: VideoStore, pg: PgDataba
 
     ref = store.put(src, progress=lambda done, total: seen.append((done, total)))
 
-    assert ref == video_ref(sha_of(src))
+    assert ref == video_ref(sha256_of(src))
     size = src.stat().st_size
     assert seen[0] == (0, 2 * size) and seen[-1] == (2 * size, 2 * size)
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
     video = store.get(ref)
     assert video is not None
     assert (video.size, video.sha256, video.name, video.created_at) == \
-        (size, sha_of(src), "clip.mp4", int(clock.now))
+        (size, sha256_of(src), "clip.mp4", int(clock.now))
     chunks = list(store.open_chunks(ref, 10_000))
     assert b"".join(chunks) == src.read_bytes()
     assert [len(c) for c in chunks[:-1]] == [10_000] * (len(chunks) - 1)
@@ -282,7 +267,7 @@ def test_memory_stays_flat_whatever_the_size(store: VideoStore, tmp_path: Path) 
         put_peak = peak_of(lambda src=src, refs=refs: refs.append(store.put(src)))
         dest = tmp_path / f"out{n}.mp4"
         export_peak = peak_of(lambda refs=refs, dest=dest: store.export(refs[0], dest))
-        assert sha_of(dest) == sha_of(src)
+        assert sha256_of(dest) == sha256_of(src)
         peaks[n] = (put_peak, export_peak)
     small, big = peaks[8], peaks[64]
     for i in (0, 1):

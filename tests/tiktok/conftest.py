@@ -4,7 +4,6 @@ server and the client, and a sleeper that records waits (and moves the clock).""
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import httpx
 import pytest
 from tiktok_support import ALL_SCOPES, REDIRECT_URI, START, Connect, FakeClock, RecordingSleeper
 
+from tests.helpers.files import random_file
 from tests.helpers.videos import padded_video, video_bytes
 from tiktok_desktop.tiktok import (
     ChunkUploader,
@@ -129,13 +129,7 @@ def video_file(tmp_path: Path) -> Callable[..., Path]:
         path = tmp_path / name
         if size >= len(video_bytes()) + 16:
             return padded_video(path, size)
-        with path.open("wb") as f:
-            left = size
-            while left:
-                n = min(1 << 20, left)
-                f.write(os.urandom(n))
-                left -= n
-        return path
+        return random_file(path, size)
 
     return make
 

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import connect, focused, key, open_window, show_active, type_text
+from tests.ui.composer_support import focused, key, open_window, show_active, type_text
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.schedule import zone
 from tiktok_desktop.store import Account, PostState
@@ -20,11 +20,6 @@ from tiktok_desktop.ui.main_window import MainWindow
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture

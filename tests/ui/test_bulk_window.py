@@ -14,7 +14,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from tests.ui.composer_support import connect, open_window
+from tests.ui.composer_support import open_window
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.services.bulk import Column
 from tiktok_desktop.services.schedule import zone
@@ -26,11 +26,6 @@ from tiktok_desktop.ui.main_window import MainWindow
 
 CHOOSE_PRIVACY = "Choose who can view this video."
 NO_QUEUE = "No time given, and this account has no queue times"
-
-
-@pytest.fixture
-def account(graph: AppGraph) -> Account:
-    return connect(graph)
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ from tests.ui.shared_support import (
 from tiktok_desktop.bootstrap import AppGraph
 from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.shared_library import VIEW_PREFIX, SharedLibrary
-from tiktok_desktop.store import NewPost
-from tiktok_desktop.store.video_refs import is_video_ref
+from tiktok_desktop.store import DatabaseUnreachable, NewPost, Post
+from tiktok_desktop.store.video_refs import is_video_ref, video_ref
+from tiktok_desktop.ui.composer_deps import VIDEO_UNKNOWN, post_video_probe
 
 SECOND_MS = 1000  # another window's edit shows within a second (test_shared_live)
 FETCH_MS = 15_000  # a fetch from the database and a decode on a shared 2-core machine
@@ -55,23 +56,29 @@ def two_graphs(tmp_path: Path, shared_url: str,
     there.close()
 
 
-def test_another_members_window_edits_a_shared_post_and_shows_its_thumbnail(
-        qtbot: QtBot, tmp_path: Path, two_graphs: tuple[AppGraph, AppGraph],
-        videos: VideoFactory) -> None:
-    here, there = two_graphs
-    account = connect(here)
-    # Alice's file, gone once scheduled: only the database holds the video.
+def schedule_shared(graph: AppGraph, tmp_path: Path, videos: VideoFactory) -> Post:
+    """A post scheduled by a member whose file is then gone: only the database holds it."""
+    account = connect(graph)
     original = tmp_path / "alice-videos" / "holiday.mp4"
     original.parent.mkdir()
     shutil.copyfile(videos.get(seconds=2.0), original)
     now = int(time.time())
-    post = here.posts.schedule_video(NewPost(
+    post = graph.posts.schedule_video(NewPost(
         account_id=account.id, video_path=str(original), video_size=original.stat().st_size,
         privacy_level="SELF_ONLY", caption="before", due_at=now + 3 * HOUR,
         due_tz="Europe/Berlin", consent_at=now), keep_copy=True)
-    ref = post.video_path
-    assert is_video_ref(ref)
+    assert is_video_ref(post.video_path)
     original.unlink()
+    return post
+
+
+def test_another_members_window_edits_a_shared_post_and_shows_its_thumbnail(
+        qtbot: QtBot, tmp_path: Path, two_graphs: tuple[AppGraph, AppGraph],
+        videos: VideoFactory) -> None:
+    here, there = two_graphs
+    post = schedule_shared(here, tmp_path, videos)
+    ref = post.video_path
+    original = tmp_path / "alice-videos" / "holiday.mp4"
 
     alice = open_window(qtbot, here)
     bob = open_window(qtbot, there)
@@ -120,3 +127,19 @@ def test_a_path_stays_itself(tmp_path: Path) -> None:
     path = str(tmp_path / "clip.mp4")
     assert library.view_copy(path) == path
     assert not (tmp_path / "cache").exists()
+
+
+
+def test_while_the_shared_schedule_is_away_the_probe_says_so_at_once() -> None:
+    """The window is read-only then (ui/read_only.py): a composer's probe of a reference does
+    not wait for the connection's timeout, and says plainly why the video is not shown."""
+    asked: list[str] = []
+
+    def local_video(path: str) -> str:
+        asked.append(path)
+        return path
+
+    probe = post_video_probe(local_video, read_only=lambda: "The server does not answer.")
+    with pytest.raises(DatabaseUnreachable) as caught:
+        probe(video_ref("ab" * 32))
+    assert str(caught.value) == VIDEO_UNKNOWN and asked == []

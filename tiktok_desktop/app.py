@@ -44,7 +44,7 @@ from tiktok_desktop.ui.crash import CrashHandler, route_qt_messages
 from tiktok_desktop.ui.first_paint import AfterFirstPaint
 from tiktok_desktop.ui.main_window import MainWindow
 from tiktok_desktop.ui.single_instance import InstanceServer, hand_off, server_name
-from tiktok_desktop.ui.window_deps import AppFacts, Preferences
+from tiktok_desktop.ui.window_deps import AppFacts, Preferences, own_path
 from tiktok_desktop.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -380,7 +380,8 @@ def main_window(graph: AppGraph, engine: EngineWorker | None = None,
                         graph.credentials, tester, graph.system_later(),
                         tuple(graph.service_args()),
                         shared=lambda: shared_schedule(graph.mode, graph.runtime))
-    facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes)
+    facts = AppFacts(graph.paths.data_dir, graph.log_file, graph.sandbox, graph.notes,
+                     local_video=graph.view_video or own_path)
     return MainWindow(accounts=graph.accounts, posts=graph.posts, avatars=graph.avatars,
                       prefs=prefs, facts=facts, engine=engine, standing=graph.standing,
                       bulk=graph.bulk, snippets=graph.snippets, stats=graph.stats, **extra)

@@ -358,6 +358,9 @@ class AppGraph:
     # How the engine gets each post's video as a file (None: the post's own path); a shared
     # schedule's SharedLibrary fetches it from the database.
     videos: VideoFiles | None = None
+    # How a window gets a post's video as a local file to look at (None: its own path); a
+    # shared schedule's SharedLibrary.view_copy fetches a reference into the cache folder.
+    view_video: Callable[[str], str] | None = None
     problems: list[str] = field(default_factory=list)  # told to the user once the UI is up
     notes: list[str] = field(default_factory=list)  # shown quietly (status bar, panes)
     _system: SystemParts | None = None
@@ -585,6 +588,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
                                 redirect_uri=_redirect_uri(mode), avatars=avatars)
     library: Library = MediaLibrary(paths.media_dir)
     videos: VideoFiles | None = None
+    view_video: Callable[[str], str] | None = None
     if mode.database is not None:
         # A shared schedule keeps its videos in the database: every member and runner
         # reaches them with its address alone.
@@ -595,6 +599,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         shared_library = SharedLibrary(VideoStore(db), paths.cache_dir / "shared-videos",
                                        clock=runtime.clock)
         library = videos = shared_library
+        view_video = shared_library.view_copy
     posts = PostsService(PostsRepo(db), AccountsRepo(db), QueueRepo(db), clock=runtime.clock,
                          library=library)
     graph = AppGraph(
@@ -619,6 +624,7 @@ def build(mode: Mode, *, log_file: Path | None = None, vault: Vault | None = Non
         snippets=SnippetsService(SnippetsRepo(db), AccountsRepo(db)),
         log_file=log_file,
         videos=videos,
+        view_video=view_video,
         problems=problems,
         notes=notes,
         _system=system,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import pytest
 from tests.helpers.clock import FakeClock
 from tests.helpers.postgres import PgServer
 from tests.helpers.videos import padded_video
+from tiktok_desktop.services import shared_library
 from tiktok_desktop.services.library import AdoptCancelled, LibraryError
 from tiktok_desktop.services.posts import PostsService, ScheduleRefused, video_name
-from tiktok_desktop.services.shared_library import SharedLibrary
+from tiktok_desktop.services.shared_library import VIEW_PREFIX, SharedLibrary
 from tiktok_desktop.store import AccountsRepo, NewPost, PostsRepo, PostState
 from tiktok_desktop.store.postgres import PgDatabase
 from tiktok_desktop.store.queue import QueueRepo
@@ -183,3 +185,50 @@ def test_a_cache_folder_that_cannot_be_used_is_named_and_tried_again(
         runner.local(post)
     assert caught.value.retry and caught.value.code == "cache_failed"
     assert str(blocked / "cache") in str(caught.value)
+
+
+# -- the windows' copies (view_copy): the composer's probe, the list's thumbnails ------------
+
+def test_a_window_gets_a_stored_video_as_one_copy_used_again_without_the_database(
+        service: PostsService, library: SharedLibrary, account_id: int, clip: Path,
+        clock: FakeClock) -> None:
+    post = service.schedule_video(new_post(account_id, clip, clock))
+    os.unlink(clip)
+    copy = Path(library.view_copy(post.video_path))
+    assert copy.parent == library.cache_dir and sha_of(copy) == post.video_sha256
+    assert copy.name == f"{VIEW_PREFIX}{post.video_sha256}.mp4"
+    # A copy named by its content is the content: found again with no database to ask.
+    offline = SharedLibrary(None, library.cache_dir)  # type: ignore[arg-type]
+    assert offline.view_copy(post.video_path) == str(copy)
+    # The engine's run of the post neither uses nor removes the window's copy.
+    library.done(post)
+    assert copy.exists()
+
+
+def test_the_least_recently_used_copies_go_beyond_the_budget(
+        service: PostsService, library: SharedLibrary, account_id: int, tmp_path: Path,
+        clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    size = 5 * CHUNK + 7
+    refs = []
+    for i in range(3):  # the same size, different content (padding is random)
+        clip = padded_video(tmp_path / f"clip{i}.mp4", size)
+        refs.append(service.schedule_video(new_post(account_id, clip, clock)).video_path)
+    monkeypatch.setattr(shared_library, "VIEW_BUDGET", 2 * size)
+    now = time.time()  # the copies' times are the file system's, not the fake clock's
+    first, second = Path(library.view_copy(refs[0])), Path(library.view_copy(refs[1]))
+    os.utime(first, (now - 200, now - 200))
+    os.utime(second, (now - 100, now - 100))
+    assert library.view_copy(refs[0]) == str(first)  # looked at again: now the newest
+    third = Path(library.view_copy(refs[2]))
+    assert sorted(library.cache_dir.iterdir()) == sorted([first, third])
+    # One unused for a day goes with the crashes' leftovers.
+    os.utime(first, (now - 2 * 86400, now - 2 * 86400))
+    assert library.discard_partials() == 1
+    assert list(library.cache_dir.iterdir()) == [third]
+
+
+def test_a_window_is_told_when_the_video_is_no_longer_stored(library: SharedLibrary) -> None:
+    with pytest.raises(VideoUnavailable) as caught:
+        library.view_copy(video_ref("ab" * 32))
+    assert caught.value.code == "video_not_stored" and not caught.value.retry
+    assert "choose the video file again" in str(caught.value)

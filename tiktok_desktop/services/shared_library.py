@@ -23,6 +23,12 @@ It is also the engine's VideoFiles (engine/parts.py) on a shared schedule: ``loc
 a post's video into this computer's cache folder (streamed, checked against its SHA-256,
 renamed into place), ``done`` removes that copy once the run ends and releases the videos
 no post needs any more once a post is published.
+
+``view_copy`` is the windows': a post's video as a local file to look at (the composer's
+probe and preview, the list's thumbnail), fetched the same way into ``view-<sha256>`` copies
+named by their content, so a copy that is there is used without asking the database. They
+are kept least recently used first within VIEW_BUDGET bytes, and go after STALE_COPY unused
+(discard_partials).
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from tiktok_desktop.services.library import (
 )
 from tiktok_desktop.services.videofile import check_video_file, quoted, unreadable
 from tiktok_desktop.store import Post, PostState, StoreError
-from tiktok_desktop.store.video_refs import VideoUnavailable, is_video_ref
+from tiktok_desktop.store.video_refs import VideoUnavailable, is_video_ref, ref_sha256
 from tiktok_desktop.store.videos import PutCancelled, StoredVideo, VideoStore
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,9 @@ _SAFE_EXT = re.compile(r"\.[a-z0-9]{1,10}")
 PARTIAL_SUFFIX = ".part"
 # A cached copy lives for one run of its post; one older than this was left by a crash.
 STALE_COPY = 24 * 3600
+VIEW_PREFIX = "view-"
+# The windows' copies of stored videos to look at: the least recently used go beyond this.
+VIEW_BUDGET = 1 << 30
 
 
 class SharedLibrary:
@@ -169,26 +178,8 @@ class SharedLibrary:
             raise _unreachable(exc) from None
         if stored is None:
             raise self._gone(post.video_path)
-        try:
-            ensure_private_dir(self.cache_dir)
-            free = shutil.disk_usage(self.cache_dir).free
-        except OSError as exc:
-            raise VideoUnavailable(
-                f"The folder {self.cache_dir}, where videos are fetched to before they are "
-                f"posted, cannot be used: {exc.strerror or exc}. Check that it can be written; "
-                "it is tried again.", retry=True, code="cache_failed") from None
-        if free < stored.size + SPACE_MARGIN:
-            raise VideoUnavailable(
-                f"There is not enough disk space in {self.cache_dir} to fetch the video "
-                f"{quoted(stored.name)} ({stored.size:,} bytes, {free:,} free). Free some "
-                "space; it is tried again.", retry=True, code="no_space")
         dest = self._copy_path(post, stored)
-        try:
-            self.store.export(post.video_path, dest)
-        except VideoUnavailable:
-            raise
-        except StoreError as exc:
-            raise _unreachable(exc) from None
+        self._fetch(post.video_path, stored, dest)
         log.info("post %d: fetched its video %s from the shared schedule", post.id,
                  stored.name)
         return os.fspath(dest)
@@ -206,12 +197,78 @@ class SharedLibrary:
             except StoreError as exc:
                 log.info("stored videos not released now (next time): %s", exc)
 
+    # -- the windows' copies ---------------------------------------------------------------
+
+    def view_copy(self, path: str) -> str:
+        """A post's video as a local file to look at (blocking: a worker thread's). A path
+        is returned as it is; a reference gives its copy in the cache folder, fetched from
+        the database (streamed, checked against its SHA-256) unless already there. Raises
+        VideoUnavailable with what to do (the database away, the video gone, no space)."""
+        sha256 = ref_sha256(path)
+        if sha256 is None:
+            return path
+        with contextlib.suppress(OSError):
+            for entry in self.cache_dir.glob(f"{VIEW_PREFIX}{sha256}*"):
+                os.utime(entry)  # used now: the last to go
+                return os.fspath(entry)
+        try:
+            stored = self.store.get(path)
+        except StoreError as exc:
+            raise VideoUnavailable(
+                f"The video cannot be shown now: the shared schedule cannot be reached "
+                f"({exc}). Try again once it is back.", retry=True,
+                code="database_unreachable") from None
+        if stored is None:
+            raise self._gone(path)
+        dest = self.cache_dir / f"{VIEW_PREFIX}{stored.sha256}{_safe_ext(stored.name)}"
+        self._fetch(path, stored, dest)
+        self._trim_views(keep=dest)
+        return os.fspath(dest)
+
+    def _trim_views(self, keep: Path) -> None:
+        """The least recently used view copies go until the rest fit VIEW_BUDGET."""
+        copies: list[tuple[float, int, Path]] = []
+        with contextlib.suppress(OSError):
+            for entry in self.cache_dir.glob(f"{VIEW_PREFIX}*"):
+                with contextlib.suppress(OSError):
+                    st = entry.stat()
+                    copies.append((st.st_mtime, st.st_size, entry))
+        total = sum(size for _m, size, _e in copies)
+        for _mtime, size, entry in sorted(copies):
+            if total <= VIEW_BUDGET:
+                break
+            if entry != keep:
+                with contextlib.suppress(FileNotFoundError):
+                    entry.unlink()
+                total -= size
+
     # -- helpers -----------------------------------------------------------------------------
 
+    def _fetch(self, ref: str, stored: StoredVideo, dest: Path) -> None:
+        """Write the stored video to ``dest`` (the store's export: a .part file renamed into
+        place), after checking the cache folder and its free space."""
+        try:
+            ensure_private_dir(self.cache_dir)
+            free = shutil.disk_usage(self.cache_dir).free
+        except OSError as exc:
+            raise VideoUnavailable(
+                f"The folder {self.cache_dir}, where videos are fetched to before they are "
+                f"posted, cannot be used: {exc.strerror or exc}. Check that it can be written; "
+                "it is tried again.", retry=True, code="cache_failed") from None
+        if free < stored.size + SPACE_MARGIN:
+            raise VideoUnavailable(
+                f"There is not enough disk space in {self.cache_dir} to fetch the video "
+                f"{quoted(stored.name)} ({stored.size:,} bytes, {free:,} free). Free some "
+                "space; it is tried again.", retry=True, code="no_space")
+        try:
+            self.store.export(ref, dest)
+        except VideoUnavailable:
+            raise
+        except StoreError as exc:
+            raise _unreachable(exc) from None
+
     def _copy_path(self, post: Post, stored: StoredVideo) -> Path:
-        ext = Path(stored.name).suffix.lower()
-        ext = ext if _SAFE_EXT.fullmatch(ext) else ""
-        return self.cache_dir / f"{post.id}-{stored.sha256[:16]}{ext}"
+        return self.cache_dir / f"{post.id}-{stored.sha256[:16]}{_safe_ext(stored.name)}"
 
     def _get(self, ref: str) -> StoredVideo | None:
         try:
@@ -236,6 +293,11 @@ class SharedLibrary:
 
 if TYPE_CHECKING:  # mypy: both libraries serve PostsService
     _SHAPE: type[Library] = SharedLibrary
+
+
+def _safe_ext(name: str) -> str:
+    ext = Path(name).suffix.lower()
+    return ext if _SAFE_EXT.fullmatch(ext) else ""
 
 
 def _unreachable(exc: StoreError) -> VideoUnavailable:

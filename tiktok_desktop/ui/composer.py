@@ -70,6 +70,13 @@ class VideoFacts:
     meta: dict[str, object]
     problems: tuple[str, ...]  # against TikTok's fixed limits (not the creator's duration)
     warnings: tuple[str, ...] = ()  # limits TikTok has not confirmed: said, not enforced
+    # The file to look at (preview, play) when ``path`` is a shared schedule's reference,
+    # which is what the post keeps: its copy fetched into this computer's cache.
+    local_file: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.local_file or self.path
 
 
 @dataclass(frozen=True)
@@ -383,7 +390,7 @@ class Composer(QDialog):
 
     def _probed(self, facts: VideoFacts) -> None:
         self.video = facts
-        self.preview.set_video(facts.path, facts.duration_ms, self.deps.frame(facts.path),
+        self.preview.set_video(facts.file, facts.duration_ms, self.deps.frame(facts.file),
                                self.editing.cover_time_ms if self.editing else None)
         self._update()
 

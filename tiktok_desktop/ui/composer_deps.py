@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from tiktok_desktop.services.posts import PostsService
 from tiktok_desktop.services.snippets import SnippetsService
 from tiktok_desktop.services.standing import Standing
 from tiktok_desktop.store import Account, DatabaseUnreachable, NewPost, Post, PostMode
+from tiktok_desktop.store.video_refs import is_video_ref
 from tiktok_desktop.ui.composer import ComposerDeps, VideoFacts
 from tiktok_desktop.ui.snippets_ui import SnippetsDialog
 from tiktok_desktop.ui.widgets.preview import BOX, FrameLoader
@@ -27,6 +29,9 @@ NOT_SAVED = ("Not saved: the shared schedule cannot be reached right now. What y
              "here; save again once it is back (the main window says when).")
 QUEUE_UNKNOWN = ("The queue's next free time cannot be read now: the shared schedule cannot be "
                  "reached. Pick a time, or wait until it is back.")
+VIDEO_UNKNOWN = ("The video cannot be shown now: it is kept in the shared schedule, which "
+                 "cannot be reached. What you typed stays here; close and open the post again "
+                 "once it is back (the main window says when).")
 CAPS_UNKNOWN = ("TikTok's limits for this account are not shown now: the shared schedule "
                 "cannot be reached.")
 
@@ -46,6 +51,22 @@ def duration_problems(facts: VideoFacts, limit: int | None) -> tuple[str, ...]:
                  if p.code in _DURATION_CODES and p.blocking)
 
 
+def post_video_probe(local_video: Callable[[str], str],
+                     read_only: Callable[[], str]) -> Callable[[str], VideoFacts]:
+    """probe of a post's video_path: a shared schedule's reference is probed in its local
+    copy (fetched on the worker thread: the facts' local_file) and stays the facts' path, so
+    saving keeps it."""
+    def probe_video(path: str) -> VideoFacts:
+        if is_video_ref(path) and read_only():  # said at once, not after a timeout
+            raise DatabaseUnreachable(VIDEO_UNKNOWN)
+        local = local_video(path)
+        facts = probe(local)
+        return facts if local == path else dataclasses.replace(facts, path=path,
+                                                               local_file=local)
+
+    return probe_video
+
+
 def frame_loader(path: str) -> FrameLoader:
     def load(ms: int) -> QImage | None:
         frame = media.frame_at(path, ms, max(BOX.width(), BOX.height()))
@@ -60,10 +81,12 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
               picture: Callable[[Account], object], zone_name: str,
               standing: Standing | None = None,
               snippets: SnippetsService | None = None,
-              read_only: Callable[[], str] = lambda: "") -> ComposerDeps:
+              read_only: Callable[[], str] = lambda: "",
+              local_video: Callable[[str], str] = lambda path: path) -> ComposerDeps:
     """``read_only``: why the database cannot be reached now ("" while it can; a shared
     schedule's server away, ui/read_only.py): the form then reads nothing from it on the GUI
-    thread, and its save says that it could not be kept."""
+    thread, and its save says that it could not be kept. ``local_video``: a post's video_path
+    as a local file (AppFacts.local_video; blocking, called on the worker thread)."""
     def submit(new: NewPost, editing: Post | None) -> Post:
         if read_only():  # said at once, not after the connection's timeout
             raise DatabaseUnreachable(NOT_SAVED)
@@ -88,7 +111,7 @@ def make_deps(accounts: AccountsService, posts: PostsService, settings: Settings
     return ComposerDeps(
         accounts=accounts.list_accounts,
         creator_info=accounts.fresh_creator_info,
-        probe=probe,
+        probe=post_video_probe(local_video, read_only),
         duration_problems=duration_problems,
         frame=frame_loader,
         picture=picture,

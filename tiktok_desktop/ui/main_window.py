@@ -55,6 +55,7 @@ from tiktok_desktop.ui.schedule_pane import SchedulePane
 from tiktok_desktop.ui.screen_fit import fit_on_screen
 from tiktok_desktop.ui.service_box import ServiceWatch
 from tiktok_desktop.ui.tasks import TaskRunner
+from tiktok_desktop.ui.thumbnails import local_thumbnailer
 from tiktok_desktop.ui.titles import window_title
 from tiktok_desktop.ui.tray import Tray
 from tiktok_desktop.ui.window_deps import AppFacts, Preferences
@@ -178,7 +179,8 @@ class MainWindow(QuitFlow):
         self.accounts_pane.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.zone_name = prefs.settings.timezone or system_zone_name()
         self.schedule_pane = SchedulePane(posts, self.runner, zone_name=self.zone_name,
-                                          open_url=open_url or _open_in_browser)
+                                          open_url=open_url or _open_in_browser,
+                                          thumbnailer=local_thumbnailer(facts.local_video))
         if stats is not None:
             self.schedule_pane.set_counts_reader(stats)
         self.schedule_pane.edit_requested.connect(self.edit_post)
@@ -483,7 +485,8 @@ class MainWindow(QuitFlow):
 
         deps = make_deps(self.accounts, self.posts, self.prefs.settings, self.pictures.picture,
                          self.zone_name, self.standing, self.snippets,
-                         read_only=lambda: self.read_only.reason)
+                         read_only=lambda: self.read_only.reason,
+                         local_video=self.facts.local_video)
         composer = Composer(deps, self.runner, path, due_at=due_at, post=post, parent=self)
         composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         composer.posted.connect(self._posted)

@@ -36,6 +36,15 @@ def media_thumbnail(path: str, max_side: int) -> QImage:
                   QImage.Format.Format_RGB888).copy()
 
 
+def local_thumbnailer(local_video: Callable[[str], str]) -> Callable[[str, int], QImage]:
+    """media_thumbnail of a post's video_path made a local file first (on the worker thread:
+    a shared schedule's reference is fetched from its database)."""
+    def make(path: str, max_side: int) -> QImage:
+        return media_thumbnail(local_video(path), max_side)
+
+    return make
+
+
 def _crop(image: QImage, size: QSize) -> QImage:
     scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                           Qt.TransformationMode.SmoothTransformation)

@@ -47,9 +47,18 @@ class Preferences:
             log.error("could not save the settings: %s", exc)
 
 
+def own_path(path: str) -> str:
+    """A local schedule's video_path is the file itself."""
+    return path
+
+
 @dataclass(frozen=True)
 class AppFacts:
     data_dir: Path
     log_file: Path | None
     sandbox: bool
     notes: list[str] = field(default_factory=list)  # said quietly (status bar, panes)
+    # A post's video_path -> a local file to look at (blocking: worker threads only). A path
+    # stays itself; on a shared schedule a ``shared-video:`` reference is fetched into the
+    # cache folder (bootstrap's AppGraph.view_video: SharedLibrary.view_copy).
+    local_video: Callable[[str], str] = own_path

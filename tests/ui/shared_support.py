@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.helpers.postgres import PgServer
 from tests.helpers.shared_schedule import with_token
 from tests.helpers.system import quiet_system
 from tiktok_desktop import paths
@@ -32,6 +33,28 @@ def team_sandbox_fixture(tmp_path: Path,
     with SandboxServer(tmp_path / "team-sandbox", options) as server:
         with_token(monkeypatch, server)
         yield server
+
+
+@pytest.fixture(name="shared_url")
+def shared_url_fixture(pg_server: PgServer) -> Iterator[str]:
+    """A new, empty database on the test server for the team's schedule."""
+    name = pg_server.new_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(name="two_graphs")
+def two_graphs_fixture(tmp_path: Path, shared_url: str,
+                       team_sandbox: SandboxServer) -> Iterator[tuple[AppGraph, AppGraph]]:
+    """Alice creates the shared schedule, Bob joins it with its team key: their graphs."""
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    key = create_team(alice, team_sandbox, shared_url)
+    join_team(bob, team_sandbox, shared_url, key)
+    here = member_graph(alice, team_sandbox)
+    there = member_graph(bob, team_sandbox)
+    yield here, there
+    here.close()
+    there.close()
 
 
 def member_mode(home: Path, sandbox: SandboxServer, database: str = "") -> Mode:

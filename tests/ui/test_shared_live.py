@@ -5,51 +5,24 @@ by a thread of the window's own (ui/db_watch.py), never by asking the server on 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.postgres import PgServer
 from tests.helpers.videos import VideoFactory
 from tests.ui.shared_support import (
     HOUR,
     add_account,
     add_post,
-    create_team,
-    join_team,
-    member_graph,
     open_window,
+    shared_url_fixture,  # noqa: F401 - the fixture shared_url
     shown,
     team_sandbox_fixture,  # noqa: F401 - the fixture team_sandbox
+    two_graphs_fixture,  # noqa: F401 - the fixture two_graphs
 )
 from tiktok_desktop.bootstrap import AppGraph
-from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.store import PostState
 
 SECOND_MS = 1000  # the issue's promise: another window's edit shows within a second
-
-
-@pytest.fixture
-def shared_url(pg_server: PgServer) -> Iterator[str]:
-    name = pg_server.new_database()
-    yield pg_server.url(name)
-    pg_server.drop_database(name)
-
-
-@pytest.fixture
-def two_graphs(tmp_path: Path, shared_url: str,
-               team_sandbox: SandboxServer) -> Iterator[tuple[AppGraph, AppGraph]]:
-    """Alice creates the shared schedule, Bob joins it with its team key."""
-    alice, bob = tmp_path / "alice", tmp_path / "bob"
-    key = create_team(alice, team_sandbox, shared_url)
-    join_team(bob, team_sandbox, shared_url, key)
-    here = member_graph(alice, team_sandbox)
-    there = member_graph(bob, team_sandbox)
-    yield here, there
-    here.close()
-    there.close()
 
 
 def test_an_edit_in_one_window_shows_in_the_other_within_a_second(

@@ -7,26 +7,22 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.postgres import PgServer
 from tests.helpers.videos import VideoFactory
 from tests.ui.composer_support import connect, ready
 from tests.ui.shared_support import (
     HOUR,
-    create_team,
-    join_team,
-    member_graph,
     open_window,
+    shared_url_fixture,  # noqa: F401 - the fixture shared_url
     shown,
     team_sandbox_fixture,  # noqa: F401 - the fixture team_sandbox
+    two_graphs_fixture,  # noqa: F401 - the fixture two_graphs
 )
 from tiktok_desktop.bootstrap import AppGraph
-from tiktok_desktop.sandbox import SandboxServer
 from tiktok_desktop.services.shared_library import VIEW_PREFIX, SharedLibrary
 from tiktok_desktop.store import DatabaseUnreachable, NewPost, Post
 from tiktok_desktop.store.video_refs import is_video_ref, video_ref
@@ -34,26 +30,6 @@ from tiktok_desktop.ui.composer_deps import VIDEO_UNKNOWN, post_video_probe
 
 SECOND_MS = 1000  # another window's edit shows within a second (test_shared_live)
 FETCH_MS = 15_000  # a fetch from the database and a decode on a shared 2-core machine
-
-
-@pytest.fixture
-def shared_url(pg_server: PgServer) -> Iterator[str]:
-    name = pg_server.new_database()
-    yield pg_server.url(name)
-    pg_server.drop_database(name)
-
-
-@pytest.fixture
-def two_graphs(tmp_path: Path, shared_url: str,
-               team_sandbox: SandboxServer) -> Iterator[tuple[AppGraph, AppGraph]]:
-    alice, bob = tmp_path / "alice", tmp_path / "bob"
-    key = create_team(alice, team_sandbox, shared_url)
-    join_team(bob, team_sandbox, shared_url, key)
-    here = member_graph(alice, team_sandbox)
-    there = member_graph(bob, team_sandbox)
-    yield here, there
-    here.close()
-    there.close()
 
 
 def schedule_shared(graph: AppGraph, tmp_path: Path, videos: VideoFactory) -> Post:

@@ -238,3 +238,21 @@ def write_private_atomic(path: Path, text: str | bytes) -> None:
             os.unlink(tmp)
         raise
 
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """os.write until every byte is written (a write may take fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename into ``directory`` durable (POSIX; Windows cannot open directories so)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -217,7 +217,7 @@ def test_cancel_leaves_nothing_behind(
 def test_a_full_disk_during_the_copy_is_cleaned_up(
         lib: MediaLibrary, original: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     writes = 0
-    real_write_all = library._write_all
+    real_write_all = library.write_all
 
     def fill_up(fd: int, data: memoryview) -> None:
         nonlocal writes
@@ -225,7 +225,7 @@ def test_a_full_disk_during_the_copy_is_cleaned_up(
         if writes == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write_all(fd, data)
-    monkeypatch.setattr(library, "_write_all", fill_up)
+    monkeypatch.setattr(library, "write_all", fill_up)
     with pytest.raises(LibraryError) as caught:
         lib.adopt(original, allow_link=False)
     assert caught.value.code == "no_space"

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from tiktok_desktop.paths import FILE_MODE, ensure_private_dir
+from tiktok_desktop.paths import FILE_MODE, ensure_private_dir, fsync_dir, write_all
 from tiktok_desktop.services.videofile import (
     VideoFileError,
     check_video_file,
@@ -129,7 +129,7 @@ class MediaLibrary:
                 tmp.unlink()  # the same video was adopted before: share that file
             else:
                 os.replace(tmp, final)
-                _fsync_dir(self.media_dir)
+                fsync_dir(self.media_dir)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
@@ -216,7 +216,7 @@ class MediaLibrary:
                 for chunk in _blocks(src_fh, src.name, size, self.block_size, progress, cancel):
                     digest.update(chunk)
                     try:
-                        _write_all(dst.fileno(), chunk)
+                        write_all(dst.fileno(), chunk)
                     except OSError as exc:
                         if exc.errno == errno.ENOSPC:
                             raise _no_space(src.name, size, 0) from None
@@ -314,11 +314,6 @@ def _blocks(fh: BinaryIO, name: str, total: int, block_size: int,
             progress(done, total)
 
 
-def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
-
 
 def _same_size(path: Path, size: int) -> bool:
     try:
@@ -326,16 +321,6 @@ def _same_size(path: Path, size: int) -> bool:
     except FileNotFoundError:
         return False
 
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows cannot open directories this way)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _safe_ext(src: Path) -> str:

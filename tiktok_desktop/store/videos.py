@@ -39,6 +39,7 @@ from typing import Any
 import psycopg
 import psycopg.errors
 
+from tiktok_desktop.paths import fsync_dir, write_all
 from tiktok_desktop.store.db import StoreError
 from tiktok_desktop.store.models import PostState
 from tiktok_desktop.store.postgres import PgDatabase
@@ -225,7 +226,7 @@ class VideoStore:
                         if cancel is not None and cancel():
                             raise PutCancelled
                         digest.update(data)
-                        _write_all(out.fileno(), data)
+                        write_all(out.fileno(), data)
                         done += len(data)
                         if progress:
                             progress(done, video.size)
@@ -237,7 +238,7 @@ class VideoStore:
                     "changed or damaged in the database. Open its posts and choose the video "
                     "file again.", retry=False, code="video_damaged")
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -353,17 +354,3 @@ def _hash(path: Path, chunk: int, progress: ProgressFn | None, cancel: CancelFn 
                 progress(min(done, total), total)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
